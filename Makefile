@@ -1,0 +1,72 @@
+# twinstack: the README's commands are `make demo` (the main job on the local
+# cloud) and `make test` (what CI runs). Every target installs what it needs.
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+
+export JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION := 1
+export CHECKPOINT_DISABLE := 1
+export CDKTF_DISABLE_TELEMETRY := true
+export CDK_DISABLE_VERSION_CHECK := true
+export CDK_DISABLE_CLI_TELEMETRY := true
+export TF_CLI_CONFIG_FILE := $(CURDIR)/.terraformrc
+
+GO ?= go
+BIN := $(CURDIR)/bin
+# The Lambda Runtime Interface Emulator, built from source at a pinned commit.
+RIE_VERSION := v0.0.0-20261030222936-bef5c4ba774d
+# Where Terraform finds the hashicorp/aws provider offline.
+TF_PLUGINS ?= $(firstword $(wildcard /opt/tf-plugins /tf-plugins $(HOME)/tf-plugins))
+
+.PHONY: all tools npm rie tfrc build lambda server test test-short synth demo bench fmt vet clean
+
+all: build
+
+tools: npm rie tfrc
+
+npm: node_modules/.installed
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+rie: $(BIN)/aws-lambda-rie
+$(BIN)/aws-lambda-rie:
+	GOBIN=$(BIN) $(GO) install github.com/aws/aws-lambda-runtime-interface-emulator/cmd/aws-lambda-rie@$(RIE_VERSION)
+
+# A CLI configuration that installs hashicorp/* from the local mirror only.
+tfrc: .terraformrc
+.terraformrc:
+	@test -n "$(TF_PLUGINS)" || { echo "no tf-plugins provider mirror found; set TF_PLUGINS"; exit 1; }
+	printf 'provider_installation {\n  filesystem_mirror {\n    path    = "%s"\n    include = ["registry.terraform.io/hashicorp/*"]\n  }\n  direct {\n    exclude = ["registry.terraform.io/hashicorp/*"]\n  }\n}\n' "$(TF_PLUGINS)" > $@
+
+# Artifacts both stacks ship: the server for each instance architecture and
+# the Lambda zip.
+build: server lambda
+
+server:
+	mkdir -p build
+	for arch in amd64 arm64; do \
+	  CGO_ENABLED=0 GOOS=linux GOARCH=$$arch $(GO) build -trimpath -ldflags "-s -w" -o build/server-linux-$$arch ./cmd/twinstack; \
+	done
+
+lambda:
+	$(GO) run ./cmd/twinstack build-lambda -out build/lambda.zip
+
+synth: tools build
+	npx cdktf synth
+	npx cdk synth --quiet
+	$(GO) run ./cmd/twinstack diff
+
+test: tools build
+	TWINSTACK_REQUIRE_TOOLS=1 $(GO) test -count=1 -timeout 25m ./...
+
+test-short:
+	$(GO) test -short ./...
+
+fmt:
+	gofmt -w $$(git ls-files '*.go')
+
+vet:
+	$(GO) vet ./...
+
+clean:
+	rm -rf build cdk.out cdktf.out .twinstack

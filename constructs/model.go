@@ -1,0 +1,291 @@
+package constructs
+
+// ID identifies a node of the model. It is stable and becomes the resource's
+// logical ID (CloudFormation) or resource name (Terraform).
+type ID string
+
+// Attr names an attribute of a node that other nodes refer to. Renderers map
+// each to their own token (Fn::GetAtt / ${type.name.attr}).
+type Attr string
+
+const (
+	AttrID        Attr = "id"         // security group id, subnet id, VPC id, instance id
+	AttrARN       Attr = "arn"        // bucket, table, role, function ARN
+	AttrName      Attr = "name"       // bucket name, table name, function name
+	AttrPrivateIP Attr = "private_ip" // instance private IPv4 address
+	AttrDNSName   Attr = "dns_name"   // load balancer DNS name
+	AttrURL       Attr = "url"        // function URL
+)
+
+// Ref points at an attribute of another node.
+type Ref struct {
+	To   ID
+	Attr Attr
+}
+
+// Value is either a literal string or a reference, optionally with a literal
+// prefix and suffix around the reference ("http://" + dns + ":80").
+type Value struct {
+	Literal string
+	Ref     *Ref
+	Prefix  string
+	Suffix  string
+}
+
+// Lit is a literal Value.
+func Lit(s string) Value { return Value{Literal: s} }
+
+// RefTo is a Value that refers to attr of node id.
+func RefTo(id ID, attr Attr) Value { return Value{Ref: &Ref{To: id, Attr: attr}} }
+
+// Wrap surrounds a reference Value with literal text.
+func (v Value) Wrap(prefix, suffix string) Value {
+	v.Prefix, v.Suffix = prefix, suffix
+	return v
+}
+
+// Removal says what happens to a stateful resource when its stack is
+// destroyed.
+type Removal string
+
+const (
+	Retain  Removal = "retain"  // keep the data (default)
+	Destroy Removal = "destroy" // empty and delete (opt-in)
+)
+
+// System is the whole architecture. Build it with New.
+type System struct {
+	Prefix string // name prefix, valid in bucket names
+	Region string
+
+	Bucket        Bucket
+	ImagesTable   Table
+	AlbumsTable   Table
+	Network       Network
+	Groups        []SecurityGroup // lambda, [alb], server: in Walk order
+	Roles         []Role          // server, lambda
+	Servers       []Instance
+	LoadBalancer  *LoadBalancer // nil with one instance
+	Function      Function
+	ServerBinary  Artifact // the server, built for the instances' architecture
+	FunctionCode  Artifact // the Lambda zip
+	Outputs       []Output
+	ServerService Service // the systemd service user data installs
+}
+
+// Bucket is the image bucket.
+type Bucket struct {
+	ID ID
+	// Name may contain AccountToken, which renderers replace by the
+	// deploying account's id (bucket names are global).
+	Name              string
+	Versioned         bool
+	BlockPublicAccess bool // all four public-access blocks
+	Encryption        string // "AES256" (SSE-S3)
+	DenyInsecure      bool   // bucket policy denying non-TLS access
+	Removal           Removal
+	Policy            []Statement // the bucket policy (DenyInsecure)
+}
+
+// AccountToken stands for the AWS account id in names.
+const AccountToken = "{account}"
+
+// KeyType is a DynamoDB attribute type.
+type KeyType string
+
+const (
+	String KeyType = "S"
+	Number KeyType = "N"
+)
+
+// Key is a DynamoDB key attribute.
+type Key struct {
+	Name string
+	Type KeyType
+}
+
+// Index is a global secondary index projecting all attributes.
+type Index struct {
+	Name       string
+	Partition  Key
+	Sort       *Key
+	Projection string // "ALL"
+}
+
+// Table is a DynamoDB table.
+type Table struct {
+	ID                  ID
+	Name                string
+	Partition           Key
+	Sort                *Key
+	BillingMode         string // "PAY_PER_REQUEST"
+	PointInTimeRecovery bool
+	Indexes             []Index
+	Removal             Removal
+}
+
+// Network is the VPC with its public subnets, internet gateway and routes.
+type Network struct {
+	VPC      VPC
+	Gateway  ID
+	Subnets  []Subnet
+	Internet string // destination of the default route, "0.0.0.0/0"
+}
+
+// VPC is the virtual network.
+type VPC struct {
+	ID   ID
+	CIDR string
+}
+
+// Subnet is a public subnet in the AZ at index AZ of the region's zones. Each
+// has its own route table (as AWS CDK builds them) with a default route to
+// the internet gateway.
+type Subnet struct {
+	ID         ID
+	CIDR       string
+	AZ         int
+	Public     bool // instances get public IPv4 addresses
+	RouteTable ID
+}
+
+// Protocol of a security-group rule.
+const (
+	TCP = "tcp"
+	All = "-1"
+)
+
+// Rule is one security-group rule. Exactly one of Peer and CIDR is set.
+type Rule struct {
+	Description string
+	Protocol    string // TCP or All
+	FromPort    int
+	ToPort      int
+	Peer        ID     // another security group
+	CIDR        string // an IPv4 CIDR
+}
+
+// SecurityGroup is a group with all its rules. Egress lists every allowed
+// outbound rule: an empty list means no outbound traffic at all.
+type SecurityGroup struct {
+	ID          ID
+	Name        string
+	Description string
+	Ingress     []Rule
+	Egress      []Rule
+}
+
+// Statement is one IAM policy statement. Resources are ARNs, given as values
+// (an attribute of a node plus a literal suffix such as "/images/*").
+type Statement struct {
+	Sid       string
+	Effect    string // "Allow" or "Deny"
+	Principal string // for resource policies: "*"; empty in identity policies
+	Actions   []string
+	Resources []Value
+	// Condition is operator -> key -> value, e.g. Bool/aws:SecureTransport/false.
+	Condition map[string]map[string]string
+}
+
+// Role is an IAM role with its trust, managed policies and one inline policy.
+type Role struct {
+	ID               ID
+	Name             string
+	Service          string   // trusted service principal, "ec2.amazonaws.com"
+	ManagedPolicies  []string // AWS managed policy names, e.g. "AmazonSSMManagedInstanceCore"
+	PolicyName       string
+	Statements       []Statement
+	ReadsArtifact    *ID // read access to where the renderer stores this artifact
+	InstanceProfile  ID  // non-empty for EC2 roles
+	ProfileName      string
+}
+
+// Instance is one EC2 instance running the server.
+type Instance struct {
+	ID           ID
+	Name         string // Name tag
+	Index        int    // 1-based
+	Type         string // t3.micro
+	Architecture string // x86_64 or arm64
+	// AMIParameter is the public SSM parameter holding the latest AMI id.
+	AMIParameter  string
+	Subnet        ID
+	Group         ID
+	Role          ID
+	RequireIMDSv2 bool
+	RootVolume    Volume
+}
+
+// Volume is the root EBS volume.
+type Volume struct {
+	SizeGiB   int
+	Type      string // gp3
+	Encrypted bool
+	Device    string // /dev/xvda
+}
+
+// LoadBalancer is the internal Application Load Balancer.
+type LoadBalancer struct {
+	ID           ID
+	Name         string
+	Internal     bool
+	Subnets      []ID
+	Group        ID
+	Listener     ID
+	ListenerPort int // 80
+	TargetGroup  ID
+	TargetName   string
+	TargetPort   int    // 8080
+	HealthPath   string // /healthz
+	Targets      []ID
+}
+
+// Function is the Go Lambda.
+type Function struct {
+	ID           ID
+	Name         string
+	Runtime      string // provided.al2023
+	Architecture string // arm64
+	Handler      string // bootstrap
+	MemoryMB     int
+	TimeoutSec   int
+	Role         ID
+	Group        ID
+	Subnets      []ID
+	Code         ID // the artifact
+	// Environment is sorted by key in Walk order; SERVER_URL is a reference.
+	Environment []EnvVar
+	URL         ID     // the function URL node
+	URLAuth     string // AWS_IAM
+}
+
+// EnvVar is one environment variable.
+type EnvVar struct {
+	Name  string
+	Value Value
+}
+
+// Artifact is a file built by the project and shipped with the deployment.
+type Artifact struct {
+	ID   ID
+	Path string // relative to the project root, e.g. build/lambda.zip
+}
+
+// Service is the systemd service that user data installs on each instance.
+type Service struct {
+	Name        string // twinstack-server
+	BinaryPath  string // /opt/twinstack/twinstack
+	Environment []EnvVar
+}
+
+// Output is a stack output; Names are identical in both apps and contain no
+// underscores (AWS CDK strips them).
+type Output struct {
+	Name        string
+	Description string
+	Value       Value
+	// Join, when set, joins the values of all Values with this separator
+	// (server private IPs).
+	Values []Value
+	Join   string
+}

@@ -1,0 +1,140 @@
+package constructs
+
+import (
+	"fmt"
+	"strings"
+)
+
+// Node is one element of the model that a renderer turns into resources.
+// It is one of *Bucket, *Table, *VPC, *Subnet, *InternetGateway,
+// *SecurityGroup, *Artifact, *Role, *Instance, *LoadBalancer, *Function and
+// *Output.
+type Node interface{ NodeID() ID }
+
+// InternetGateway is the VPC's gateway together with the VPC it attaches to;
+// subnets' default routes point at it.
+type InternetGateway struct {
+	ID  ID
+	VPC ID
+}
+
+func (n *Bucket) NodeID() ID          { return n.ID }
+func (n *Table) NodeID() ID           { return n.ID }
+func (n *VPC) NodeID() ID             { return n.ID }
+func (n *Subnet) NodeID() ID          { return n.ID }
+func (n *InternetGateway) NodeID() ID { return n.ID }
+func (n *SecurityGroup) NodeID() ID   { return n.ID }
+func (n *Artifact) NodeID() ID        { return n.ID }
+func (n *Role) NodeID() ID            { return n.ID }
+func (n *Instance) NodeID() ID        { return n.ID }
+func (n *LoadBalancer) NodeID() ID    { return n.ID }
+func (n *Function) NodeID() ID        { return n.ID }
+func (n *Output) NodeID() ID          { return ID(n.Name) }
+
+// Walk calls fn for every node in a fixed order: storage, network, security
+// groups, artifacts, roles, instances, load balancer, function, outputs. A
+// node comes after every node it refers to (security groups, which refer to
+// each other, are the exception: renderers declare groups before rules). Walk
+// stops at the first error.
+func (s *System) Walk(fn func(Node) error) error {
+	nodes := []Node{&s.Bucket, &s.ImagesTable, &s.AlbumsTable, &s.Network.VPC,
+		&InternetGateway{ID: s.Network.Gateway, VPC: s.Network.VPC.ID}}
+	for i := range s.Network.Subnets {
+		nodes = append(nodes, &s.Network.Subnets[i])
+	}
+	for i := range s.Groups {
+		nodes = append(nodes, &s.Groups[i])
+	}
+	nodes = append(nodes, &s.ServerBinary, &s.FunctionCode)
+	for i := range s.Roles {
+		nodes = append(nodes, &s.Roles[i])
+	}
+	for i := range s.Servers {
+		nodes = append(nodes, &s.Servers[i])
+	}
+	if s.LoadBalancer != nil {
+		nodes = append(nodes, s.LoadBalancer)
+	}
+	nodes = append(nodes, &s.Function)
+	for i := range s.Outputs {
+		nodes = append(nodes, &s.Outputs[i])
+	}
+	for _, n := range nodes {
+		if err := fn(n); err != nil {
+			return fmt.Errorf("%s: %w", n.NodeID(), err)
+		}
+	}
+	return nil
+}
+
+// Role returns the role with id, or nil.
+func (s *System) Role(id ID) *Role {
+	for i := range s.Roles {
+		if s.Roles[i].ID == id {
+			return &s.Roles[i]
+		}
+	}
+	return nil
+}
+
+// Group returns the security group with id, or nil.
+func (s *System) Group(id ID) *SecurityGroup {
+	for i := range s.Groups {
+		if s.Groups[i].ID == id {
+			return &s.Groups[i]
+		}
+	}
+	return nil
+}
+
+// UserData is the instance start-up script. fetch is the shell command, in
+// the renderer's own terms, that downloads the server binary to
+// ServerBinaryPath (CDK: its asset bucket; Terraform: its artifact object);
+// value turns a model Value into a string (tokens included) of the
+// renderer's toolchain. The script is the same text on both sides but for
+// those two.
+func (s *System) UserData(fetch string, value func(Value) string) string {
+	var env strings.Builder
+	for _, e := range s.ServerService.Environment {
+		fmt.Fprintf(&env, "Environment=%s=%s\n", e.Name, value(e.Value))
+	}
+	svc := s.ServerService
+	return "#!/bin/bash\n" +
+		"set -euo pipefail\n" +
+		"install -d -m 0755 /opt/twinstack\n" +
+		fetch + "\n" +
+		"chmod 0755 " + svc.BinaryPath + "\n" +
+		"id -u twinstack >/dev/null 2>&1 || useradd --system --no-create-home --shell /sbin/nologin twinstack\n" +
+		"cat >/etc/systemd/system/" + svc.Name + ".service <<'UNIT'\n" +
+		ServiceUnit(svc.BinaryPath) +
+		"UNIT\n" +
+		"install -d -m 0755 /etc/systemd/system/" + svc.Name + ".service.d\n" +
+		"cat >/etc/systemd/system/" + svc.Name + ".service.d/env.conf <<'ENV'\n" +
+		"[Service]\n" + env.String() +
+		"ENV\n" +
+		"systemctl daemon-reload\n" +
+		"systemctl enable --now " + svc.Name + ".service\n"
+}
+
+// ServiceUnit is the systemd unit that runs the server (also shipped as
+// deploy/twinstack-server.service). Settings come from a drop-in written by
+// user data.
+func ServiceUnit(binary string) string {
+	return "[Unit]\n" +
+		"Description=twinstack image server\n" +
+		"After=network-online.target\n" +
+		"Wants=network-online.target\n\n" +
+		"[Service]\n" +
+		"ExecStart=" + binary + " serve\n" +
+		"User=twinstack\n" +
+		"Restart=always\n" +
+		"RestartSec=2\n" +
+		"KillSignal=SIGTERM\n" +
+		"TimeoutStopSec=30\n" +
+		"NoNewPrivileges=true\n" +
+		"ProtectSystem=strict\n" +
+		"ProtectHome=true\n" +
+		"PrivateTmp=true\n\n" +
+		"[Install]\n" +
+		"WantedBy=multi-user.target\n"
+}
