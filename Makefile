@@ -26,6 +26,9 @@ tools: npm rie tfrc
 npm: node_modules/.installed
 node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
+	# A go.mod of its own keeps `go ... ./...` out of the npm packages (aws-cdk
+	# ships Go init templates that do not compile).
+	echo 'module ignored' > node_modules/go.mod
 	touch $@
 
 rie: $(BIN)/aws-lambda-rie
