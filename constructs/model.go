@@ -80,7 +80,7 @@ type Bucket struct {
 	// deploying account's id (bucket names are global).
 	Name              string
 	Versioned         bool
-	BlockPublicAccess bool // all four public-access blocks
+	BlockPublicAccess bool   // all four public-access blocks
 	Encryption        string // "AES256" (SSE-S3)
 	DenyInsecure      bool   // bucket policy denying non-TLS access
 	Removal           Removal
@@ -189,15 +189,15 @@ type Statement struct {
 
 // Role is an IAM role with its trust, managed policies and one inline policy.
 type Role struct {
-	ID               ID
-	Name             string
-	Service          string   // trusted service principal, "ec2.amazonaws.com"
-	ManagedPolicies  []string // AWS managed policy names, e.g. "AmazonSSMManagedInstanceCore"
-	PolicyName       string
-	Statements       []Statement
-	ReadsArtifact    *ID // read access to where the renderer stores this artifact
-	InstanceProfile  ID  // non-empty for EC2 roles
-	ProfileName      string
+	ID              ID
+	Name            string
+	Service         string   // trusted service principal, "ec2.amazonaws.com"
+	ManagedPolicies []string // AWS managed policy names, e.g. "AmazonSSMManagedInstanceCore"
+	PolicyName      string
+	Statements      []Statement
+	ReadsArtifact   *ID // read access to where the renderer stores this artifact
+	InstanceProfile ID  // non-empty for EC2 roles
+	ProfileName     string
 }
 
 // Instance is one EC2 instance running the server.

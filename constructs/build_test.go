@@ -1,0 +1,213 @@
+package constructs
+
+import (
+	"sort"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+func mustNew(t *testing.T, modify func(*Config)) *System {
+	t.Helper()
+	c := Defaults()
+	if modify != nil {
+		modify(&c)
+	}
+	s, err := New(c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+// rules renders a group's rules as "dir proto from-to peer" lines.
+func rules(s *System, id ID) []string {
+	g := s.Group(id)
+	if g == nil {
+		return nil
+	}
+	var out []string
+	for dir, rs := range map[string][]Rule{"in": g.Ingress, "out": g.Egress} {
+		for _, r := range rs {
+			peer := string(r.Peer) + r.CIDR
+			out = append(out, strings.Join([]string{dir, r.Protocol, strconv.Itoa(r.FromPort) + "-" + strconv.Itoa(r.ToPort), peer}, " "))
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+func TestNewSingleInstance(t *testing.T) {
+	s := mustNew(t, func(c *Config) { c.InstanceCount = 1 })
+	if s.LoadBalancer != nil {
+		t.Error("one instance must have no load balancer")
+	}
+	if len(s.Servers) != 1 {
+		t.Fatalf("servers = %d", len(s.Servers))
+	}
+	env := s.Function.Environment[0]
+	if env.Name != "SERVER_URL" || env.Value.Ref.To != "Server1" || env.Value.Ref.Attr != AttrPrivateIP || env.Value.Suffix != ":8080" {
+		t.Errorf("SERVER_URL = %+v, want the instance private address on 8080", env)
+	}
+	if diff := cmp.Diff([]string{"out tcp 8080-8080 ServerSecurityGroup"}, rules(s, "LambdaSecurityGroup")); diff != "" {
+		t.Errorf("lambda group (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff([]string{"in tcp 8080-8080 LambdaSecurityGroup", "out -1 0-0 0.0.0.0/0"}, rules(s, "ServerSecurityGroup")); diff != "" {
+		t.Errorf("server group (-want +got):\n%s", diff)
+	}
+	for _, o := range s.Outputs {
+		if o.Name == "LoadBalancerDnsName" {
+			t.Error("LoadBalancerDnsName output without a load balancer")
+		}
+	}
+}
+
+func TestNewThreeInstances(t *testing.T) {
+	s := mustNew(t, func(c *Config) { c.InstanceCount = 3; c.AdminCIDR = "203.0.113.0/24" })
+	if s.LoadBalancer == nil || len(s.LoadBalancer.Targets) != 3 {
+		t.Fatalf("load balancer = %+v, want 3 targets", s.LoadBalancer)
+	}
+	if !s.LoadBalancer.Internal || s.LoadBalancer.ListenerPort != 80 || s.LoadBalancer.TargetPort != 8080 || s.LoadBalancer.HealthPath != "/healthz" {
+		t.Errorf("load balancer settings = %+v", s.LoadBalancer)
+	}
+	var subnets []ID
+	for _, in := range s.Servers {
+		subnets = append(subnets, in.Subnet)
+		if !in.RequireIMDSv2 || !in.RootVolume.Encrypted || in.Architecture != "x86_64" || in.AMIParameter != AMIParameter("x86_64") {
+			t.Errorf("%s = %+v", in.ID, in)
+		}
+	}
+	if diff := cmp.Diff([]ID{"PublicSubnet1", "PublicSubnet2", "PublicSubnet1"}, subnets); diff != "" {
+		t.Errorf("instances are not spread over both AZs (-want +got):\n%s", diff)
+	}
+	want := []string{
+		"in tcp 22-22 203.0.113.0/24",
+		"in tcp 8080-8080 LambdaSecurityGroup",
+		"in tcp 8080-8080 LoadBalancerSecurityGroup",
+		"out -1 0-0 0.0.0.0/0",
+	}
+	if diff := cmp.Diff(want, rules(s, "ServerSecurityGroup")); diff != "" {
+		t.Errorf("server group (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff([]string{"in tcp 80-80 LambdaSecurityGroup", "out tcp 8080-8080 ServerSecurityGroup"}, rules(s, "LoadBalancerSecurityGroup")); diff != "" {
+		t.Errorf("alb group (-want +got):\n%s", diff)
+	}
+	if v := s.Function.Environment[0].Value; v.Ref.To != "LoadBalancer" || v.Prefix != "http://" {
+		t.Errorf("SERVER_URL = %+v, want the load balancer", v)
+	}
+}
+
+func TestNoOpenIngress(t *testing.T) {
+	for n := 1; n <= 3; n++ {
+		s := mustNew(t, func(c *Config) { c.InstanceCount = n })
+		for _, g := range s.Groups {
+			for _, r := range g.Ingress {
+				if r.CIDR == "0.0.0.0/0" {
+					t.Errorf("count %d: %s allows %+v from anywhere", n, g.ID, r)
+				}
+				if r.FromPort == 22 {
+					t.Errorf("count %d: SSH open without an admin CIDR", n)
+				}
+			}
+		}
+	}
+}
+
+func TestServerPolicyIsLeastPrivilege(t *testing.T) {
+	s := mustNew(t, nil)
+	r := s.Role("ServerRole")
+	for _, st := range r.Statements {
+		for _, a := range st.Actions {
+			if strings.HasSuffix(a, "*") {
+				t.Errorf("wildcard action %q", a)
+			}
+		}
+		for _, res := range st.Resources {
+			if res.Ref == nil {
+				t.Errorf("statement %s has a literal resource %q", st.Sid, res.Literal)
+			}
+			if res.Ref.To == s.Bucket.ID && res.Suffix != "/images/*" {
+				t.Errorf("bucket access beyond images/: %q", res.Suffix)
+			}
+		}
+	}
+	if diff := cmp.Diff([]string{"AmazonSSMManagedInstanceCore"}, r.ManagedPolicies); diff != "" {
+		t.Error(diff)
+	}
+	if fr := s.Role("FunctionRole"); len(fr.Statements) != 0 || len(fr.ManagedPolicies) != 2 {
+		t.Errorf("function role = %+v, want only the two managed policies", fr)
+	}
+}
+
+func TestRemoval(t *testing.T) {
+	if s := mustNew(t, nil); s.Bucket.Removal != Retain || s.ImagesTable.Removal != Retain {
+		t.Error("data is not retained by default")
+	}
+	if s := mustNew(t, func(c *Config) { c.DestroyData = true }); s.Bucket.Removal != Destroy || s.AlbumsTable.Removal != Destroy {
+		t.Error("destroy_data does not opt into deletion")
+	}
+}
+
+func TestGravitonServersUseArmAMI(t *testing.T) {
+	s := mustNew(t, func(c *Config) { c.InstanceType = "t4g.micro" })
+	if in := s.Servers[0]; in.Architecture != "arm64" || !strings.HasSuffix(in.AMIParameter, "arm64") {
+		t.Errorf("instance = %+v", in)
+	}
+	if s.ServerBinary.Path != "build/server-linux-arm64" {
+		t.Errorf("server binary = %s", s.ServerBinary.Path)
+	}
+}
+
+func TestWalkOrderAndUniqueIDs(t *testing.T) {
+	s := mustNew(t, func(c *Config) { c.InstanceCount = 3 })
+	var ids []ID
+	seen := map[ID]bool{}
+	if err := s.Walk(func(n Node) error {
+		if seen[n.NodeID()] {
+			t.Errorf("duplicate id %s", n.NodeID())
+		}
+		seen[n.NodeID()] = true
+		ids = append(ids, n.NodeID())
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	var again []ID
+	_ = s.Walk(func(n Node) error { again = append(again, n.NodeID()); return nil })
+	if diff := cmp.Diff(ids, again); diff != "" {
+		t.Errorf("Walk order changed between calls:\n%s", diff)
+	}
+	pos := map[ID]int{}
+	for i, id := range ids {
+		pos[id] = i
+	}
+	for _, before := range []ID{"ImagesBucket", "Vpc", "ServerRole", "Server3"} {
+		if pos[before] > pos["Function"] {
+			t.Errorf("%s comes after Function", before)
+		}
+	}
+}
+
+func TestUserData(t *testing.T) {
+	s := mustNew(t, nil)
+	ud := s.UserData("aws s3 cp s3://b/k /opt/twinstack/twinstack", func(v Value) string {
+		if v.Ref != nil {
+			return "<" + string(v.Ref.To) + "." + string(v.Ref.Attr) + ">"
+		}
+		return v.Literal
+	})
+	for _, want := range []string{
+		"aws s3 cp s3://b/k /opt/twinstack/twinstack",
+		"Environment=IMAGES_BUCKET=<ImagesBucket.name>",
+		"Environment=ALBUMS_TABLE=<AlbumsTable.name>",
+		"Environment=PORT=8080",
+		"systemctl enable --now twinstack-server.service",
+		"ExecStart=/opt/twinstack/twinstack serve",
+	} {
+		if !strings.Contains(ud, want) {
+			t.Errorf("user data lacks %q", want)
+		}
+	}
+}

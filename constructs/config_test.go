@@ -1,0 +1,97 @@
+package constructs
+
+import (
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+func TestDefaults(t *testing.T) {
+	want := Config{Prefix: "twinstack", Region: "us-east-1", InstanceCount: 2, InstanceType: "t3.micro", LambdaMemoryMB: 256, LambdaTimeoutSec: 30}
+	if diff := cmp.Diff(want, Defaults()); diff != "" {
+		t.Errorf("Defaults() (-want +got):\n%s", diff)
+	}
+	if err := Defaults().Validate(); err != nil {
+		t.Errorf("Defaults().Validate() = %v", err)
+	}
+}
+
+func TestValidate(t *testing.T) {
+	tests := []struct {
+		name   string
+		modify func(*Config)
+		field  string // "" = valid
+	}{
+		{"defaults", func(*Config) {}, ""},
+		{"count zero", func(c *Config) { c.InstanceCount = 0 }, "instance_count"},
+		{"count negative", func(c *Config) { c.InstanceCount = -1 }, "instance_count"},
+		{"count too many", func(c *Config) { c.InstanceCount = MaxInstances + 1 }, "instance_count"},
+		{"count one", func(c *Config) { c.InstanceCount = 1 }, ""},
+		{"bad cidr", func(c *Config) { c.AdminCIDR = "10.0.0.300/32" }, "admin_cidr"},
+		{"cidr without mask", func(c *Config) { c.AdminCIDR = "203.0.113.7" }, "admin_cidr"},
+		{"cidr whole internet", func(c *Config) { c.AdminCIDR = "0.0.0.0/0" }, "admin_cidr"},
+		{"cidr host bits", func(c *Config) { c.AdminCIDR = "203.0.113.7/24" }, "admin_cidr"},
+		{"cidr ipv6", func(c *Config) { c.AdminCIDR = "2001:db8::/32" }, "admin_cidr"},
+		{"good cidr", func(c *Config) { c.AdminCIDR = "203.0.113.7/32" }, ""},
+		{"instance type no size", func(c *Config) { c.InstanceType = "t3" }, "instance_type"},
+		{"instance type upper", func(c *Config) { c.InstanceType = "T3.micro" }, "instance_type"},
+		{"instance type graviton", func(c *Config) { c.InstanceType = "t4g.small" }, ""},
+		{"prefix upper", func(c *Config) { c.Prefix = "Twin" }, "prefix"},
+		{"prefix underscore", func(c *Config) { c.Prefix = "twin_stack" }, "prefix"},
+		{"prefix short", func(c *Config) { c.Prefix = "ab" }, "prefix"},
+		{"prefix long", func(c *Config) { c.Prefix = strings.Repeat("a", 29) }, "prefix"},
+		{"prefix trailing hyphen", func(c *Config) { c.Prefix = "twin-" }, "prefix"},
+		{"prefix double hyphen", func(c *Config) { c.Prefix = "twin--stack" }, "prefix"},
+		{"prefix digit first", func(c *Config) { c.Prefix = "1twin" }, "prefix"},
+		{"region", func(c *Config) { c.Region = "mars-1" }, "region"},
+		{"lambda memory", func(c *Config) { c.LambdaMemoryMB = 64 }, "lambda_memory_mb"},
+		{"lambda timeout", func(c *Config) { c.LambdaTimeoutSec = 901 }, "lambda_timeout_seconds"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			c := Defaults()
+			tc.modify(&c)
+			err := c.Validate()
+			if tc.field == "" {
+				if err != nil {
+					t.Fatalf("Validate() = %v, want nil", err)
+				}
+				return
+			}
+			var fe *FieldError
+			if !errors.As(err, &fe) {
+				t.Fatalf("Validate() = %v, want a *FieldError for %s", err, tc.field)
+			}
+			if fe.Field != tc.field {
+				t.Errorf("field = %q, want %q (err %v)", fe.Field, tc.field, err)
+			}
+			if _, err := New(c); err == nil {
+				t.Error("New accepted an invalid config")
+			}
+		})
+	}
+}
+
+func TestValidateReportsEveryField(t *testing.T) {
+	c := Config{}
+	err := c.Validate()
+	for _, f := range []string{"prefix", "region", "instance_count", "instance_type", "lambda_memory_mb", "lambda_timeout_seconds"} {
+		if !strings.Contains(err.Error(), f+":") {
+			t.Errorf("error %q does not name %s", err, f)
+		}
+	}
+}
+
+func TestArchitecture(t *testing.T) {
+	for typ, want := range map[string]string{
+		"t3.micro": "x86_64", "t3a.small": "x86_64", "m6i.large": "x86_64", "c5n.xlarge": "x86_64",
+		"t4g.micro": "arm64", "m7gd.large": "arm64", "c7gn.medium": "arm64", "a1.medium": "arm64", "r8g.2xlarge": "arm64",
+	} {
+		got, err := Architecture(typ)
+		if err != nil || got != want {
+			t.Errorf("Architecture(%q) = %q, %v; want %q", typ, got, err, want)
+		}
+	}
+}

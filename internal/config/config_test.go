@@ -1,0 +1,108 @@
+package config
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/twinstack/twinstack/constructs"
+	"github.com/twinstack/twinstack/internal/apperr"
+)
+
+func env(m map[string]string) func(string) string {
+	return func(k string) string { return m[k] }
+}
+
+func writeFile(t *testing.T, body string) string {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), "twinstack.json")
+	if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func TestLoadPrecedence(t *testing.T) {
+	file := writeFile(t, `{"prefix":"fromfile","instance_count":3,"region":"eu-west-1","destroy_data":true}`)
+	tests := []struct {
+		name string
+		args []string
+		env  map[string]string
+		want func(*Config)
+	}{
+		{"defaults", nil, nil, func(c *Config) {}},
+		{"file", []string{"-config", file}, nil, func(c *Config) {
+			c.System.Prefix, c.System.InstanceCount, c.System.Region, c.System.DestroyData = "fromfile", 3, "eu-west-1", true
+			c.StackName = "fromfile"
+		}},
+		{"env over file", []string{"-config", file}, map[string]string{"TWINSTACK_INSTANCE_COUNT": "1", "TWINSTACK_ENDPOINT": "http://localhost:5000"}, func(c *Config) {
+			c.System.Prefix, c.System.InstanceCount, c.System.Region, c.System.DestroyData = "fromfile", 1, "eu-west-1", true
+			c.StackName, c.Endpoint = "fromfile", "http://localhost:5000"
+		}},
+		{"file from env", nil, map[string]string{"TWINSTACK_CONFIG": file, "TWINSTACK_PREFIX": "envp"}, func(c *Config) {
+			c.System.Prefix, c.System.InstanceCount, c.System.Region, c.System.DestroyData = "envp", 3, "eu-west-1", true
+			c.StackName = "envp"
+		}},
+		{"flags over env", []string{"-instance-count", "2", "-stack-name", "custom"}, map[string]string{"TWINSTACK_INSTANCE_COUNT": "5"}, func(c *Config) {
+			c.StackName = "custom"
+		}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			want := Config{System: constructs.Defaults(), StackName: "twinstack"}
+			tc.want(&want)
+			got, err := Load(tc.args, env(tc.env))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(want, got); diff != "" {
+				t.Errorf("Load (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+func TestLoadErrors(t *testing.T) {
+	tests := []struct {
+		name    string
+		args    []string
+		env     map[string]string
+		mention string
+	}{
+		{"invalid count env", nil, map[string]string{"TWINSTACK_INSTANCE_COUNT": "many"}, "TWINSTACK_INSTANCE_COUNT"},
+		{"count zero", []string{"-instance-count", "0"}, nil, "instance_count"},
+		{"bad cidr", nil, map[string]string{"TWINSTACK_ADMIN_CIDR": "nope"}, "admin_cidr"},
+		{"bad endpoint", []string{"-endpoint", "localhost:5000"}, nil, "endpoint"},
+		{"unknown flag", []string{"-nope"}, nil, "nope"},
+		{"missing file", []string{"-config", "/does/not/exist.json"}, nil, "exist.json"},
+		{"unknown file key", []string{"-config", writeFile(t, `{"instances":2}`)}, nil, "instances"},
+		{"truncated file", []string{"-config", writeFile(t, `{"prefix":`)}, nil, "config file"},
+		{"bad file type", []string{"-config", writeFile(t, `{"prefix":["a"]}`)}, nil, "prefix"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := Load(tc.args, env(tc.env))
+			if err == nil {
+				t.Fatal("Load succeeded")
+			}
+			if apperr.CodeOf(err) != apperr.InvalidConfig {
+				t.Errorf("code = %s, want %s", apperr.CodeOf(err), apperr.InvalidConfig)
+			}
+			if !strings.Contains(err.Error(), tc.mention) {
+				t.Errorf("error %q does not mention %q", err, tc.mention)
+			}
+		})
+	}
+}
+
+func TestEnvName(t *testing.T) {
+	if got := EnvName("", "max-image-bytes"); got != "MAX_IMAGE_BYTES" {
+		t.Errorf("EnvName = %s", got)
+	}
+	if got := EnvName(EnvPrefix, "instance-count"); got != "TWINSTACK_INSTANCE_COUNT" {
+		t.Errorf("EnvName = %s", got)
+	}
+}
