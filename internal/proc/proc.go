@@ -316,3 +316,14 @@ func Listening(port int) bool {
 	c.Close()
 	return true
 }
+
+// RefOf builds the Ref of a running process started elsewhere (by another
+// package, in its own process group), recording its start time so that a
+// later Stop cannot hit a reused PID.
+func RefOf(name string, pid int, log string) (Ref, error) {
+	st, err := readStat(pid)
+	if err != nil {
+		return Ref{}, fmt.Errorf("process %s (pid %d): %w", name, pid, err)
+	}
+	return Ref{Name: name, PID: pid, PGID: st.pgrp, Start: st.start, Log: log}, nil
+}
