@@ -1,0 +1,44 @@
+// Package cdktf renders the twinstack model (package constructs) as a CDK for
+// Terraform stack for the hashicorp/aws provider 5.x, so that `cdktf synth`
+// writes a Terraform JSON configuration describing the same system as the
+// CloudFormation twin (package stacks/cdk).
+//
+// There are no prebuilt provider bindings: every resource is a plain
+// cdktf.TerraformResource / TerraformDataSource whose body is one of this
+// package's typed Go structs, applied with AddOverride one top-level key at a
+// time in sorted order (cdktf records overrides in call order, so ranging
+// over a map would make the output differ between runs). References are
+// written as Terraform interpolations ("${aws_s3_bucket.ImagesBucket.arn}"),
+// never as cdktf tokens. The whole dependency on cdktf is this one package:
+// moving to another CDKTF distribution is a change of import path.
+//
+// Translation rules:
+//   - One visit per model node (constructs.System.Walk); names, rules, IAM
+//     statements and outputs come from the model, never from here.
+//   - The main resource of a node is named after the node ID
+//     (aws_s3_bucket.ImagesBucket); helper resources of the same node share
+//     that name under their own type (aws_s3_bucket_versioning.ImagesBucket).
+//   - The account id in bucket names is data.aws_caller_identity.current and
+//     the partition in managed-policy ARNs is data.aws_partition.current.
+//   - Removal "retain" (the default) means Terraform must not delete data:
+//     buckets get force_destroy = false (a non-empty bucket makes
+//     `cdktf destroy` fail on it and it stays) and tables get
+//     deletion_protection_enabled = true (destroy fails on them until the
+//     user turns it off or opts into "destroy"). Removal "destroy" sets
+//     force_destroy = true and deletion protection off, so destroy empties
+//     and deletes. prevent_destroy is not used: it would block destroying
+//     the rest of the stack too.
+//   - Artifacts a role reads (the server binary) go to a private artifacts
+//     bucket this renderer owns (<prefix>-artifacts-<account>-<region>) as an
+//     aws_s3_object keyed by content hash; the Lambda zip is uploaded by
+//     aws_lambda_function itself from a cdktf TerraformAsset.
+//   - The local backend's path is relative ("../../../terraform.<stack>.tfstate",
+//     i.e. the project root when the output dir is the default cdktf.out),
+//     because cdktf's default is an absolute path that differs per checkout.
+//
+// Output is deterministic: two synths of the same config and artifacts are
+// byte-identical.
+//
+// This package imports constructs, internal/config and cdktf only: never
+// stacks/cdk, awscdk or the AWS SDK.
+package cdktf

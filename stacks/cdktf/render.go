@@ -1,0 +1,652 @@
+package cdktf
+
+import (
+	"errors"
+	"fmt"
+	"path"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/aws/jsii-runtime-go"
+	"github.com/hashicorp/terraform-cdk-go/cdktf"
+
+	"github.com/twinstack/twinstack/constructs"
+)
+
+// visit translates one model node.
+func (r *renderer) visit(n constructs.Node) error {
+	switch n := n.(type) {
+	case *constructs.Bucket:
+		return r.bucket(n)
+	case *constructs.Table:
+		return r.table(n)
+	case *constructs.VPC:
+		r.resource("aws_vpc", n.ID, vpc{CIDRBlock: n.CIDR, EnableDNSHostnames: true, EnableDNSSupport: true})
+		return nil
+	case *constructs.InternetGateway:
+		return r.gateway(n)
+	case *constructs.Subnet:
+		return r.subnet(n)
+	case *constructs.SecurityGroup:
+		return r.securityGroup(n)
+	case *constructs.Artifact:
+		return r.artifact(n)
+	case *constructs.Role:
+		return r.role(n)
+	case *constructs.Instance:
+		return r.instance(n)
+	case *constructs.LoadBalancer:
+		return r.loadBalancer(n)
+	case *constructs.Function:
+		return r.function(n)
+	case *constructs.Output:
+		return r.output(n)
+	default:
+		return fmt.Errorf("unsupported node %T", n)
+	}
+}
+
+// bucket is the image bucket with its versioning, public-access block,
+// default encryption and policy.
+func (r *renderer) bucket(b *constructs.Bucket) error {
+	id, err := r.ref(b.ID, constructs.AttrID)
+	if err != nil {
+		return err
+	}
+	r.resource("aws_s3_bucket", b.ID, s3Bucket{Bucket: r.name(b.Name), ForceDestroy: b.Removal == constructs.Destroy})
+	if b.Versioned {
+		r.resource("aws_s3_bucket_versioning", b.ID, s3BucketVersioning{Bucket: id, VersioningConfiguration: versioningConfigured{Status: "Enabled"}})
+	}
+	var deps []string
+	if b.BlockPublicAccess {
+		r.resource("aws_s3_bucket_public_access_block", b.ID, publicAccessBlock(id))
+		deps = append(deps, address("aws_s3_bucket_public_access_block", b.ID))
+	}
+	if b.Encryption != "" {
+		r.resource("aws_s3_bucket_server_side_encryption_configuration", b.ID, encryption(id, b.Encryption))
+	}
+	if len(b.Policy) > 0 {
+		doc := b.ID + "Policy"
+		stmts, err := r.statements(b.Policy)
+		if err != nil {
+			return err
+		}
+		r.data("aws_iam_policy_document", string(doc), policyDocument{Statement: stmts})
+		r.resource("aws_s3_bucket_policy", b.ID, s3BucketPolicy{
+			Bucket: id, Policy: interp("data.aws_iam_policy_document." + string(doc) + ".json"), DependsOn: deps,
+		})
+	}
+	return nil
+}
+
+func publicAccessBlock(bucket string) s3PublicAccessBlock {
+	return s3PublicAccessBlock{Bucket: bucket, BlockPublicACLs: true, BlockPublicPolicy: true, IgnorePublicACLs: true, RestrictPublicBuckets: true}
+}
+
+func encryption(bucket, algorithm string) s3Encryption {
+	return s3Encryption{Bucket: bucket, Rule: []sseRule{{ApplyServerSideEncryptionByDefault: sseDefault{SSEAlgorithm: algorithm}}}}
+}
+
+// statements translates IAM statements into aws_iam_policy_document blocks.
+func (r *renderer) statements(in []constructs.Statement) ([]policyStatement, error) {
+	var out []policyStatement
+	for _, s := range in {
+		ps := policyStatement{Sid: s.Sid, Effect: s.Effect, Actions: s.Actions}
+		for _, v := range s.Resources {
+			res, err := r.value(v)
+			if err != nil {
+				return nil, fmt.Errorf("statement %s: %w", s.Sid, err)
+			}
+			ps.Resources = append(ps.Resources, res)
+		}
+		switch s.Principal {
+		case "":
+		case "*":
+			// type "*" renders "Principal": "*", as the model says.
+			ps.Principals = []policyPrincipals{{Type: "*", Identifiers: []string{"*"}}}
+		default:
+			return nil, fmt.Errorf("statement %s: unsupported principal %q", s.Sid, s.Principal)
+		}
+		ops := make([]string, 0, len(s.Condition))
+		for op := range s.Condition {
+			ops = append(ops, op)
+		}
+		sort.Strings(ops)
+		for _, op := range ops {
+			keys := make([]string, 0, len(s.Condition[op]))
+			for k := range s.Condition[op] {
+				keys = append(keys, k)
+			}
+			sort.Strings(keys)
+			for _, k := range keys {
+				ps.Condition = append(ps.Condition, policyCondition{Test: op, Variable: k, Values: []string{s.Condition[op][k]}})
+			}
+		}
+		out = append(out, ps)
+	}
+	return out, nil
+}
+
+// table is a DynamoDB table. Retained tables get deletion protection (see
+// the package doc).
+func (r *renderer) table(t *constructs.Table) error {
+	attrs := map[string]string{}
+	var errs []error
+	add := func(k constructs.Key) {
+		if old, ok := attrs[k.Name]; ok && old != string(k.Type) {
+			errs = append(errs, fmt.Errorf("attribute %s has types %s and %s", k.Name, old, k.Type))
+		}
+		attrs[k.Name] = string(k.Type)
+	}
+	body := dynamoTable{
+		Name:                      t.Name,
+		BillingMode:               t.BillingMode,
+		HashKey:                   t.Partition.Name,
+		PointInTimeRecovery:       pointInTimeRecovery{Enabled: t.PointInTimeRecovery},
+		DeletionProtectionEnabled: t.Removal != constructs.Destroy,
+	}
+	add(t.Partition)
+	if t.Sort != nil {
+		body.RangeKey = t.Sort.Name
+		add(*t.Sort)
+	}
+	for _, ix := range t.Indexes {
+		gsi := dynamoIndex{Name: ix.Name, HashKey: ix.Partition.Name, ProjectionType: ix.Projection}
+		add(ix.Partition)
+		if ix.Sort != nil {
+			gsi.RangeKey = ix.Sort.Name
+			add(*ix.Sort)
+		}
+		body.GlobalSecondaryIndex = append(body.GlobalSecondaryIndex, gsi)
+	}
+	if err := errors.Join(errs...); err != nil {
+		return err
+	}
+	names := make([]string, 0, len(attrs))
+	for n := range attrs {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		body.Attribute = append(body.Attribute, dynamoAttribute{Name: n, Type: attrs[n]})
+	}
+	r.resource("aws_dynamodb_table", t.ID, body)
+	return nil
+}
+
+func (r *renderer) gateway(g *constructs.InternetGateway) error {
+	vpcID, err := r.ref(g.VPC, constructs.AttrID)
+	if err != nil {
+		return err
+	}
+	r.resource("aws_internet_gateway", g.ID, internetGateway{VPCID: vpcID})
+	return nil
+}
+
+// subnet is a subnet in the AZ at index AZ, with its own route table, a
+// default route to the internet gateway and the association.
+func (r *renderer) subnet(s *constructs.Subnet) error {
+	vpcID, err := r.ref(r.sys.Network.VPC.ID, constructs.AttrID)
+	if err != nil {
+		return err
+	}
+	r.resource("aws_subnet", s.ID, subnet{
+		VPCID:               vpcID,
+		CIDRBlock:           s.CIDR,
+		AvailabilityZone:    interp("data.aws_availability_zones." + dataZones + ".names[" + strconv.Itoa(s.AZ) + "]"),
+		MapPublicIPOnLaunch: s.Public,
+	})
+	if s.RouteTable == "" {
+		return nil
+	}
+	r.resource("aws_route_table", s.RouteTable, routeTable{VPCID: vpcID})
+	rt, err := r.ref(s.RouteTable, constructs.AttrID)
+	if err != nil {
+		return err
+	}
+	if s.Public {
+		igw, err := r.ref(r.sys.Network.Gateway, constructs.AttrID)
+		if err != nil {
+			return err
+		}
+		r.resource("aws_route", s.RouteTable, route{RouteTableID: rt, DestinationCIDRBlock: r.sys.Network.Internet, GatewayID: igw})
+	}
+	sub, err := r.ref(s.ID, constructs.AttrID)
+	if err != nil {
+		return err
+	}
+	r.resource("aws_route_table_association", s.ID, routeTableAssociation{SubnetID: sub, RouteTableID: rt})
+	return nil
+}
+
+// securityGroup is a group without inline rules plus one rule resource per
+// model rule. The provider removes AWS's default allow-all egress when it
+// creates a group, so an empty Egress list means no outbound traffic.
+func (r *renderer) securityGroup(g *constructs.SecurityGroup) error {
+	vpcID, err := r.ref(r.sys.Network.VPC.ID, constructs.AttrID)
+	if err != nil {
+		return err
+	}
+	r.resource("aws_security_group", g.ID, securityGroup{Name: g.Name, Description: g.Description, VPCID: vpcID})
+	sg, err := r.ref(g.ID, constructs.AttrID)
+	if err != nil {
+		return err
+	}
+	for _, dir := range []struct {
+		typ, suffix string
+		rules       []constructs.Rule
+	}{
+		{"aws_vpc_security_group_ingress_rule", "Ingress", g.Ingress},
+		{"aws_vpc_security_group_egress_rule", "Egress", g.Egress},
+	} {
+		for i, rule := range dir.rules {
+			body, err := r.rule(sg, rule)
+			if err != nil {
+				return fmt.Errorf("%s rule %d: %w", strings.ToLower(dir.suffix), i+1, err)
+			}
+			r.resource(dir.typ, RuleName(g.ID, dir.suffix, i), body)
+		}
+	}
+	return nil
+}
+
+// RuleName is the Terraform name of the i-th (0-based) rule of a group in
+// direction "Ingress" or "Egress": ServerSecurityGroupIngress1.
+func RuleName(group constructs.ID, direction string, i int) constructs.ID {
+	return constructs.ID(string(group) + direction + strconv.Itoa(i+1))
+}
+
+func (r *renderer) rule(sg string, rule constructs.Rule) (securityGroupRule, error) {
+	body := securityGroupRule{SecurityGroupID: sg, Description: rule.Description, IPProtocol: rule.Protocol}
+	if rule.Protocol != constructs.All {
+		from, to := rule.FromPort, rule.ToPort
+		body.FromPort, body.ToPort = &from, &to
+	}
+	switch {
+	case rule.Peer != "" && rule.CIDR != "":
+		return body, errors.New("both a peer and a CIDR")
+	case rule.Peer != "":
+		peer, err := r.ref(rule.Peer, constructs.AttrID)
+		if err != nil {
+			return body, err
+		}
+		body.ReferencedSecurityGroupID = peer
+	case rule.CIDR != "":
+		body.CIDRIPv4 = rule.CIDR
+	default:
+		return body, errors.New("neither a peer nor a CIDR")
+	}
+	return body, nil
+}
+
+// artifact makes a cdktf asset of a built file. An artifact that a role
+// reads (the server binary) is also uploaded to the artifacts bucket.
+func (r *renderer) artifact(a *constructs.Artifact) error {
+	p, err := r.artifactPath(a)
+	if err != nil {
+		return err
+	}
+	asset := cdktf.NewTerraformAsset(r.stack, jsii.String(string(a.ID)), &cdktf.TerraformAssetConfig{
+		Path: jsii.String(p),
+		Type: cdktf.AssetType_FILE,
+	})
+	r.assets[a.ID] = asset
+	read := false
+	for _, role := range r.sys.Roles {
+		if role.ReadsArtifact != nil && *role.ReadsArtifact == a.ID {
+			read = true
+		}
+	}
+	if !read {
+		return nil
+	}
+	bucket, err := r.artifacts()
+	if err != nil {
+		return err
+	}
+	r.types[a.ID] = "aws_s3_object"
+	r.resource("aws_s3_object", a.ID, s3Object{
+		Bucket: bucket,
+		// The key changes with the content, so instances (whose user data
+		// names the key) are replaced when the binary changes.
+		Key:    path.Join(string(a.ID), *asset.AssetHash(), path.Base(a.Path)),
+		Source: *asset.Path(),
+	})
+	return nil
+}
+
+// artifacts adds, once, the private bucket that holds uploaded artifacts
+// and returns its name reference. Its contents are build output, so it is
+// always emptied on destroy.
+func (r *renderer) artifacts() (string, error) {
+	id := interp("aws_s3_bucket." + artifactsBucket + ".id")
+	if r.artifactsBucket {
+		return id, nil
+	}
+	const accountIDLen = 12
+	name := fmt.Sprintf("%s-artifacts-%s-%s", r.sys.Prefix, constructs.AccountToken, r.sys.Region)
+	if n := len(name) - len(constructs.AccountToken) + accountIDLen; n > 63 {
+		return "", fmt.Errorf("artifacts bucket name %q would be %d characters (S3 allows 63): shorten the prefix", name, n)
+	}
+	r.resource("aws_s3_bucket", artifactsBucket, s3Bucket{Bucket: r.name(name), ForceDestroy: true})
+	r.resource("aws_s3_bucket_public_access_block", artifactsBucket, publicAccessBlock(id))
+	r.resource("aws_s3_bucket_server_side_encryption_configuration", artifactsBucket, encryption(id, "AES256"))
+	arn := interp("aws_s3_bucket." + artifactsBucket + ".arn")
+	doc := artifactsBucket + "Policy"
+	r.data("aws_iam_policy_document", doc, policyDocument{Statement: []policyStatement{{
+		Sid:        "DenyInsecureTransport",
+		Effect:     "Deny",
+		Actions:    []string{"s3:*"},
+		Resources:  []string{arn, arn + "/*"},
+		Principals: []policyPrincipals{{Type: "*", Identifiers: []string{"*"}}},
+		Condition:  []policyCondition{{Test: "Bool", Variable: "aws:SecureTransport", Values: []string{"false"}}},
+	}}})
+	r.resource("aws_s3_bucket_policy", artifactsBucket, s3BucketPolicy{
+		Bucket:    id,
+		Policy:    interp("data.aws_iam_policy_document." + doc + ".json"),
+		DependsOn: []string{address("aws_s3_bucket_public_access_block", artifactsBucket)},
+	})
+	r.artifactsBucket = true
+	return id, nil
+}
+
+// role is an IAM role trusted by one service, with its managed policies,
+// its inline policy (plus read access to the artifact it reads) and, for
+// EC2, an instance profile.
+func (r *renderer) role(ro *constructs.Role) error {
+	trust := string(ro.ID) + "Trust"
+	r.data("aws_iam_policy_document", trust, policyDocument{Statement: []policyStatement{{
+		Effect:     "Allow",
+		Actions:    []string{"sts:AssumeRole"},
+		Principals: []policyPrincipals{{Type: "Service", Identifiers: []string{ro.Service}}},
+	}}})
+	r.resource("aws_iam_role", ro.ID, iamRole{Name: ro.Name, AssumeRolePolicy: interp("data.aws_iam_policy_document." + trust + ".json")})
+	roleName, err := r.ref(ro.ID, constructs.AttrName)
+	if err != nil {
+		return err
+	}
+	for _, p := range ro.ManagedPolicies {
+		arn := strings.Replace(constructs.ManagedPolicyARN(p), "arn:aws:", "arn:"+interp("data.aws_partition."+dataPartition+".partition")+":", 1)
+		r.resource("aws_iam_role_policy_attachment", attachmentName(ro.ID, p), iamRolePolicyAttachment{Role: roleName, PolicyARN: arn})
+	}
+	stmts, err := r.statements(ro.Statements)
+	if err != nil {
+		return err
+	}
+	if ro.ReadsArtifact != nil {
+		if r.types[*ro.ReadsArtifact] != "aws_s3_object" {
+			return fmt.Errorf("reads artifact %q, which is not uploaded", *ro.ReadsArtifact)
+		}
+		obj := "aws_s3_object." + string(*ro.ReadsArtifact)
+		stmts = append(stmts, policyStatement{
+			Sid:       "Read" + string(*ro.ReadsArtifact),
+			Effect:    "Allow",
+			Actions:   []string{"s3:GetObject"},
+			Resources: []string{interp("aws_s3_bucket."+artifactsBucket+".arn") + "/" + interp(obj+".key")},
+		})
+	}
+	if len(stmts) > 0 {
+		if ro.PolicyName == "" {
+			return errors.New("inline statements without a policy name")
+		}
+		doc := string(ro.ID) + "Policy"
+		r.data("aws_iam_policy_document", doc, policyDocument{Statement: stmts})
+		r.resource("aws_iam_role_policy", ro.ID, iamRolePolicy{Name: ro.PolicyName, Role: roleName, Policy: interp("data.aws_iam_policy_document." + doc + ".json")})
+	}
+	if ro.InstanceProfile != "" {
+		r.resource("aws_iam_instance_profile", ro.InstanceProfile, iamInstanceProfile{Name: ro.ProfileName, Role: roleName})
+	}
+	return nil
+}
+
+// attachmentName names a managed-policy attachment after the role and the
+// policy's last path element: FunctionRole_AWSLambdaBasicExecutionRole.
+func attachmentName(role constructs.ID, policy string) constructs.ID {
+	return constructs.ID(string(role) + "_" + path.Base(policy))
+}
+
+// instance is one server: AMI from the public SSM parameter, IMDSv2,
+// encrypted root volume, and user data that installs the binary from the
+// artifacts bucket.
+func (r *renderer) instance(in *constructs.Instance) error {
+	ami, ok := r.amis[in.AMIParameter]
+	if !ok {
+		ami = "ami_" + strings.ReplaceAll(in.Architecture, "-", "_")
+		for _, other := range r.amis {
+			if other == ami {
+				return fmt.Errorf("two AMI parameters for architecture %s", in.Architecture)
+			}
+		}
+		r.amis[in.AMIParameter] = ami
+		r.data("aws_ssm_parameter", ami, ssmParameter{Name: in.AMIParameter})
+	}
+	subnetID, err := r.ref(in.Subnet, constructs.AttrID)
+	if err != nil {
+		return err
+	}
+	sg, err := r.ref(in.Group, constructs.AttrID)
+	if err != nil {
+		return err
+	}
+	role := r.sys.Role(in.Role)
+	if role == nil || role.InstanceProfile == "" {
+		return fmt.Errorf("role %q has no instance profile", in.Role)
+	}
+	profile, err := r.ref(role.InstanceProfile, constructs.AttrName)
+	if err != nil {
+		return err
+	}
+	userData, err := r.userData()
+	if err != nil {
+		return err
+	}
+	tokens := "optional"
+	if in.RequireIMDSv2 {
+		tokens = "required"
+	}
+	// Boot runs user data at once: the role's policy and the subnet's route
+	// to the internet must be in place before the instance starts.
+	var deps []string
+	if len(role.Statements) > 0 || role.ReadsArtifact != nil {
+		deps = append(deps, address("aws_iam_role_policy", role.ID))
+	}
+	for _, s := range r.sys.Network.Subnets {
+		if s.ID == in.Subnet && s.RouteTable != "" {
+			if s.Public {
+				deps = append(deps, address("aws_route", s.RouteTable))
+			}
+			deps = append(deps, address("aws_route_table_association", s.ID))
+		}
+	}
+	r.resource("aws_instance", in.ID, ec2Instance{
+		AMI:                     interp("data.aws_ssm_parameter." + ami + ".insecure_value"),
+		InstanceType:            in.Type,
+		SubnetID:                subnetID,
+		VPCSecurityGroupIDs:     []string{sg},
+		IAMInstanceProfile:      profile,
+		MetadataOptions:         metadataOptions{HTTPEndpoint: "enabled", HTTPTokens: tokens},
+		RootBlockDevice:         rootBlockDevice{Encrypted: in.RootVolume.Encrypted, VolumeSize: in.RootVolume.SizeGiB, VolumeType: in.RootVolume.Type},
+		UserData:                userData,
+		UserDataReplaceOnChange: true,
+		Tags:                    map[string]string{"Name": in.Name},
+		DependsOn:               deps,
+	})
+	return nil
+}
+
+// userData renders the model's start-up script. The model text is escaped
+// for Terraform; the references inside it are not.
+func (r *renderer) userData() (string, error) {
+	bin := r.sys.ServerBinary.ID
+	if r.types[bin] != "aws_s3_object" {
+		return "", fmt.Errorf("server binary %q is not uploaded", bin)
+	}
+	// Placeholders stand for interpolations until the script is escaped.
+	var exprs []string
+	hole := func(s string) string {
+		exprs = append(exprs, s)
+		return fmt.Sprintf("\x00%d\x00", len(exprs)-1)
+	}
+	obj := "aws_s3_object." + string(bin)
+	fetch := fmt.Sprintf("aws s3 cp s3://%s/%s %s --region %s",
+		hole(interp(obj+".bucket")), hole(interp(obj+".key")), r.sys.ServerService.BinaryPath, r.sys.Region)
+	var errs []error
+	script := r.sys.UserData(fetch, func(v constructs.Value) string {
+		s, err := r.value(v)
+		errs = append(errs, err)
+		return hole(s)
+	})
+	if err := errors.Join(errs...); err != nil {
+		return "", fmt.Errorf("user data: %w", err)
+	}
+	script = escape(script)
+	for i, e := range exprs {
+		script = strings.Replace(script, fmt.Sprintf("\x00%d\x00", i), e, 1)
+	}
+	return script, nil
+}
+
+// loadBalancer is the internal ALB, its target group with every instance
+// attached, and the listener forwarding to it.
+func (r *renderer) loadBalancer(lb *constructs.LoadBalancer) error {
+	var subnets []string
+	for _, s := range lb.Subnets {
+		id, err := r.ref(s, constructs.AttrID)
+		if err != nil {
+			return err
+		}
+		subnets = append(subnets, id)
+	}
+	sg, err := r.ref(lb.Group, constructs.AttrID)
+	if err != nil {
+		return err
+	}
+	vpcID, err := r.ref(r.sys.Network.VPC.ID, constructs.AttrID)
+	if err != nil {
+		return err
+	}
+	r.resource("aws_lb", lb.ID, loadBalancer{
+		Name: lb.Name, Internal: lb.Internal, LoadBalancerType: "application",
+		Subnets: subnets, SecurityGroups: []string{sg},
+	})
+	r.resource("aws_lb_target_group", lb.TargetGroup, targetGroup{
+		Name: lb.TargetName, Port: lb.TargetPort, Protocol: "HTTP", TargetType: "instance", VPCID: vpcID,
+		HealthCheck: healthCheck{Path: lb.HealthPath},
+	})
+	tg, err := r.ref(lb.TargetGroup, constructs.AttrARN)
+	if err != nil {
+		return err
+	}
+	for _, t := range lb.Targets {
+		id, err := r.ref(t, constructs.AttrID)
+		if err != nil {
+			return err
+		}
+		r.resource("aws_lb_target_group_attachment", t, targetGroupAttachment{TargetGroupARN: tg, TargetID: id, Port: lb.TargetPort})
+	}
+	arn, err := r.ref(lb.ID, constructs.AttrARN)
+	if err != nil {
+		return err
+	}
+	r.resource("aws_lb_listener", lb.Listener, listener{
+		LoadBalancerARN: arn, Port: lb.ListenerPort, Protocol: "HTTP",
+		DefaultAction: []listenerAction{{Type: "forward", TargetGroupARN: tg}},
+	})
+	return nil
+}
+
+// function is the Lambda, its code uploaded from the zip asset, and its
+// function URL.
+func (r *renderer) function(f *constructs.Function) error {
+	asset, ok := r.assets[f.Code]
+	if !ok {
+		return fmt.Errorf("code artifact %q not declared before the function", f.Code)
+	}
+	role, err := r.ref(f.Role, constructs.AttrARN)
+	if err != nil {
+		return err
+	}
+	var subnets []string
+	for _, s := range f.Subnets {
+		id, err := r.ref(s, constructs.AttrID)
+		if err != nil {
+			return err
+		}
+		subnets = append(subnets, id)
+	}
+	sg, err := r.ref(f.Group, constructs.AttrID)
+	if err != nil {
+		return err
+	}
+	env := map[string]string{}
+	for _, e := range f.Environment {
+		v, err := r.value(e.Value)
+		if err != nil {
+			return fmt.Errorf("environment %s: %w", e.Name, err)
+		}
+		env[e.Name] = v
+	}
+	// The execution role needs its VPC permissions before the function can
+	// create its network interfaces.
+	var deps []string
+	if ro := r.sys.Role(f.Role); ro != nil {
+		for _, p := range ro.ManagedPolicies {
+			deps = append(deps, address("aws_iam_role_policy_attachment", attachmentName(ro.ID, p)))
+		}
+		if len(ro.Statements) > 0 {
+			deps = append(deps, address("aws_iam_role_policy", ro.ID))
+		}
+	}
+	file := *asset.Path()
+	r.resource("aws_lambda_function", f.ID, lambdaFunction{
+		FunctionName:   f.Name,
+		Role:           role,
+		Runtime:        f.Runtime,
+		Architectures:  []string{f.Architecture},
+		Handler:        f.Handler,
+		MemorySize:     f.MemoryMB,
+		Timeout:        f.TimeoutSec,
+		Filename:       file,
+		SourceCodeHash: interp("filebase64sha256(" + hclQuote(file) + ")"),
+		VPCConfig:      lambdaVPCConfig{SubnetIDs: subnets, SecurityGroupIDs: []string{sg}},
+		Environment:    lambdaEnvironment{Variables: env},
+		DependsOn:      deps,
+	})
+	if f.URL != "" {
+		name, err := r.ref(f.ID, constructs.AttrName)
+		if err != nil {
+			return err
+		}
+		r.resource("aws_lambda_function_url", f.URL, lambdaFunctionURL{FunctionName: name, AuthorizationType: f.URLAuth})
+	}
+	return nil
+}
+
+// output is a stack output named exactly as in the model.
+func (r *renderer) output(o *constructs.Output) error {
+	var value string
+	if len(o.Values) > 0 {
+		var items []string
+		for _, v := range o.Values {
+			e, err := r.expr(v)
+			if err != nil {
+				return err
+			}
+			items = append(items, e)
+		}
+		value = interp("join(" + hclQuote(o.Join) + ", [" + strings.Join(items, ", ") + "])")
+	} else {
+		v, err := r.value(o.Value)
+		if err != nil {
+			return err
+		}
+		value = v
+	}
+	cfg := &cdktf.TerraformOutputConfig{Value: jsii.String(value), StaticId: jsii.Bool(true)}
+	if o.Description != "" {
+		cfg.Description = jsii.String(o.Description)
+	}
+	cdktf.NewTerraformOutput(r.stack, jsii.String(o.Name), cfg)
+	return nil
+}
