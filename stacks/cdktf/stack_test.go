@@ -1,0 +1,518 @@
+package cdktf_test
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/twinstack/twinstack/constructs"
+	"github.com/twinstack/twinstack/internal/config"
+	stack "github.com/twinstack/twinstack/stacks/cdktf"
+)
+
+// want is what each case must contain, written independently of the
+// renderer from the issue's requirements.
+type want struct {
+	prefix, region, instanceType, arch, adminCIDR, endpoint string
+	count, memory, timeout                                  int
+	destroy                                                 bool
+}
+
+var wants = map[string]want{
+	"count1": {prefix: "twinstack", region: "us-east-1", instanceType: "t3.micro", arch: "x86_64", adminCIDR: "203.0.113.0/24", count: 1, memory: 256, timeout: 30},
+	"count2": {prefix: "twinstack", region: "us-east-1", instanceType: "t3.micro", arch: "x86_64", count: 2, memory: 256, timeout: 30},
+	"count3": {prefix: "twin-local", region: "eu-west-1", instanceType: "t4g.small", arch: "arm64", endpoint: "http://localhost:4566", count: 3, memory: 512, timeout: 60, destroy: true},
+}
+
+const account = "${data.aws_caller_identity.current.account_id}"
+
+// TestStack asserts every requirement of issue 3 on the synthesized JSON of
+// each case (instance counts 1, 2 and 3).
+func TestStack(t *testing.T) {
+	root := fakeRoot(t)
+	for _, name := range cases {
+		t.Run(name, func(t *testing.T) {
+			w := wants[name]
+			cfg, sys := loadCase(t, name)
+			_, b := synth(t, cfg, sys, root, t.TempDir())
+			tf := parse(t, b)
+			t.Run("provider", func(t *testing.T) { checkProvider(t, tf, w) })
+			t.Run("bucket", func(t *testing.T) { checkBucket(t, tf, w) })
+			t.Run("tables", func(t *testing.T) { checkTables(t, tf, w) })
+			t.Run("network", func(t *testing.T) { checkNetwork(t, tf) })
+			t.Run("security groups", func(t *testing.T) { checkGroups(t, tf, w) })
+			t.Run("iam", func(t *testing.T) { checkIAM(t, tf, w) })
+			t.Run("artifacts", func(t *testing.T) { checkArtifacts(t, tf, w) })
+			t.Run("servers", func(t *testing.T) { checkServers(t, tf, w) })
+			t.Run("load balancer", func(t *testing.T) { checkLoadBalancer(t, tf, w) })
+			t.Run("lambda", func(t *testing.T) { checkLambda(t, tf, w) })
+			t.Run("outputs", func(t *testing.T) { checkOutputs(t, tf, w) })
+		})
+	}
+}
+
+func diff(t *testing.T, what string, want, got any) {
+	t.Helper()
+	if d := cmp.Diff(jsonValue(t, want), jsonValue(t, got)); d != "" {
+		t.Errorf("%s (-want +got):\n%s", what, d)
+	}
+}
+
+type obj = map[string]any
+
+func checkProvider(t *testing.T, tf *tfJSON, w want) {
+	diff(t, "required_providers", obj{"aws": obj{"source": "hashicorp/aws", "version": "5.100.0"}}, tf.Terraform["required_providers"])
+	diff(t, "backend", obj{"local": obj{"path": "../../../terraform." + w.prefix + ".tfstate"}}, tf.Terraform["backend"])
+	p := obj{"region": w.region}
+	if ep := w.endpoint; ep != "" {
+		p = obj{
+			"region": w.region, "access_key": "test", "secret_key": "test",
+			"s3_use_path_style": true, "skip_credentials_validation": true, "skip_metadata_api_check": true,
+			"skip_region_validation": true, "skip_requesting_account_id": false,
+			"endpoints": []obj{{"s3": ep, "dynamodb": ep, "ec2": ep, "iam": ep, "sts": ep, "ssm": ep, "elbv2": ep, "lambda": ep, "logs": ep}},
+		}
+	}
+	diff(t, "provider aws", []obj{p}, tf.Provider["aws"])
+}
+
+// denyInsecure is the TLS-only statement of a bucket policy document.
+func denyInsecure(bucket string) obj {
+	arn := "${aws_s3_bucket." + bucket + ".arn}"
+	return obj{
+		"sid": "DenyInsecureTransport", "effect": "Deny", "actions": []string{"s3:*"},
+		"resources":  []string{arn, arn + "/*"},
+		"principals": []obj{{"type": "*", "identifiers": []string{"*"}}},
+		"condition":  []obj{{"test": "Bool", "variable": "aws:SecureTransport", "values": []string{"false"}}},
+	}
+}
+
+func checkBucket(t *testing.T, tf *tfJSON, w want) {
+	id := "${aws_s3_bucket.ImagesBucket.id}"
+	diff(t, "bucket", obj{"bucket": w.prefix + "-images-" + account + "-" + w.region, "force_destroy": w.destroy},
+		tf.res(t, "aws_s3_bucket", "ImagesBucket"))
+	diff(t, "versioning", obj{"bucket": id, "versioning_configuration": obj{"status": "Enabled"}},
+		tf.res(t, "aws_s3_bucket_versioning", "ImagesBucket"))
+	diff(t, "public access block", obj{"bucket": id, "block_public_acls": true, "block_public_policy": true, "ignore_public_acls": true, "restrict_public_buckets": true},
+		tf.res(t, "aws_s3_bucket_public_access_block", "ImagesBucket"))
+	diff(t, "encryption", obj{"bucket": id, "rule": []obj{{"apply_server_side_encryption_by_default": obj{"sse_algorithm": "AES256"}}}},
+		tf.res(t, "aws_s3_bucket_server_side_encryption_configuration", "ImagesBucket"))
+	diff(t, "policy", obj{"bucket": id, "policy": "${data.aws_iam_policy_document.ImagesBucketPolicy.json}", "depends_on": []string{"aws_s3_bucket_public_access_block.ImagesBucket"}},
+		tf.res(t, "aws_s3_bucket_policy", "ImagesBucket"))
+	diff(t, "policy document", obj{"statement": []obj{denyInsecure("ImagesBucket")}},
+		tf.data(t, "aws_iam_policy_document", "ImagesBucketPolicy"))
+}
+
+func checkTables(t *testing.T, tf *tfJSON, w want) {
+	diff(t, "images table", obj{
+		"name": w.prefix + "-images", "billing_mode": "PAY_PER_REQUEST", "hash_key": "image_id",
+		"attribute": []obj{{"name": "created_at", "type": "S"}, {"name": "entity", "type": "S"}, {"name": "image_id", "type": "S"}},
+		"global_secondary_index": []obj{{"name": "by-created", "hash_key": "entity", "range_key": "created_at", "projection_type": "ALL"}},
+		"point_in_time_recovery":      obj{"enabled": true},
+		"deletion_protection_enabled": !w.destroy,
+	}, tf.res(t, "aws_dynamodb_table", "ImagesTable"))
+	diff(t, "albums table", obj{
+		"name": w.prefix + "-albums", "billing_mode": "PAY_PER_REQUEST", "hash_key": "id",
+		"attribute":                   []obj{{"name": "id", "type": "S"}},
+		"point_in_time_recovery":      obj{"enabled": false},
+		"deletion_protection_enabled": !w.destroy,
+	}, tf.res(t, "aws_dynamodb_table", "AlbumsTable"))
+}
+
+func checkNetwork(t *testing.T, tf *tfJSON) {
+	vpcID := "${aws_vpc.Vpc.id}"
+	diff(t, "vpc", obj{"cidr_block": "10.20.0.0/16", "enable_dns_hostnames": true, "enable_dns_support": true}, tf.res(t, "aws_vpc", "Vpc"))
+	diff(t, "gateway", obj{"vpc_id": vpcID}, tf.res(t, "aws_internet_gateway", "InternetGateway"))
+	diff(t, "zones", obj{"state": "available"}, tf.data(t, "aws_availability_zones", "available"))
+	diff(t, "subnets", []string{"PublicSubnet1", "PublicSubnet2"}, tf.names("aws_subnet"))
+	for i, s := range []string{"PublicSubnet1", "PublicSubnet2"} {
+		rt := s + "RouteTable"
+		diff(t, s, obj{
+			"vpc_id": vpcID, "cidr_block": fmt.Sprintf("10.20.%d.0/24", i),
+			"availability_zone":       fmt.Sprintf("${data.aws_availability_zones.available.names[%d]}", i),
+			"map_public_ip_on_launch": true,
+		}, tf.res(t, "aws_subnet", s))
+		diff(t, rt, obj{"vpc_id": vpcID}, tf.res(t, "aws_route_table", rt))
+		diff(t, rt+" default route", obj{"route_table_id": "${aws_route_table." + rt + ".id}", "destination_cidr_block": "0.0.0.0/0", "gateway_id": "${aws_internet_gateway.InternetGateway.id}"},
+			tf.res(t, "aws_route", rt))
+		diff(t, s+" association", obj{"subnet_id": "${aws_subnet." + s + ".id}", "route_table_id": "${aws_route_table." + rt + ".id}"},
+			tf.res(t, "aws_route_table_association", s))
+	}
+}
+
+// sgRule is a security-group rule in a comparable form.
+type sgRule struct {
+	Group, Dir, Proto string
+	From, To          float64
+	Peer, CIDR        string
+}
+
+func rules(t *testing.T, tf *tfJSON) []sgRule {
+	var out []sgRule
+	for dir, typ := range map[string]string{"in": "aws_vpc_security_group_ingress_rule", "out": "aws_vpc_security_group_egress_rule"} {
+		for _, name := range tf.names(typ) {
+			r := tf.res(t, typ, name)
+			g := sgRule{Dir: dir, Group: ref(r["security_group_id"]), Proto: r["ip_protocol"].(string), Peer: ref(r["referenced_security_group_id"])}
+			g.From, _ = r["from_port"].(float64)
+			g.To, _ = r["to_port"].(float64)
+			g.CIDR, _ = r["cidr_ipv4"].(string)
+			if r["description"] == "" || r["description"] == nil {
+				t.Errorf("%s.%s has no description", typ, name)
+			}
+			out = append(out, g)
+		}
+	}
+	return out
+}
+
+// ref turns "${aws_security_group.X.id}" into "X".
+func ref(v any) string {
+	s, _ := v.(string)
+	s = strings.TrimPrefix(s, "${aws_security_group.")
+	return strings.TrimSuffix(s, ".id}")
+}
+
+func checkGroups(t *testing.T, tf *tfJSON, w want) {
+	groups := []string{"LambdaSecurityGroup", "ServerSecurityGroup"}
+	if w.count > 1 {
+		groups = []string{"LambdaSecurityGroup", "LoadBalancerSecurityGroup", "ServerSecurityGroup"}
+	}
+	diff(t, "groups", groups, tf.names("aws_security_group"))
+	for _, g := range groups {
+		r := tf.res(t, "aws_security_group", g)
+		for _, inline := range []string{"ingress", "egress"} {
+			if _, ok := r[inline]; ok {
+				t.Errorf("%s has inline %s rules", g, inline)
+			}
+		}
+		if r["vpc_id"] != "${aws_vpc.Vpc.id}" || r["name"] == "" || r["description"] == "" {
+			t.Errorf("%s: %v", g, r)
+		}
+	}
+	want := []sgRule{
+		{Group: "ServerSecurityGroup", Dir: "in", Proto: "tcp", From: 8080, To: 8080, Peer: "LambdaSecurityGroup"},
+		{Group: "ServerSecurityGroup", Dir: "out", Proto: "-1", CIDR: "0.0.0.0/0"},
+	}
+	if w.count > 1 {
+		want = append(want,
+			sgRule{Group: "ServerSecurityGroup", Dir: "in", Proto: "tcp", From: 8080, To: 8080, Peer: "LoadBalancerSecurityGroup"},
+			sgRule{Group: "LoadBalancerSecurityGroup", Dir: "in", Proto: "tcp", From: 80, To: 80, Peer: "LambdaSecurityGroup"},
+			sgRule{Group: "LoadBalancerSecurityGroup", Dir: "out", Proto: "tcp", From: 8080, To: 8080, Peer: "ServerSecurityGroup"},
+			sgRule{Group: "LambdaSecurityGroup", Dir: "out", Proto: "tcp", From: 80, To: 80, Peer: "LoadBalancerSecurityGroup"},
+		)
+	} else {
+		want = append(want, sgRule{Group: "LambdaSecurityGroup", Dir: "out", Proto: "tcp", From: 8080, To: 8080, Peer: "ServerSecurityGroup"})
+	}
+	if w.adminCIDR != "" {
+		want = append(want, sgRule{Group: "ServerSecurityGroup", Dir: "in", Proto: "tcp", From: 22, To: 22, CIDR: w.adminCIDR})
+	}
+	got := rules(t, tf)
+	key := func(r sgRule) string { return fmt.Sprint(r) }
+	if d := cmp.Diff(sortBy(want, key), sortBy(got, key)); d != "" {
+		t.Errorf("security-group rules (-want +got):\n%s", d)
+	}
+	for _, r := range got {
+		if r.Dir == "in" && r.CIDR == "0.0.0.0/0" {
+			t.Errorf("ingress from the whole internet: %+v", r)
+		}
+		if r.Dir == "in" && r.From <= 22 && 22 <= r.To && r.CIDR != w.adminCIDR {
+			t.Errorf("SSH open beyond the admin CIDR: %+v", r)
+		}
+	}
+}
+
+func sortBy[T any](s []T, key func(T) string) []T {
+	out := append([]T(nil), s...)
+	for i := 1; i < len(out); i++ {
+		for j := i; j > 0 && key(out[j]) < key(out[j-1]); j-- {
+			out[j], out[j-1] = out[j-1], out[j]
+		}
+	}
+	return out
+}
+
+func trust(service string) obj {
+	return obj{"statement": []obj{{"effect": "Allow", "actions": []string{"sts:AssumeRole"}, "principals": []obj{{"type": "Service", "identifiers": []string{service}}}}}}
+}
+
+func checkIAM(t *testing.T, tf *tfJSON, w want) {
+	partition := "arn:${data.aws_partition.current.partition}:iam::aws:policy/"
+	diff(t, "roles", []string{"FunctionRole", "ServerRole"}, tf.names("aws_iam_role"))
+	diff(t, "server role", obj{"name": w.prefix + "-server", "assume_role_policy": "${data.aws_iam_policy_document.ServerRoleTrust.json}"}, tf.res(t, "aws_iam_role", "ServerRole"))
+	diff(t, "server trust", trust("ec2.amazonaws.com"), tf.data(t, "aws_iam_policy_document", "ServerRoleTrust"))
+	diff(t, "function role", obj{"name": w.prefix + "-lambda", "assume_role_policy": "${data.aws_iam_policy_document.FunctionRoleTrust.json}"}, tf.res(t, "aws_iam_role", "FunctionRole"))
+	diff(t, "function trust", trust("lambda.amazonaws.com"), tf.data(t, "aws_iam_policy_document", "FunctionRoleTrust"))
+
+	diff(t, "attachments", []string{"FunctionRole_AWSLambdaBasicExecutionRole", "FunctionRole_AWSLambdaVPCAccessExecutionRole", "ServerRole_AmazonSSMManagedInstanceCore"},
+		tf.names("aws_iam_role_policy_attachment"))
+	for name, p := range map[string]struct{ role, policy string }{
+		"FunctionRole_AWSLambdaBasicExecutionRole":     {"FunctionRole", "service-role/AWSLambdaBasicExecutionRole"},
+		"FunctionRole_AWSLambdaVPCAccessExecutionRole": {"FunctionRole", "service-role/AWSLambdaVPCAccessExecutionRole"},
+		"ServerRole_AmazonSSMManagedInstanceCore":      {"ServerRole", "AmazonSSMManagedInstanceCore"},
+	} {
+		diff(t, name, obj{"role": "${aws_iam_role." + p.role + ".name}", "policy_arn": partition + p.policy}, tf.res(t, "aws_iam_role_policy_attachment", name))
+	}
+
+	// Only the server role has an inline policy: images/ objects, the two
+	// tables (and the images GSI), and its own binary.
+	diff(t, "inline policies", []string{"ServerRole"}, tf.names("aws_iam_role_policy"))
+	diff(t, "server inline policy", obj{"name": "server-data-access", "role": "${aws_iam_role.ServerRole.name}", "policy": "${data.aws_iam_policy_document.ServerRolePolicy.json}"},
+		tf.res(t, "aws_iam_role_policy", "ServerRole"))
+	diff(t, "server statements", obj{"statement": []obj{
+		{"sid": "ImageObjects", "effect": "Allow",
+			"actions":   []string{"s3:AbortMultipartUpload", "s3:DeleteObject", "s3:GetObject", "s3:PutObject"},
+			"resources": []string{"${aws_s3_bucket.ImagesBucket.arn}/images/*"}},
+		{"sid": "Tables", "effect": "Allow",
+			"actions": []string{"dynamodb:ConditionCheckItem", "dynamodb:DeleteItem", "dynamodb:DescribeTable", "dynamodb:GetItem",
+				"dynamodb:PutItem", "dynamodb:Query", "dynamodb:Scan", "dynamodb:UpdateItem"},
+			"resources": []string{"${aws_dynamodb_table.ImagesTable.arn}", "${aws_dynamodb_table.ImagesTable.arn}/index/*", "${aws_dynamodb_table.AlbumsTable.arn}"}},
+		{"sid": "ReadServerBinary", "effect": "Allow", "actions": []string{"s3:GetObject"},
+			"resources": []string{"${aws_s3_bucket.ArtifactsBucket.arn}/${aws_s3_object.ServerBinary.key}"}},
+	}}, tf.data(t, "aws_iam_policy_document", "ServerRolePolicy"))
+	diff(t, "instance profile", obj{"name": w.prefix + "-server", "role": "${aws_iam_role.ServerRole.name}"},
+		tf.res(t, "aws_iam_instance_profile", "ServerInstanceProfile"))
+}
+
+func checkArtifacts(t *testing.T, tf *tfJSON, w want) {
+	id := "${aws_s3_bucket.ArtifactsBucket.id}"
+	diff(t, "buckets", []string{"ArtifactsBucket", "ImagesBucket"}, tf.names("aws_s3_bucket"))
+	diff(t, "artifacts bucket", obj{"bucket": w.prefix + "-artifacts-" + account + "-" + w.region, "force_destroy": true}, tf.res(t, "aws_s3_bucket", "ArtifactsBucket"))
+	diff(t, "artifacts public access block", obj{"bucket": id, "block_public_acls": true, "block_public_policy": true, "ignore_public_acls": true, "restrict_public_buckets": true},
+		tf.res(t, "aws_s3_bucket_public_access_block", "ArtifactsBucket"))
+	diff(t, "artifacts encryption", obj{"bucket": id, "rule": []obj{{"apply_server_side_encryption_by_default": obj{"sse_algorithm": "AES256"}}}},
+		tf.res(t, "aws_s3_bucket_server_side_encryption_configuration", "ArtifactsBucket"))
+	diff(t, "artifacts policy document", obj{"statement": []obj{denyInsecure("ArtifactsBucket")}}, tf.data(t, "aws_iam_policy_document", "ArtifactsBucketPolicy"))
+	diff(t, "objects", []string{"ServerBinary"}, tf.names("aws_s3_object"))
+	o := tf.res(t, "aws_s3_object", "ServerBinary")
+	goarch := map[string]string{"x86_64": "amd64", "arm64": "arm64"}[w.arch]
+	file := "server-linux-" + goarch
+	if o["bucket"] != id || !assetHash.MatchString(o["key"].(string)) || !strings.HasSuffix(o["key"].(string), "/"+file) ||
+		!strings.HasPrefix(o["source"].(string), "assets/ServerBinary/") || !strings.HasSuffix(o["source"].(string), "/"+file) {
+		t.Errorf("server binary object: %v", o)
+	}
+}
+
+func checkServers(t *testing.T, tf *tfJSON, w want) {
+	var names []string
+	for i := 1; i <= w.count; i++ {
+		names = append(names, fmt.Sprintf("Server%d", i))
+	}
+	diff(t, "instances", names, tf.names("aws_instance"))
+	ami := "ami_" + w.arch
+	diff(t, "ami parameter", obj{"name": "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-" + w.arch}, tf.data(t, "aws_ssm_parameter", ami))
+	for i, name := range names {
+		r := tf.res(t, "aws_instance", name)
+		subnet := []string{"PublicSubnet1", "PublicSubnet2"}[i%2]
+		userData, _ := r["user_data"].(string)
+		delete(r, "user_data")
+		diff(t, name, obj{
+			"ami":                         "${data.aws_ssm_parameter." + ami + ".insecure_value}",
+			"instance_type":               w.instanceType,
+			"subnet_id":                   "${aws_subnet." + subnet + ".id}",
+			"vpc_security_group_ids":      []string{"${aws_security_group.ServerSecurityGroup.id}"},
+			"iam_instance_profile":        "${aws_iam_instance_profile.ServerInstanceProfile.name}",
+			"metadata_options":            obj{"http_endpoint": "enabled", "http_tokens": "required"},
+			"root_block_device":           obj{"encrypted": true, "volume_size": 8, "volume_type": "gp3"},
+			"user_data_replace_on_change": true,
+			"tags":                        obj{"Name": fmt.Sprintf("%s-server-%d", w.prefix, i+1)},
+			"depends_on":                  []string{"aws_iam_role_policy.ServerRole", "aws_route." + subnet + "RouteTable", "aws_route_table_association." + subnet},
+		}, r)
+		for _, line := range []string{
+			"aws s3 cp s3://${aws_s3_object.ServerBinary.bucket}/${aws_s3_object.ServerBinary.key} /opt/twinstack/twinstack --region " + w.region,
+			"Environment=IMAGES_BUCKET=${aws_s3_bucket.ImagesBucket.bucket}",
+			"Environment=IMAGES_TABLE=${aws_dynamodb_table.ImagesTable.name}",
+			"Environment=ALBUMS_TABLE=${aws_dynamodb_table.AlbumsTable.name}",
+			"Environment=AWS_REGION=" + w.region,
+			"Environment=PORT=8080",
+			"ExecStart=/opt/twinstack/twinstack serve",
+			"systemctl enable --now twinstack-server.service",
+		} {
+			if !strings.Contains(userData, line+"\n") {
+				t.Errorf("%s user data lacks %q", name, line)
+			}
+		}
+	}
+}
+
+func checkLoadBalancer(t *testing.T, tf *tfJSON, w want) {
+	if w.count == 1 {
+		for _, typ := range []string{"aws_lb", "aws_lb_target_group", "aws_lb_target_group_attachment", "aws_lb_listener"} {
+			if n := tf.names(typ); len(n) > 0 {
+				t.Errorf("one instance but %s %v", typ, n)
+			}
+		}
+		return
+	}
+	diff(t, "lb", obj{
+		"name": w.prefix + "-alb", "internal": true, "load_balancer_type": "application",
+		"subnets":         []string{"${aws_subnet.PublicSubnet1.id}", "${aws_subnet.PublicSubnet2.id}"},
+		"security_groups": []string{"${aws_security_group.LoadBalancerSecurityGroup.id}"},
+	}, tf.res(t, "aws_lb", "LoadBalancer"))
+	tg := "${aws_lb_target_group.ServerTargetGroup.arn}"
+	diff(t, "target group", obj{
+		"name": w.prefix + "-tg", "port": 8080, "protocol": "HTTP", "target_type": "instance", "vpc_id": "${aws_vpc.Vpc.id}",
+		"health_check": obj{"path": "/healthz"},
+	}, tf.res(t, "aws_lb_target_group", "ServerTargetGroup"))
+	var targets []string
+	for i := 1; i <= w.count; i++ {
+		s := fmt.Sprintf("Server%d", i)
+		targets = append(targets, s)
+		diff(t, "attachment "+s, obj{"target_group_arn": tg, "target_id": "${aws_instance." + s + ".id}", "port": 8080}, tf.res(t, "aws_lb_target_group_attachment", s))
+	}
+	diff(t, "attachments", targets, tf.names("aws_lb_target_group_attachment"))
+	diff(t, "listener", obj{
+		"load_balancer_arn": "${aws_lb.LoadBalancer.arn}", "port": 80, "protocol": "HTTP",
+		"default_action": []obj{{"type": "forward", "target_group_arn": tg}},
+	}, tf.res(t, "aws_lb_listener", "LoadBalancerListener"))
+}
+
+func checkLambda(t *testing.T, tf *tfJSON, w want) {
+	r := tf.res(t, "aws_lambda_function", "Function")
+	file, _ := r["filename"].(string)
+	if !assetHash.MatchString(file) || !strings.HasPrefix(file, "assets/FunctionCode/") || !strings.HasSuffix(file, "/lambda.zip") {
+		t.Errorf("filename %q is not the Lambda zip asset", file)
+	}
+	serverURL := "http://${aws_instance.Server1.private_ip}:8080"
+	if w.count > 1 {
+		serverURL = "http://${aws_lb.LoadBalancer.dns_name}"
+	}
+	diff(t, "function", obj{
+		"function_name": w.prefix + "-ingest", "role": "${aws_iam_role.FunctionRole.arn}",
+		"runtime": "provided.al2023", "architectures": []string{"arm64"}, "handler": "bootstrap",
+		"memory_size": w.memory, "timeout": w.timeout,
+		"filename": file, "source_code_hash": `${filebase64sha256("` + file + `")}`,
+		"vpc_config": obj{
+			"subnet_ids":         []string{"${aws_subnet.PublicSubnet1.id}", "${aws_subnet.PublicSubnet2.id}"},
+			"security_group_ids": []string{"${aws_security_group.LambdaSecurityGroup.id}"},
+		},
+		"environment": obj{"variables": obj{"SERVER_URL": serverURL}},
+		"depends_on":  []string{"aws_iam_role_policy_attachment.FunctionRole_AWSLambdaBasicExecutionRole", "aws_iam_role_policy_attachment.FunctionRole_AWSLambdaVPCAccessExecutionRole"},
+	}, r)
+	diff(t, "function url", obj{"function_name": "${aws_lambda_function.Function.function_name}", "authorization_type": "AWS_IAM"},
+		tf.res(t, "aws_lambda_function_url", "FunctionUrl"))
+}
+
+func checkOutputs(t *testing.T, tf *tfJSON, w want) {
+	var ips []string
+	for i := 1; i <= w.count; i++ {
+		ips = append(ips, fmt.Sprintf("aws_instance.Server%d.private_ip", i))
+	}
+	want := map[string]string{
+		"BucketName":       "${aws_s3_bucket.ImagesBucket.bucket}",
+		"ImagesTableName":  "${aws_dynamodb_table.ImagesTable.name}",
+		"AlbumsTableName":  "${aws_dynamodb_table.AlbumsTable.name}",
+		"ServerPrivateIps": `${join(",", [` + strings.Join(ips, ", ") + `])}`,
+		"FunctionName":     "${aws_lambda_function.Function.function_name}",
+		"FunctionUrl":      "${aws_lambda_function_url.FunctionUrl.function_url}",
+	}
+	if w.count > 1 {
+		want["LoadBalancerDnsName"] = "${aws_lb.LoadBalancer.dns_name}"
+	}
+	got := map[string]string{}
+	for name, o := range tf.Output {
+		got[name], _ = o["value"].(string)
+		if o["description"] == nil {
+			t.Errorf("output %s has no description", name)
+		}
+	}
+	diff(t, "outputs", want, got)
+}
+
+// TestModelOutputsAreRendered ties the output names to the model: every
+// model output, and nothing else, is a Terraform output.
+func TestModelOutputsAreRendered(t *testing.T) {
+	root := fakeRoot(t)
+	for _, name := range []string{"count1", "count3"} {
+		cfg, sys := loadCase(t, name)
+		_, b := synth(t, cfg, sys, root, t.TempDir())
+		tf := parse(t, b)
+		var want, got []string
+		for _, o := range sys.Outputs {
+			want = append(want, o.Name)
+		}
+		for n := range tf.Output {
+			got = append(got, n)
+		}
+		diff(t, name+" output names", sorted(want), sorted(got))
+	}
+}
+
+func TestErrors(t *testing.T) {
+	cfg, sys := loadCase(t, "count2")
+	tests := []struct {
+		name  string
+		setup func(t *testing.T) (config.Config, *constructs.System, string)
+		check func(t *testing.T, err error)
+	}{
+		{
+			name: "missing lambda zip",
+			setup: func(t *testing.T) (config.Config, *constructs.System, string) {
+				root := fakeRoot(t)
+				if err := os.Remove(filepath.Join(root, constructs.LambdaZipPath)); err != nil {
+					t.Fatal(err)
+				}
+				return cfg, sys, root
+			},
+			check: func(t *testing.T, err error) {
+				if !errors.Is(err, stack.ErrMissingArtifact) || !strings.Contains(err.Error(), constructs.LambdaZipPath) {
+					t.Errorf("got %v, want ErrMissingArtifact naming %s", err, constructs.LambdaZipPath)
+				}
+			},
+		},
+		{
+			name: "missing server binary",
+			setup: func(t *testing.T) (config.Config, *constructs.System, string) {
+				return cfg, sys, t.TempDir()
+			},
+			check: func(t *testing.T, err error) {
+				if !errors.Is(err, stack.ErrMissingArtifact) || !strings.Contains(err.Error(), "build/server-linux-amd64") {
+					t.Errorf("got %v, want ErrMissingArtifact naming the server binary", err)
+				}
+			},
+		},
+		{
+			name: "artifacts bucket name too long",
+			setup: func(t *testing.T) (config.Config, *constructs.System, string) {
+				c := cfg
+				c.System.Prefix = "a-prefix-of-twenty-eight-chr"
+				c.System.Region = "ap-southeast-1"
+				c.StackName = c.System.Prefix
+				s, err := constructs.New(c.System)
+				if err != nil {
+					t.Fatal(err)
+				}
+				return c, s, fakeRoot(t)
+			},
+			check: func(t *testing.T, err error) {
+				if err == nil || !strings.Contains(err.Error(), "artifacts bucket name") {
+					t.Errorf("got %v, want an artifacts bucket name error", err)
+				}
+			},
+		},
+		{
+			name: "reference to an unknown node",
+			setup: func(t *testing.T) (config.Config, *constructs.System, string) {
+				s := *sys
+				s.Outputs = append([]constructs.Output(nil), sys.Outputs...)
+				s.Outputs = append(s.Outputs, constructs.Output{Name: "Bogus", Value: constructs.RefTo("Nope", constructs.AttrName)})
+				return cfg, &s, fakeRoot(t)
+			},
+			check: func(t *testing.T, err error) {
+				if err == nil || !strings.Contains(err.Error(), `unknown node "Nope"`) {
+					t.Errorf("got %v, want an unknown-node error", err)
+				}
+			},
+		},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			c, s, root := tc.setup(t)
+			_, err := stack.New(stack.NewApp(t.TempDir()), c, s, stack.Options{Root: root})
+			tc.check(t, err)
+		})
+	}
+}
