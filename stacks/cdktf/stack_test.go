@@ -110,8 +110,8 @@ func checkBucket(t *testing.T, tf *tfJSON, w want) {
 func checkTables(t *testing.T, tf *tfJSON, w want) {
 	diff(t, "images table", obj{
 		"name": w.prefix + "-images", "billing_mode": "PAY_PER_REQUEST", "hash_key": "image_id",
-		"attribute": []obj{{"name": "created_at", "type": "S"}, {"name": "entity", "type": "S"}, {"name": "image_id", "type": "S"}},
-		"global_secondary_index": []obj{{"name": "by-created", "hash_key": "entity", "range_key": "created_at", "projection_type": "ALL"}},
+		"attribute":                   []obj{{"name": "created_at", "type": "S"}, {"name": "entity", "type": "S"}, {"name": "image_id", "type": "S"}},
+		"global_secondary_index":      []obj{{"name": "by-created", "hash_key": "entity", "range_key": "created_at", "projection_type": "ALL"}},
 		"point_in_time_recovery":      obj{"enabled": true},
 		"deletion_protection_enabled": !w.destroy,
 	}, tf.res(t, "aws_dynamodb_table", "ImagesTable"))
