@@ -40,9 +40,13 @@ func TestRunErrors(t *testing.T) {
 		check func(error) bool
 	}{
 		{"bad instance count", []string{"-instance-count", "0"}, fakeRoot,
-			func(err error) bool { return apperr.CodeOf(err) == apperr.InvalidConfig && strings.Contains(err.Error(), "instance_count") }},
+			func(err error) bool {
+				return apperr.CodeOf(err) == apperr.InvalidConfig && strings.Contains(err.Error(), "instance_count")
+			}},
 		{"bad cidr", []string{"-admin-cidr", "10.0.0.1/8"}, fakeRoot,
-			func(err error) bool { return apperr.CodeOf(err) == apperr.InvalidConfig && strings.Contains(err.Error(), "admin_cidr") }},
+			func(err error) bool {
+				return apperr.CodeOf(err) == apperr.InvalidConfig && strings.Contains(err.Error(), "admin_cidr")
+			}},
 		{"unknown flag", []string{"-nope"}, fakeRoot,
 			func(err error) bool { return apperr.CodeOf(err) == apperr.InvalidConfig }},
 		{"artifacts not built", nil, func(t *testing.T) string { return t.TempDir() },
