@@ -1,0 +1,329 @@
+package tfjson
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/twinstack/twinstack/internal/diff/inventory"
+)
+
+// Meta-arguments of a resource block: not properties of the resource.
+var metaArgs = map[string]bool{
+	"//": true, "depends_on": true, "lifecycle": true, "provider": true,
+	"provisioner": true, "connection": true,
+}
+
+// Read parses a Terraform JSON configuration. file is used in messages only.
+func Read(file string, data []byte) (*inventory.Document, error) {
+	raw, err := inventory.DecodeJSON(file, data)
+	if err != nil {
+		return nil, err
+	}
+	r := &reader{file: file, doc: &inventory.Document{Dialect: inventory.Terraform, Path: file}}
+	if err := r.read(raw); err != nil {
+		if e, ok := err.(*inventory.Error); ok && e.File == "" {
+			e.File = file
+		}
+		return nil, err
+	}
+	r.doc.Sort()
+	return r.doc, nil
+}
+
+type reader struct {
+	file string
+	doc  *inventory.Document
+
+	locals     map[string]any
+	localVals  map[string]inventory.Value
+	localsBusy map[string]bool
+}
+
+type decl struct {
+	res  *inventory.Resource
+	body map[string]any
+	path string
+}
+
+func (r *reader) read(raw any) error {
+	top, ok := raw.(map[string]any)
+	if !ok {
+		return inventory.Errorf(inventory.ErrStructure, "", "top level is %s, want an object", jsonKind(raw))
+	}
+	for _, k := range sortedKeys(top) {
+		switch k {
+		case "//", "terraform", "provider", "resource", "data", "output", "locals", "variable":
+		case "module":
+			return inventory.Errorf(inventory.ErrUnsupported, k, "modules are not supported")
+		default:
+			return inventory.Errorf(inventory.ErrUnsupported, k, "unknown top-level block %q", k)
+		}
+	}
+
+	var decls []decl
+	for _, section := range []struct {
+		key  string
+		mode inventory.Mode
+	}{{"resource", inventory.Managed}, {"data", inventory.Data}} {
+		types, err := object(top, section.key, section.key)
+		if err != nil {
+			return err
+		}
+		for _, typ := range sortedKeys(types) {
+			names, ok := types[typ].(map[string]any)
+			if !ok {
+				return inventory.Errorf(inventory.ErrStructure, section.key+"."+typ, "want an object of %s blocks, got %s", section.key, jsonKind(types[typ]))
+			}
+			for _, name := range sortedKeys(names) {
+				path := section.key + "." + typ + "." + name
+				body, ok := names[name].(map[string]any)
+				if !ok {
+					return inventory.Errorf(inventory.ErrStructure, path, "want an object, got %s", jsonKind(names[name]))
+				}
+				if !validName(typ) || !validName(name) {
+					return inventory.Errorf(inventory.ErrStructure, path, "invalid type or name")
+				}
+				addr := typ + "." + name
+				if section.mode == inventory.Data {
+					addr = "data." + addr
+				}
+				res := &inventory.Resource{Addr: addr, Mode: section.mode, Type: typ}
+				if err := r.doc.Add(res); err != nil {
+					return inventory.Errorf(inventory.ErrStructure, path, "%v", err)
+				}
+				decls = append(decls, decl{res: res, body: body, path: path})
+			}
+		}
+	}
+	vars, err := object(top, "variable", "variable")
+	if err != nil {
+		return err
+	}
+	for _, name := range sortedKeys(vars) {
+		path := "variable." + name
+		body, ok := vars[name].(map[string]any)
+		if !ok {
+			return inventory.Errorf(inventory.ErrStructure, path, "want an object, got %s", jsonKind(vars[name]))
+		}
+		res := &inventory.Resource{Addr: "var." + name, Mode: inventory.Parameter, Type: "variable", Props: map[string]inventory.Value{}}
+		if err := r.doc.Add(res); err != nil {
+			return inventory.Errorf(inventory.ErrStructure, path, "%v", err)
+		}
+		if d, ok := body["default"]; ok {
+			res.Props["default"] = inventory.FromJSON(d)
+		}
+		if t, ok := body["type"].(string); ok {
+			res.Props["type"] = inventory.Lit(t)
+		}
+	}
+	if r.locals, err = object(top, "locals", "locals"); err != nil {
+		return err
+	}
+	r.localVals = map[string]inventory.Value{}
+	r.localsBusy = map[string]bool{}
+
+	for _, d := range decls {
+		if err := r.resource(d); err != nil {
+			return err
+		}
+	}
+
+	outs, err := object(top, "output", "output")
+	if err != nil {
+		return err
+	}
+	for _, name := range sortedKeys(outs) {
+		path := "output." + name
+		body, ok := outs[name].(map[string]any)
+		if !ok {
+			return inventory.Errorf(inventory.ErrStructure, path, "want an object, got %s", jsonKind(outs[name]))
+		}
+		rawVal, ok := body["value"]
+		if !ok {
+			return inventory.Errorf(inventory.ErrStructure, path, "output has no value")
+		}
+		v, err := r.value(rawVal, path+".value")
+		if err != nil {
+			return err
+		}
+		o := &inventory.Output{Name: name, Value: v}
+		if d, ok := body["description"].(string); ok {
+			o.Description = d
+		}
+		if dep, ok := body["depends_on"]; ok {
+			if _, err := r.dependsOn(dep, path+".depends_on"); err != nil {
+				return err
+			}
+		}
+		r.doc.Outputs = append(r.doc.Outputs, o)
+	}
+	return nil
+}
+
+func (r *reader) resource(d decl) error {
+	res := d.res
+	res.Props = map[string]inventory.Value{}
+	res.Meta = map[string]inventory.Value{}
+	for _, k := range sortedKeys(d.body) {
+		path := d.path + "." + k
+		switch k {
+		case "count", "for_each":
+			return inventory.Errorf(inventory.ErrUnsupported, path, "meta-argument %s is not supported (one block per resource expected)", k)
+		case "depends_on":
+			deps, err := r.dependsOn(d.body[k], path)
+			if err != nil {
+				return err
+			}
+			res.DependsOn = deps
+			continue
+		case "lifecycle", "provider":
+			res.Meta[k] = inventory.FromJSON(d.body[k])
+			continue
+		}
+		if metaArgs[k] {
+			continue
+		}
+		v, err := r.value(d.body[k], path)
+		if err != nil {
+			return err
+		}
+		res.Props[k] = v
+	}
+	return nil
+}
+
+func (r *reader) dependsOn(raw any, path string) ([]string, error) {
+	list, ok := raw.([]any)
+	if !ok {
+		return nil, inventory.Errorf(inventory.ErrStructure, path, "want a list of addresses, got %s", jsonKind(raw))
+	}
+	var out []string
+	for i, e := range list {
+		s, ok := e.(string)
+		if !ok {
+			return nil, inventory.Errorf(inventory.ErrStructure, fmt.Sprintf("%s[%d]", path, i), "want an address string")
+		}
+		s = strings.TrimSuffix(strings.TrimPrefix(s, "${"), "}")
+		if r.doc.Lookup(s) == nil {
+			return nil, inventory.Errorf(inventory.ErrDangling, fmt.Sprintf("%s[%d]", path, i), "%q is not declared in the document", s)
+		}
+		out = append(out, s)
+	}
+	return out, nil
+}
+
+// value evaluates a JSON value of the configuration: strings are templates.
+func (r *reader) value(raw any, path string) (inventory.Value, error) {
+	switch x := raw.(type) {
+	case string:
+		return r.template(x, path)
+	case []any:
+		l := make(inventory.List, 0, len(x))
+		for i, e := range x {
+			v, err := r.value(e, fmt.Sprintf("%s[%d]", path, i))
+			if err != nil {
+				return nil, err
+			}
+			l = append(l, v)
+		}
+		return l, nil
+	case map[string]any:
+		m := make(inventory.Map, len(x))
+		for _, k := range sortedKeys(x) {
+			if k == "//" {
+				continue
+			}
+			v, err := r.value(x[k], path+"."+k)
+			if err != nil {
+				return nil, err
+			}
+			m[k] = v
+		}
+		return m, nil
+	}
+	return inventory.FromJSON(raw), nil
+}
+
+func (r *reader) template(s, path string) (inventory.Value, error) {
+	p := &parser{r: r, src: s, path: path}
+	v, err := p.template()
+	if err != nil {
+		return nil, err
+	}
+	return v, nil
+}
+
+// local evaluates local.name once; cycles are errors.
+func (r *reader) local(name, path string) (inventory.Value, error) {
+	if v, ok := r.localVals[name]; ok {
+		return v, nil
+	}
+	raw, ok := r.locals[name]
+	if !ok {
+		return nil, inventory.Errorf(inventory.ErrDangling, path, "local.%s is not declared", name)
+	}
+	if r.localsBusy[name] {
+		return nil, inventory.Errorf(inventory.ErrStructure, path, "local.%s refers to itself", name)
+	}
+	r.localsBusy[name] = true
+	v, err := r.value(raw, "locals."+name)
+	delete(r.localsBusy, name)
+	if err != nil {
+		return nil, err
+	}
+	r.localVals[name] = v
+	return v, nil
+}
+
+func object(m map[string]any, key, path string) (map[string]any, error) {
+	raw, ok := m[key]
+	if !ok {
+		return map[string]any{}, nil
+	}
+	obj, ok := raw.(map[string]any)
+	if !ok {
+		return nil, inventory.Errorf(inventory.ErrStructure, path, "want an object, got %s", jsonKind(raw))
+	}
+	return obj, nil
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
+
+func jsonKind(v any) string {
+	switch v.(type) {
+	case nil:
+		return "null"
+	case string:
+		return "a string"
+	case []any:
+		return "a list"
+	case map[string]any:
+		return "an object"
+	case bool:
+		return "a boolean"
+	}
+	return "a number"
+}
+
+func validName(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i, c := range s {
+		switch {
+		case c == '_' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z':
+		case i > 0 && (c == '-' || c >= '0' && c <= '9'):
+		default:
+			return false
+		}
+	}
+	return true
+}
