@@ -383,7 +383,7 @@ func (r *renderer) role(ro *constructs.Role) error {
 			Sid:       "Read" + string(*ro.ReadsArtifact),
 			Effect:    "Allow",
 			Actions:   []string{"s3:GetObject"},
-			Resources: []string{interp("aws_s3_bucket."+artifactsBucket+".arn") + "/" + interp(obj+".key")},
+			Resources: []string{interp(obj + ".arn")},
 		})
 	}
 	if len(stmts) > 0 {

@@ -52,20 +52,20 @@ func NewApp(outdir string) cdktf.App {
 // render or a missing artifact.
 func New(scope cdkconstructs.Construct, cfg config.Config, sys *constructs.System, opts Options) (stack cdktf.TerraformStack, err error) {
 	if sys == nil {
-		return nil, errors.New("cdktf: no system")
+		return nil, errors.New("terraform stack: no system")
 	}
 	if cfg.StackName == "" {
-		return nil, errors.New("cdktf: no stack name")
+		return nil, errors.New("terraform stack: no stack name")
 	}
 	root, err := filepath.Abs(opts.Root)
 	if err != nil {
-		return nil, fmt.Errorf("cdktf: project root: %w", err)
+		return nil, fmt.Errorf("terraform stack: project root: %w", err)
 	}
 	// jsii reports errors of the JavaScript side (duplicate construct ids,
 	// unreadable assets) as panics.
 	defer func() {
 		if p := recover(); p != nil {
-			stack, err = nil, fmt.Errorf("cdktf: %v", p)
+			stack, err = nil, fmt.Errorf("terraform stack: cdktf: %v", p)
 		}
 	}()
 	r := &renderer{
@@ -78,7 +78,7 @@ func New(scope cdkconstructs.Construct, cfg config.Config, sys *constructs.Syste
 	}
 	r.stack = cdktf.NewTerraformStack(scope, jsii.String(cfg.StackName))
 	if err := r.render(); err != nil {
-		return nil, fmt.Errorf("cdktf: %w", err)
+		return nil, fmt.Errorf("terraform stack: %w", err)
 	}
 	return r.stack, nil
 }

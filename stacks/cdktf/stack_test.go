@@ -271,7 +271,7 @@ func checkIAM(t *testing.T, tf *tfJSON, w want) {
 				"dynamodb:PutItem", "dynamodb:Query", "dynamodb:Scan", "dynamodb:UpdateItem"},
 			"resources": []string{"${aws_dynamodb_table.ImagesTable.arn}", "${aws_dynamodb_table.ImagesTable.arn}/index/*", "${aws_dynamodb_table.AlbumsTable.arn}"}},
 		{"sid": "ReadServerBinary", "effect": "Allow", "actions": []string{"s3:GetObject"},
-			"resources": []string{"${aws_s3_bucket.ArtifactsBucket.arn}/${aws_s3_object.ServerBinary.key}"}},
+			"resources": []string{"${aws_s3_object.ServerBinary.arn}"}},
 	}}, tf.data(t, "aws_iam_policy_document", "ServerRolePolicy"))
 	diff(t, "instance profile", obj{"name": w.prefix + "-server", "role": "${aws_iam_role.ServerRole.name}"},
 		tf.res(t, "aws_iam_instance_profile", "ServerInstanceProfile"))
