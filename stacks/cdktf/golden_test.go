@@ -32,11 +32,14 @@ func normalize(t testing.TB, b []byte) []byte {
 			delete(m, "version")
 		}
 	}
-	out, err := json.MarshalIndent(doc, "", "  ")
-	if err != nil {
+	var out bytes.Buffer
+	enc := json.NewEncoder(&out)
+	enc.SetEscapeHTML(false)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(doc); err != nil {
 		t.Fatal(err)
 	}
-	return append(out, '\n')
+	return out.Bytes()
 }
 
 // TestGolden compares each case's normalised synth output with
