@@ -12,7 +12,7 @@ import (
 // valid; start from Defaults.
 type Config struct {
 	// Prefix names every resource ("twinstack" -> "twinstack-images"). It
-	// must be valid inside an S3 bucket name: 3-28 lower-case letters,
+	// must be valid inside an S3 bucket name: 3-25 lower-case letters,
 	// digits and hyphens, starting with a letter, not ending with a hyphen.
 	Prefix        string `json:"prefix"`
 	Region        string `json:"region"`
@@ -58,7 +58,7 @@ func (e *FieldError) Error() string {
 }
 
 var (
-	prefixRE       = regexp.MustCompile(`^[a-z][a-z0-9-]{1,26}[a-z0-9]$`)
+	prefixRE       = regexp.MustCompile(`^[a-z][a-z0-9-]{1,23}[a-z0-9]$`)
 	regionRE       = regexp.MustCompile(`^[a-z]{2}(-gov)?-[a-z]+-\d$`)
 	instanceTypeRE = regexp.MustCompile(`^([a-z]+)(\d+)([a-z-]*)\.([a-z0-9]+)$`)
 )
@@ -70,7 +70,7 @@ func (c Config) Validate() error {
 		errs = append(errs, &FieldError{Field: field, Value: v, Reason: reason})
 	}
 	if !prefixRE.MatchString(c.Prefix) || strings.Contains(c.Prefix, "--") {
-		bad("prefix", c.Prefix, "must be 3-28 lower-case letters, digits or single hyphens, start with a letter and not end with a hyphen (it is part of the bucket name)")
+		bad("prefix", c.Prefix, "must be 3-25 lower-case letters, digits or single hyphens, start with a letter and not end with a hyphen (bucket names \"<prefix>-artifacts-<account>-<region>\" must fit in 63 characters)")
 	}
 	if !regionRE.MatchString(c.Region) {
 		bad("region", c.Region, "not an AWS region name such as us-east-1")
