@@ -1,0 +1,423 @@
+package ingest
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"hash"
+	"io"
+	"log/slog"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/feature/s3/manager"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/oklog/ulid/v2"
+
+	"github.com/twinstack/twinstack/constructs"
+	"github.com/twinstack/twinstack/internal/apperr"
+	"github.com/twinstack/twinstack/internal/ssrf"
+)
+
+// Config configures a Service. Zero values of the optional fields take the
+// documented defaults.
+type Config struct {
+	Bucket string // required
+	Table  string // the images table, required
+
+	S3      ObjectAPI // required
+	Presign Presigner // required for ContentURL
+	DB      TableAPI  // required
+
+	// Guard checks every destination the fetch dials (required).
+	Guard *ssrf.Guard
+	// Transport overrides the fetch transport (tests); its dialer must
+	// still apply Guard. Default: a transport dialling through Guard.
+	Transport http.RoundTripper
+
+	MaxBytes        int64         // largest image accepted (default 20 MiB)
+	DownloadTimeout time.Duration // bound on the whole download (default 10s)
+	// StorageTimeout bounds the S3 and DynamoDB work of one request after
+	// the download (default 30s). Storage work does not stop when the
+	// client goes away, so that rollback always runs.
+	StorageTimeout time.Duration
+	InstanceID     string
+
+	// PartSize is the multipart part size (default and minimum 5 MiB);
+	// images up to one part go up in a single PutObject. Concurrency is the
+	// number of parts in flight per upload (default 2). Memory per upload
+	// is about (Concurrency+2) * PartSize.
+	PartSize    int64
+	Concurrency int
+	// MaxInFlight bounds concurrent downloads+uploads (default 8); others
+	// wait for a slot.
+	MaxInFlight int
+
+	// PresignExpiry is the lifetime of content URLs (default 5m).
+	PresignExpiry time.Duration
+
+	Now   func() time.Time // default time.Now
+	NewID func() string    // default: a new ULID
+	// Logger receives cleanup failures; requests may pass their own.
+	Logger *slog.Logger
+}
+
+// Defaults.
+const (
+	DefaultMaxBytes        = 20 << 20
+	DefaultDownloadTimeout = 10 * time.Second
+	DefaultStorageTimeout  = 30 * time.Second
+	DefaultConcurrency     = 2
+	DefaultMaxInFlight     = 8
+	DefaultPresignExpiry   = 5 * time.Minute
+	MaxRedirects           = 5
+	MaxURLLength           = 2048
+	sniffLen               = 512
+)
+
+// Service ingests, lists and serves images. Build it with New; it is safe
+// for concurrent use.
+type Service struct {
+	cfg      Config
+	client   *http.Client
+	uploader *manager.Uploader
+	slots    chan struct{}
+	heads    sync.Pool // *[]byte of PartSize: the first part of each upload
+	log      *slog.Logger
+}
+
+// New checks cfg and builds a Service.
+func New(cfg Config) (*Service, error) {
+	switch {
+	case cfg.Bucket == "" || cfg.Table == "":
+		return nil, errors.New("ingest: bucket and table are required")
+	case cfg.S3 == nil || cfg.DB == nil:
+		return nil, errors.New("ingest: S3 and DynamoDB clients are required")
+	case cfg.Guard == nil:
+		return nil, errors.New("ingest: an ssrf guard is required")
+	}
+	if cfg.MaxBytes <= 0 {
+		cfg.MaxBytes = DefaultMaxBytes
+	}
+	if cfg.DownloadTimeout <= 0 {
+		cfg.DownloadTimeout = DefaultDownloadTimeout
+	}
+	if cfg.StorageTimeout <= 0 {
+		cfg.StorageTimeout = DefaultStorageTimeout
+	}
+	if cfg.PartSize < manager.MinUploadPartSize {
+		cfg.PartSize = manager.MinUploadPartSize
+	}
+	if cfg.Concurrency <= 0 {
+		cfg.Concurrency = DefaultConcurrency
+	}
+	if cfg.MaxInFlight <= 0 {
+		cfg.MaxInFlight = DefaultMaxInFlight
+	}
+	if cfg.PresignExpiry <= 0 {
+		cfg.PresignExpiry = DefaultPresignExpiry
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.NewID == nil {
+		cfg.NewID = func() string { return ulid.Make().String() }
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	tr := cfg.Transport
+	if tr == nil {
+		tr = NewTransport(cfg.Guard)
+	}
+	s := &Service{
+		cfg:    cfg,
+		client: &http.Client{Transport: tr, CheckRedirect: checkRedirect(cfg.Guard)},
+		uploader: manager.NewUploader(cfg.S3, func(u *manager.Uploader) {
+			u.PartSize = cfg.PartSize
+			u.Concurrency = cfg.Concurrency
+		}),
+		slots: make(chan struct{}, cfg.MaxInFlight),
+		log:   cfg.Logger,
+	}
+	partSize := int(cfg.PartSize)
+	s.heads.New = func() any { b := make([]byte, partSize); return &b }
+	return s, nil
+}
+
+// Image is the stored description of one image, as the API shows it.
+type Image struct {
+	ID          string `json:"image_id"`
+	Bucket      string `json:"bucket"`
+	Key         string `json:"key"`
+	SizeBytes   int64  `json:"size_bytes"`
+	ContentType string `json:"content_type"`
+	SHA256      string `json:"sha256"`
+	SourceURL   string `json:"source_url"`
+	InstanceID  string `json:"instance_id"`
+	CreatedAt   string `json:"created_at"`
+}
+
+// Timing says where the time of one Put went. Download counts time waiting
+// for the origin (headers and body reads); S3 the upload minus the time it
+// waited for the origin; DynamoDB the item and idempotency writes.
+type Timing struct {
+	Download, S3, DynamoDB, Total time.Duration
+}
+
+// PutInput is one ingest request.
+type PutInput struct {
+	URL            string
+	IdempotencyKey string // optional
+	// Logger, when set, is used for this request's log lines (it carries
+	// the request id).
+	Logger *slog.Logger
+}
+
+// Result is the outcome of a successful Put. Replayed is set when an
+// earlier request with the same idempotency key produced Image.
+type Result struct {
+	Image    Image
+	Replayed bool
+}
+
+// Key is the object key of image id.
+func Key(id string) string { return constructs.ImagesPrefix + id }
+
+// TimeFormat is the format of created_at: RFC 3339 in UTC with fixed
+// millisecond precision, so that strings sort like times (the list index
+// sorts on it).
+const TimeFormat = "2006-01-02T15:04:05.000Z07:00"
+
+// Put ingests the image at in.URL. The Timing is filled whether or not it
+// succeeds.
+func (s *Service) Put(ctx context.Context, in PutInput) (Result, Timing, error) {
+	const op = "ingest.Put"
+	start := time.Now()
+	var tm Timing
+	log := in.Logger
+	if log == nil {
+		log = s.log
+	}
+	res, err := s.put(ctx, in, &tm, log)
+	tm.Total = time.Since(start)
+	if err != nil {
+		var ae *apperr.Error
+		if !errors.As(err, &ae) {
+			err = apperr.E(apperr.Internal, op, err)
+		}
+		return Result{}, tm, err
+	}
+	return res, tm, nil
+}
+
+func (s *Service) put(ctx context.Context, in PutInput, tm *Timing, log *slog.Logger) (Result, error) {
+	const op = "ingest.Put"
+	u, err := s.checkURL(in.URL)
+	if err != nil {
+		return Result{}, err
+	}
+	if in.IdempotencyKey != "" {
+		if err := CheckIdempotencyKey(in.IdempotencyKey); err != nil {
+			return Result{}, err
+		}
+	}
+	// Storage work outlives a client that went away, so that rollback and
+	// claim release always run; it is bounded on its own.
+	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), s.cfg.DownloadTimeout+s.cfg.StorageTimeout)
+	defer cancel()
+
+	var cl *claim
+	if in.IdempotencyKey != "" {
+		t0 := time.Now()
+		var replay *Image
+		cl, replay, err = s.claim(ctx, sctx, in.IdempotencyKey, u)
+		tm.DynamoDB += time.Since(t0)
+		if err != nil {
+			return Result{}, err
+		}
+		if replay != nil {
+			return Result{Image: *replay, Replayed: true}, nil
+		}
+		defer func() {
+			if cl != nil { // not completed: let a retry start afresh
+				if err := s.release(sctx, cl); err != nil {
+					log.Warn("release idempotency claim", "err", err)
+				}
+			}
+		}()
+	}
+
+	select {
+	case s.slots <- struct{}{}:
+		defer func() { <-s.slots }()
+	case <-ctx.Done():
+		return Result{}, apperr.E(apperr.OriginTimeout, op, fmt.Errorf("waiting for an ingest slot: %w", ctx.Err()))
+	}
+
+	img := Image{
+		ID:         s.cfg.NewID(),
+		Bucket:     s.cfg.Bucket,
+		SourceURL:  u,
+		InstanceID: s.cfg.InstanceID,
+		CreatedAt:  s.cfg.Now().UTC().Format(TimeFormat),
+	}
+	img.Key = Key(img.ID)
+
+	// Download: dctx bounds the whole download, body included.
+	dctx, dcancel := context.WithTimeout(ctx, s.cfg.DownloadTimeout)
+	defer dcancel()
+	t0 := time.Now()
+	resp, err := s.fetch(dctx, u)
+	tm.Download += time.Since(t0)
+	if err != nil {
+		return Result{}, s.originErr(ctx, dctx, err)
+	}
+	defer resp.Body.Close()
+	if resp.ContentLength > s.cfg.MaxBytes {
+		return Result{}, apperr.Errorf(apperr.TooLarge, op, "image is %d bytes, over the limit of %d", resp.ContentLength, s.cfg.MaxBytes)
+	}
+	src := &source{r: resp.Body, h: sha256.New(), max: s.cfg.MaxBytes}
+
+	headp := s.heads.Get().(*[]byte)
+	defer s.heads.Put(headp)
+	head := *headp
+	n, rerr := io.ReadFull(src, head)
+	switch {
+	case src.err != nil || (rerr != nil && rerr != io.EOF && rerr != io.ErrUnexpectedEOF):
+		tm.Download += src.wait
+		return Result{}, s.readErr(ctx, dctx, src, rerr)
+	case rerr != nil:
+		rerr = io.EOF // the whole image fits in one part
+	}
+	if n == 0 {
+		return Result{}, apperr.Errorf(apperr.NotAnImage, op, "origin sent an empty body")
+	}
+	img.ContentType = http.DetectContentType(head[:min(n, sniffLen)])
+	if !imageTypes[img.ContentType] {
+		tm.Download += src.wait
+		return Result{}, apperr.Errorf(apperr.NotAnImage, op, "content is %s, not a PNG, JPEG, GIF or WebP image", img.ContentType)
+	}
+
+	// Upload.
+	waitBefore := src.wait
+	t0 = time.Now()
+	var version *string
+	if rerr == io.EOF {
+		var out *s3.PutObjectOutput
+		out, err = s.cfg.S3.PutObject(sctx, &s3.PutObjectInput{
+			Bucket: &img.Bucket, Key: &img.Key, Body: bytes.NewReader(head[:n]),
+			ContentLength: aws.Int64(int64(n)), ContentType: &img.ContentType,
+		})
+		if out != nil {
+			version = out.VersionId
+		}
+	} else {
+		var out *manager.UploadOutput
+		out, err = s.uploader.Upload(sctx, &s3.PutObjectInput{
+			Bucket: &img.Bucket, Key: &img.Key, ContentType: &img.ContentType,
+			Body: io.MultiReader(bytes.NewReader(head[:n]), src),
+		})
+		if out != nil {
+			version = out.VersionID
+		}
+	}
+	upload := time.Since(t0)
+	tm.Download += src.wait
+	tm.S3 += max(upload-(src.wait-waitBefore), 0)
+	if err != nil {
+		// The upload failed: a single PutObject stored nothing and the
+		// manager aborted its multipart upload. Delete anyway in case the
+		// answer was lost after S3 stored the object.
+		s.deleteObject(sctx, log, img.Key, version)
+		if src.err != nil || dctx.Err() != nil || ctx.Err() != nil {
+			return Result{}, s.readErr(ctx, dctx, src, err)
+		}
+		return Result{}, storageErr(op, "upload object", err)
+	}
+	img.SizeBytes = src.n
+	img.SHA256 = hex.EncodeToString(src.h.Sum(nil))
+
+	// Item (and idempotency record, in one transaction).
+	t0 = time.Now()
+	err = s.writeItem(sctx, img, cl)
+	tm.DynamoDB += time.Since(t0)
+	if err != nil {
+		s.deleteObject(sctx, log, img.Key, version)
+		return Result{}, err
+	}
+	cl = nil // completed: keep the claim
+	return Result{Image: img}, nil
+}
+
+// imageTypes are the sniffed content types accepted as images.
+var imageTypes = map[string]bool{
+	"image/png":  true,
+	"image/jpeg": true,
+	"image/gif":  true,
+	"image/webp": true,
+}
+
+// AcceptedTypes lists the content types Put accepts.
+func AcceptedTypes() []string { return []string{"image/gif", "image/jpeg", "image/png", "image/webp"} }
+
+func (s *Service) deleteObject(ctx context.Context, log *slog.Logger, key string, version *string) {
+	// In a versioned bucket deleting the version removes the object
+	// entirely; without s3:DeleteObjectVersion that fails, and a plain
+	// delete (a delete marker) still hides it.
+	if version != nil && *version != "" {
+		_, err := s.cfg.S3.DeleteObject(ctx, &s3.DeleteObjectInput{Bucket: &s.cfg.Bucket, Key: &key, VersionId: version})
+		if err == nil {
+			return
+		}
+		log.Warn("delete object version", "bucket", s.cfg.Bucket, "key", key, "err", err)
+	}
+	if _, err := s.cfg.S3.DeleteObject(ctx, &s3.DeleteObjectInput{Bucket: &s.cfg.Bucket, Key: &key}); err != nil {
+		log.Error("delete object after failed ingest", "bucket", s.cfg.Bucket, "key", key, "err", err)
+	}
+}
+
+// source counts, hashes and limits the origin body and remembers the
+// first error it returned and the time spent waiting for the origin.
+type source struct {
+	r    io.Reader
+	h    hash.Hash
+	n    int64
+	max  int64
+	err  error
+	wait time.Duration
+}
+
+var errTooLarge = errors.New("image over the size limit")
+
+func (s *source) Read(p []byte) (int, error) {
+	if s.err != nil {
+		return 0, s.err
+	}
+	// Never read more than one byte past the limit.
+	if room := s.max - s.n + 1; int64(len(p)) > room {
+		p = p[:room]
+	}
+	t0 := time.Now()
+	n, err := s.r.Read(p)
+	s.wait += time.Since(t0)
+	s.h.Write(p[:n])
+	s.n += int64(n)
+	if s.n > s.max {
+		s.err = errTooLarge
+		return n, s.err
+	}
+	if err != nil && err != io.EOF {
+		s.err = err
+	}
+	return n, err
+}
+
+func storageErr(op, what string, err error) error {
+	return &apperr.Error{Code: apperr.StorageUnavailable, Op: op, Message: "storage unavailable: " + what + " failed", Err: fmt.Errorf("%s: %w", what, err)}
+}
