@@ -199,7 +199,11 @@ func TestPutFailures(t *testing.T) {
 		{name: "too large by length", edit: func(c *ingest.Config) { c.MaxBytes = 1 << 20 }, want: apperr.TooLarge,
 			handle: func(w http.ResponseWriter, r *http.Request) { w.Write(big) }},
 		{name: "too large chunked, one part", edit: func(c *ingest.Config) { c.MaxBytes = 1 << 20 }, want: apperr.TooLarge,
-			handle: func(w http.ResponseWriter, r *http.Request) { w.Write(big[:512]); w.(http.Flusher).Flush(); w.Write(big[512:]) }},
+			handle: func(w http.ResponseWriter, r *http.Request) {
+				w.Write(big[:512])
+				w.(http.Flusher).Flush()
+				w.Write(big[512:])
+			}},
 		{name: "too large chunked, multipart", edit: func(c *ingest.Config) { c.MaxBytes = 11 << 20 }, want: apperr.TooLarge,
 			handle: func(w http.ResponseWriter, r *http.Request) {
 				chunk := bigPNG(1 << 20)
