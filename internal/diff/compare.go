@@ -1,0 +1,203 @@
+package diff
+
+import (
+	"fmt"
+	"sort"
+
+	"github.com/twinstack/twinstack/internal/diff/cfn"
+	"github.com/twinstack/twinstack/internal/diff/entity"
+	"github.com/twinstack/twinstack/internal/diff/tfjson"
+)
+
+// Input is one synthesized document.
+type Input struct {
+	Path string // for messages and the report
+	Data []byte
+}
+
+// Load reads and maps both documents. Errors are *inventory.Error (with the
+// path and the reason) for documents that cannot be read.
+func Load(tf, cf Input) (tfSet, cfSet *entity.Set, err error) {
+	tdoc, err := tfjson.Read(tf.Path, tf.Data)
+	if err != nil {
+		return nil, nil, err
+	}
+	cdoc, err := cfn.Read(cf.Path, cf.Data)
+	if err != nil {
+		return nil, nil, err
+	}
+	if tfSet, err = entity.FromTerraform(tdoc); err != nil {
+		return nil, nil, fmt.Errorf("%s: %w", tf.Path, err)
+	}
+	if cfSet, err = entity.FromCloudFormation(cdoc); err != nil {
+		return nil, nil, fmt.Errorf("%s: %w", cf.Path, err)
+	}
+	return tfSet, cfSet, nil
+}
+
+// Run reads, maps and compares two documents.
+func Run(tf, cf Input) (*Report, error) {
+	t, c, err := Load(tf, cf)
+	if err != nil {
+		return nil, err
+	}
+	return Compare(t, c), nil
+}
+
+// Compare pairs the entities of the two sides and compares every property
+// of every pair. Keys in the report are Terraform's where the sides differ.
+func Compare(tf, cf *entity.Set) *Report {
+	r := &Report{
+		Terraform:      Side{Path: tf.Path, Entities: len(tf.Entities)},
+		CloudFormation: Side{Path: cf.Path, Entities: len(cf.Entities)},
+	}
+	alias := map[entity.Kind]map[string]string{}
+	aliasFn := func(k entity.Kind, key string) string {
+		if a, ok := alias[k][key]; ok {
+			return a
+		}
+		return key
+	}
+	type pair struct{ t, c *entity.Entity }
+	var pairs []pair
+	for _, k := range entity.Kinds() {
+		ts, cs := tf.Of(k), cf.Of(k)
+		alias[k] = map[string]string{}
+		tUsed, cUsed := make([]bool, len(ts)), make([]bool, len(cs))
+		match := func(i, j int) {
+			tUsed[i], cUsed[j] = true, true
+			alias[k][cs[j].Key] = ts[i].Key
+			pairs = append(pairs, pair{ts[i], cs[j]})
+		}
+		// By identity first.
+		byKey := map[string]int{}
+		for j, c := range cs {
+			byKey[c.Key] = j
+		}
+		for i, t := range ts {
+			if j, ok := byKey[t.Key]; ok && !cUsed[j] {
+				match(i, j)
+			}
+		}
+		// Then what is left by the properties the entities share: a
+		// renamed bucket is still the bucket, reported as a name
+		// difference. Outputs are identified by their name alone.
+		if k != entity.Output {
+			props := entity.Properties(k)
+			need := (len(props) + 1) / 2
+			if need < 1 {
+				need = 1
+			}
+			for {
+				bi, bj, best := -1, -1, 0
+				for i, t := range ts {
+					if tUsed[i] {
+						continue
+					}
+					for j, c := range cs {
+						if cUsed[j] {
+							continue
+						}
+						if s := similarity(t, c, props, aliasFn); s > best {
+							bi, bj, best = i, j, s
+						}
+					}
+				}
+				if bi < 0 || best < need {
+					break
+				}
+				match(bi, bj)
+			}
+		}
+		for i, t := range ts {
+			if !tUsed[i] {
+				r.OnlyTerraform = append(r.OnlyTerraform, entityItem(t))
+			}
+		}
+		for j, c := range cs {
+			if !cUsed[j] {
+				r.OnlyCloudFormation = append(r.OnlyCloudFormation, entityItem(c))
+			}
+		}
+	}
+	for _, p := range pairs {
+		var diffs []Difference
+		for _, name := range entity.Properties(p.t.Kind) {
+			tv := p.t.Prop(name).Render(nil)
+			cv := p.c.Prop(name).Render(aliasFn)
+			if equalStrings(tv, cv) {
+				continue
+			}
+			d := Difference{Kind: string(p.t.Kind), Key: p.t.Key, Property: name, Terraform: tv, CloudFormation: cv}
+			if p.t.Prop(name).Set || p.c.Prop(name).Set {
+				d.Set = true
+				d.OnlyTerraform, d.OnlyCloudFormation = setDiff(tv, cv)
+			}
+			diffs = append(diffs, d)
+		}
+		if len(diffs) == 0 {
+			r.Equal = append(r.Equal, Match{Kind: string(p.t.Kind), Key: p.t.Key, Terraform: p.t.Sources, CloudFormation: p.c.Sources, Properties: len(entity.Properties(p.t.Kind))})
+		}
+		r.Different = append(r.Different, diffs...)
+	}
+	for _, n := range tf.Unsupported {
+		r.Unsupported = append(r.Unsupported, Note{Side: "terraform", Addr: n.Addr, Type: n.Type, Reason: n.Reason})
+	}
+	for _, n := range cf.Unsupported {
+		r.Unsupported = append(r.Unsupported, Note{Side: "cloudformation", Addr: n.Addr, Type: n.Type, Reason: n.Reason})
+	}
+	for _, n := range tf.Ignored {
+		r.Ignored = append(r.Ignored, Note{Side: "terraform", Addr: n.Addr, Type: n.Type, Reason: n.Reason})
+	}
+	for _, n := range cf.Ignored {
+		r.Ignored = append(r.Ignored, Note{Side: "cloudformation", Addr: n.Addr, Type: n.Type, Reason: n.Reason})
+	}
+	r.sort()
+	return r
+}
+
+// similarity counts the properties two entities agree on.
+func similarity(t, c *entity.Entity, props []string, alias entity.Alias) int {
+	n := 0
+	for _, name := range props {
+		if equalStrings(t.Prop(name).Render(nil), c.Prop(name).Render(alias)) {
+			n++
+		}
+	}
+	return n
+}
+
+func entityItem(e *entity.Entity) Item {
+	return Item{Kind: string(e.Kind), Key: e.Key, Sources: e.Sources}
+}
+
+func equalStrings(a, b []string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
+}
+
+// setDiff returns the items of sorted sets a and b that the other lacks.
+func setDiff(a, b []string) (onlyA, onlyB []string) {
+	in := func(s []string, v string) bool {
+		i := sort.SearchStrings(s, v)
+		return i < len(s) && s[i] == v
+	}
+	for _, v := range a {
+		if !in(b, v) {
+			onlyA = append(onlyA, v)
+		}
+	}
+	for _, v := range b {
+		if !in(a, v) {
+			onlyB = append(onlyB, v)
+		}
+	}
+	return onlyA, onlyB
+}

@@ -1,0 +1,770 @@
+package entity
+
+import (
+	"fmt"
+	"regexp"
+	"strings"
+
+	"github.com/twinstack/twinstack/internal/diff/inventory"
+)
+
+// FromCloudFormation maps a CloudFormation document onto entities.
+func FromCloudFormation(doc *inventory.Document) (*Set, error) {
+	if doc == nil || doc.Dialect != inventory.CloudFormation {
+		return nil, fmt.Errorf("not a CloudFormation document")
+	}
+	c := &cloudFormation{}
+	b := newBuilder(doc, c)
+	c.b = b
+	c.build(b)
+	return b.finish(), nil
+}
+
+type cloudFormation struct {
+	b     *builder
+	store *Entity // the CDK bootstrap bucket, by role
+	// autoDelete holds CDK's auto-delete-objects provider resources: they
+	// implement a bucket's data-on-destroy and are compared as that.
+	autoDelete map[string]bool
+}
+
+// The CDK bootstrap assets bucket ("cdk-hnb659fds-assets-ACCOUNT-REGION"),
+// with the region as a token or a literal, and the content-hash keys of the
+// assets in it.
+var (
+	bootstrapARN    = regexp.MustCompile(`arn:\{partition\}:s3:::cdk-[a-z0-9]+-assets-\{account\}-(?:\{region\}|[a-z]{2}(?:-gov)?-[a-z]+-\d)`)
+	bootstrapBucket = regexp.MustCompile(`cdk-[a-z0-9]+-assets-\{account\}-(?:\{region\}|[a-z]{2}(?:-gov)?-[a-z]+-\d)`)
+	assetKey        = regexp.MustCompile(`^/[0-9a-f]{64}(?:\.[A-Za-z0-9._-]+)?`)
+)
+
+const autoDeleteMarker = "{cdk-auto-delete-provider}"
+
+func (c *cloudFormation) special(b *builder, res *inventory.Resource, r *inventory.Ref) (Expr, bool) {
+	if c.autoDelete[res.Addr] {
+		return Text(autoDeleteMarker), true
+	}
+	if res.Mode != inventory.Parameter {
+		return nil, false
+	}
+	def, hasDefault := res.Props["Default"]
+	if strings.HasPrefix(res.Type, "AWS::SSM::Parameter::Value<") && hasDefault {
+		return Text("{ssm:" + literal(def, "?") + "}"), true
+	}
+	if hasDefault {
+		return b.expr(def), true
+	}
+	return Text("{param:" + res.Addr + "}"), true
+}
+
+func (c *cloudFormation) attr(res *inventory.Resource, a string) string {
+	switch res.Type + "." + a {
+	case "AWS::S3::Bucket.", "AWS::DynamoDB::Table.", "AWS::IAM::Role.", "AWS::Lambda::Function.":
+		return "name"
+	case "AWS::S3::Bucket.Arn", "AWS::DynamoDB::Table.Arn", "AWS::IAM::Role.Arn", "AWS::Lambda::Function.Arn",
+		"AWS::ElasticLoadBalancingV2::LoadBalancer.", "AWS::ElasticLoadBalancingV2::LoadBalancer.LoadBalancerArn",
+		"AWS::ElasticLoadBalancingV2::TargetGroup.", "AWS::ElasticLoadBalancingV2::TargetGroup.TargetGroupArn",
+		"AWS::Lambda::Url.FunctionArn":
+		return "arn"
+	case "AWS::EC2::VPC.", "AWS::EC2::VPC.VpcId", "AWS::EC2::Subnet.", "AWS::EC2::Subnet.SubnetId",
+		"AWS::EC2::SecurityGroup.", "AWS::EC2::SecurityGroup.GroupId", "AWS::EC2::InternetGateway.",
+		"AWS::EC2::InternetGateway.InternetGatewayId", "AWS::EC2::Instance.", "AWS::EC2::Instance.InstanceId":
+		return "id"
+	case "AWS::IAM::InstanceProfile.":
+		return "profile-name"
+	case "AWS::IAM::InstanceProfile.Arn":
+		return "profile-arn"
+	case "AWS::EC2::Instance.PrivateIp":
+		return "private-ip"
+	case "AWS::EC2::Instance.PublicIp":
+		return "public-ip"
+	case "AWS::EC2::Instance.PrivateDnsName":
+		return "private-dns"
+	case "AWS::ElasticLoadBalancingV2::LoadBalancer.DNSName":
+		return "dns-name"
+	case "AWS::ElasticLoadBalancingV2::Listener.", "AWS::ElasticLoadBalancingV2::Listener.ListenerArn":
+		return "listener-arn"
+	case "AWS::Lambda::Url.FunctionUrl":
+		return "url"
+	case "AWS::DynamoDB::Table.StreamArn":
+		return "stream-arn"
+	}
+	if a == "" {
+		return "ref"
+	}
+	return kebab(a)
+}
+
+func kebab(s string) string {
+	var b strings.Builder
+	for i, r := range s {
+		if r >= 'A' && r <= 'Z' {
+			if i > 0 {
+				b.WriteByte('-')
+			}
+			r += 'a' - 'A'
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}
+
+// post recognises the CDK bootstrap assets bucket by its name and stands
+// it, and the content-hash keys of the assets in it, in for the artifact
+// storage role.
+func (c *cloudFormation) post(e Expr) Expr {
+	var out []Expr
+	afterStore := false
+	for _, p := range e {
+		if p.Ref != nil {
+			out = append(out, Expr{p})
+			afterStore = p.Ref.Kind == ArtifactStore
+			continue
+		}
+		lit := p.Lit
+		if afterStore {
+			if m := assetKey.FindString(lit); m != "" {
+				out = append(out, Text("/{object}"))
+				lit = lit[len(m):]
+			}
+		}
+		afterStore = false
+		for lit != "" {
+			loc := bootstrapARN.FindStringIndex(lit)
+			attr := "arn"
+			if loc == nil {
+				loc = bootstrapBucket.FindStringIndex(lit)
+				attr = "name"
+			}
+			if loc == nil {
+				out = append(out, Text(lit))
+				break
+			}
+			out = append(out, Text(lit[:loc[0]]), RefExpr(ArtifactStore, c.artifactStore().Key, attr))
+			lit = lit[loc[1]:]
+			if m := assetKey.FindString(lit); m != "" {
+				out = append(out, Text("/{object}"))
+				lit = lit[len(m):]
+			}
+		}
+	}
+	return Join(out...)
+}
+
+func (c *cloudFormation) artifactStore() *Entity {
+	if c.store == nil {
+		c.store = c.b.entity(ArtifactStore, "artifacts", "")
+		c.store.Sources = []string{"(CDK bootstrap assets bucket)"}
+	}
+	return c.store
+}
+
+func (c *cloudFormation) build(b *builder) {
+	byType := map[string][]*inventory.Resource{}
+	for _, res := range b.doc.Resources {
+		switch res.Mode {
+		case inventory.Managed:
+			byType[res.Type] = append(byType[res.Type], res)
+		case inventory.Parameter:
+			if res.Addr == "BootstrapVersion" && strings.HasPrefix(literal(res.Props["Default"], ""), "/cdk-bootstrap/") {
+				b.ignore(res, "CDK bootstrap version check (the template's Rules), not infrastructure")
+			} else {
+				b.used[res.Addr] = true
+			}
+		}
+	}
+	for _, res := range byType["AWS::CDK::Metadata"] {
+		b.ignore(res, "CDK version reporting, not infrastructure")
+	}
+	// CDK's auto-delete-objects custom resource empties a bucket on
+	// destroy: its provider function and role are that bucket's
+	// data-on-destroy, not a function and a role of the system.
+	c.autoDelete = map[string]bool{}
+	autoDeleted := map[string]bool{}
+	for _, cr := range byType["Custom::S3AutoDeleteObjects"] {
+		if fn := b.target(prop(cr, "ServiceToken")); fn != nil {
+			c.autoDelete[fn.Addr] = true
+			if role := b.target(prop(fn, "Role")); role != nil {
+				c.autoDelete[role.Addr] = true
+			}
+		}
+		if bk := b.target(prop(cr, "BucketName")); bk != nil {
+			autoDeleted[bk.Addr] = true
+		}
+		b.ignore(cr, "CDK auto-delete-objects custom resource: compared as the bucket's data-on-destroy")
+	}
+	for _, typ := range []string{"AWS::Lambda::Function", "AWS::IAM::Role"} {
+		for _, res := range byType[typ] {
+			if c.autoDelete[res.Addr] {
+				b.ignore(res, "CDK auto-delete-objects provider: compared as the bucket's data-on-destroy")
+			}
+		}
+	}
+
+	for _, res := range byType["AWS::S3::Bucket"] {
+		b.entity(Bucket, b.text(prop(res, "BucketName")), res.Addr)
+	}
+	for _, res := range byType["AWS::DynamoDB::Table"] {
+		b.entity(Table, b.text(prop(res, "TableName")), res.Addr)
+	}
+	for _, res := range byType["AWS::EC2::VPC"] {
+		b.entity(VPC, b.text(prop(res, "CidrBlock")), res.Addr)
+	}
+	igwVPC := map[string]inventory.Value{}
+	var attachments []*inventory.Resource
+	for _, a := range byType["AWS::EC2::VPCGatewayAttachment"] {
+		if igw := b.target(prop(a, "InternetGatewayId")); igw != nil {
+			igwVPC[igw.Addr] = prop(a, "VpcId")
+			attachments = append(attachments, a)
+			continue
+		}
+		b.unsupported(a, "attaches no internet gateway of the template (VPN gateways are not compared)")
+	}
+	for _, res := range byType["AWS::EC2::InternetGateway"] {
+		b.entity(Gateway, b.vpcKey(igwVPC[res.Addr]), res.Addr)
+	}
+	for _, res := range byType["AWS::EC2::Subnet"] {
+		b.entity(Subnet, b.text(prop(res, "CidrBlock")), res.Addr)
+	}
+	for _, res := range byType["AWS::EC2::SecurityGroup"] {
+		b.entity(SecurityGroup, literal(prop(res, "GroupName"), ""), res.Addr)
+	}
+	roleTrust := map[*Entity][]statement{}
+	for _, res := range byType["AWS::IAM::Role"] {
+		if c.autoDelete[res.Addr] {
+			continue
+		}
+		sts, err := b.statements(prop(res, "AssumeRolePolicyDocument"))
+		_, key := trust(sts)
+		e := b.entity(Role, key, res.Addr)
+		if err != nil {
+			b.problem(res, "AssumeRolePolicyDocument: "+err.Error())
+		}
+		roleTrust[e] = sts
+	}
+	for _, res := range byType["AWS::EC2::Instance"] {
+		b.entity(Instance, literal(tagValue(prop(res, "Tags"), "Name"), ""), res.Addr)
+	}
+	for _, res := range byType["AWS::ElasticLoadBalancingV2::TargetGroup"] {
+		b.entity(TargetGroup, literal(prop(res, "Name"), ""), res.Addr)
+	}
+	for _, res := range byType["AWS::ElasticLoadBalancingV2::LoadBalancer"] {
+		b.entity(LoadBalancer, literal(prop(res, "Name"), ""), res.Addr)
+	}
+	for _, res := range byType["AWS::Lambda::Function"] {
+		if c.autoDelete[res.Addr] {
+			continue
+		}
+		b.entity(Function, b.text(prop(res, "FunctionName")), res.Addr)
+	}
+
+	// Instance profiles and policies may name several roles.
+	profiles := b.attachMany(byType["AWS::IAM::InstanceProfile"], "Roles", Role)
+	policies := b.attachMany(byType["AWS::IAM::Policy"], "Roles", Role)
+	managed := b.attachMany(byType["AWS::IAM::ManagedPolicy"], "Roles", Role)
+	rolePolicies := b.attach(byType["AWS::IAM::RolePolicy"], "RoleName", Role)
+	bucketPolicies := b.attach(byType["AWS::S3::BucketPolicy"], "Bucket", Bucket)
+	for _, a := range attachments {
+		if e := b.owner[b.target(prop(a, "InternetGatewayId")).Addr]; e != nil {
+			b.fold(e, a.Addr)
+		}
+	}
+	sgRules := map[*Entity][]*inventory.Resource{}
+	for _, typ := range []string{"AWS::EC2::SecurityGroupIngress", "AWS::EC2::SecurityGroupEgress"} {
+		for e, rs := range b.attach(byType[typ], "GroupId", SecurityGroup) {
+			sgRules[e] = append(sgRules[e], rs...)
+		}
+	}
+	listeners := b.attach(byType["AWS::ElasticLoadBalancingV2::Listener"], "LoadBalancerArn", LoadBalancer)
+	urls := b.attach(byType["AWS::Lambda::Url"], "TargetFunctionArn", Function)
+	templates := c.launchTemplates(b, byType)
+	routes := c.routes(b, byType)
+
+	for _, e := range b.set.Entities {
+		if len(e.Sources) == 0 || e.Kind == ArtifactStore {
+			continue
+		}
+		res := b.doc.Lookup(e.Sources[0])
+		switch e.Kind {
+		case Bucket:
+			c.bucket(b, e, res, bucketPolicies[e], autoDeleted[res.Addr])
+		case Table:
+			c.table(b, e, res)
+		case VPC:
+			e.Props["cidr"] = Scalar(b.expr(prop(res, "CidrBlock")))
+			e.Props["dns-support"] = ScalarText(boolText(prop(res, "EnableDnsSupport"), true))
+			e.Props["dns-hostnames"] = ScalarText(boolText(prop(res, "EnableDnsHostnames"), false))
+		case Gateway:
+			e.Props["vpc"] = Scalar(b.expr(igwVPC[res.Addr]))
+		case Subnet:
+			e.Props["cidr"] = Scalar(b.expr(prop(res, "CidrBlock")))
+			az := prop(res, "AvailabilityZone")
+			if az == nil {
+				az = prop(res, "AvailabilityZoneId")
+			}
+			e.Props["availability-zone"] = Scalar(b.expr(az))
+			e.Props["vpc"] = Scalar(b.expr(prop(res, "VpcId")))
+			e.Props["public-ip-on-launch"] = ScalarText(boolText(prop(res, "MapPublicIpOnLaunch"), false))
+			e.Props["routes"] = SetOf(routes[res.Addr]...)
+		case SecurityGroup:
+			c.securityGroup(b, e, res, sgRules[e])
+		case Role:
+			c.role(b, e, res, roleTrust[e], policies[e], managed[e], rolePolicies[e], profiles[e])
+		case Instance:
+			c.instance(b, e, res, templates[res.Addr])
+		case TargetGroup:
+			c.targetGroup(b, e, res)
+		case LoadBalancer:
+			c.loadBalancer(b, e, res, listeners[e])
+		case Function:
+			c.function(b, e, res, urls[e])
+		}
+	}
+	for _, o := range b.doc.Outputs {
+		e := b.entity(Output, o.Name, "")
+		e.Sources = []string{"Outputs." + o.Name}
+		e.Props["value"] = Scalar(b.expr(o.Value))
+		e.Props["description"] = ScalarText(o.Description)
+		if o.Undecided {
+			b.set.Unsupported = append(b.set.Unsupported, Note{Addr: "Outputs." + o.Name, Type: "output", Reason: "condition decided only at deploy time"})
+		}
+	}
+}
+
+// attachMany folds each resource into every entity of kind k its list
+// attribute refers to.
+func (b *builder) attachMany(rs []*inventory.Resource, attr string, k Kind) map[*Entity][]*inventory.Resource {
+	out := map[*Entity][]*inventory.Resource{}
+	for _, res := range rs {
+		n := 0
+		for _, v := range list(prop(res, attr)) {
+			if o := b.ownerOf(v); o != nil && o.Kind == k {
+				b.fold(o, res.Addr)
+				out[o] = append(out[o], res)
+				n++
+			}
+		}
+		if n == 0 {
+			b.unsupported(res, fmt.Sprintf("its %s refers to nothing diff maps", attr))
+		}
+	}
+	return out
+}
+
+func tagValue(tags inventory.Value, key string) inventory.Value {
+	for _, t := range list(tags) {
+		if literal(get(t, "Key"), "") == key {
+			return get(t, "Value")
+		}
+	}
+	return nil
+}
+
+func (c *cloudFormation) bucket(b *builder, e *Entity, res *inventory.Resource, policies []*inventory.Resource, autoDeleted bool) {
+	e.Props["name"] = Scalar(b.expr(prop(res, "BucketName")))
+	e.Props["versioning"] = ScalarText(literal(prop(res, "VersioningConfiguration", "Status"), "Disabled"))
+	pab := prop(res, "PublicAccessBlockConfiguration")
+	for _, k := range []string{"BlockPublicAcls", "BlockPublicPolicy", "IgnorePublicAcls", "RestrictPublicBuckets"} {
+		v := "true" // new buckets block all public access by default
+		if pab != nil {
+			v = boolText(get(pab, k), false)
+		}
+		e.Props["public-access-block."+kebab(k)] = ScalarText(v)
+	}
+	enc := literal(prop(res, "BucketEncryption", "ServerSideEncryptionConfiguration", "ServerSideEncryptionByDefault", "SSEAlgorithm"), "AES256")
+	e.Props["encryption"] = ScalarText(enc)
+	var sts []statement
+	for _, p := range policies {
+		s, err := b.statements(prop(p, "PolicyDocument"))
+		if err != nil {
+			b.problem(p, "PolicyDocument: "+err.Error())
+		}
+		for _, st := range s {
+			if !mentions(st.principals, autoDeleteMarker) {
+				sts = append(sts, st)
+			}
+		}
+	}
+	e.Props["policy"] = SetOf(permissions(sts)...)
+	onDestroy := "kept"
+	if autoDeleted && !retained(res) {
+		onDestroy = "destroyed"
+	}
+	e.Props["data-on-destroy"] = ScalarText(onDestroy)
+}
+
+func mentions(es []Expr, s string) bool {
+	for _, e := range es {
+		if strings.Contains(e.String(), s) {
+			return true
+		}
+	}
+	return false
+}
+
+// retained reports a DeletionPolicy that keeps the resource (or a
+// snapshot of its data) when the stack is deleted.
+func retained(res *inventory.Resource) bool {
+	switch literal(res.Meta["DeletionPolicy"], "Delete") {
+	case "Retain", "RetainExceptOnCreate", "Snapshot":
+		return true
+	}
+	return false
+}
+
+func (c *cloudFormation) table(b *builder, e *Entity, res *inventory.Resource) {
+	types := map[string]string{}
+	for _, a := range list(prop(res, "AttributeDefinitions")) {
+		types[literal(get(a, "AttributeName"), "")] = literal(get(a, "AttributeType"), "?")
+	}
+	keys := func(schema inventory.Value) (hash, rng string) {
+		hash, rng = "none", "none"
+		for _, k := range list(schema) {
+			n := literal(get(k, "AttributeName"), "")
+			switch literal(get(k, "KeyType"), "") {
+			case "HASH":
+				hash = n + " " + types[n]
+			case "RANGE":
+				rng = n + " " + types[n]
+			}
+		}
+		return hash, rng
+	}
+	hash, rng := keys(prop(res, "KeySchema"))
+	e.Props["name"] = Scalar(b.expr(prop(res, "TableName")))
+	e.Props["partition-key"] = ScalarText(hash)
+	e.Props["sort-key"] = ScalarText(rng)
+	e.Props["billing-mode"] = ScalarText(literal(prop(res, "BillingMode"), "PROVISIONED"))
+	e.Props["point-in-time-recovery"] = ScalarText(boolText(prop(res, "PointInTimeRecoverySpecification", "PointInTimeRecoveryEnabled"), false))
+	var idx []Expr
+	for _, g := range list(prop(res, "GlobalSecondaryIndexes")) {
+		h, r := keys(get(g, "KeySchema"))
+		idx = append(idx, Text(indexItem(literal(get(g, "IndexName"), ""), h, r, literal(get(g, "Projection", "ProjectionType"), "?"))))
+	}
+	for _, l := range list(prop(res, "LocalSecondaryIndexes")) {
+		h, r := keys(get(l, "KeySchema"))
+		idx = append(idx, Text("local "+indexItem(literal(get(l, "IndexName"), ""), h, r, literal(get(l, "Projection", "ProjectionType"), "?"))))
+	}
+	e.Props["indexes"] = SetOf(idx...)
+	protect := boolText(prop(res, "DeletionProtectionEnabled"), false)
+	e.Props["deletion-protection"] = ScalarText(protect)
+	onDestroy := "destroyed"
+	if protect == "true" || retained(res) {
+		onDestroy = "kept"
+	}
+	e.Props["data-on-destroy"] = ScalarText(onDestroy)
+}
+
+func (c *cloudFormation) routes(b *builder, byType map[string][]*inventory.Resource) map[string][]Expr {
+	tableRoutes := map[string][]Expr{}
+	routeOf := map[string][]string{}
+	for _, r := range byType["AWS::EC2::Route"] {
+		rt := b.target(prop(r, "RouteTableId"))
+		if rt == nil || rt.Type != "AWS::EC2::RouteTable" {
+			b.unsupported(r, "its RouteTableId refers to no route table")
+			continue
+		}
+		dest := Text("?")
+		for _, k := range []string{"DestinationCidrBlock", "DestinationIpv6CidrBlock", "DestinationPrefixListId"} {
+			if d := prop(r, k); d != nil {
+				dest = b.expr(d)
+				break
+			}
+		}
+		target := Text("?")
+		for _, k := range []string{"GatewayId", "NatGatewayId", "EgressOnlyInternetGatewayId", "TransitGatewayId", "VpcPeeringConnectionId", "NetworkInterfaceId", "VpcEndpointId", "InstanceId"} {
+			if d := prop(r, k); d != nil {
+				target = b.expr(d)
+				break
+			}
+		}
+		tableRoutes[rt.Addr] = append(tableRoutes[rt.Addr], Join(dest, Text(" -> "), target))
+		routeOf[rt.Addr] = append(routeOf[rt.Addr], r.Addr)
+	}
+	out := map[string][]Expr{}
+	tables := map[string]bool{}
+	for _, a := range byType["AWS::EC2::SubnetRouteTableAssociation"] {
+		rt := b.target(prop(a, "RouteTableId"))
+		sn := b.target(prop(a, "SubnetId"))
+		if rt == nil || sn == nil || b.owner[sn.Addr] == nil {
+			b.unsupported(a, "associates no route table with a mapped subnet")
+			continue
+		}
+		e := b.owner[sn.Addr]
+		b.fold(e, a.Addr)
+		b.fold(e, rt.Addr)
+		for _, r := range routeOf[rt.Addr] {
+			b.fold(e, r)
+		}
+		tables[rt.Addr] = true
+		out[sn.Addr] = append(out[sn.Addr], tableRoutes[rt.Addr]...)
+	}
+	for _, rt := range byType["AWS::EC2::RouteTable"] {
+		if !tables[rt.Addr] {
+			b.unsupported(rt, "route table associated with no subnet")
+		}
+	}
+	return out
+}
+
+func (c *cloudFormation) securityGroup(b *builder, e *Entity, res *inventory.Resource, rules []*inventory.Resource) {
+	e.Props["name"] = Scalar(b.expr(prop(res, "GroupName")))
+	e.Props["description"] = Scalar(b.expr(prop(res, "GroupDescription")))
+	e.Props["vpc"] = Scalar(b.expr(prop(res, "VpcId")))
+	items := map[string][]Expr{}
+	ruleOf := func(m inventory.Value, peerKeys ...string) []rule {
+		base := rule{protocol: protocolName(literal(get(m, "IpProtocol"), "")), from: numText(get(m, "FromPort"), ""), to: numText(get(m, "ToPort"), "")}
+		var out []rule
+		for _, k := range peerKeys {
+			if p := get(m, k); p != nil {
+				r := base
+				r.peer = b.expr(p)
+				out = append(out, r)
+			}
+		}
+		return out
+	}
+	ingressPeers := []string{"CidrIp", "CidrIpv6", "SourceSecurityGroupId", "SourcePrefixListId", "SourceSecurityGroupName"}
+	egressPeers := []string{"CidrIp", "CidrIpv6", "DestinationSecurityGroupId", "DestinationPrefixListId"}
+	for _, r := range list(prop(res, "SecurityGroupIngress")) {
+		for _, ru := range ruleOf(r, ingressPeers...) {
+			items["ingress"] = append(items["ingress"], ru.item("ingress"))
+		}
+	}
+	inlineEgress, hasInline := res.Props["SecurityGroupEgress"]
+	if !hasInline {
+		// CloudFormation keeps EC2's default rule when a group lists no
+		// egress: all traffic to 0.0.0.0/0.
+		items["egress"] = append(items["egress"], rule{protocol: "all", peer: Text("0.0.0.0/0")}.item("egress"))
+	}
+	for _, r := range list(inlineEgress) {
+		for _, ru := range ruleOf(r, egressPeers...) {
+			if ru.isPlaceholder() {
+				continue // CDK's "no egress at all"
+			}
+			items["egress"] = append(items["egress"], ru.item("egress"))
+		}
+	}
+	for _, r := range rules {
+		m := inventory.Map(r.Props)
+		if r.Type == "AWS::EC2::SecurityGroupIngress" {
+			for _, ru := range ruleOf(m, ingressPeers...) {
+				items["ingress"] = append(items["ingress"], ru.item("ingress"))
+			}
+			continue
+		}
+		for _, ru := range ruleOf(m, egressPeers...) {
+			if !ru.isPlaceholder() {
+				items["egress"] = append(items["egress"], ru.item("egress"))
+			}
+		}
+	}
+	e.Props["ingress"] = SetOf(items["ingress"]...)
+	e.Props["egress"] = SetOf(items["egress"]...)
+}
+
+func (c *cloudFormation) role(b *builder, e *Entity, res *inventory.Resource, trustSts []statement, policies, managed, rolePolicies, profiles []*inventory.Resource) {
+	e.Props["name"] = Scalar(b.expr(prop(res, "RoleName")))
+	items, _ := trust(trustSts)
+	e.Props["trust"] = SetOf(items...)
+	var names []Expr
+	var sts []statement
+	read := func(owner *inventory.Resource, name, doc inventory.Value, named bool) {
+		if named {
+			names = append(names, b.expr(name))
+		}
+		s, err := b.statements(doc)
+		if err != nil {
+			b.problem(owner, "PolicyDocument: "+err.Error())
+		}
+		sts = append(sts, s...)
+	}
+	for _, p := range list(prop(res, "Policies")) {
+		read(res, get(p, "PolicyName"), get(p, "PolicyDocument"), true)
+	}
+	for _, p := range append(policies, rolePolicies...) {
+		read(p, prop(p, "PolicyName"), prop(p, "PolicyDocument"), true)
+	}
+	for _, p := range managed {
+		read(p, nil, prop(p, "PolicyDocument"), false)
+	}
+	for _, arn := range list(prop(res, "ManagedPolicyArns")) {
+		if pol := b.target(arn); pol != nil && pol.Type == "AWS::IAM::ManagedPolicy" {
+			read(pol, nil, prop(pol, "PolicyDocument"), false)
+			continue
+		}
+		sts = append(sts, b.managedStatements(b.expr(arn))...)
+	}
+	e.Props["policy-names"] = SetOf(names...)
+	setPermissions(e, sts)
+	var pn []Expr
+	for _, p := range profiles {
+		pn = append(pn, b.expr(prop(p, "InstanceProfileName")))
+	}
+	e.Props["instance-profile"] = SetOf(pn...)
+}
+
+// launchTemplates folds each launch template into the instances that use
+// it and returns, per instance address, the template's data.
+func (c *cloudFormation) launchTemplates(b *builder, byType map[string][]*inventory.Resource) map[string]inventory.Map {
+	byName := map[string]*inventory.Resource{}
+	for _, lt := range byType["AWS::EC2::LaunchTemplate"] {
+		if n, ok := prop(lt, "LaunchTemplateName").(inventory.Str); ok {
+			byName[n.String()] = lt
+		}
+	}
+	out := map[string]inventory.Map{}
+	used := map[string]bool{}
+	for _, in := range byType["AWS::EC2::Instance"] {
+		spec := prop(in, "LaunchTemplate")
+		if spec == nil {
+			continue
+		}
+		lt := b.target(get(spec, "LaunchTemplateId"))
+		if lt == nil {
+			if n, ok := get(spec, "LaunchTemplateName").(inventory.Str); ok {
+				if lt = b.target(n); lt == nil {
+					lt = byName[n.String()]
+				}
+			}
+		}
+		if lt == nil || lt.Type != "AWS::EC2::LaunchTemplate" {
+			b.problem(in, "launch template not found in the template")
+			continue
+		}
+		if e := b.owner[in.Addr]; e != nil {
+			b.fold(e, lt.Addr)
+		}
+		used[lt.Addr] = true
+		data, _ := prop(lt, "LaunchTemplateData").(inventory.Map)
+		out[in.Addr] = data
+	}
+	for _, lt := range byType["AWS::EC2::LaunchTemplate"] {
+		if !used[lt.Addr] {
+			b.unsupported(lt, "launch template used by no instance")
+		}
+	}
+	return out
+}
+
+func (c *cloudFormation) instance(b *builder, e *Entity, res *inventory.Resource, lt inventory.Map) {
+	// The instance's own properties win over its launch template's.
+	p := func(instKey, ltKey string, sub ...string) inventory.Value {
+		if v := prop(res, append([]string{instKey}, sub...)...); v != nil {
+			return v
+		}
+		if lt == nil || ltKey == "" {
+			return nil
+		}
+		return get(lt, append([]string{ltKey}, sub...)...)
+	}
+	e.Props["name"] = Scalar(b.expr(tagValue(prop(res, "Tags"), "Name")))
+	e.Props["type"] = Scalar(b.expr(p("InstanceType", "InstanceType")))
+	e.Props["ami"] = Scalar(b.expr(p("ImageId", "ImageId")))
+	subnet := prop(res, "SubnetId")
+	if subnet == nil {
+		subnet = get(prop(res, "NetworkInterfaces"), "SubnetId")
+	}
+	e.Props["subnet"] = Scalar(b.expr(subnet))
+	groups := append(b.exprs(p("SecurityGroupIds", "SecurityGroupIds")), b.exprs(prop(res, "SecurityGroups"))...)
+	e.Props["security-groups"] = SetOf(groups...)
+	profile := prop(res, "IamInstanceProfile")
+	if profile == nil && lt != nil {
+		profile = get(lt, "IamInstanceProfile", "Name")
+		if profile == nil {
+			profile = get(lt, "IamInstanceProfile", "Arn")
+		}
+	}
+	e.Props["profile"] = Scalar(b.expr(profile))
+	e.Props["imds.tokens"] = ScalarText(literal(p("MetadataOptions", "MetadataOptions", "HttpTokens"), Unset))
+	e.Props["imds.endpoint"] = ScalarText(literal(p("MetadataOptions", "MetadataOptions", "HttpEndpoint"), "enabled"))
+	e.Props["imds.hop-limit"] = ScalarText(numText(p("MetadataOptions", "MetadataOptions", "HttpPutResponseHopLimit"), Unset))
+	var root inventory.Value
+	for _, m := range list(p("BlockDeviceMappings", "BlockDeviceMappings")) {
+		switch literal(get(m, "DeviceName"), "") {
+		case "/dev/xvda", "/dev/sda1":
+			root = get(m, "Ebs")
+		}
+	}
+	e.Props["root-volume.encrypted"] = ScalarText(boolText(get(root, "Encrypted"), false))
+	e.Props["root-volume.size"] = ScalarText(numText(get(root, "VolumeSize"), Unset))
+	e.Props["root-volume.type"] = ScalarText(literal(get(root, "VolumeType"), Unset))
+	e.Props["root-volume.delete-on-termination"] = ScalarText(boolText(get(root, "DeleteOnTermination"), true))
+	setUserData(e, b.expr(p("UserData", "UserData")))
+}
+
+func (c *cloudFormation) targetGroup(b *builder, e *Entity, res *inventory.Resource) {
+	e.Props["name"] = Scalar(b.expr(prop(res, "Name")))
+	protocol := literal(prop(res, "Protocol"), Unset)
+	port := numText(prop(res, "Port"), Unset)
+	targetType := literal(prop(res, "TargetType"), "instance")
+	e.Props["protocol"] = ScalarText(protocol)
+	e.Props["port"] = ScalarText(port)
+	e.Props["target-type"] = ScalarText(targetType)
+	e.Props["vpc"] = Scalar(b.expr(prop(res, "VpcId")))
+	var targets []Expr
+	for _, t := range list(prop(res, "Targets")) {
+		targets = append(targets, Join(b.expr(get(t, "Id")), Text(":"+numText(get(t, "Port"), port))))
+	}
+	e.Props["targets"] = SetOf(targets...)
+	hc := healthCheckDefaults(protocol, targetType)
+	for k, v := range map[string]string{"HealthCheckEnabled": "enabled", "HealthCheckProtocol": "protocol", "HealthCheckPort": "port",
+		"HealthCheckPath": "path", "HealthCheckIntervalSeconds": "interval", "HealthCheckTimeoutSeconds": "timeout",
+		"HealthyThresholdCount": "healthy-threshold", "UnhealthyThresholdCount": "unhealthy-threshold"} {
+		if x := prop(res, k); x != nil {
+			hc[v] = literal(x, hc[v])
+		}
+	}
+	if m := prop(res, "Matcher", "HttpCode"); m != nil {
+		hc["matcher"] = literal(m, hc["matcher"])
+	}
+	setHealthCheck(e, hc)
+}
+
+func (c *cloudFormation) loadBalancer(b *builder, e *Entity, res *inventory.Resource, listeners []*inventory.Resource) {
+	e.Props["name"] = Scalar(b.expr(prop(res, "Name")))
+	e.Props["type"] = ScalarText(literal(prop(res, "Type"), "application"))
+	e.Props["scheme"] = ScalarText(literal(prop(res, "Scheme"), "internet-facing"))
+	subnets := b.exprs(prop(res, "Subnets"))
+	for _, m := range list(prop(res, "SubnetMappings")) {
+		subnets = append(subnets, b.expr(get(m, "SubnetId")))
+	}
+	e.Props["subnets"] = SetOf(subnets...)
+	e.Props["security-groups"] = b.refSet(prop(res, "SecurityGroups"))
+	var items []Expr
+	for _, l := range listeners {
+		head := Text(strings.ToUpper(literal(prop(l, "Protocol"), "HTTP")) + ":" + numText(prop(l, "Port"), "?") + " -> ")
+		var acts []Expr
+		for _, a := range list(prop(l, "DefaultActions")) {
+			acts = append(acts, b.action(a, "Type", "TargetGroupArn", "ForwardConfig", "TargetGroups", "TargetGroupArn"))
+		}
+		items = append(items, Join(head, joinExprs(acts, ", ")))
+	}
+	e.Props["listeners"] = SetOf(items...)
+}
+
+func (c *cloudFormation) function(b *builder, e *Entity, res *inventory.Resource, urls []*inventory.Resource) {
+	e.Props["name"] = Scalar(b.expr(prop(res, "FunctionName")))
+	e.Props["runtime"] = ScalarText(literal(prop(res, "Runtime"), Unset))
+	e.Props["architecture"] = ScalarText(literal(prop(res, "Architectures"), "x86_64"))
+	e.Props["handler"] = ScalarText(literal(prop(res, "Handler"), Unset))
+	e.Props["memory"] = ScalarText(numText(prop(res, "MemorySize"), "128"))
+	e.Props["timeout"] = ScalarText(numText(prop(res, "Timeout"), "3"))
+	var env []Expr
+	if vars, ok := prop(res, "Environment", "Variables").(inventory.Map); ok {
+		for _, k := range vars.Keys() {
+			env = append(env, Join(Text(k+"="), b.expr(vars[k])))
+		}
+	}
+	e.Props["environment"] = SetOf(env...)
+	e.Props["vpc.subnets"] = b.refSet(prop(res, "VpcConfig", "SubnetIds"))
+	e.Props["vpc.security-groups"] = b.refSet(prop(res, "VpcConfig", "SecurityGroupIds"))
+	e.Props["role"] = Scalar(b.expr(prop(res, "Role")))
+	pkg := "zip"
+	if literal(prop(res, "PackageType"), "Zip") == "Image" || prop(res, "Code", "ImageUri") != nil {
+		pkg = "image"
+	}
+	e.Props["package"] = ScalarText(pkg)
+	setURL(e, urls, func(u *inventory.Resource) (string, string) {
+		return literal(prop(u, "AuthType"), Unset), literal(prop(u, "InvokeMode"), "BUFFERED")
+	})
+}

@@ -1,0 +1,266 @@
+package entity
+
+import (
+	"sort"
+	"strings"
+
+	"github.com/twinstack/twinstack/internal/diff/inventory"
+)
+
+// Kind is a logical kind of entity.
+type Kind string
+
+const (
+	ArtifactStore Kind = "artifact-store"
+	Bucket        Kind = "bucket"
+	Table         Kind = "table"
+	VPC           Kind = "vpc"
+	Gateway       Kind = "internet-gateway"
+	Subnet        Kind = "subnet"
+	SecurityGroup Kind = "security-group"
+	Role          Kind = "role"
+	Instance      Kind = "instance"
+	TargetGroup   Kind = "target-group"
+	LoadBalancer  Kind = "load-balancer"
+	Function      Kind = "function"
+	Output        Kind = "output"
+)
+
+// Kinds lists every kind, each after the kinds its properties refer to:
+// matching proceeds in this order.
+func Kinds() []Kind {
+	return []Kind{ArtifactStore, Bucket, Table, VPC, Gateway, Subnet, SecurityGroup, Role, Instance, TargetGroup, LoadBalancer, Function, Output}
+}
+
+// Properties lists the compared properties of a kind, in report order.
+// Every entity of the kind has all of them ("unset" when a side says
+// nothing and no default applies).
+func Properties(k Kind) []string {
+	switch k {
+	case ArtifactStore:
+		// Compared by role: CDK's bootstrap bucket and Terraform's
+		// artifacts bucket are both "where deploy-time artifacts live".
+		return nil
+	case Bucket:
+		return []string{"name", "versioning", "public-access-block.block-public-acls", "public-access-block.block-public-policy",
+			"public-access-block.ignore-public-acls", "public-access-block.restrict-public-buckets", "encryption", "policy", "data-on-destroy"}
+	case Table:
+		return []string{"name", "partition-key", "sort-key", "billing-mode", "point-in-time-recovery", "indexes", "deletion-protection", "data-on-destroy"}
+	case VPC:
+		return []string{"cidr", "dns-support", "dns-hostnames"}
+	case Gateway:
+		return []string{"vpc"}
+	case Subnet:
+		return []string{"cidr", "availability-zone", "vpc", "public-ip-on-launch", "routes"}
+	case SecurityGroup:
+		return []string{"name", "description", "vpc", "ingress", "egress"}
+	case Role:
+		return []string{"name", "trust", "policy-names", "permissions", "artifact-access", "instance-profile"}
+	case Instance:
+		return []string{"name", "type", "ami", "subnet", "security-groups", "profile",
+			"imds.tokens", "imds.endpoint", "imds.hop-limit",
+			"root-volume.encrypted", "root-volume.size", "root-volume.type", "root-volume.delete-on-termination",
+			"user-data.fetch", "user-data.environment", "user-data.script"}
+	case TargetGroup:
+		return []string{"name", "protocol", "port", "target-type", "vpc", "targets",
+			"health-check.enabled", "health-check.protocol", "health-check.port", "health-check.path", "health-check.matcher",
+			"health-check.interval", "health-check.timeout", "health-check.healthy-threshold", "health-check.unhealthy-threshold"}
+	case LoadBalancer:
+		return []string{"name", "type", "scheme", "subnets", "security-groups", "listeners"}
+	case Function:
+		return []string{"name", "runtime", "architecture", "handler", "memory", "timeout", "environment",
+			"vpc.subnets", "vpc.security-groups", "role", "package", "url.auth", "url.invoke-mode"}
+	case Output:
+		return []string{"value", "description"}
+	}
+	return nil
+}
+
+// Unset is the value of a property that a side leaves out and that has no
+// default.
+const Unset = "unset"
+
+// Ref is a reference to an attribute of an entity: "@subnet[10.20.0.0/24].id".
+type Ref struct {
+	Kind Kind
+	Key  string
+	Attr string
+}
+
+// Part is a literal text or a reference.
+type Part struct {
+	Lit string
+	Ref *Ref
+}
+
+// Expr is a value: literal text with references to entities.
+type Expr []Part
+
+// Text is a literal Expr.
+func Text(s string) Expr { return Expr{{Lit: s}} }
+
+// RefExpr is an Expr holding one reference.
+func RefExpr(k Kind, key, attr string) Expr { return Expr{{Ref: &Ref{Kind: k, Key: key, Attr: attr}}} }
+
+// Join concatenates Exprs, merging adjacent literals.
+func Join(es ...Expr) Expr {
+	var out Expr
+	for _, e := range es {
+		for _, p := range e {
+			if p.Ref == nil {
+				if p.Lit == "" {
+					continue
+				}
+				if n := len(out); n > 0 && out[n-1].Ref == nil {
+					out[n-1].Lit += p.Lit
+					continue
+				}
+			}
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// Alias maps an entity key of one side to the key it is reported under
+// (the key of the entity it was matched with). nil keeps keys.
+type Alias func(k Kind, key string) string
+
+// Render writes e with references as @kind[key].attr.
+func (e Expr) Render(alias Alias) string {
+	var b strings.Builder
+	for _, p := range e {
+		if p.Ref == nil {
+			b.WriteString(p.Lit)
+			continue
+		}
+		key := p.Ref.Key
+		if alias != nil {
+			key = alias(p.Ref.Kind, key)
+		}
+		b.WriteString("@" + string(p.Ref.Kind) + "[" + key + "]")
+		if p.Ref.Attr != "" {
+			b.WriteString("." + p.Ref.Attr)
+		}
+	}
+	return b.String()
+}
+
+// String renders e without aliases.
+func (e Expr) String() string { return e.Render(nil) }
+
+// Prop is the value of one property: a scalar (one item) or a set.
+type Prop struct {
+	Items []Expr
+	Set   bool
+}
+
+// Scalar is a single-valued property.
+func Scalar(e Expr) Prop { return Prop{Items: []Expr{e}} }
+
+// ScalarText is a single-valued literal property.
+func ScalarText(s string) Prop { return Scalar(Text(s)) }
+
+// SetOf is an unordered property; duplicates count once.
+func SetOf(items ...Expr) Prop { return Prop{Items: items, Set: true} }
+
+// Render returns the items rendered; a set sorted and de-duplicated.
+func (p Prop) Render(alias Alias) []string {
+	out := make([]string, 0, len(p.Items))
+	for _, it := range p.Items {
+		out = append(out, it.Render(alias))
+	}
+	if p.Set {
+		sort.Strings(out)
+		out = dedupe(out)
+	}
+	return out
+}
+
+func dedupe(s []string) []string {
+	if len(s) < 2 {
+		return s
+	}
+	out := s[:1]
+	for _, v := range s[1:] {
+		if v != out[len(out)-1] {
+			out = append(out, v)
+		}
+	}
+	return out
+}
+
+// Entity is one logical element of the system.
+type Entity struct {
+	Kind Kind
+	// Key identifies the entity on its side by meaning: a bucket or table
+	// name, a subnet's CIDR, a role's trust. Entities of two sides with the
+	// same kind and key describe the same thing.
+	Key string
+	// Sources are the addresses of the resources folded into it.
+	Sources []string
+	Props   map[string]Prop
+}
+
+// Prop returns the named property, Unset when absent.
+func (e *Entity) Prop(name string) Prop {
+	if p, ok := e.Props[name]; ok {
+		return p
+	}
+	return ScalarText(Unset)
+}
+
+// Note is a resource that is not compared, with the reason.
+type Note struct {
+	Addr   string
+	Type   string
+	Reason string
+}
+
+// Set is the entities of one document.
+type Set struct {
+	Dialect  inventory.Dialect
+	Path     string
+	Entities []*Entity // in Kinds order, then by key
+	// Ignored resources are understood and deliberately not compared
+	// (CDK metadata, a bootstrap-version rule).
+	Ignored []Note
+	// Unsupported resources are of a type (or shape) the diff does not
+	// understand: their meaning is not compared, so equivalence cannot be
+	// claimed.
+	Unsupported []Note
+}
+
+// Of returns the entities of kind k.
+func (s *Set) Of(k Kind) []*Entity {
+	var out []*Entity
+	for _, e := range s.Entities {
+		if e.Kind == k {
+			out = append(out, e)
+		}
+	}
+	return out
+}
+
+func (s *Set) sort() {
+	order := map[Kind]int{}
+	for i, k := range Kinds() {
+		order[k] = i
+	}
+	sort.SliceStable(s.Entities, func(i, j int) bool {
+		a, b := s.Entities[i], s.Entities[j]
+		if a.Kind != b.Kind {
+			return order[a.Kind] < order[b.Kind]
+		}
+		return a.Key < b.Key
+	})
+	for _, e := range s.Entities {
+		sort.Strings(e.Sources)
+		e.Sources = dedupe(e.Sources)
+	}
+	sortNotes := func(n []Note) {
+		sort.Slice(n, func(i, j int) bool { return n[i].Addr < n[j].Addr })
+	}
+	sortNotes(s.Ignored)
+	sortNotes(s.Unsupported)
+}

@@ -1,0 +1,904 @@
+package entity
+
+import (
+	"encoding/base64"
+	"fmt"
+	"strings"
+
+	"github.com/twinstack/twinstack/internal/diff/inventory"
+)
+
+// FromTerraform maps a Terraform document onto entities.
+func FromTerraform(doc *inventory.Document) (*Set, error) {
+	if doc == nil || doc.Dialect != inventory.Terraform {
+		return nil, fmt.Errorf("not a Terraform document")
+	}
+	t := &terraform{}
+	b := newBuilder(doc, t)
+	t.build(b)
+	return b.finish(), nil
+}
+
+type terraform struct{}
+
+// Data sources whose values the diff understands.
+var tfData = map[string]bool{
+	"aws_caller_identity": true, "aws_partition": true, "aws_region": true,
+	"aws_availability_zones": true, "aws_ssm_parameter": true, "aws_iam_policy_document": true,
+}
+
+func (terraform) special(b *builder, res *inventory.Resource, r *inventory.Ref) (Expr, bool) {
+	switch res.Mode {
+	case inventory.Parameter:
+		if d, ok := res.Props["default"]; ok {
+			return b.expr(d), true
+		}
+		return Text("{var:" + strings.TrimPrefix(res.Addr, "var.") + "}"), true
+	case inventory.Data:
+	default:
+		return nil, false
+	}
+	switch res.Type {
+	case "aws_caller_identity":
+		if r.Attr == "account_id" || r.Attr == "id" {
+			return Text("{account}"), true
+		}
+	case "aws_partition":
+		switch r.Attr {
+		case "partition", "id":
+			return Text("{partition}"), true
+		case "dns_suffix":
+			return Text("{url-suffix}"), true
+		}
+	case "aws_region":
+		if r.Attr == "name" || r.Attr == "id" || r.Attr == "region" {
+			return Text("{region}"), true
+		}
+	case "aws_availability_zones":
+		if r.Attr == "names" && len(r.Path) == 1 {
+			return Text("{az:" + r.Path[0] + "}"), true
+		}
+	case "aws_ssm_parameter":
+		if r.Attr == "value" || r.Attr == "insecure_value" {
+			return Text("{ssm:" + literal(res.Props["name"], "?") + "}"), true
+		}
+	}
+	return nil, false
+}
+
+func (terraform) attr(res *inventory.Resource, a string) string {
+	switch res.Type + "." + a {
+	case "aws_s3_bucket.id", "aws_s3_bucket.bucket", "aws_s3_object.bucket",
+		"aws_dynamodb_table.id", "aws_dynamodb_table.name",
+		"aws_iam_role.id", "aws_iam_role.name",
+		"aws_lambda_function.id", "aws_lambda_function.function_name":
+		return "name"
+	case "aws_s3_object.id", "aws_s3_object.key":
+		return "object-key"
+	case "aws_iam_instance_profile.id", "aws_iam_instance_profile.name":
+		return "profile-name"
+	case "aws_iam_instance_profile.arn":
+		return "profile-arn"
+	case "aws_lb.id":
+		return "arn"
+	case "aws_lb_target_group.id":
+		return "arn"
+	case "aws_lambda_function_url.function_url":
+		return "url"
+	}
+	return strings.ReplaceAll(a, "_", "-")
+}
+
+// post stands the artifact object's key in for its role: the object, not
+// its content hash, is what the two sides share.
+func (terraform) post(e Expr) Expr {
+	for i, p := range e {
+		if p.Ref != nil && p.Ref.Kind == ArtifactStore && p.Ref.Attr == "object-key" {
+			e[i] = Part{Lit: "{object}"}
+		}
+	}
+	return Join(e)
+}
+
+func (t *terraform) build(b *builder) {
+	byType := map[string][]*inventory.Resource{}
+	for _, res := range b.doc.Resources {
+		switch res.Mode {
+		case inventory.Managed:
+			byType[res.Type] = append(byType[res.Type], res)
+		case inventory.Data:
+			if tfData[res.Type] {
+				b.used[res.Addr] = true
+			}
+		case inventory.Parameter:
+			b.used[res.Addr] = true
+		}
+	}
+
+	// Artifact storage: the buckets holding aws_s3_object artifacts.
+	artifact := map[string]bool{}
+	for _, obj := range byType["aws_s3_object"] {
+		if tgt := b.target(prop(obj, "bucket")); tgt != nil && tgt.Type == "aws_s3_bucket" {
+			artifact[tgt.Addr] = true
+		}
+	}
+	var store *Entity
+	for _, res := range byType["aws_s3_bucket"] {
+		if !artifact[res.Addr] {
+			continue
+		}
+		if store == nil {
+			store = b.entity(ArtifactStore, "artifacts", res.Addr)
+		} else {
+			b.fold(store, res.Addr)
+		}
+	}
+	for _, res := range byType["aws_s3_bucket"] {
+		if !artifact[res.Addr] {
+			b.entity(Bucket, b.text(prop(res, "bucket")), res.Addr)
+		}
+	}
+	for _, obj := range byType["aws_s3_object"] {
+		if o := b.ownerOf(prop(obj, "bucket")); o != nil && o == store {
+			b.fold(store, obj.Addr)
+		}
+	}
+	for _, res := range byType["aws_dynamodb_table"] {
+		b.entity(Table, b.text(prop(res, "name")), res.Addr)
+	}
+	for _, res := range byType["aws_vpc"] {
+		b.entity(VPC, b.text(prop(res, "cidr_block")), res.Addr)
+	}
+	for _, res := range byType["aws_internet_gateway"] {
+		b.entity(Gateway, b.vpcKey(prop(res, "vpc_id")), res.Addr)
+	}
+	for _, res := range byType["aws_subnet"] {
+		b.entity(Subnet, b.text(prop(res, "cidr_block")), res.Addr)
+	}
+	for _, res := range byType["aws_security_group"] {
+		b.entity(SecurityGroup, literal(prop(res, "name"), ""), res.Addr)
+	}
+	roleTrust := map[*Entity][]statement{}
+	for _, res := range byType["aws_iam_role"] {
+		sts, err := t.policy(b, prop(res, "assume_role_policy"))
+		_, key := trust(sts)
+		e := b.entity(Role, key, res.Addr)
+		if err != nil {
+			b.problem(res, "assume_role_policy: "+err.Error())
+		}
+		roleTrust[e] = sts
+	}
+	for _, res := range byType["aws_instance"] {
+		b.entity(Instance, literal(prop(res, "tags", "Name"), ""), res.Addr)
+	}
+	for _, typ := range []string{"aws_lb_target_group", "aws_alb_target_group"} {
+		for _, res := range byType[typ] {
+			b.entity(TargetGroup, literal(prop(res, "name"), ""), res.Addr)
+		}
+	}
+	for _, typ := range []string{"aws_lb", "aws_alb"} {
+		for _, res := range byType[typ] {
+			b.entity(LoadBalancer, literal(prop(res, "name"), ""), res.Addr)
+		}
+	}
+	for _, res := range byType["aws_lambda_function"] {
+		b.entity(Function, b.text(prop(res, "function_name")), res.Addr)
+	}
+	// Instance profiles belong to their role: references to a profile are
+	// references to the role's profile.
+	profiles := b.attach(byType["aws_iam_instance_profile"], "role", Role)
+
+	// Resources that configure another one.
+	bucketParts := map[string]map[*Entity][]*inventory.Resource{}
+	for _, typ := range []string{"aws_s3_bucket_versioning", "aws_s3_bucket_public_access_block",
+		"aws_s3_bucket_server_side_encryption_configuration", "aws_s3_bucket_policy"} {
+		bucketParts[typ] = b.attach(byType[typ], "bucket", Bucket, ArtifactStore)
+	}
+	igwAttach := b.attach(byType["aws_internet_gateway_attachment"], "internet_gateway_id", Gateway)
+	sgRules := map[*Entity][]*inventory.Resource{}
+	for _, typ := range []string{"aws_vpc_security_group_ingress_rule", "aws_vpc_security_group_egress_rule", "aws_security_group_rule"} {
+		for e, rs := range b.attach(byType[typ], "security_group_id", SecurityGroup) {
+			sgRules[e] = append(sgRules[e], rs...)
+		}
+	}
+	rolePolicies := b.attach(byType["aws_iam_role_policy"], "role", Role)
+	roleAttachments := b.attach(byType["aws_iam_role_policy_attachment"], "role", Role)
+	for _, res := range byType["aws_iam_policy"] {
+		b.used[res.Addr] = true // read through the attachments that use it
+	}
+	tgAttach := b.attach(byType["aws_lb_target_group_attachment"], "target_group_arn", TargetGroup)
+	listeners := map[*Entity][]*inventory.Resource{}
+	for _, typ := range []string{"aws_lb_listener", "aws_alb_listener"} {
+		for e, rs := range b.attach(byType[typ], "load_balancer_arn", LoadBalancer) {
+			listeners[e] = append(listeners[e], rs...)
+		}
+	}
+	urls := b.attach(byType["aws_lambda_function_url"], "function_name", Function)
+	routes := t.routes(b, byType)
+
+	for _, e := range b.set.Entities {
+		res := b.doc.Lookup(e.Sources[0])
+		switch e.Kind {
+		case Bucket:
+			t.bucket(b, e, res, bucketParts)
+		case ArtifactStore:
+			// compared by role
+		case Table:
+			t.table(b, e, res)
+		case VPC:
+			e.Props["cidr"] = Scalar(b.expr(prop(res, "cidr_block")))
+			e.Props["dns-support"] = ScalarText(boolText(prop(res, "enable_dns_support"), true))
+			e.Props["dns-hostnames"] = ScalarText(boolText(prop(res, "enable_dns_hostnames"), false))
+		case Gateway:
+			vpc := b.expr(prop(res, "vpc_id"))
+			for _, a := range igwAttach[e] {
+				vpc = b.expr(prop(a, "vpc_id"))
+			}
+			e.Props["vpc"] = Scalar(vpc)
+		case Subnet:
+			e.Props["cidr"] = Scalar(b.expr(prop(res, "cidr_block")))
+			az := prop(res, "availability_zone")
+			if az == nil {
+				az = prop(res, "availability_zone_id")
+			}
+			e.Props["availability-zone"] = Scalar(b.expr(az))
+			e.Props["vpc"] = Scalar(b.expr(prop(res, "vpc_id")))
+			e.Props["public-ip-on-launch"] = ScalarText(boolText(prop(res, "map_public_ip_on_launch"), false))
+			e.Props["routes"] = SetOf(routes[res.Addr]...)
+		case SecurityGroup:
+			t.securityGroup(b, e, res, sgRules[e])
+		case Role:
+			t.role(b, e, res, roleTrust[e], rolePolicies[e], roleAttachments[e], profiles[e])
+		case Instance:
+			t.instance(b, e, res)
+		case TargetGroup:
+			t.targetGroup(b, e, res, tgAttach[e])
+		case LoadBalancer:
+			t.loadBalancer(b, e, res, listeners[e])
+		case Function:
+			t.function(b, e, res, urls[e])
+		}
+	}
+	for _, o := range b.doc.Outputs {
+		e := b.entity(Output, o.Name, "")
+		e.Sources = []string{"output." + o.Name}
+		e.Props["value"] = Scalar(b.expr(o.Value))
+		e.Props["description"] = ScalarText(o.Description)
+	}
+}
+
+// attach folds each resource into the entity its attr refers to; resources
+// that refer to nothing of the wanted kinds are unsupported.
+func (b *builder) attach(rs []*inventory.Resource, attr string, kinds ...Kind) map[*Entity][]*inventory.Resource {
+	out := map[*Entity][]*inventory.Resource{}
+	for _, res := range rs {
+		o := b.ownerOf(prop(res, attr))
+		ok := false
+		for _, k := range kinds {
+			if o != nil && o.Kind == k {
+				ok = true
+			}
+		}
+		if !ok {
+			b.unsupported(res, fmt.Sprintf("its %s refers to nothing diff maps", attr))
+			continue
+		}
+		b.fold(o, res.Addr)
+		out[o] = append(out[o], res)
+	}
+	return out
+}
+
+// problem records that part of a resource could not be read: the resource
+// stays compared, but equivalence cannot be claimed.
+func (b *builder) problem(res *inventory.Resource, reason string) {
+	b.set.Unsupported = append(b.set.Unsupported, Note{Addr: res.Addr, Type: res.Type, Reason: reason})
+}
+
+// policy reads an IAM policy given as a document data source, JSON text
+// or an object.
+func (t *terraform) policy(b *builder, v inventory.Value) ([]statement, error) {
+	if v == nil {
+		return nil, nil
+	}
+	if res := b.target(v); res != nil && res.Mode == inventory.Data && res.Type == "aws_iam_policy_document" {
+		doc, err := policyDocumentData(res)
+		if err != nil {
+			return nil, err
+		}
+		return b.statements(doc)
+	}
+	if s, ok := v.(inventory.Str); ok {
+		doc, err := inventory.ParseJSON(s)
+		if err != nil {
+			return nil, fmt.Errorf("policy JSON: %w", err)
+		}
+		return b.statements(doc)
+	}
+	return b.statements(v)
+}
+
+// policyDocumentData turns a data "aws_iam_policy_document" into the IAM
+// JSON it renders.
+func policyDocumentData(res *inventory.Resource) (inventory.Value, error) {
+	for _, k := range []string{"source_policy_documents", "override_policy_documents", "source_json", "override_json"} {
+		if _, ok := res.Props[k]; ok {
+			return nil, fmt.Errorf("%s: %s is not supported", res.Addr, k)
+		}
+	}
+	var sts inventory.List
+	for _, sv := range list(res.Props["statement"]) {
+		sm, ok := sv.(inventory.Map)
+		if !ok {
+			return nil, fmt.Errorf("%s: statement is not a block", res.Addr)
+		}
+		st := inventory.Map{"Effect": inventory.Lit(literal(sm["effect"], "Allow"))}
+		for src, dst := range map[string]string{"actions": "Action", "not_actions": "NotAction", "resources": "Resource", "not_resources": "NotResource"} {
+			if v, ok := sm[src]; ok {
+				st[dst] = v
+			}
+		}
+		for src, dst := range map[string]string{"principals": "Principal", "not_principals": "NotPrincipal"} {
+			blocks := list(sm[src])
+			if len(blocks) == 0 {
+				continue
+			}
+			pm := inventory.Map{}
+			for _, pb := range blocks {
+				pbm, ok := pb.(inventory.Map)
+				if !ok {
+					return nil, fmt.Errorf("%s: %s is not a block", res.Addr, src)
+				}
+				typ := literal(pbm["type"], "")
+				ids := list(pbm["identifiers"])
+				if typ == "*" {
+					typ = "AWS"
+				}
+				if prev, ok := pm[typ].(inventory.List); ok {
+					ids = append(append(inventory.List{}, prev...), ids...)
+				}
+				pm[typ] = ids
+			}
+			st[dst] = pm
+		}
+		if conds := list(sm["condition"]); len(conds) > 0 {
+			cm := inventory.Map{}
+			for _, cv := range conds {
+				c, ok := cv.(inventory.Map)
+				if !ok {
+					return nil, fmt.Errorf("%s: condition is not a block", res.Addr)
+				}
+				op := literal(c["test"], "")
+				inner, _ := cm[op].(inventory.Map)
+				if inner == nil {
+					inner = inventory.Map{}
+					cm[op] = inner
+				}
+				inner[literal(c["variable"], "")] = c["values"]
+			}
+			st["Condition"] = cm
+		}
+		sts = append(sts, st)
+	}
+	return inventory.Map{"Statement": sts}, nil
+}
+
+func (t *terraform) bucket(b *builder, e *Entity, res *inventory.Resource, parts map[string]map[*Entity][]*inventory.Resource) {
+	e.Props["name"] = Scalar(b.expr(prop(res, "bucket")))
+	versioning := "Disabled"
+	if v := prop(res, "versioning", "enabled"); v != nil && boolText(v, false) == "true" {
+		versioning = "Enabled"
+	}
+	for _, r := range parts["aws_s3_bucket_versioning"][e] {
+		versioning = literal(prop(r, "versioning_configuration", "status"), versioning)
+	}
+	e.Props["versioning"] = ScalarText(versioning)
+	// New buckets block all public access unless told otherwise.
+	pab := map[string]string{"block_public_acls": "true", "block_public_policy": "true", "ignore_public_acls": "true", "restrict_public_buckets": "true"}
+	for _, r := range parts["aws_s3_bucket_public_access_block"][e] {
+		for k := range pab {
+			pab[k] = boolText(prop(r, k), false)
+		}
+	}
+	for k, v := range pab {
+		e.Props["public-access-block."+strings.ReplaceAll(k, "_", "-")] = ScalarText(v)
+	}
+	// S3 encrypts every new object with SSE-S3 by default.
+	enc := literal(prop(res, "server_side_encryption_configuration", "rule", "apply_server_side_encryption_by_default", "sse_algorithm"), "AES256")
+	for _, r := range parts["aws_s3_bucket_server_side_encryption_configuration"][e] {
+		enc = literal(prop(r, "rule", "apply_server_side_encryption_by_default", "sse_algorithm"), enc)
+	}
+	e.Props["encryption"] = ScalarText(enc)
+	var sts []statement
+	policies := parts["aws_s3_bucket_policy"][e]
+	if p := prop(res, "policy"); p != nil {
+		s, err := t.policy(b, p)
+		if err != nil {
+			b.problem(res, "policy: "+err.Error())
+		}
+		sts = append(sts, s...)
+	}
+	for _, r := range policies {
+		s, err := t.policy(b, prop(r, "policy"))
+		if err != nil {
+			b.problem(r, "policy: "+err.Error())
+		}
+		sts = append(sts, s...)
+	}
+	e.Props["policy"] = SetOf(permissions(sts)...)
+	// force_destroy empties the bucket on destroy; without it a non-empty
+	// bucket cannot be deleted and the data stays.
+	onDestroy := "kept"
+	if boolText(prop(res, "force_destroy"), false) == "true" {
+		onDestroy = "destroyed"
+	}
+	e.Props["data-on-destroy"] = ScalarText(onDestroy)
+}
+
+func (t *terraform) table(b *builder, e *Entity, res *inventory.Resource) {
+	types := map[string]string{}
+	for _, a := range list(prop(res, "attribute")) {
+		types[literal(get(a, "name"), "")] = literal(get(a, "type"), "?")
+	}
+	key := func(name inventory.Value) string {
+		n := literal(name, "")
+		if n == "" {
+			return "none"
+		}
+		return n + " " + types[n]
+	}
+	e.Props["name"] = Scalar(b.expr(prop(res, "name")))
+	e.Props["partition-key"] = ScalarText(key(prop(res, "hash_key")))
+	e.Props["sort-key"] = ScalarText(key(prop(res, "range_key")))
+	e.Props["billing-mode"] = ScalarText(literal(prop(res, "billing_mode"), "PROVISIONED"))
+	e.Props["point-in-time-recovery"] = ScalarText(boolText(prop(res, "point_in_time_recovery", "enabled"), false))
+	var idx []Expr
+	for _, g := range list(prop(res, "global_secondary_index")) {
+		idx = append(idx, Text(indexItem(literal(get(g, "name"), ""), key(get(g, "hash_key")), key(get(g, "range_key")), literal(get(g, "projection_type"), "?"))))
+	}
+	for _, l := range list(prop(res, "local_secondary_index")) {
+		idx = append(idx, Text("local "+indexItem(literal(get(l, "name"), ""), key(prop(res, "hash_key")), key(get(l, "range_key")), literal(get(l, "projection_type"), "?"))))
+	}
+	e.Props["indexes"] = SetOf(idx...)
+	protect := boolText(prop(res, "deletion_protection_enabled"), false)
+	e.Props["deletion-protection"] = ScalarText(protect)
+	onDestroy := "destroyed"
+	if protect == "true" || boolText(get(res.Meta["lifecycle"], "prevent_destroy"), false) == "true" {
+		onDestroy = "kept"
+	}
+	e.Props["data-on-destroy"] = ScalarText(onDestroy)
+}
+
+func indexItem(name, partition, sort, projection string) string {
+	s := name + ": " + partition
+	if sort != "none" {
+		s += " / " + sort
+	}
+	return s + " projecting " + projection
+}
+
+// routes maps each subnet address to the routes of its route table.
+func (t *terraform) routes(b *builder, byType map[string][]*inventory.Resource) map[string][]Expr {
+	tableRoutes := map[string][]Expr{}
+	for _, rt := range byType["aws_route_table"] {
+		for _, r := range list(prop(rt, "route")) {
+			tableRoutes[rt.Addr] = append(tableRoutes[rt.Addr], t.route(b, r))
+		}
+	}
+	for _, r := range byType["aws_route"] {
+		rt := b.target(prop(r, "route_table_id"))
+		if rt == nil || rt.Type != "aws_route_table" {
+			b.unsupported(r, "its route_table_id refers to no route table")
+			continue
+		}
+		tableRoutes[rt.Addr] = append(tableRoutes[rt.Addr], t.route(b, inventory.Map(r.Props)))
+	}
+	out := map[string][]Expr{}
+	tables := map[string]bool{}
+	for _, a := range byType["aws_route_table_association"] {
+		rt := b.target(prop(a, "route_table_id"))
+		sn := b.target(prop(a, "subnet_id"))
+		if rt == nil || sn == nil || b.owner[sn.Addr] == nil {
+			b.unsupported(a, "associates no route table with a mapped subnet")
+			continue
+		}
+		e := b.owner[sn.Addr]
+		b.fold(e, a.Addr)
+		b.fold(e, rt.Addr)
+		tables[rt.Addr] = true
+		for _, r := range byType["aws_route"] {
+			if tgt := b.target(prop(r, "route_table_id")); tgt != nil && tgt.Addr == rt.Addr {
+				b.fold(e, r.Addr)
+			}
+		}
+		out[sn.Addr] = append(out[sn.Addr], tableRoutes[rt.Addr]...)
+	}
+	for _, rt := range byType["aws_route_table"] {
+		if !tables[rt.Addr] {
+			b.unsupported(rt, "route table associated with no subnet")
+		}
+	}
+	return out
+}
+
+func (t *terraform) route(b *builder, v inventory.Value) Expr {
+	m, _ := v.(inventory.Map)
+	dest := Text("?")
+	for _, k := range []string{"destination_cidr_block", "cidr_block", "destination_ipv6_cidr_block", "ipv6_cidr_block", "destination_prefix_list_id"} {
+		if d, ok := m[k]; ok {
+			dest = b.expr(d)
+			break
+		}
+	}
+	target := Text("?")
+	for _, k := range []string{"gateway_id", "nat_gateway_id", "egress_only_gateway_id", "transit_gateway_id", "vpc_peering_connection_id", "network_interface_id", "vpc_endpoint_id"} {
+		if d, ok := m[k]; ok {
+			target = b.expr(d)
+			break
+		}
+	}
+	return Join(dest, Text(" -> "), target)
+}
+
+func (t *terraform) securityGroup(b *builder, e *Entity, res *inventory.Resource, rules []*inventory.Resource) {
+	name := prop(res, "name")
+	if name == nil {
+		if p := prop(res, "name_prefix"); p != nil {
+			name = inventory.Lit(literal(p, "") + "*")
+		}
+	}
+	e.Props["name"] = Scalar(b.expr(name))
+	e.Props["description"] = ScalarText(literal(prop(res, "description"), "Managed by Terraform"))
+	e.Props["vpc"] = Scalar(b.expr(prop(res, "vpc_id")))
+	self := RefExpr(SecurityGroup, e.Key, "id")
+	items := map[string][]Expr{}
+	// Inline rules. Terraform removes AWS's default allow-all egress rule:
+	// a group lists every rule it has.
+	for _, dir := range []string{"ingress", "egress"} {
+		for _, r := range list(prop(res, dir)) {
+			for _, ru := range t.inlineRules(b, r, self) {
+				items[dir] = append(items[dir], ru.item(dir))
+			}
+		}
+	}
+	for _, r := range rules {
+		var dir string
+		var ru []rule
+		switch r.Type {
+		case "aws_vpc_security_group_ingress_rule", "aws_vpc_security_group_egress_rule":
+			dir = strings.TrimSuffix(strings.TrimPrefix(r.Type, "aws_vpc_security_group_"), "_rule")
+			base := rule{protocol: protocolName(literal(prop(r, "ip_protocol"), "")), from: numText(prop(r, "from_port"), ""), to: numText(prop(r, "to_port"), "")}
+			for _, k := range []string{"cidr_ipv4", "cidr_ipv6", "referenced_security_group_id", "prefix_list_id"} {
+				if p := prop(r, k); p != nil {
+					base.peer = b.expr(p)
+					ru = append(ru, base)
+				}
+			}
+		case "aws_security_group_rule":
+			dir = literal(prop(r, "type"), "ingress")
+			ru = t.inlineRules(b, inventory.Map(r.Props), self)
+			if p := prop(r, "source_security_group_id"); p != nil {
+				ru = append(ru, rule{protocol: protocolName(literal(prop(r, "protocol"), "")), from: numText(prop(r, "from_port"), ""), to: numText(prop(r, "to_port"), ""), peer: b.expr(p)})
+			}
+		}
+		for _, x := range ru {
+			items[dir] = append(items[dir], x.item(dir))
+		}
+	}
+	e.Props["ingress"] = SetOf(items["ingress"]...)
+	e.Props["egress"] = SetOf(items["egress"]...)
+}
+
+// inlineRules expands a rule block with several peers into one rule per
+// peer.
+func (t *terraform) inlineRules(b *builder, v inventory.Value, self Expr) []rule {
+	m, ok := v.(inventory.Map)
+	if !ok {
+		return nil
+	}
+	base := rule{protocol: protocolName(literal(m["protocol"], "")), from: numText(m["from_port"], ""), to: numText(m["to_port"], "")}
+	var out []rule
+	for _, k := range []string{"cidr_blocks", "ipv6_cidr_blocks", "security_groups", "prefix_list_ids"} {
+		for _, p := range list(m[k]) {
+			r := base
+			r.peer = b.expr(p)
+			out = append(out, r)
+		}
+	}
+	if boolText(m["self"], false) == "true" {
+		r := base
+		r.peer = self
+		out = append(out, r)
+	}
+	return out
+}
+
+func (t *terraform) role(b *builder, e *Entity, res *inventory.Resource, trustSts []statement, inline, attachments, profiles []*inventory.Resource) {
+	name := prop(res, "name")
+	e.Props["name"] = Scalar(b.expr(name))
+	items, _ := trust(trustSts)
+	e.Props["trust"] = SetOf(items...)
+	var names []Expr
+	var sts []statement
+	for _, ip := range list(prop(res, "inline_policy")) {
+		names = append(names, b.expr(get(ip, "name")))
+		s, err := t.policy(b, get(ip, "policy"))
+		if err != nil {
+			b.problem(res, "inline_policy: "+err.Error())
+		}
+		sts = append(sts, s...)
+	}
+	for _, p := range inline {
+		names = append(names, b.expr(prop(p, "name")))
+		s, err := t.policy(b, prop(p, "policy"))
+		if err != nil {
+			b.problem(p, "policy: "+err.Error())
+		}
+		sts = append(sts, s...)
+	}
+	arns := list(prop(res, "managed_policy_arns"))
+	for _, a := range attachments {
+		arns = append(arns, prop(a, "policy_arn"))
+	}
+	for _, arn := range arns {
+		if pol := b.target(arn); pol != nil && pol.Type == "aws_iam_policy" {
+			s, err := t.policy(b, prop(pol, "policy"))
+			if err != nil {
+				b.problem(pol, "policy: "+err.Error())
+			}
+			sts = append(sts, s...)
+			continue
+		}
+		sts = append(sts, b.managedStatements(b.expr(arn))...)
+	}
+	e.Props["policy-names"] = SetOf(names...)
+	setPermissions(e, sts)
+	var pn []Expr
+	for _, p := range profiles {
+		pn = append(pn, b.expr(prop(p, "name")))
+	}
+	e.Props["instance-profile"] = SetOf(pn...)
+}
+
+// setPermissions sets "permissions" and, by role, "artifact-access": what
+// the role may do with the deploy-time artifact storage (read or write),
+// whatever the storage's name and the objects' keys.
+func setPermissions(e *Entity, sts []statement) {
+	var plain []statement
+	access := "none"
+	for _, st := range sts {
+		var own, art []Expr
+		for _, r := range st.resources {
+			if refersTo(r, ArtifactStore) {
+				art = append(art, r)
+			} else {
+				own = append(own, r)
+			}
+		}
+		if len(art) > 0 && st.effect == "Allow" {
+			level := "read"
+			for _, a := range st.actions {
+				if !readAction(a) {
+					level = "write"
+				}
+			}
+			if access != "write" {
+				access = level
+			}
+		}
+		if len(own) > 0 {
+			st.resources = own
+			plain = append(plain, st)
+		}
+	}
+	e.Props["permissions"] = SetOf(permissions(plain)...)
+	e.Props["artifact-access"] = ScalarText(access)
+}
+
+func refersTo(e Expr, k Kind) bool {
+	for _, p := range e {
+		if p.Ref != nil && p.Ref.Kind == k {
+			return true
+		}
+	}
+	return false
+}
+
+func readAction(a string) bool {
+	_, name, ok := strings.Cut(strings.ToLower(a), ":")
+	if !ok {
+		return false
+	}
+	return strings.HasPrefix(name, "get") || strings.HasPrefix(name, "list") || strings.HasPrefix(name, "describe") || strings.HasPrefix(name, "head")
+}
+
+func (t *terraform) instance(b *builder, e *Entity, res *inventory.Resource) {
+	e.Props["name"] = Scalar(b.expr(prop(res, "tags", "Name")))
+	e.Props["type"] = Scalar(b.expr(prop(res, "instance_type")))
+	e.Props["ami"] = Scalar(b.expr(prop(res, "ami")))
+	e.Props["subnet"] = Scalar(b.expr(prop(res, "subnet_id")))
+	groups := append(b.exprs(prop(res, "vpc_security_group_ids")), b.exprs(prop(res, "security_groups"))...)
+	e.Props["security-groups"] = SetOf(groups...)
+	e.Props["profile"] = Scalar(b.expr(prop(res, "iam_instance_profile")))
+	e.Props["imds.tokens"] = ScalarText(literal(prop(res, "metadata_options", "http_tokens"), Unset))
+	e.Props["imds.endpoint"] = ScalarText(literal(prop(res, "metadata_options", "http_endpoint"), "enabled"))
+	e.Props["imds.hop-limit"] = ScalarText(numText(prop(res, "metadata_options", "http_put_response_hop_limit"), Unset))
+	e.Props["root-volume.encrypted"] = ScalarText(boolText(prop(res, "root_block_device", "encrypted"), false))
+	e.Props["root-volume.size"] = ScalarText(numText(prop(res, "root_block_device", "volume_size"), Unset))
+	e.Props["root-volume.type"] = ScalarText(literal(prop(res, "root_block_device", "volume_type"), Unset))
+	e.Props["root-volume.delete-on-termination"] = ScalarText(boolText(prop(res, "root_block_device", "delete_on_termination"), true))
+	ud := b.expr(prop(res, "user_data"))
+	if v := prop(res, "user_data_base64"); v != nil {
+		ud = b.expr(v)
+		if l, ok := v.(inventory.Str); ok {
+			if text, isLit := l.Literal(); isLit {
+				if dec, err := base64.StdEncoding.DecodeString(text); err == nil {
+					ud = Text(string(dec))
+				}
+			}
+		}
+	}
+	setUserData(e, ud)
+}
+
+func setUserData(e *Entity, ud Expr) {
+	fetch, env, rest := userData(ud)
+	e.Props["user-data.fetch"] = fetch
+	e.Props["user-data.environment"] = env
+	e.Props["user-data.script"] = rest
+}
+
+func (t *terraform) targetGroup(b *builder, e *Entity, res *inventory.Resource, attachments []*inventory.Resource) {
+	e.Props["name"] = Scalar(b.expr(prop(res, "name")))
+	protocol := literal(prop(res, "protocol"), Unset)
+	port := numText(prop(res, "port"), Unset)
+	e.Props["protocol"] = ScalarText(protocol)
+	e.Props["port"] = ScalarText(port)
+	targetType := literal(prop(res, "target_type"), "instance")
+	e.Props["target-type"] = ScalarText(targetType)
+	e.Props["vpc"] = Scalar(b.expr(prop(res, "vpc_id")))
+	var targets []Expr
+	for _, a := range attachments {
+		targets = append(targets, Join(b.expr(prop(a, "target_id")), Text(":"+numText(prop(a, "port"), port))))
+	}
+	e.Props["targets"] = SetOf(targets...)
+	hc := healthCheckDefaults(protocol, targetType)
+	if block, ok := get(res.Props["health_check"]).(inventory.Map); ok {
+		// The provider sends its own defaults for a health_check block:
+		// thresholds 3 and 3 where the ELB API would use 5 and 2.
+		hc["healthy-threshold"], hc["unhealthy-threshold"] = "3", "3"
+		for k, v := range map[string]string{"enabled": "enabled", "protocol": "protocol", "port": "port", "path": "path",
+			"matcher": "matcher", "interval": "interval", "timeout": "timeout",
+			"healthy_threshold": "healthy-threshold", "unhealthy_threshold": "unhealthy-threshold"} {
+			if x, ok := block[k]; ok {
+				hc[v] = literal(x, hc[v])
+			}
+		}
+	}
+	setHealthCheck(e, hc)
+}
+
+// healthCheckDefaults are the ELB API's defaults for a target group's
+// health check.
+func healthCheckDefaults(protocol, targetType string) map[string]string {
+	hc := map[string]string{
+		"enabled": "true", "protocol": strings.ToUpper(protocol), "port": "traffic-port", "path": "/", "matcher": "200",
+		"interval": "30", "timeout": "5", "healthy-threshold": "5", "unhealthy-threshold": "2",
+	}
+	switch strings.ToUpper(protocol) {
+	case "TCP", "TLS", "UDP", "TCP_UDP":
+		hc["timeout"], hc["path"], hc["matcher"] = "10", "", ""
+	}
+	if targetType == "lambda" {
+		hc["timeout"], hc["interval"] = "30", "35"
+	}
+	return hc
+}
+
+func setHealthCheck(e *Entity, hc map[string]string) {
+	for k, v := range hc {
+		switch k {
+		case "enabled":
+			v = strings.ToLower(v)
+		case "protocol":
+			v = strings.ToUpper(v)
+		case "interval", "timeout", "healthy-threshold", "unhealthy-threshold":
+			v = inventory.NormalizeNumber(v)
+		}
+		e.Props["health-check."+k] = ScalarText(v)
+	}
+}
+
+func (t *terraform) loadBalancer(b *builder, e *Entity, res *inventory.Resource, listeners []*inventory.Resource) {
+	e.Props["name"] = Scalar(b.expr(prop(res, "name")))
+	e.Props["type"] = ScalarText(literal(prop(res, "load_balancer_type"), "application"))
+	scheme := "internet-facing"
+	if boolText(prop(res, "internal"), false) == "true" {
+		scheme = "internal"
+	}
+	e.Props["scheme"] = ScalarText(scheme)
+	subnets := b.exprs(prop(res, "subnets"))
+	for _, m := range list(prop(res, "subnet_mapping")) {
+		subnets = append(subnets, b.expr(get(m, "subnet_id")))
+	}
+	e.Props["subnets"] = SetOf(subnets...)
+	e.Props["security-groups"] = b.refSet(prop(res, "security_groups"))
+	var items []Expr
+	for _, l := range listeners {
+		head := Text(strings.ToUpper(literal(prop(l, "protocol"), "HTTP")) + ":" + numText(prop(l, "port"), "?") + " -> ")
+		var acts []Expr
+		for _, a := range list(prop(l, "default_action")) {
+			acts = append(acts, b.action(a, "type", "target_group_arn", "forward", "target_group", "arn"))
+		}
+		items = append(items, Join(head, joinExprs(acts, ", ")))
+	}
+	e.Props["listeners"] = SetOf(items...)
+}
+
+// action renders a listener action: "forward @target-group[...].arn".
+func (b *builder) action(a inventory.Value, typeKey, tgKey, forwardKey, tgBlock, arnKey string) Expr {
+	typ := strings.ToLower(literal(get(a, typeKey), "?"))
+	var tgs []Expr
+	if v := get(a, tgKey); v != nil {
+		tgs = append(tgs, b.expr(v))
+	}
+	for _, tg := range list(get(a, forwardKey, tgBlock)) {
+		tgs = append(tgs, b.expr(get(tg, arnKey)))
+	}
+	if len(tgs) == 0 {
+		return Text(typ)
+	}
+	return Join(Text(typ+" "), joinExprs(tgs, ", "))
+}
+
+func joinExprs(es []Expr, sep string) Expr {
+	var out Expr
+	for i, e := range es {
+		if i > 0 {
+			out = Join(out, Text(sep))
+		}
+		out = Join(out, e)
+	}
+	return out
+}
+
+func (t *terraform) function(b *builder, e *Entity, res *inventory.Resource, urls []*inventory.Resource) {
+	e.Props["name"] = Scalar(b.expr(prop(res, "function_name")))
+	e.Props["runtime"] = ScalarText(literal(prop(res, "runtime"), Unset))
+	e.Props["architecture"] = ScalarText(literal(prop(res, "architectures"), "x86_64"))
+	e.Props["handler"] = ScalarText(literal(prop(res, "handler"), Unset))
+	e.Props["memory"] = ScalarText(numText(prop(res, "memory_size"), "128"))
+	e.Props["timeout"] = ScalarText(numText(prop(res, "timeout"), "3"))
+	var env []Expr
+	if vars, ok := get(res.Props["environment"], "variables").(inventory.Map); ok {
+		for _, k := range vars.Keys() {
+			env = append(env, Join(Text(k+"="), b.expr(vars[k])))
+		}
+	}
+	e.Props["environment"] = SetOf(env...)
+	e.Props["vpc.subnets"] = b.refSet(prop(res, "vpc_config", "subnet_ids"))
+	e.Props["vpc.security-groups"] = b.refSet(prop(res, "vpc_config", "security_group_ids"))
+	e.Props["role"] = Scalar(b.expr(prop(res, "role")))
+	pkg := "zip"
+	if prop(res, "image_uri") != nil || literal(prop(res, "package_type"), "Zip") == "Image" {
+		pkg = "image"
+	}
+	e.Props["package"] = ScalarText(pkg)
+	setURL(e, urls, func(u *inventory.Resource) (string, string) {
+		return literal(prop(u, "authorization_type"), Unset), literal(prop(u, "invoke_mode"), "BUFFERED")
+	})
+}
+
+func setURL(e *Entity, urls []*inventory.Resource, read func(*inventory.Resource) (auth, mode string)) {
+	var auths, modes []Expr
+	for _, u := range urls {
+		a, m := read(u)
+		auths = append(auths, Text(a))
+		modes = append(modes, Text(m))
+	}
+	if len(urls) == 0 {
+		auths, modes = []Expr{Text("no URL")}, []Expr{Text("no URL")}
+	}
+	e.Props["url.auth"] = SetOf(auths...)
+	e.Props["url.invoke-mode"] = SetOf(modes...)
+}
