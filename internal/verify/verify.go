@@ -170,7 +170,7 @@ func applyGap(ctx context.Context, r *reader, ck check, res Result, opts Options
 		return res // an API failure is not a gap
 	}
 	res.First = res.Status
-	if !opts.Patch || ck.patch == nil {
+	if !opts.Patch || ck.patch == nil || !g.Patch {
 		res.Status = Gap
 		return res
 	}
@@ -205,7 +205,7 @@ func orDefault(s, d string) string {
 // Line formats one result: status, check, values.
 func Line(r Result) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "%-14s %-52s", r.Status, r.Check)
+	fmt.Fprintf(&b, "%-14s %-58s ", r.Status, r.Check)
 	switch r.Status {
 	case OK:
 		b.WriteString(r.Got)

@@ -1,0 +1,125 @@
+package localcloud
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+
+	"github.com/twinstack/twinstack/constructs"
+	"github.com/twinstack/twinstack/internal/apperr"
+	"github.com/twinstack/twinstack/internal/config"
+	"github.com/twinstack/twinstack/internal/emugaps"
+	"github.com/twinstack/twinstack/internal/state"
+	"github.com/twinstack/twinstack/internal/verify"
+)
+
+// VerifyOptions configure Verify.
+type VerifyOptions struct {
+	Root       string
+	Deployment string // state.Terraform or state.CloudFormation
+	// Args and Getenv resolve the stack configuration (config.Load) as the
+	// deploy did; with a local record, its TWINSTACK_* values come first.
+	Args   []string
+	Getenv func(string) string
+	// Endpoint overrides the configuration's endpoint for the API clients
+	// (AWS_ENDPOINT_URL). Empty and no configured endpoint: real AWS.
+	Endpoint string
+	// GapsFile is the emulator gap list (default emulator-gaps.json).
+	GapsFile string
+	// EmulatorVersion overrides the detected moto version.
+	EmulatorVersion string
+	Patch           bool
+	Progress        io.Writer
+}
+
+// Verify checks one deployment against the model built from its
+// configuration and returns the report.
+func Verify(ctx context.Context, o VerifyOptions) (*verify.Report, error) {
+	const op = "verify"
+	if o.Deployment != state.Terraform && o.Deployment != state.CloudFormation {
+		return nil, apperr.Errorf(apperr.Invalid, op, "--deployment must be %s or %s, not %q", state.Terraform, state.CloudFormation, o.Deployment)
+	}
+	l := Layout{Root: o.Root}
+	getenv := o.Getenv
+	if rec, err := LoadRecord(l.RecordFile()); err == nil && rec != nil {
+		if d := rec.Deployments[o.Deployment]; d != nil {
+			getenv = Overlay(d.Env, o.Getenv)
+		}
+		if o.EmulatorVersion == "" {
+			o.EmulatorVersion = rec.MotoVersion
+		}
+	}
+	cfg, err := config.Load(o.Args, getenv)
+	if err != nil {
+		return nil, err
+	}
+	sys, err := constructs.New(cfg.System)
+	if err != nil {
+		return nil, apperr.E(apperr.InvalidConfig, op, err)
+	}
+	endpoint := o.Endpoint
+	if endpoint == "" {
+		endpoint = cfg.Endpoint
+	}
+	haveCreds := o.Getenv("AWS_ACCESS_KEY_ID") != "" || o.Getenv("AWS_PROFILE") != ""
+	awsCfg, err := verify.AWSConfig(ctx, cfg.System.Region, endpoint, haveCreds)
+	if err != nil {
+		return nil, apperr.E(apperr.InvalidConfig, op, err)
+	}
+	clients := verify.NewClients(awsCfg, endpoint != "")
+	vo := verify.Options{Deployment: o.Deployment, Patch: o.Patch, Progress: o.Progress,
+		FunctionZip: filepath.Join(o.Root, constructs.LambdaZipPath)}
+	if endpoint != "" && IsMoto(ctx, endpoint) {
+		gf := o.GapsFile
+		if gf == "" {
+			gf = filepath.Join(o.Root, emugaps.DefaultFile)
+		}
+		gaps, err := emugaps.Load(gf)
+		if err != nil {
+			return nil, apperr.E(apperr.InvalidConfig, op, err)
+		}
+		vo.Gaps = gaps
+		if o.EmulatorVersion == "" {
+			o.EmulatorVersion = MotoVersion(ctx)
+		}
+		vo.EmulatorVersion = o.EmulatorVersion
+		vo.Emulator = "moto " + orUnknown(o.EmulatorVersion)
+	}
+	switch o.Deployment {
+	case state.CloudFormation:
+		rs, err := verify.StackResources(ctx, clients.CloudFormation, cfg.StackName)
+		if err != nil {
+			return nil, apperr.E(apperr.NotFound, op, err)
+		}
+		vo.Inventory = verify.InventoryFromStack(sys, rs)
+	case state.Terraform:
+		for _, p := range []string{l.TFState(cfg.StackName), filepath.Join(o.Root, "terraform."+cfg.StackName+".tfstate")} {
+			b, err := os.ReadFile(p)
+			if errors.Is(err, os.ErrNotExist) {
+				continue
+			}
+			if err != nil {
+				return nil, apperr.E(apperr.Internal, op, err)
+			}
+			if vo.Inventory, err = verify.InventoryFromTFState(sys, b); err != nil {
+				return nil, apperr.E(apperr.InvalidConfig, op, fmt.Errorf("%s: %w", p, err))
+			}
+			break
+		}
+	}
+	rep, err := verify.Run(ctx, clients, sys, vo)
+	if err != nil {
+		return nil, apperr.E(apperr.StorageUnavailable, op, err)
+	}
+	return rep, nil
+}
+
+func orUnknown(s string) string {
+	if s == "" {
+		return "(version unknown)"
+	}
+	return s
+}
