@@ -108,6 +108,12 @@ func Compare(tf, cf *entity.Set) *Report {
 				}
 				match(bi, bj)
 			}
+			// One left on each side (the internet gateway, the load
+			// balancer): the same thing, however much it differs.
+			ti, cj := unmatched(tUsed), unmatched(cUsed)
+			if len(ti) == 1 && len(cj) == 1 {
+				match(ti[0], cj[0])
+			}
 		}
 		for i, t := range ts {
 			if !tUsed[i] {
@@ -154,6 +160,16 @@ func Compare(tf, cf *entity.Set) *Report {
 	}
 	r.sort()
 	return r
+}
+
+func unmatched(used []bool) []int {
+	var out []int
+	for i, u := range used {
+		if !u {
+			out = append(out, i)
+		}
+	}
+	return out
 }
 
 // similarity counts the properties two entities agree on.

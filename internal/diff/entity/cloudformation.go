@@ -30,11 +30,11 @@ type cloudFormation struct {
 
 // The CDK bootstrap assets bucket ("cdk-hnb659fds-assets-ACCOUNT-REGION"),
 // with the region as a token or a literal, and the content-hash keys of the
-// assets in it.
+// assets in it (or "<hash>", as golden files normalise them).
 var (
 	bootstrapARN    = regexp.MustCompile(`arn:\{partition\}:s3:::cdk-[a-z0-9]+-assets-\{account\}-(?:\{region\}|[a-z]{2}(?:-gov)?-[a-z]+-\d)`)
 	bootstrapBucket = regexp.MustCompile(`cdk-[a-z0-9]+-assets-\{account\}-(?:\{region\}|[a-z]{2}(?:-gov)?-[a-z]+-\d)`)
-	assetKey        = regexp.MustCompile(`^/[0-9a-f]{64}(?:\.[A-Za-z0-9._-]+)?`)
+	assetKey        = regexp.MustCompile(`^/(?:[0-9a-f]{64}|<hash>)(?:\.(?:[A-Za-z0-9_-]+|<hash>))*`)
 )
 
 const autoDeleteMarker = "{cdk-auto-delete-provider}"

@@ -767,6 +767,7 @@ func (t *terraform) targetGroup(b *builder, e *Entity, res *inventory.Resource, 
 		// The provider sends its own defaults for a health_check block:
 		// thresholds 3 and 3 where the ELB API would use 5 and 2.
 		hc["healthy-threshold"], hc["unhealthy-threshold"] = "3", "3"
+		hc["protocol"], hc["port"], hc["interval"] = "HTTP", "traffic-port", "30"
 		for k, v := range map[string]string{"enabled": "enabled", "protocol": "protocol", "port": "port", "path": "path",
 			"matcher": "matcher", "interval": "interval", "timeout": "timeout",
 			"healthy_threshold": "healthy-threshold", "unhealthy_threshold": "unhealthy-threshold"} {
