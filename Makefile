@@ -51,8 +51,11 @@ server:
 	  CGO_ENABLED=0 GOOS=linux GOARCH=$$arch $(GO) build -trimpath -ldflags "-s -w" -o build/server-linux-$$arch ./cmd/twinstack; \
 	done
 
+# The zip both stacks deploy (linux/arm64), and the same function built for
+# this host as a bare bootstrap for the Lambda emulator (bin/aws-lambda-rie).
 lambda:
 	$(GO) run ./cmd/twinstack build-lambda -out build/lambda.zip
+	$(GO) run ./cmd/twinstack build-lambda -goarch $$($(GO) env GOHOSTARCH) -out '' -bootstrap build/lambda-local/bootstrap
 
 synth: tools build
 	npx cdktf synth

@@ -50,6 +50,8 @@ func commands() map[string]command {
 		"invoke":      {"send one image through a deployment", runInvoke},
 		"consistency": {"check that every instance serves the same albums", runConsistency},
 		"bench":       {"measure latency, throughput, errors and cost of the deployments", runBench},
+
+		"build-lambda": {"build the Lambda bootstrap and its reproducible zip", runBuildLambda},
 	}
 }
 
