@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"io"
 	"os"
 	"strings"
 
@@ -13,11 +14,18 @@ import (
 )
 
 func main() {
-	if err := run(os.Args[1:], os.Getenv); err != nil {
+	os.Exit(runMain(os.Args[1:], os.Getenv, os.Stderr))
+}
+
+// runMain synthesizes and returns the exit status: 0, or 1 after one line
+// on stderr saying what is wrong.
+func runMain(args []string, getenv func(string) string, stderr io.Writer) int {
+	if err := run(args, getenv); err != nil {
 		// One line: joined validation errors come newline-separated.
-		fmt.Fprintln(os.Stderr, "twinstack cdk:", strings.ReplaceAll(err.Error(), "\n", "; "))
-		os.Exit(1)
+		fmt.Fprintln(stderr, "twinstack cdk:", strings.ReplaceAll(err.Error(), "\n", "; "))
+		return 1
 	}
+	return 0
 }
 
 // run loads and validates the configuration before the jsii runtime
