@@ -64,11 +64,11 @@ func Environ(base []string, m map[string]string) []string {
 }
 
 // IsMoto reports whether endpoint is a moto server (it answers its
-// /moto-api/ dashboard data).
+// /moto-api/config).
 func IsMoto(ctx context.Context, endpoint string) bool {
 	ctx, cancel := context.WithTimeout(ctx, 3*time.Second)
 	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, strings.TrimRight(endpoint, "/")+"/moto-api/data.json", nil)
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, strings.TrimRight(endpoint, "/")+"/moto-api/config", nil)
 	if err != nil {
 		return false
 	}
@@ -78,7 +78,7 @@ func IsMoto(ctx context.Context, endpoint string) bool {
 	}
 	defer resp.Body.Close()
 	io.Copy(io.Discard, resp.Body)
-	return resp.StatusCode == http.StatusOK
+	return resp.StatusCode/100 == 2
 }
 
 // MotoVersion asks the Python that runs moto_server for moto's version: the

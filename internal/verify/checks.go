@@ -391,6 +391,18 @@ func networkChecks(r *reader) []check {
 	for _, s := range n.Subnets {
 		want := fmt.Sprintf("%s in zone %d, public=%t", s.CIDR, s.AZ, s.Public)
 		cs = append(cs, check{id: "subnet." + string(s.ID), resource: s.ID, want: want,
+			patch: func(ctx context.Context) error {
+				ss, err := r.subnets(ctx)
+				if err != nil {
+					return err
+				}
+				d, ok := ss[s.ID]
+				if !ok {
+					return fmt.Errorf("subnet %s: %w", s.ID, errNotFound)
+				}
+				_, err = r.c.EC2.ModifySubnetAttribute(ctx, &ec2.ModifySubnetAttributeInput{SubnetId: d.SubnetId, MapPublicIpOnLaunch: &ec2types.AttributeBooleanValue{Value: aws.Bool(s.Public)}})
+				return err
+			},
 			get: func(ctx context.Context) (string, bool, error) {
 				ss, err := r.subnets(ctx)
 				if err != nil {
@@ -414,6 +426,24 @@ func networkChecks(r *reader) []check {
 				return fmt.Sprintf("%s in zone %d, public=%t", aws.ToString(d.CidrBlock), zi, aws.ToBool(d.MapPublicIpOnLaunch)), true, nil
 			}})
 		cs = append(cs, check{id: "subnet." + string(s.ID) + ".default-route", resource: s.RouteTable, want: n.Internet + " -> internet gateway",
+			// The patch associates the subnet with the route table the
+			// deployment created for it (found in the inventory).
+			patch: func(ctx context.Context) error {
+				rtb := r.physical(s.RouteTable)
+				if !strings.HasPrefix(rtb, "rtb-") {
+					return fmt.Errorf("route table %s: not in the deployment's inventory", s.RouteTable)
+				}
+				ss, err := r.subnets(ctx)
+				if err != nil {
+					return err
+				}
+				d, ok := ss[s.ID]
+				if !ok {
+					return fmt.Errorf("subnet %s: %w", s.ID, errNotFound)
+				}
+				_, err = r.c.EC2.AssociateRouteTable(ctx, &ec2.AssociateRouteTableInput{SubnetId: d.SubnetId, RouteTableId: aws.String(rtb)})
+				return err
+			},
 			get: func(ctx context.Context) (string, bool, error) {
 				ss, err := r.subnets(ctx)
 				if err != nil {

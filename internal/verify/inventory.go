@@ -28,6 +28,9 @@ func nodeTypes(sys *constructs.System) map[constructs.ID][2]string {
 	}
 	for _, s := range sys.Network.Subnets {
 		m[s.ID] = [2]string{"AWS::EC2::Subnet", "aws_subnet"}
+		if s.RouteTable != "" {
+			m[s.RouteTable] = [2]string{"AWS::EC2::RouteTable", "aws_route_table"}
+		}
 	}
 	for _, r := range sys.Roles {
 		m[r.ID] = [2]string{"AWS::IAM::Role", "aws_iam_role"}

@@ -505,7 +505,11 @@ func parsePolicy(doc string) ([]statement, error) {
 		Statement json.RawMessage
 	}
 	if err := json.Unmarshal([]byte(doc), &d); err != nil {
-		return nil, fmt.Errorf("policy document: %w", err)
+		// Some emulators store a document given as a template object in
+		// its Python repr ({'Version': '2012-10-17', ...}).
+		if err2 := json.Unmarshal([]byte(pythonReprToJSON(doc)), &d); err2 != nil {
+			return nil, fmt.Errorf("policy document: %w", err)
+		}
 	}
 	var raws []json.RawMessage
 	if err := json.Unmarshal(d.Statement, &raws); err != nil {
@@ -586,4 +590,43 @@ func globMatch(pattern, s string) bool {
 		p++
 	}
 	return p == len(pattern)
+}
+
+// pythonReprToJSON turns the repr of a Python dict of strings, lists and
+// booleans into JSON: quotes swapped, True/False/None spelled as JSON.
+func pythonReprToJSON(s string) string {
+	var b strings.Builder
+	inStr := false
+	var q byte
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case inStr && c == '\\' && i+1 < len(s):
+			b.WriteByte(c)
+			i++
+			b.WriteByte(s[i])
+		case inStr && c == q:
+			inStr = false
+			b.WriteByte('"')
+		case inStr && c == '"':
+			b.WriteString(`\"`)
+		case inStr:
+			b.WriteByte(c)
+		case c == '\'' || c == '"':
+			inStr, q = true, c
+			b.WriteByte('"')
+		case strings.HasPrefix(s[i:], "True"):
+			b.WriteString("true")
+			i += 3
+		case strings.HasPrefix(s[i:], "False"):
+			b.WriteString("false")
+			i += 4
+		case strings.HasPrefix(s[i:], "None"):
+			b.WriteString("null")
+			i += 3
+		default:
+			b.WriteByte(c)
+		}
+	}
+	return b.String()
 }

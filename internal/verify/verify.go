@@ -18,10 +18,9 @@ const (
 	OK        Status = "ok"
 	Missing   Status = "missing"
 	Different Status = "different"
-	Failed    Status = "error"         // the API call failed
-	Gap       Status = "emulator gap"  // failed, and listed as an emulator gap
-	Patched   Status = "patched"       // an emulator gap applied through the API; passes now
-	Stale     Status = "ok, stale gap" // passes although listed as a gap
+	Failed    Status = "error"        // the API call failed
+	Gap       Status = "emulator gap" // failed, and listed as an emulator gap
+	Patched   Status = "patched"      // an emulator gap applied through the API; passes now
 )
 
 // Result is one check's outcome.
@@ -40,7 +39,7 @@ type Result struct {
 // patched, or a listed emulator gap.
 func (r Result) Pass() bool {
 	switch r.Status {
-	case OK, Stale, Patched, Gap:
+	case OK, Patched, Gap:
 		return true
 	}
 	return false
@@ -51,6 +50,9 @@ type Report struct {
 	Deployment string   `json:"deployment"`
 	Emulator   string   `json:"emulator,omitempty"` // "moto 5.2.1"; empty against AWS
 	Results    []Result `json:"results"`
+	// StaleGaps are gap entries for this deployment whose every matching
+	// check passed without patching: the emulator has closed the gap.
+	StaleGaps []emugaps.Gap `json:"stale_gaps,omitempty"`
 }
 
 // Failed lists the results that fail verification.
@@ -119,14 +121,33 @@ func Run(ctx context.Context, c *Clients, sys *constructs.System, opts Options) 
 	}
 	r.functionZip = opts.FunctionZip
 	rep := &Report{Deployment: opts.Deployment, Emulator: opts.Emulator}
+	// Per gap entry: matched at least once, and failed at least once.
+	matched, failed := map[*emugaps.Gap]bool{}, map[*emugaps.Gap]bool{}
 	for _, ck := range buildChecks(r) {
 		res := runCheck(ctx, ck)
 		if opts.Gaps != nil {
+			if g := opts.Gaps.Find(opts.Deployment, ck.id); g != nil {
+				matched[g] = true
+				if res.Status != OK {
+					failed[g] = true
+				}
+			}
 			res = applyGap(ctx, r, ck, res, opts)
 		}
 		rep.Results = append(rep.Results, res)
 		if opts.Progress != nil {
 			fmt.Fprintln(opts.Progress, Line(res))
+		}
+	}
+	if opts.Gaps != nil {
+		for i := range opts.Gaps.Gaps {
+			g := &opts.Gaps.Gaps[i]
+			if matched[g] && !failed[g] {
+				rep.StaleGaps = append(rep.StaleGaps, *g)
+				if opts.Progress != nil {
+					fmt.Fprintf(opts.Progress, "%-14s %-58s every matching check passed on %s (gap seen on %s): remove the entry\n", "stale gap", g.Check, orDefault(opts.Emulator, "the emulator"), g.SeenOn)
+				}
+			}
 		}
 	}
 	return rep, nil
@@ -160,12 +181,10 @@ func applyGap(ctx context.Context, r *reader, ck check, res Result, opts Options
 	if g == nil {
 		return res
 	}
-	res.Gap = g
 	if res.Status == OK {
-		res.Status = Stale
-		res.Detail = fmt.Sprintf("listed as an emulator gap seen on %s, but %s applied it: remove the entry", g.SeenOn, orDefault(opts.Emulator, "the emulator"))
 		return res
 	}
+	res.Gap = g
 	if res.Status == Failed && !isNotFound(res.Detail) {
 		return res // an API failure is not a gap
 	}
@@ -224,8 +243,6 @@ func Line(r Result) string {
 		b.WriteString(")")
 	case Patched:
 		fmt.Fprintf(&b, "%s (emulator gap seen on %s: was %s, applied through the API)", r.Got, r.Gap.SeenOn, r.First)
-	case Stale:
-		fmt.Fprintf(&b, "%s (%s)", r.Got, r.Detail)
 	}
 	return strings.TrimRight(b.String(), " ")
 }
@@ -250,12 +267,15 @@ func quote(s string) string {
 // Summary is a one-line count of the results.
 func (r *Report) Summary() string {
 	c := r.Count()
-	keys := []Status{OK, Patched, Gap, Stale, Missing, Different, Failed}
+	keys := []Status{OK, Patched, Gap, Missing, Different, Failed}
 	var parts []string
 	for _, k := range keys {
 		if c[k] > 0 {
 			parts = append(parts, fmt.Sprintf("%d %s", c[k], k))
 		}
+	}
+	if len(r.StaleGaps) > 0 {
+		parts = append(parts, fmt.Sprintf("%d stale gap entries", len(r.StaleGaps)))
 	}
 	verdict := "conforms to the model"
 	if n := len(r.Failed()); n > 0 {
