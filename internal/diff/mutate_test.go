@@ -1,0 +1,591 @@
+package diff_test
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/twinstack/twinstack/internal/diff"
+	"github.com/twinstack/twinstack/internal/diff/entity"
+)
+
+// change is one (entity, property) whose comparison a mutation must alter.
+type change struct{ Kind, Key, Property string }
+
+// mutation edits one side of a synth fixture.
+type mutation struct {
+	name string
+	// fixture is the synth case edited (count2 unless set).
+	fixture string
+	tf, cfn func(t *testing.T, d doc)
+	// want lists what changes in the report, Terraform's keys.
+	want []change
+	// rekey renames an entity in the baseline (kind, old key, new key)
+	// when the mutation changes a Terraform key: its baseline differences
+	// are then reported under the new key.
+	rekey [3]string
+}
+
+// Keys of the count2 fixture (prefix tw-demo, eu-west-1).
+const (
+	kBucket   = "tw-demo-images-{account}-eu-west-1"
+	kImages   = "tw-demo-images"
+	kVPC      = "10.20.0.0/16"
+	kIGW      = "in vpc 10.20.0.0/16"
+	kSubnet1  = "10.20.0.0/24"
+	kServerSG = "tw-demo-server"
+	kLambdaSG = "tw-demo-lambda"
+	kRole     = "service:ec2.amazonaws.com"
+	kServer1  = "tw-demo-server-1"
+	kTG       = "tw-demo-tg"
+	kLB       = "tw-demo-alb"
+	kFunction = "tw-demo-ingest"
+)
+
+// Resource paths in the count2 fixture.
+const (
+	tfBucket   = "resource.aws_s3_bucket.ImagesBucket"
+	tfPAB      = "resource.aws_s3_bucket_public_access_block.ImagesBucket"
+	tfTable    = "resource.aws_dynamodb_table.ImagesTable"
+	tfSubnet1  = "resource.aws_subnet.PublicSubnet1"
+	tfServerSG = "resource.aws_security_group.ServerSecurityGroup"
+	tfServer1  = "resource.aws_instance.Server1"
+	tfTG       = "resource.aws_lb_target_group.ServerTargetGroup"
+	tfLB       = "resource.aws_lb.LoadBalancer"
+	tfFunction = "resource.aws_lambda_function.Function"
+	tfRolePol  = "data.aws_iam_policy_document.ServerRolePolicy"
+
+	cfBucket   = "Resources.ImagesBucket.Properties"
+	cfTable    = "Resources.ImagesTable.Properties"
+	cfSubnet1  = "Resources.PublicSubnet1.Properties"
+	cfServerSG = "Resources.ServerSecurityGroup.Properties"
+	cfRole     = "Resources.ServerRole.Properties"
+	cfRolePol  = "Resources.ServerRole.Properties.Policies.0.PolicyDocument.Statement"
+	cfServer1  = "Resources.Server1.Properties"
+	cfTG       = "Resources.ServerTargetGroup.Properties"
+	cfLB       = "Resources.LoadBalancer.Properties"
+	cfFunction = "Resources.Function.Properties"
+)
+
+func setter(path string, v any) func(*testing.T, doc) {
+	return func(t *testing.T, d doc) { set(t, d, path, v) }
+}
+
+func mutations() []mutation {
+	one := func(kind entity.Kind, key, prop string) []change { return []change{{string(kind), key, prop}} }
+	var ms []mutation
+	add := func(name string, want []change, tf, cfn func(*testing.T, doc)) {
+		ms = append(ms, mutation{name: name, want: want, tf: tf, cfn: cfn})
+	}
+
+	// Bucket.
+	add("bucket name", one(entity.Bucket, kBucket, "name"), nil, setter(cfBucket+".BucketName", "renamed-images"))
+	ms = append(ms, mutation{name: "bucket name (tf)", want: one(entity.Bucket, "renamed-images", "name"), tf: setter(tfBucket+".bucket", "renamed-images")})
+	add("bucket versioning", one(entity.Bucket, kBucket, "versioning"),
+		setter("resource.aws_s3_bucket_versioning.ImagesBucket.versioning_configuration.status", "Suspended"),
+		setter(cfBucket+".VersioningConfiguration.Status", "Suspended"))
+	for _, k := range [][2]string{{"block_public_acls", "BlockPublicAcls"}, {"block_public_policy", "BlockPublicPolicy"},
+		{"ignore_public_acls", "IgnorePublicAcls"}, {"restrict_public_buckets", "RestrictPublicBuckets"}} {
+		prop := "public-access-block." + strings.ReplaceAll(k[0], "_", "-")
+		add("bucket "+prop, one(entity.Bucket, kBucket, prop), setter(tfPAB+"."+k[0], false), setter(cfBucket+".PublicAccessBlockConfiguration."+k[1], false))
+	}
+	add("bucket encryption", one(entity.Bucket, kBucket, "encryption"),
+		setter("resource.aws_s3_bucket_server_side_encryption_configuration.ImagesBucket.rule.0.apply_server_side_encryption_by_default.sse_algorithm", "aws:kms"),
+		setter(cfBucket+".BucketEncryption.ServerSideEncryptionConfiguration.0.ServerSideEncryptionByDefault.SSEAlgorithm", "aws:kms"))
+	add("bucket policy", one(entity.Bucket, kBucket, "policy"),
+		setter("data.aws_iam_policy_document.ImagesBucketPolicy.statement.0.actions", []any{"s3:GetObject"}),
+		setter("Resources.ImagesBucketPolicy.Properties.PolicyDocument.Statement.0.Action", "s3:GetObject"))
+	add("bucket policy condition", one(entity.Bucket, kBucket, "policy"),
+		setter("data.aws_iam_policy_document.ImagesBucketPolicy.statement.0.condition.0.values", []any{"true"}),
+		setter("Resources.ImagesBucketPolicy.Properties.PolicyDocument.Statement.0.Condition.Bool.aws:SecureTransport", "true"))
+	add("bucket data-on-destroy", one(entity.Bucket, kBucket, "data-on-destroy"),
+		setter(tfBucket+".force_destroy", true),
+		func(t *testing.T, d doc) {
+			// What AWS CDK writes for autoDeleteObjects: a custom resource
+			// that empties the bucket, and no Retain.
+			set(t, d, "Resources.ImagesBucket.DeletionPolicy", "Delete")
+			set(t, d, "Resources.ImagesBucketAutoDelete", map[string]any{
+				"Type":       "Custom::S3AutoDeleteObjects",
+				"Properties": map[string]any{"BucketName": map[string]any{"Ref": "ImagesBucket"}},
+			})
+		})
+
+	// Table.
+	ms = append(ms, mutation{name: "table name (tf)", want: one(entity.Table, "renamed", "name"), tf: setter(tfTable+".name", "renamed"), rekey: [3]string{"table", kImages, "renamed"}})
+	add("table name", one(entity.Table, kImages, "name"), nil, setter(cfTable+".TableName", "renamed"))
+	add("table partition key", one(entity.Table, kImages, "partition-key"),
+		setter(tfTable+".attribute.[name=image_id].type", "N"),
+		setter(cfTable+".AttributeDefinitions.[AttributeName=image_id].AttributeType", "N"))
+	add("table sort key", one(entity.Table, kImages, "sort-key"),
+		setter(tfTable+".range_key", "created_at"),
+		func(t *testing.T, d doc) {
+			appendTo(t, d, cfTable+".KeySchema", map[string]any{"AttributeName": "created_at", "KeyType": "RANGE"})
+		})
+	add("table billing mode", one(entity.Table, kImages, "billing-mode"),
+		setter(tfTable+".billing_mode", "PROVISIONED"), setter(cfTable+".BillingMode", "PROVISIONED"))
+	add("table point-in-time recovery", one(entity.Table, kImages, "point-in-time-recovery"),
+		setter(tfTable+".point_in_time_recovery.enabled", false),
+		setter(cfTable+".PointInTimeRecoverySpecification.PointInTimeRecoveryEnabled", false))
+	add("table indexes", one(entity.Table, kImages, "indexes"),
+		setter(tfTable+".global_secondary_index.0.projection_type", "KEYS_ONLY"),
+		setter(cfTable+".GlobalSecondaryIndexes.0.Projection.ProjectionType", "KEYS_ONLY"))
+	// Turning Terraform's deletion protection off also lets destroy delete
+	// the data: two properties, both real.
+	add("table deletion protection",
+		[]change{{"table", kImages, "deletion-protection"}, {"table", kImages, "data-on-destroy"}},
+		setter(tfTable+".deletion_protection_enabled", false), nil)
+	add("table deletion protection (cfn)", one(entity.Table, kImages, "deletion-protection"),
+		nil, setter(cfTable+".DeletionProtectionEnabled", true))
+	add("table data-on-destroy", one(entity.Table, kImages, "data-on-destroy"),
+		nil, setter("Resources.ImagesTable.DeletionPolicy", "Delete"))
+
+	// Network.
+	ms = append(ms, mutation{name: "vpc cidr (tf)", want: one(entity.VPC, "10.30.0.0/16", "cidr"), tf: setter("resource.aws_vpc.Vpc.cidr_block", "10.30.0.0/16"),
+		rekey: [3]string{"vpc", kVPC, "10.30.0.0/16"}})
+	add("vpc cidr", one(entity.VPC, kVPC, "cidr"), nil, setter("Resources.Vpc.Properties.CidrBlock", "10.30.0.0/16"))
+	add("vpc dns support", one(entity.VPC, kVPC, "dns-support"),
+		setter("resource.aws_vpc.Vpc.enable_dns_support", false), setter("Resources.Vpc.Properties.EnableDnsSupport", false))
+	add("vpc dns hostnames", one(entity.VPC, kVPC, "dns-hostnames"),
+		setter("resource.aws_vpc.Vpc.enable_dns_hostnames", false), setter("Resources.Vpc.Properties.EnableDnsHostnames", true))
+	ms = append(ms, mutation{name: "internet gateway vpc (tf)", want: one(entity.Gateway, "vpc-0123456789", "vpc"),
+		tf: setter("resource.aws_internet_gateway.InternetGateway.vpc_id", "vpc-0123456789")})
+	add("internet gateway vpc", one(entity.Gateway, kIGW, "vpc"), nil,
+		setter("Resources.InternetGatewayAttachment.Properties.VpcId", "vpc-0123456789"))
+	ms = append(ms, mutation{name: "subnet cidr (tf)", want: one(entity.Subnet, "10.20.7.0/24", "cidr"), tf: setter(tfSubnet1+".cidr_block", "10.20.7.0/24")})
+	add("subnet cidr", one(entity.Subnet, kSubnet1, "cidr"), nil, setter(cfSubnet1+".CidrBlock", "10.20.7.0/24"))
+	add("subnet availability zone", one(entity.Subnet, kSubnet1, "availability-zone"),
+		setter(tfSubnet1+".availability_zone", "${data.aws_availability_zones.available.names[2]}"),
+		setter(cfSubnet1+".AvailabilityZone", map[string]any{"Fn::Select": []any{2, map[string]any{"Fn::GetAZs": ""}}}))
+	add("subnet vpc", one(entity.Subnet, kSubnet1, "vpc"), setter(tfSubnet1+".vpc_id", "vpc-0123"), setter(cfSubnet1+".VpcId", "vpc-0123"))
+	add("subnet public ip", one(entity.Subnet, kSubnet1, "public-ip-on-launch"),
+		setter(tfSubnet1+".map_public_ip_on_launch", false), setter(cfSubnet1+".MapPublicIpOnLaunch", false))
+	add("subnet routes", one(entity.Subnet, kSubnet1, "routes"),
+		setter("resource.aws_route.PublicSubnet1RouteTable.destination_cidr_block", "10.0.0.0/8"),
+		setter("Resources.PublicSubnet1DefaultRoute.Properties.DestinationCidrBlock", "10.0.0.0/8"))
+
+	// Security groups.
+	ms = append(ms, mutation{name: "security group name (tf)", want: one(entity.SecurityGroup, "renamed", "name"), tf: setter(tfServerSG+".name", "renamed"), rekey: [3]string{"security-group", kServerSG, "renamed"}})
+	add("security group name", one(entity.SecurityGroup, kServerSG, "name"), nil, setter(cfServerSG+".GroupName", "renamed"))
+	add("security group description", one(entity.SecurityGroup, kServerSG, "description"),
+		setter(tfServerSG+".description", "changed"), setter(cfServerSG+".GroupDescription", "changed"))
+	add("security group vpc", one(entity.SecurityGroup, kServerSG, "vpc"),
+		setter(tfServerSG+".vpc_id", "vpc-0123"), setter(cfServerSG+".VpcId", "vpc-0123"))
+	add("security group ingress port", one(entity.SecurityGroup, kServerSG, "ingress"),
+		func(t *testing.T, d doc) {
+			set(t, d, "resource.aws_vpc_security_group_ingress_rule.ServerSecurityGroupIngress1.from_port", 8081)
+			set(t, d, "resource.aws_vpc_security_group_ingress_rule.ServerSecurityGroupIngress1.to_port", 8081)
+		},
+		func(t *testing.T, d doc) {
+			set(t, d, "Resources.ServerSecurityGroupIngressFromLambdaSecurityGroup8080.Properties.FromPort", 8081)
+			set(t, d, "Resources.ServerSecurityGroupIngressFromLambdaSecurityGroup8080.Properties.ToPort", 8081)
+		})
+	add("security group ingress peer", one(entity.SecurityGroup, kServerSG, "ingress"),
+		setter("resource.aws_vpc_security_group_ingress_rule.ServerSecurityGroupIngress1.referenced_security_group_id", "${aws_security_group.ServerSecurityGroup.id}"),
+		setter("Resources.ServerSecurityGroupIngressFromLambdaSecurityGroup8080.Properties.SourceSecurityGroupId", map[string]any{"Fn::GetAtt": []any{"ServerSecurityGroup", "GroupId"}}))
+	add("security group ingress protocol", one(entity.SecurityGroup, kServerSG, "ingress"),
+		setter("resource.aws_vpc_security_group_ingress_rule.ServerSecurityGroupIngress1.ip_protocol", "udp"),
+		setter("Resources.ServerSecurityGroupIngressFromLambdaSecurityGroup8080.Properties.IpProtocol", "udp"))
+	add("security group egress", one(entity.SecurityGroup, kServerSG, "egress"),
+		setter("resource.aws_vpc_security_group_egress_rule.ServerSecurityGroupEgress1.cidr_ipv4", "10.0.0.0/8"),
+		setter(cfServerSG+".SecurityGroupEgress.0.CidrIp", "10.0.0.0/8"))
+	// Without CDK's placeholder rule CloudFormation keeps EC2's default
+	// allow-all egress.
+	add("security group default egress", one(entity.SecurityGroup, kLambdaSG, "egress"), nil,
+		func(t *testing.T, d doc) { del(t, d, "Resources.LambdaSecurityGroup.Properties.SecurityGroupEgress") })
+	add("security group extra egress", one(entity.SecurityGroup, kLambdaSG, "egress"),
+		func(t *testing.T, d doc) {
+			set(t, d, "resource.aws_vpc_security_group_egress_rule.Extra", map[string]any{
+				"security_group_id": "${aws_security_group.LambdaSecurityGroup.id}", "ip_protocol": "-1", "cidr_ipv4": "0.0.0.0/0",
+			})
+		},
+		func(t *testing.T, d doc) {
+			appendTo(t, d, "Resources.LambdaSecurityGroup.Properties.SecurityGroupEgress", map[string]any{"IpProtocol": "-1", "CidrIp": "0.0.0.0/0"})
+		})
+	ms = append(ms, mutation{name: "security group ssh cidr", fixture: "count3", want: one(entity.SecurityGroup, "twinstack-server", "ingress"),
+		tf:  setter("resource.aws_vpc_security_group_ingress_rule.ServerSecurityGroupIngress3.cidr_ipv4", "0.0.0.0/0"),
+		cfn: setter(cfServerSG+".SecurityGroupIngress.0.CidrIp", "0.0.0.0/0")})
+
+	// Roles.
+	add("role name", one(entity.Role, kRole, "name"), setter("resource.aws_iam_role.ServerRole.name", "renamed"), setter(cfRole+".RoleName", "renamed"))
+	ms = append(ms, mutation{name: "role trust (tf)", want: one(entity.Role, "service:ssm.amazonaws.com", "trust"),
+		tf: setter("data.aws_iam_policy_document.ServerRoleTrust.statement.0.principals.0.identifiers", []any{"ssm.amazonaws.com"})})
+	add("role trust", one(entity.Role, kRole, "trust"), nil,
+		setter(cfRole+".AssumeRolePolicyDocument.Statement.0.Principal.Service", "ssm.amazonaws.com"))
+	add("role policy name", one(entity.Role, kRole, "policy-names"),
+		setter("resource.aws_iam_role_policy.ServerRole.name", "renamed"), setter(cfRole+".Policies.0.PolicyName", "renamed"))
+	add("role permissions", one(entity.Role, kRole, "permissions"),
+		func(t *testing.T, d doc) { appendTo(t, d, tfRolePol+".statement.1.actions", "dynamodb:BatchWriteItem") },
+		func(t *testing.T, d doc) { appendTo(t, d, cfRolePol+".1.Action", "dynamodb:BatchWriteItem") })
+	add("role permissions resource", one(entity.Role, kRole, "permissions"),
+		setter(tfRolePol+".statement.0.resources", []any{"${aws_s3_bucket.ImagesBucket.arn}/*"}),
+		setter(cfRolePol+".0.Resource", map[string]any{"Fn::Join": []any{"", []any{map[string]any{"Fn::GetAtt": []any{"ImagesBucket", "Arn"}}, "/*"}}}))
+	add("role managed policy", one(entity.Role, kRole, "permissions"),
+		func(t *testing.T, d doc) {
+			del(t, d, "resource.aws_iam_role_policy_attachment.ServerRole_AmazonSSMManagedInstanceCore")
+		},
+		func(t *testing.T, d doc) { del(t, d, cfRole+".ManagedPolicyArns") })
+	add("role artifact access", one(entity.Role, kRole, "artifact-access"),
+		setter(tfRolePol+".statement.2.actions", []any{"s3:PutObject"}), setter(cfRolePol+".2.Action", "s3:PutObject"))
+	add("role instance profile", one(entity.Role, kRole, "instance-profile"),
+		setter("resource.aws_iam_instance_profile.ServerInstanceProfile.name", "renamed"),
+		setter("Resources.ServerInstanceProfile.Properties.InstanceProfileName", "renamed"))
+
+	// Instances.
+	ms = append(ms, mutation{name: "instance name (tf)", want: one(entity.Instance, "renamed-1", "name"), tf: setter(tfServer1+".tags.Name", "renamed-1")})
+	add("instance name", one(entity.Instance, kServer1, "name"), nil, setter(cfServer1+".Tags.[Key=Name].Value", "renamed-1"))
+	add("instance type", one(entity.Instance, kServer1, "type"), setter(tfServer1+".instance_type", "t3.small"), setter(cfServer1+".InstanceType", "t3.small"))
+	add("instance ami", one(entity.Instance, kServer1, "ami"), setter(tfServer1+".ami", "ami-0123456789abcdef0"), setter(cfServer1+".ImageId", "ami-0123456789abcdef0"))
+	add("instance subnet", one(entity.Instance, kServer1, "subnet"),
+		setter(tfServer1+".subnet_id", "${aws_subnet.PublicSubnet2.id}"), setter(cfServer1+".SubnetId", map[string]any{"Ref": "PublicSubnet2"}))
+	add("instance security groups", one(entity.Instance, kServer1, "security-groups"),
+		func(t *testing.T, d doc) {
+			appendTo(t, d, tfServer1+".vpc_security_group_ids", "${aws_security_group.LambdaSecurityGroup.id}")
+		},
+		func(t *testing.T, d doc) {
+			appendTo(t, d, cfServer1+".SecurityGroupIds", map[string]any{"Fn::GetAtt": []any{"LambdaSecurityGroup", "GroupId"}})
+		})
+	add("instance profile", one(entity.Instance, kServer1, "profile"),
+		setter(tfServer1+".iam_instance_profile", "other-profile"), setter(cfServer1+".IamInstanceProfile", "other-profile"))
+	add("instance imds tokens", one(entity.Instance, kServer1, "imds.tokens"),
+		setter(tfServer1+".metadata_options.http_tokens", "optional"), setter(cfServer1+".MetadataOptions.HttpTokens", "optional"))
+	add("instance imds endpoint", one(entity.Instance, kServer1, "imds.endpoint"),
+		setter(tfServer1+".metadata_options.http_endpoint", "disabled"), setter(cfServer1+".MetadataOptions.HttpEndpoint", "disabled"))
+	add("instance imds hop limit", one(entity.Instance, kServer1, "imds.hop-limit"),
+		setter(tfServer1+".metadata_options.http_put_response_hop_limit", 2), setter(cfServer1+".MetadataOptions.HttpPutResponseHopLimit", 2))
+	add("instance root volume encryption", one(entity.Instance, kServer1, "root-volume.encrypted"),
+		setter(tfServer1+".root_block_device.encrypted", false), setter(cfServer1+".BlockDeviceMappings.0.Ebs.Encrypted", false))
+	add("instance root volume size", one(entity.Instance, kServer1, "root-volume.size"),
+		setter(tfServer1+".root_block_device.volume_size", 16), setter(cfServer1+".BlockDeviceMappings.0.Ebs.VolumeSize", 16))
+	add("instance root volume type", one(entity.Instance, kServer1, "root-volume.type"),
+		setter(tfServer1+".root_block_device.volume_type", "gp2"), setter(cfServer1+".BlockDeviceMappings.0.Ebs.VolumeType", "gp2"))
+	add("instance root volume deletion", one(entity.Instance, kServer1, "root-volume.delete-on-termination"),
+		setter(tfServer1+".root_block_device.delete_on_termination", false), setter(cfServer1+".BlockDeviceMappings.0.Ebs.DeleteOnTermination", false))
+	add("instance user data fetch", one(entity.Instance, kServer1, "user-data.fetch"),
+		func(t *testing.T, d doc) {
+			replaceText(t, d, tfServer1+".user_data", " /opt/twinstack/twinstack --region", " /usr/local/bin/twinstack --region")
+		},
+		func(t *testing.T, d doc) {
+			replaceText(t, d, cfServer1+".UserData", " /opt/twinstack/twinstack\nchmod", " /usr/local/bin/twinstack\nchmod")
+		})
+	add("instance user data environment", one(entity.Instance, kServer1, "user-data.environment"),
+		func(t *testing.T, d doc) { replaceText(t, d, tfServer1+".user_data", "PORT=8080", "PORT=9090") },
+		func(t *testing.T, d doc) { replaceText(t, d, cfServer1+".UserData", "PORT=8080", "PORT=9090") })
+	add("instance user data script", one(entity.Instance, kServer1, "user-data.script"),
+		func(t *testing.T, d doc) { replaceText(t, d, tfServer1+".user_data", "Restart=always", "Restart=no") },
+		func(t *testing.T, d doc) { replaceText(t, d, cfServer1+".UserData", "Restart=always", "Restart=no") })
+
+	// Target group.
+	ms = append(ms, mutation{name: "target group name (tf)", want: one(entity.TargetGroup, "renamed", "name"), tf: setter(tfTG+".name", "renamed"), rekey: [3]string{"target-group", kTG, "renamed"}})
+	add("target group name", one(entity.TargetGroup, kTG, "name"), nil, setter(cfTG+".Name", "renamed"))
+	add("target group protocol", one(entity.TargetGroup, kTG, "protocol"),
+		setter(tfTG+".protocol", "HTTPS"),
+		func(t *testing.T, d doc) {
+			set(t, d, cfTG+".Protocol", "HTTPS")
+			set(t, d, cfTG+".HealthCheckProtocol", "HTTP")
+		})
+	add("target group port", one(entity.TargetGroup, kTG, "port"), setter(tfTG+".port", 8081), setter(cfTG+".Port", 8081))
+	add("target group target type", one(entity.TargetGroup, kTG, "target-type"), setter(tfTG+".target_type", "ip"), setter(cfTG+".TargetType", "ip"))
+	add("target group vpc", one(entity.TargetGroup, kTG, "vpc"), setter(tfTG+".vpc_id", "vpc-0123"), setter(cfTG+".VpcId", "vpc-0123"))
+	add("target group targets", one(entity.TargetGroup, kTG, "targets"),
+		setter("resource.aws_lb_target_group_attachment.Server1.port", 9000), setter(cfTG+".Targets.0.Port", 9000))
+	for _, hc := range []struct {
+		prop, tfKey, cfKey string
+		tfVal, cfVal       any
+	}{
+		{"enabled", "enabled", "HealthCheckEnabled", false, false},
+		{"protocol", "protocol", "HealthCheckProtocol", "HTTPS", "HTTPS"},
+		{"port", "port", "HealthCheckPort", "8080", "8080"},
+		{"path", "path", "HealthCheckPath", "/", "/"},
+		{"interval", "interval", "HealthCheckIntervalSeconds", 10, 10},
+		{"timeout", "timeout", "HealthCheckTimeoutSeconds", 3, 3},
+		{"healthy-threshold", "healthy_threshold", "HealthyThresholdCount", 5, 3},
+		{"unhealthy-threshold", "unhealthy_threshold", "UnhealthyThresholdCount", 2, 3},
+	} {
+		add("target group health check "+hc.prop, one(entity.TargetGroup, kTG, "health-check."+hc.prop),
+			setter(tfTG+".health_check."+hc.tfKey, hc.tfVal), setter(cfTG+"."+hc.cfKey, hc.cfVal))
+	}
+	add("target group health check matcher", one(entity.TargetGroup, kTG, "health-check.matcher"),
+		setter(tfTG+".health_check.matcher", "200-299"), setter(cfTG+".Matcher", map[string]any{"HttpCode": "200-299"}))
+
+	// Load balancer.
+	ms = append(ms, mutation{name: "load balancer name (tf)", want: one(entity.LoadBalancer, "renamed", "name"), tf: setter(tfLB+".name", "renamed"), rekey: [3]string{"load-balancer", kLB, "renamed"}})
+	add("load balancer name", one(entity.LoadBalancer, kLB, "name"), nil, setter(cfLB+".Name", "renamed"))
+	add("load balancer type", one(entity.LoadBalancer, kLB, "type"), setter(tfLB+".load_balancer_type", "network"), setter(cfLB+".Type", "network"))
+	add("load balancer scheme", one(entity.LoadBalancer, kLB, "scheme"), setter(tfLB+".internal", false), setter(cfLB+".Scheme", "internet-facing"))
+	add("load balancer subnets", one(entity.LoadBalancer, kLB, "subnets"),
+		setter(tfLB+".subnets", []any{"${aws_subnet.PublicSubnet1.id}"}), setter(cfLB+".Subnets", []any{map[string]any{"Ref": "PublicSubnet1"}}))
+	add("load balancer security groups", one(entity.LoadBalancer, kLB, "security-groups"),
+		func(t *testing.T, d doc) { appendTo(t, d, tfLB+".security_groups", "${aws_security_group.LambdaSecurityGroup.id}") },
+		func(t *testing.T, d doc) {
+			appendTo(t, d, cfLB+".SecurityGroups", map[string]any{"Fn::GetAtt": []any{"LambdaSecurityGroup", "GroupId"}})
+		})
+	add("load balancer listener", one(entity.LoadBalancer, kLB, "listeners"),
+		setter("resource.aws_lb_listener.LoadBalancerListener.port", 8080), setter("Resources.LoadBalancerListener.Properties.Port", 8080))
+
+	// Function.
+	ms = append(ms, mutation{name: "function name (tf)", want: one(entity.Function, "renamed", "name"), tf: setter(tfFunction+".function_name", "renamed"), rekey: [3]string{"function", kFunction, "renamed"}})
+	add("function name", one(entity.Function, kFunction, "name"), nil, setter(cfFunction+".FunctionName", "renamed"))
+	for _, f := range []struct {
+		prop, tfKey, cfKey string
+		v                  any
+	}{
+		{"runtime", "runtime", "Runtime", "provided.al2"},
+		{"handler", "handler", "Handler", "main"},
+		{"memory", "memory_size", "MemorySize", 1024},
+		{"timeout", "timeout", "Timeout", 90},
+	} {
+		add("function "+f.prop, one(entity.Function, kFunction, f.prop), setter(tfFunction+"."+f.tfKey, f.v), setter(cfFunction+"."+f.cfKey, f.v))
+	}
+	add("function architecture", one(entity.Function, kFunction, "architecture"),
+		setter(tfFunction+".architectures", []any{"x86_64"}), setter(cfFunction+".Architectures", []any{"x86_64"}))
+	add("function environment", one(entity.Function, kFunction, "environment"),
+		setter(tfFunction+".environment.variables.SERVER_URL", "http://example.com"),
+		setter(cfFunction+".Environment.Variables.SERVER_URL", "http://example.com"))
+	add("function vpc subnets", one(entity.Function, kFunction, "vpc.subnets"),
+		setter(tfFunction+".vpc_config.subnet_ids", []any{"${aws_subnet.PublicSubnet1.id}"}),
+		setter(cfFunction+".VpcConfig.SubnetIds", []any{map[string]any{"Ref": "PublicSubnet1"}}))
+	add("function vpc security groups", one(entity.Function, kFunction, "vpc.security-groups"),
+		setter(tfFunction+".vpc_config.security_group_ids", []any{"${aws_security_group.ServerSecurityGroup.id}"}),
+		setter(cfFunction+".VpcConfig.SecurityGroupIds", []any{map[string]any{"Fn::GetAtt": []any{"ServerSecurityGroup", "GroupId"}}}))
+	add("function role", one(entity.Function, kFunction, "role"),
+		setter(tfFunction+".role", "${aws_iam_role.ServerRole.arn}"), setter(cfFunction+".Role", map[string]any{"Fn::GetAtt": []any{"ServerRole", "Arn"}}))
+	add("function package", one(entity.Function, kFunction, "package"),
+		setter(tfFunction+".image_uri", "123456789012.dkr.ecr.eu-west-1.amazonaws.com/ingest:latest"),
+		func(t *testing.T, d doc) {
+			set(t, d, cfFunction+".PackageType", "Image")
+			set(t, d, cfFunction+".Code", map[string]any{"ImageUri": "123456789012.dkr.ecr.eu-west-1.amazonaws.com/ingest:latest"})
+		})
+	add("function url auth", one(entity.Function, kFunction, "url.auth"),
+		setter("resource.aws_lambda_function_url.FunctionUrl.authorization_type", "NONE"), setter("Resources.FunctionUrl.Properties.AuthType", "NONE"))
+	add("function url invoke mode", one(entity.Function, kFunction, "url.invoke-mode"),
+		setter("resource.aws_lambda_function_url.FunctionUrl.invoke_mode", "RESPONSE_STREAM"), setter("Resources.FunctionUrl.Properties.InvokeMode", "RESPONSE_STREAM"))
+
+	// Outputs.
+	add("output value", one(entity.Output, "FunctionName", "value"),
+		setter("output.FunctionName.value", "${aws_lambda_function.Function.arn}"),
+		setter("Outputs.FunctionName.Value", map[string]any{"Fn::GetAtt": []any{"Function", "Arn"}}))
+	add("output description", one(entity.Output, "FunctionName", "description"),
+		setter("output.FunctionName.description", "changed"), setter("Outputs.FunctionName.Description", "changed"))
+	return ms
+}
+
+// reportChanges indexes a report's differences.
+func reportChanges(r *diff.Report) map[change]string {
+	out := map[change]string{}
+	for _, d := range r.Different {
+		out[change{d.Kind, d.Key, d.Property}] = fmt.Sprint(d.Terraform, d.CloudFormation)
+	}
+	return out
+}
+
+func run(t *testing.T, tf, cf diff.Input) *diff.Report {
+	t.Helper()
+	r, err := diff.Run(tf, cf)
+	if err != nil {
+		t.Fatalf("diff: %v", err)
+	}
+	return r
+}
+
+// TestMutations changes one compared property on one side of a synthesized
+// pair and expects the report to change in exactly that property.
+func TestMutations(t *testing.T) {
+	for _, m := range mutations() {
+		name := m.fixture
+		if name == "" {
+			name = "count2"
+		}
+		tf0, cf0 := fixture(t, name)
+		base := run(t, tf0, cf0)
+		baseChanges := reportChanges(base)
+		if m.rekey[0] != "" {
+			moved := map[change]string{}
+			for c, v := range baseChanges {
+				if c.Kind == m.rekey[0] && c.Key == m.rekey[1] {
+					c.Key = m.rekey[2]
+				}
+				moved[c] = v
+			}
+			baseChanges = moved
+		}
+		for _, side := range []string{"tf", "cfn"} {
+			edit := m.tf
+			if side == "cfn" {
+				edit = m.cfn
+			}
+			if edit == nil {
+				continue
+			}
+			t.Run(m.name+"/"+side, func(t *testing.T) {
+				tf, cf := tf0, cf0
+				if side == "tf" {
+					d := decode(t, tf.Data)
+					edit(t, d)
+					tf.Data = encode(t, d)
+				} else {
+					d := decode(t, cf.Data)
+					edit(t, d)
+					cf.Data = encode(t, d)
+				}
+				r := run(t, tf, cf)
+				got := changedBetween(baseChanges, reportChanges(r))
+				want := append([]change(nil), m.want...)
+				sortChanges(want)
+				if d := cmp.Diff(want, got); d != "" {
+					t.Errorf("changed properties (-want +got):\n%s", d)
+				}
+				if len(r.OnlyTerraform)+len(r.OnlyCloudFormation) != len(base.OnlyTerraform)+len(base.OnlyCloudFormation) {
+					t.Errorf("entities on one side only: terraform %v, cloudformation %v", r.OnlyTerraform, r.OnlyCloudFormation)
+				}
+				if len(r.Unsupported) != len(base.Unsupported) {
+					t.Errorf("unsupported: %v", r.Unsupported)
+				}
+				if r.Status == diff.Equivalent && len(r.Different) == 0 && len(m.want) > 0 && len(base.Different) == 0 {
+					t.Errorf("status %s after a mutation", r.Status)
+				}
+			})
+		}
+	}
+}
+
+// changedBetween lists the (entity, property) pairs whose comparison is
+// not the same in the two reports.
+func changedBetween(a, b map[change]string) []change {
+	var out []change
+	for k, v := range a {
+		if w, ok := b[k]; !ok || w != v {
+			out = append(out, k)
+		}
+	}
+	for k := range b {
+		if _, ok := a[k]; !ok {
+			out = append(out, k)
+		}
+	}
+	sortChanges(out)
+	return out
+}
+
+func sortChanges(s []change) {
+	sort.Slice(s, func(i, j int) bool {
+		if s[i].Kind != s[j].Kind {
+			return s[i].Kind < s[j].Kind
+		}
+		if s[i].Key != s[j].Key {
+			return s[i].Key < s[j].Key
+		}
+		return s[i].Property < s[j].Property
+	})
+}
+
+// TestMutationsCoverEveryProperty: every compared property is changed by
+// some mutation, on both sides where the property is free on both.
+func TestMutationsCoverEveryProperty(t *testing.T) {
+	covered := map[string]map[string]bool{}
+	for _, m := range mutations() {
+		for _, c := range m.want {
+			k := c.Kind + "/" + c.Property
+			if covered[k] == nil {
+				covered[k] = map[string]bool{}
+			}
+			if m.tf != nil {
+				covered[k]["tf"] = true
+			}
+			if m.cfn != nil {
+				covered[k]["cfn"] = true
+			}
+		}
+	}
+	// Properties that one side cannot express independently.
+	oneSided := map[string]string{
+		"table/data-on-destroy": "Terraform keeps table data through deletion protection, which is its own property",
+	}
+	for _, k := range entity.Kinds() {
+		for _, p := range entity.Properties(k) {
+			key := string(k) + "/" + p
+			sides := covered[key]
+			switch {
+			case len(sides) == 0:
+				t.Errorf("no mutation test changes %s", key)
+			case len(sides) == 1 && oneSided[key] == "":
+				t.Errorf("mutation tests change %s on one side only (%v)", key, sides)
+			}
+		}
+	}
+}
+
+// TestRemovals: an entity removed from one side is reported as only in the
+// other (references to it become literals, which shows as property
+// differences where they were used).
+func TestRemovals(t *testing.T) {
+	tests := []struct {
+		name     string
+		side     string
+		edit     func(t *testing.T, d doc)
+		wantOnly []diff.Item // on the other side, key and kind only
+	}{
+		{"table", "tf", func(t *testing.T, d doc) {
+			del(t, d, "resource.aws_dynamodb_table.AlbumsTable")
+			replaceText(t, d, "", "${aws_dynamodb_table.AlbumsTable.", "removed.")
+		}, []diff.Item{{Kind: "table", Key: "tw-demo-albums"}}},
+		{"table", "cfn", func(t *testing.T, d doc) {
+			del(t, d, "Resources.AlbumsTable")
+			replaceRefs(d, "AlbumsTable")
+		}, []diff.Item{{Kind: "table", Key: "tw-demo-albums"}}},
+		{"instance", "tf", func(t *testing.T, d doc) {
+			del(t, d, "resource.aws_instance.Server2")
+			del(t, d, "resource.aws_lb_target_group_attachment.Server2")
+			replaceText(t, d, "", "aws_instance.Server2.private_ip", "\"removed\"")
+		}, []diff.Item{{Kind: "instance", Key: "tw-demo-server-2"}}},
+		{"instance", "cfn", func(t *testing.T, d doc) {
+			del(t, d, "Resources.Server2")
+			set(t, d, "Resources.ServerTargetGroup.Properties.Targets", []any{get(t, d, "Resources.ServerTargetGroup.Properties.Targets.0")})
+			replaceRefs(d, "Server2")
+		}, []diff.Item{{Kind: "instance", Key: "tw-demo-server-2"}}},
+		{"output", "tf", func(t *testing.T, d doc) { del(t, d, "output.FunctionName") }, []diff.Item{{Kind: "output", Key: "FunctionName"}}},
+		{"output", "cfn", func(t *testing.T, d doc) { del(t, d, "Outputs.FunctionName") }, []diff.Item{{Kind: "output", Key: "FunctionName"}}},
+		{"load balancer", "cfn", func(t *testing.T, d doc) {
+			del(t, d, "Resources.LoadBalancer")
+			del(t, d, "Resources.LoadBalancerListener")
+			replaceRefs(d, "LoadBalancer")
+		}, []diff.Item{{Kind: "load-balancer", Key: kLB}}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name+"/"+tc.side, func(t *testing.T) {
+			tf, cf := fixture(t, "count2")
+			if tc.side == "tf" {
+				d := decode(t, tf.Data)
+				tc.edit(t, d)
+				tf.Data = encode(t, d)
+			} else {
+				d := decode(t, cf.Data)
+				tc.edit(t, d)
+				cf.Data = encode(t, d)
+			}
+			r := run(t, tf, cf)
+			only, other := r.OnlyCloudFormation, r.OnlyTerraform
+			if tc.side == "cfn" {
+				only, other = r.OnlyTerraform, r.OnlyCloudFormation
+			}
+			strip := func(items []diff.Item) []diff.Item {
+				var out []diff.Item
+				for _, it := range items {
+					out = append(out, diff.Item{Kind: it.Kind, Key: it.Key})
+				}
+				return out
+			}
+			if d := cmp.Diff(tc.wantOnly, strip(only)); d != "" {
+				t.Errorf("only in the other side (-want +got):\n%s", d)
+			}
+			if len(other) > 0 {
+				t.Errorf("only in the edited side: %v", other)
+			}
+			if r.Status != diff.Different {
+				t.Errorf("status %s, want %s", r.Status, diff.Different)
+			}
+		})
+	}
+}
