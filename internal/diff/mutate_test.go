@@ -318,7 +318,9 @@ func mutations() []mutation {
 	add("load balancer subnets", one(entity.LoadBalancer, kLB, "subnets"),
 		setter(tfLB+".subnets", []any{"${aws_subnet.PublicSubnet1.id}"}), setter(cfLB+".Subnets", []any{map[string]any{"Ref": "PublicSubnet1"}}))
 	add("load balancer security groups", one(entity.LoadBalancer, kLB, "security-groups"),
-		func(t *testing.T, d doc) { appendTo(t, d, tfLB+".security_groups", "${aws_security_group.LambdaSecurityGroup.id}") },
+		func(t *testing.T, d doc) {
+			appendTo(t, d, tfLB+".security_groups", "${aws_security_group.LambdaSecurityGroup.id}")
+		},
 		func(t *testing.T, d doc) {
 			appendTo(t, d, cfLB+".SecurityGroups", map[string]any{"Fn::GetAtt": []any{"LambdaSecurityGroup", "GroupId"}})
 		})
