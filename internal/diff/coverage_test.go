@@ -1,0 +1,252 @@
+package diff_test
+
+import (
+	"reflect"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/twinstack/twinstack/constructs"
+	"github.com/twinstack/twinstack/internal/diff/entity"
+)
+
+// modelCoverage maps every field of the model's node types to the
+// comparisons that check it: "kind/property", "kind/prefix.*" for a group
+// of properties, or "kind" alone when the entity's existence is what is
+// compared. An entry starting with "exempt:" says why a field has no
+// comparison of its own.
+func modelCoverage() map[string][]string {
+	const logicalID = "exempt: a logical ID / resource name; entities are matched by meaning, never by ID"
+	const value = "exempt: the encoding of a model value; compared wherever the value is used"
+	return map[string][]string{
+		"System.Prefix":        {"exempt: the prefix of every name; compared through the names (bucket/name, table/name, ...)"},
+		"System.Region":        {"bucket/name", "instance/user-data.environment"},
+		"System.Bucket":        {"bucket"},
+		"System.ImagesTable":   {"table"},
+		"System.AlbumsTable":   {"table"},
+		"System.Network":       {"vpc", "subnet", "internet-gateway"},
+		"System.Groups":        {"security-group"},
+		"System.Roles":         {"role"},
+		"System.Servers":       {"instance"},
+		"System.LoadBalancer":  {"load-balancer", "target-group"},
+		"System.Function":      {"function"},
+		"System.ServerBinary":  {"artifact-store", "instance/user-data.fetch", "role/artifact-access"},
+		"System.FunctionCode":  {"artifact-store", "function/package"},
+		"System.Outputs":       {"output"},
+		"System.ServerService": {"instance/user-data.script", "instance/user-data.environment"},
+
+		"Bucket.ID":                {logicalID},
+		"Bucket.Name":              {"bucket/name"},
+		"Bucket.Versioned":         {"bucket/versioning"},
+		"Bucket.BlockPublicAccess": {"bucket/public-access-block.*"},
+		"Bucket.Encryption":        {"bucket/encryption"},
+		"Bucket.DenyInsecure":      {"bucket/policy"},
+		"Bucket.Removal":           {"bucket/data-on-destroy"},
+		"Bucket.Policy":            {"bucket/policy"},
+
+		"Statement.Sid":       {"exempt: statement IDs label statements; they grant nothing"},
+		"Statement.Effect":    {"bucket/policy", "role/permissions"},
+		"Statement.Principal": {"bucket/policy"},
+		"Statement.Actions":   {"bucket/policy", "role/permissions"},
+		"Statement.Resources": {"bucket/policy", "role/permissions"},
+		"Statement.Condition": {"bucket/policy", "role/permissions"},
+
+		"Table.ID":                  {logicalID},
+		"Table.Name":                {"table/name"},
+		"Table.Partition":           {"table/partition-key"},
+		"Table.Sort":                {"table/sort-key"},
+		"Table.BillingMode":         {"table/billing-mode"},
+		"Table.PointInTimeRecovery": {"table/point-in-time-recovery"},
+		"Table.Indexes":             {"table/indexes"},
+		"Table.Removal":             {"table/data-on-destroy", "table/deletion-protection"},
+		"Key.Name":                  {"table/partition-key", "table/sort-key", "table/indexes"},
+		"Key.Type":                  {"table/partition-key", "table/sort-key", "table/indexes"},
+		"Index.Name":                {"table/indexes"},
+		"Index.Partition":           {"table/indexes"},
+		"Index.Sort":                {"table/indexes"},
+		"Index.Projection":          {"table/indexes"},
+
+		"Network.VPC":         {"vpc"},
+		"Network.Gateway":     {"internet-gateway"},
+		"Network.Subnets":     {"subnet"},
+		"Network.Internet":    {"subnet/routes"},
+		"VPC.ID":              {logicalID},
+		"VPC.CIDR":            {"vpc/cidr"},
+		"Subnet.ID":           {logicalID},
+		"Subnet.CIDR":         {"subnet/cidr"},
+		"Subnet.AZ":           {"subnet/availability-zone"},
+		"Subnet.Public":       {"subnet/public-ip-on-launch"},
+		"Subnet.RouteTable":   {"subnet/routes"},
+		"InternetGateway.ID":  {logicalID},
+		"InternetGateway.VPC": {"internet-gateway/vpc"},
+
+		"SecurityGroup.ID":          {logicalID},
+		"SecurityGroup.Name":        {"security-group/name"},
+		"SecurityGroup.Description": {"security-group/description"},
+		"SecurityGroup.Ingress":     {"security-group/ingress"},
+		"SecurityGroup.Egress":      {"security-group/egress"},
+		"Rule.Description":          {"exempt: rule descriptions are labels; a rule is (direction, protocol, ports, peer group or CIDR)"},
+		"Rule.Protocol":             {"security-group/ingress", "security-group/egress"},
+		"Rule.FromPort":             {"security-group/ingress", "security-group/egress"},
+		"Rule.ToPort":               {"security-group/ingress", "security-group/egress"},
+		"Rule.Peer":                 {"security-group/ingress", "security-group/egress"},
+		"Rule.CIDR":                 {"security-group/ingress", "security-group/egress"},
+
+		"Role.ID":              {logicalID},
+		"Role.Name":            {"role/name"},
+		"Role.Service":         {"role/trust"},
+		"Role.ManagedPolicies": {"role/permissions"},
+		"Role.PolicyName":      {"role/policy-names"},
+		"Role.Statements":      {"role/permissions"},
+		"Role.ReadsArtifact":   {"role/artifact-access"},
+		"Role.InstanceProfile": {"instance/profile"},
+		"Role.ProfileName":     {"role/instance-profile"},
+
+		"Instance.ID":            {logicalID},
+		"Instance.Name":          {"instance/name"},
+		"Instance.Index":         {"exempt: the ordinal the name and the subnet derive from; compared through instance/name and instance/subnet"},
+		"Instance.Type":          {"instance/type"},
+		"Instance.Architecture":  {"instance/ami"},
+		"Instance.AMIParameter":  {"instance/ami"},
+		"Instance.Subnet":        {"instance/subnet"},
+		"Instance.Group":         {"instance/security-groups"},
+		"Instance.Role":          {"instance/profile"},
+		"Instance.RequireIMDSv2": {"instance/imds.tokens"},
+		"Instance.RootVolume":    {"instance/root-volume.*"},
+		"Volume.SizeGiB":         {"instance/root-volume.size"},
+		"Volume.Type":            {"instance/root-volume.type"},
+		"Volume.Encrypted":       {"instance/root-volume.encrypted"},
+		"Volume.Device":          {"exempt: Terraform's root_block_device has no device name (the AMI's root device is used); the diff uses it to find CloudFormation's root mapping"},
+
+		"LoadBalancer.ID":           {logicalID},
+		"LoadBalancer.Name":         {"load-balancer/name"},
+		"LoadBalancer.Internal":     {"load-balancer/scheme"},
+		"LoadBalancer.Subnets":      {"load-balancer/subnets"},
+		"LoadBalancer.Group":        {"load-balancer/security-groups"},
+		"LoadBalancer.Listener":     {logicalID},
+		"LoadBalancer.ListenerPort": {"load-balancer/listeners"},
+		"LoadBalancer.TargetGroup":  {"load-balancer/listeners"},
+		"LoadBalancer.TargetName":   {"target-group/name"},
+		"LoadBalancer.TargetPort":   {"target-group/port", "target-group/targets"},
+		"LoadBalancer.HealthPath":   {"target-group/health-check.path"},
+		"LoadBalancer.Targets":      {"target-group/targets"},
+
+		"Function.ID":           {logicalID},
+		"Function.Name":         {"function/name"},
+		"Function.Runtime":      {"function/runtime"},
+		"Function.Architecture": {"function/architecture"},
+		"Function.Handler":      {"function/handler"},
+		"Function.MemoryMB":     {"function/memory"},
+		"Function.TimeoutSec":   {"function/timeout"},
+		"Function.Role":         {"function/role"},
+		"Function.Group":        {"function/vpc.security-groups"},
+		"Function.Subnets":      {"function/vpc.subnets"},
+		"Function.Code":         {"function/package"},
+		"Function.Environment":  {"function/environment"},
+		"Function.URL":          {"function/url.auth", "output/value"},
+		"Function.URLAuth":      {"function/url.auth"},
+		"EnvVar.Name":           {"function/environment", "instance/user-data.environment"},
+		"EnvVar.Value":          {"function/environment", "instance/user-data.environment"},
+
+		"Artifact.ID":   {logicalID},
+		"Artifact.Path": {"exempt: staged under content hashes by both tools; compared by role (artifact-store, instance/user-data.fetch, function/package)"},
+
+		"Output.Name":        {"output"},
+		"Output.Description": {"output/description"},
+		"Output.Value":       {"output/value"},
+		"Output.Values":      {"output/value"},
+		"Output.Join":        {"output/value"},
+
+		"Service.Name":        {"instance/user-data.script"},
+		"Service.BinaryPath":  {"instance/user-data.fetch", "instance/user-data.script"},
+		"Service.Environment": {"instance/user-data.environment"},
+
+		"Value.Literal": {value},
+		"Value.Ref":     {value},
+		"Value.Prefix":  {value},
+		"Value.Suffix":  {value},
+		"Ref.To":        {value},
+		"Ref.Attr":      {value},
+	}
+}
+
+// modelFields lists "Type.Field" for every struct type of package
+// constructs reachable from System and from the Walk node types.
+func modelFields() []string {
+	pkg := reflect.TypeOf(constructs.System{}).PkgPath()
+	seen := map[reflect.Type]bool{}
+	var fields []string
+	var visit func(t reflect.Type)
+	visit = func(t reflect.Type) {
+		for t.Kind() == reflect.Pointer || t.Kind() == reflect.Slice || t.Kind() == reflect.Map {
+			t = t.Elem()
+		}
+		if t.Kind() != reflect.Struct || t.PkgPath() != pkg || seen[t] {
+			return
+		}
+		seen[t] = true
+		for i := 0; i < t.NumField(); i++ {
+			f := t.Field(i)
+			if !f.IsExported() {
+				continue
+			}
+			fields = append(fields, t.Name()+"."+f.Name)
+			visit(f.Type)
+		}
+	}
+	visit(reflect.TypeOf(constructs.System{}))
+	visit(reflect.TypeOf(constructs.InternetGateway{}))
+	sort.Strings(fields)
+	return fields
+}
+
+// TestModelCoverage fails when a field of the model is compared by nothing
+// (add it to modelCoverage with its comparison, or an exemption saying
+// why), and when the table names a field or a comparison that does not
+// exist.
+func TestModelCoverage(t *testing.T) {
+	table := modelCoverage()
+	known := map[string]bool{}
+	for _, k := range entity.Kinds() {
+		known[string(k)] = true
+		for _, p := range entity.Properties(k) {
+			known[string(k)+"/"+p] = true
+		}
+	}
+	exists := func(c string) bool {
+		if prefix, ok := strings.CutSuffix(c, "*"); ok {
+			for k := range known {
+				if strings.HasPrefix(k, prefix) {
+					return true
+				}
+			}
+			return false
+		}
+		return known[c]
+	}
+	fields := map[string]bool{}
+	for _, f := range modelFields() {
+		fields[f] = true
+		cs, ok := table[f]
+		if !ok || len(cs) == 0 {
+			t.Errorf("model field %s is covered by no comparison: add it to modelCoverage", f)
+			continue
+		}
+		for _, c := range cs {
+			if strings.HasPrefix(c, "exempt: ") {
+				if len(cs) > 1 || len(c) < len("exempt: ")+10 {
+					t.Errorf("%s: an exemption stands alone and says why", f)
+				}
+				continue
+			}
+			if !exists(c) {
+				t.Errorf("%s: comparison %q does not exist (entity.Properties)", f, c)
+			}
+		}
+	}
+	for f := range table {
+		if !fields[f] {
+			t.Errorf("modelCoverage names %s, which the model does not have", f)
+		}
+	}
+}
