@@ -1,0 +1,163 @@
+package localcloud
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"time"
+
+	"github.com/twinstack/twinstack/constructs"
+	"github.com/twinstack/twinstack/internal/config"
+	"github.com/twinstack/twinstack/internal/proc"
+	"github.com/twinstack/twinstack/internal/state"
+	"github.com/twinstack/twinstack/internal/verify"
+)
+
+// Down takes the local cloud down: it stops the local processes, destroys
+// the deployments (cdktf destroy, cdk destroy), stops the emulator if `up`
+// started it, and removes the state and record files (logs and timings
+// stay). It stops only processes recorded by `up`, by PID and start time.
+// It goes on after a failed step and reports every failure at the end.
+func Down(ctx context.Context, o Options) error {
+	o.defaults()
+	l := Layout{Root: o.Root}
+	p := newProgress(o.Out)
+	rec, err := LoadRecord(l.RecordFile())
+	if err != nil {
+		return err
+	}
+	if rec == nil {
+		_ = os.Remove(l.StateFile())
+		fmt.Fprintf(p.out, "%s nothing to take down (no %s)\n", p.elapsed(), l.RecordFile())
+		return nil
+	}
+	var errs []error
+	// 1. Local compute first, newest first; moto last.
+	var moto *Proc
+	for i := len(rec.Processes) - 1; i >= 0; i-- {
+		pr := rec.Processes[i]
+		if pr.Role == "moto" {
+			moto = &rec.Processes[i]
+			continue
+		}
+		if err := stopProc(ctx, p, pr); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	// 2. The deployments, while the emulator still runs.
+	alive := rec.Endpoint != "" && IsMoto(ctx, rec.Endpoint)
+	var clients *verify.Clients
+	if alive {
+		if cfg, err := verify.AWSConfig(ctx, regionOf(o.Getenv), rec.Endpoint, false); err == nil {
+			clients = verify.NewClients(cfg, true)
+		}
+	}
+	for _, name := range []string{state.CloudFormation, state.Terraform} {
+		d := rec.Deployments[name]
+		if d == nil || !(d.Deploying || d.Deployed) {
+			continue
+		}
+		if !alive {
+			p.note("%s: the emulator at %s is gone, nothing to destroy", name, rec.Endpoint)
+			continue
+		}
+		if err := destroy(ctx, p, o, l, rec, name, d, clients); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	// 3. The emulator, if up started it.
+	if moto != nil && rec.MotoStarted {
+		if err := stopProc(ctx, p, *moto); err != nil {
+			errs = append(errs, err)
+		}
+	} else if rec.Endpoint != "" {
+		p.note("leaving the emulator at %s running (not started by local up)", rec.Endpoint)
+	}
+	// 4. Nothing recorded may still run.
+	for _, pr := range rec.Processes {
+		if pr.Role == "moto" && !rec.MotoStarted {
+			continue
+		}
+		if proc.Alive(pr.Ref) {
+			errs = append(errs, fmt.Errorf("%s (pid %d) still runs", pr.Name, pr.PID))
+		}
+	}
+	if len(errs) == 0 {
+		_ = os.Remove(l.StateFile())
+		_ = os.Remove(l.RecordFile())
+		fmt.Fprintf(p.out, "%s local cloud is down: %d processes stopped, state removed (logs stay in %s)\n", p.elapsed(), len(rec.Processes), l.Logs())
+		return nil
+	}
+	// Keep the record when something could not be stopped, so that the
+	// next `down` or `up` tries again; the state file goes either way.
+	_ = os.Remove(l.StateFile())
+	return fmt.Errorf("local down: %w", errors.Join(errs...))
+}
+
+func regionOf(getenv func(string) string) string {
+	cfg, err := config.Load(nil, Overlay(map[string]string{"TWINSTACK_ENDPOINT": ""}, getenv))
+	if err != nil {
+		return constructs.Defaults().Region
+	}
+	return cfg.System.Region
+}
+
+func stopProc(ctx context.Context, p *progress, pr Proc) error {
+	if !proc.Alive(pr.Ref) {
+		p.note("%s (pid %d) already gone", pr.Name, pr.PID)
+		return nil
+	}
+	if err := proc.Stop(ctx, pr.Ref, 10*time.Second); err != nil {
+		return err
+	}
+	p.note("stopped %s (pid %d)", pr.Name, pr.PID)
+	return nil
+}
+
+// destroy runs the toolchain's destroy for one deployment, after undoing
+// what the emulator cannot delete around (bucket policies it over-enforces
+// on object deletes, managed policies attached by the gap patches), and
+// records the wall time.
+func destroy(ctx context.Context, p *progress, o Options, l Layout, rec *Record, name string, d *DeploymentRecord, c *verify.Clients) error {
+	cfg, err := config.Load(nil, Overlay(d.Env, o.Getenv))
+	if err != nil {
+		return err
+	}
+	sys, err := constructs.New(cfg.System)
+	if err != nil {
+		return err
+	}
+	tc := o.Toolchains[name]
+	if tc == nil {
+		env := deployEnviron(o.Root, o.Environ, rec.Endpoint, cfg.System.Region, d.Env)
+		tc = toolchainFor(name, l, env, cfg.StackName, "", cfg.System.Region, nil)
+	}
+	label := fmt.Sprintf("destroy %s (%s)", name, cfg.StackName)
+	return p.step(label, func() (string, error) {
+		if c != nil {
+			if _, err := removeBucketPolicies(ctx, c.S3, cfg.System.Prefix+"-"); err != nil {
+				p.note("could not remove bucket policies: %v", err)
+			}
+			if name == state.CloudFormation {
+				if err := detachPatchedPolicies(ctx, c, sys); err != nil {
+					p.note("could not detach patched policies: %v", err)
+				}
+			}
+		}
+		t := time.Now()
+		err := tc.Destroy(ctx)
+		if err != nil && name == state.CloudFormation {
+			// moto deletes stack resources in an order that can trip on
+			// dependencies; a second delete finishes the job.
+			p.note("first destroy failed (%v); trying once more", oneLine(err))
+			err = tc.Destroy(ctx)
+		}
+		if err != nil {
+			return "", err
+		}
+		secs := seconds(time.Since(t))
+		_ = state.RecordTimings(l.TimingsFile(), name, state.Timings{DestroySeconds: secs, RecordedAt: time.Now().UTC()})
+		return "", nil
+	})
+}

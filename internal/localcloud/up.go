@@ -1,0 +1,754 @@
+package localcloud
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/ec2"
+	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
+	elb "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2"
+	"github.com/aws/aws-sdk-go-v2/service/lambda"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/aws-sdk-go-v2/service/sts"
+
+	"github.com/twinstack/twinstack/constructs"
+	"github.com/twinstack/twinstack/internal/apperr"
+	"github.com/twinstack/twinstack/internal/config"
+	"github.com/twinstack/twinstack/internal/moto"
+	"github.com/twinstack/twinstack/internal/origin"
+	"github.com/twinstack/twinstack/internal/proc"
+	"github.com/twinstack/twinstack/internal/state"
+	"github.com/twinstack/twinstack/internal/verify"
+)
+
+// Options configure Up and Down.
+type Options struct {
+	Root string
+	// Instances is the number of servers per deployment (default 2).
+	Instances int
+	// Endpoint reuses a running emulator instead of starting moto_server.
+	Endpoint string
+	// MotoPort is the port for moto_server (0: a free one).
+	MotoPort int
+	// Patch applies listed emulator gaps through the API after verify
+	// (on by default locally).
+	Patch bool
+	// SkipVerify skips the post-deploy verification (tests with fake
+	// toolchains).
+	SkipVerify bool
+	// Deployments to bring up (default both).
+	Deployments []string
+	// Environ is the base environment of every child process
+	// (os.Environ()); Getenv reads the same environment.
+	Environ []string
+	Getenv  func(string) string
+	// Out receives the step-by-step progress.
+	Out io.Writer
+	// Twinstack is the twinstack binary that runs serve, the balancer and
+	// the origin; empty builds .twinstack/bin/twinstack from ./cmd/twinstack.
+	Twinstack string
+	// Bootstrap is the Lambda bootstrap for the host; empty builds it from
+	// ./lambda into .twinstack/bin/bootstrap.
+	Bootstrap string
+	// RIE is the Lambda Runtime Interface Emulator (default
+	// bin/aws-lambda-rie under the root, then PATH).
+	RIE string
+	// Toolchains replace the real CLIs (tests).
+	Toolchains map[string]Toolchain
+	// ReadyTimeout bounds the wait for each local process (default 30s).
+	ReadyTimeout time.Duration
+}
+
+func (o *Options) defaults() {
+	if o.Instances == 0 {
+		o.Instances = 2
+	}
+	if len(o.Deployments) == 0 {
+		o.Deployments = []string{state.Terraform, state.CloudFormation}
+	}
+	if o.Getenv == nil {
+		o.Getenv = func(string) string { return "" }
+	}
+	if o.ReadyTimeout == 0 {
+		o.ReadyTimeout = 30 * time.Second
+	}
+}
+
+// run is one `local up`.
+type run struct {
+	o       Options
+	l       Layout
+	p       *progress
+	rec     *Record
+	st      *state.State
+	region  string
+	acct    string
+	clients *verify.Clients
+}
+
+func (r *run) saveRecord() error {
+	if err := SaveRecord(r.l.RecordFile(), r.rec); err != nil {
+		return apperr.E(apperr.Internal, "local up", fmt.Errorf("record: %w", err))
+	}
+	return nil
+}
+
+// addProc records a started process before anything else happens.
+func (r *run) addProc(p Proc) error {
+	r.rec.Processes = append(r.rec.Processes, p)
+	r.st.Processes = append(r.st.Processes, state.Process{Role: p.Role, Deployment: p.Deployment, PID: p.PID, Port: p.Port, URL: p.URL, Log: p.Log})
+	return r.saveRecord()
+}
+
+// Up brings the local cloud up. On any failure it prints one clear message,
+// takes down whatever it had started and returns the error.
+func Up(ctx context.Context, o Options) (*state.State, error) {
+	o.defaults()
+	r := &run{o: o, l: Layout{Root: o.Root}, p: newProgress(o.Out), rec: &Record{Deployments: map[string]*DeploymentRecord{}},
+		st: &state.State{Deployments: map[string]*state.Deployment{}}}
+	// A previous run that crashed (or was never taken down) is cleaned
+	// first: its processes are stopped by PID and its deployments
+	// destroyed.
+	if prev, _ := LoadRecord(r.l.RecordFile()); prev != nil {
+		if err := r.p.step("clean up the previous local cloud (found "+r.l.RecordFile()+")", func() (string, error) {
+			return "", Down(ctx, Options{Root: o.Root, Environ: o.Environ, Getenv: o.Getenv, Out: indent(o.Out), Toolchains: o.Toolchains})
+		}); err != nil {
+			return nil, err
+		}
+	}
+	if err := r.up(ctx); err != nil {
+		fmt.Fprintf(r.p.out, "%s local up failed: %v\n", r.p.elapsed(), oneLine(err))
+		fmt.Fprintf(r.p.out, "%s cleaning up what was started ...\n", r.p.elapsed())
+		derr := Down(context.WithoutCancel(ctx), Options{Root: o.Root, Environ: o.Environ, Getenv: o.Getenv, Out: indent(o.Out), Toolchains: o.Toolchains})
+		if derr != nil {
+			fmt.Fprintf(r.p.out, "%s clean-up incomplete: %v\n", r.p.elapsed(), oneLine(derr))
+		}
+		return nil, err
+	}
+	return r.st, nil
+}
+
+func oneLine(err error) string { return strings.ReplaceAll(err.Error(), "\n", "; ") }
+
+func (r *run) up(ctx context.Context) error {
+	const op = "local up"
+	o := r.o
+	if err := r.p.step("check the tools", func() (string, error) { return r.preflight() }); err != nil {
+		return err
+	}
+	if err := r.p.step("build twinstack and the Lambda bootstrap for this machine", r.build(ctx)); err != nil {
+		return err
+	}
+	if err := r.p.step("start the local AWS (moto_server)", func() (string, error) { return r.startMoto(ctx) }); err != nil {
+		return err
+	}
+	awsCfg, err := verify.AWSConfig(ctx, r.region, r.rec.Endpoint, false)
+	if err != nil {
+		return apperr.E(apperr.Internal, op, err)
+	}
+	r.clients = verify.NewClients(awsCfg, true)
+	id, err := r.clients.STS.GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
+	if err != nil {
+		return apperr.E(apperr.StorageUnavailable, op, fmt.Errorf("emulator at %s does not answer STS: %w", r.rec.Endpoint, err))
+	}
+	r.acct = aws.ToString(id.Account)
+	if err := r.p.step("start the image origin", func() (string, error) { return r.startOrigin(ctx) }); err != nil {
+		return err
+	}
+	for _, name := range o.Deployments {
+		if err := r.deployment(ctx, name); err != nil {
+			return err
+		}
+	}
+	if err := state.Save(r.l.StateFile(), r.st, time.Now()); err != nil {
+		return err
+	}
+	fmt.Fprintf(r.p.out, "%s local cloud is up: %s (state in %s)\n", r.p.elapsed(), strings.Join(o.Deployments, " and "), r.l.StateFile())
+	return nil
+}
+
+func (r *run) preflight() (string, error) {
+	const op = "local up"
+	o := r.o
+	var missing []string
+	need := func(ok bool, what string) {
+		if !ok {
+			missing = append(missing, what)
+		}
+	}
+	if o.Endpoint == "" {
+		_, err := exec.LookPath(moto.Binary)
+		need(err == nil, "moto_server is not on PATH (pip install 'moto[server]'), or pass --endpoint")
+	}
+	if o.Toolchains == nil {
+		for _, t := range []string{"cdk", "cdktf"} {
+			_, err := os.Stat(filepath.Join(o.Root, "node_modules", ".bin", t))
+			need(err == nil, "node_modules/.bin/"+t+" (run `npm ci` or `make npm`)")
+		}
+		_, err := exec.LookPath("terraform")
+		need(err == nil, "terraform is not on PATH")
+		for _, a := range []string{constructs.LambdaZipPath, constructs.ServerBinaryFile("x86_64"), constructs.ServerBinaryFile("arm64")} {
+			_, err := os.Stat(filepath.Join(o.Root, a))
+			need(err == nil, a+" (run `make build`)")
+		}
+	}
+	if r.o.RIE == "" {
+		r.o.RIE = filepath.Join(o.Root, "bin", "aws-lambda-rie")
+		if _, err := os.Stat(r.o.RIE); err != nil {
+			if p, err := exec.LookPath("aws-lambda-rie"); err == nil {
+				r.o.RIE = p
+			} else {
+				need(false, "bin/aws-lambda-rie (run `make rie`)")
+			}
+		}
+	}
+	if r.o.Twinstack == "" || r.o.Bootstrap == "" {
+		_, err := exec.LookPath("go")
+		need(err == nil, "go is not on PATH (needed to build the local binaries)")
+	}
+	if o.MotoPort != 0 && o.Endpoint == "" && !proc.PortFree(o.MotoPort) {
+		return "", apperr.Errorf(apperr.Unsupported, op, "port %d is in use: choose another --moto-port or stop what listens there", o.MotoPort)
+	}
+	if len(missing) > 0 {
+		return "", apperr.Errorf(apperr.Unsupported, op, "missing: %s", strings.Join(missing, "; "))
+	}
+	cfg, err := config.Load(nil, Overlay(DeploymentEnv(state.Terraform, "http://localhost:1", o.Instances), o.Getenv))
+	if err != nil {
+		return "", err
+	}
+	r.region = cfg.System.Region
+	r.st.Region = r.region
+	return "", nil
+}
+
+func (r *run) build(ctx context.Context) func() (string, error) {
+	return func() (string, error) {
+		bin := r.l.Bin()
+		c := cli{root: r.o.Root, env: Environ(r.o.Environ, map[string]string{"CGO_ENABLED": "0"}), log: filepath.Join(r.l.Logs(), "build.log")}
+		if r.o.Twinstack == "" {
+			r.o.Twinstack = filepath.Join(bin, "twinstack")
+			if err := c.run(ctx, "", "go", "build", "-o", r.o.Twinstack, "./cmd/twinstack"); err != nil {
+				return "", err
+			}
+		}
+		if r.o.Bootstrap == "" {
+			r.o.Bootstrap = filepath.Join(bin, "bootstrap")
+			if err := c.run(ctx, "", "go", "build", "-tags", "lambda.norpc", "-o", r.o.Bootstrap, "./lambda"); err != nil {
+				return "", err
+			}
+		}
+		return fmt.Sprintf("%s, %s (%s)", rel(r.o.Root, r.o.Twinstack), rel(r.o.Root, r.o.Bootstrap), runtime.GOARCH), nil
+	}
+}
+
+func rel(root, p string) string {
+	if x, err := filepath.Rel(root, p); err == nil && !strings.HasPrefix(x, "..") {
+		return x
+	}
+	return p
+}
+
+func (r *run) startMoto(ctx context.Context) (string, error) {
+	const op = "local up"
+	r.st.Emulator = &state.Emulator{Name: "moto"}
+	if r.o.Endpoint != "" {
+		if !IsMoto(ctx, r.o.Endpoint) {
+			return "", apperr.Errorf(apperr.StorageUnavailable, op, "no moto_server answers at %s", r.o.Endpoint)
+		}
+		r.rec.Endpoint = r.o.Endpoint
+		r.rec.MotoVersion = MotoVersion(ctx)
+		r.st.Emulator.Endpoint, r.st.Emulator.Version = r.o.Endpoint, r.rec.MotoVersion
+		return "reusing " + r.o.Endpoint, r.saveRecord()
+	}
+	logFile := filepath.Join(r.l.Logs(), "moto.log")
+	if err := os.MkdirAll(r.l.Logs(), 0o755); err != nil {
+		return "", err
+	}
+	s, err := moto.Start(ctx, moto.Options{Port: r.o.MotoPort, LogFile: logFile})
+	if err != nil {
+		return "", apperr.E(apperr.StorageUnavailable, op, fmt.Errorf("start moto_server: %w (log: %s)", err, logFile))
+	}
+	ref, err := proc.RefOf("moto", s.PID(), logFile)
+	if err != nil {
+		_ = s.Stop()
+		return "", err
+	}
+	r.rec.Endpoint, r.rec.MotoStarted = s.Endpoint(), true
+	r.rec.MotoVersion = MotoVersion(ctx)
+	r.st.Emulator.Endpoint, r.st.Emulator.PID, r.st.Emulator.Started, r.st.Emulator.Version = s.Endpoint(), s.PID(), true, r.rec.MotoVersion
+	if err := r.addProc(Proc{Ref: ref, Role: "moto", Port: s.Port(), URL: s.Endpoint()}); err != nil {
+		return "", err
+	}
+	return fmt.Sprintf("moto %s at %s (pid %d)", orUnknown(r.rec.MotoVersion), s.Endpoint(), s.PID()), nil
+}
+
+// startDaemon starts one local process, records it and waits until
+// readyURL answers (or, with an empty readyURL, until the port accepts).
+func (r *run) startDaemon(ctx context.Context, spec proc.Spec, role, dep string, port int, url, readyURL string) (Proc, error) {
+	spec.LogDir = r.l.Logs()
+	spec.Dir = r.o.Root
+	p, err := proc.Start(spec)
+	if err != nil {
+		return Proc{}, apperr.E(apperr.Unsupported, "local up", err)
+	}
+	pr := Proc{Ref: p.Ref, Role: role, Deployment: dep, Port: port, URL: url}
+	if err := r.addProc(pr); err != nil {
+		return pr, err
+	}
+	if readyURL != "" {
+		err = proc.WaitHTTP(ctx, p.Ref, readyURL, r.o.ReadyTimeout)
+	} else {
+		err = proc.WaitTCP(ctx, p.Ref, "127.0.0.1:"+strconv.Itoa(port), r.o.ReadyTimeout)
+	}
+	if err != nil {
+		return pr, apperr.E(apperr.ServerUnreachable, "local up", fmt.Errorf("%s did not become ready: %w", spec.Name, err))
+	}
+	return pr, nil
+}
+
+func (r *run) startOrigin(ctx context.Context) (string, error) {
+	port, err := proc.FreePort()
+	if err != nil {
+		return "", err
+	}
+	base := "http://127.0.0.1:" + strconv.Itoa(port)
+	_, err = r.startDaemon(ctx, proc.Spec{Name: "origin", Path: r.o.Twinstack, Args: []string{"local", "origin", "--listen", "127.0.0.1:" + strconv.Itoa(port)}, Env: r.o.Environ},
+		"origin", "", port, base, base+"/healthz")
+	if err != nil {
+		return "", err
+	}
+	r.st.Origin = &state.Origin{URL: base}
+	r.st.Origin.Images = append(r.st.Origin.Images, base+"/"+origin.DefaultSample)
+	for _, n := range origin.Names() {
+		if n != origin.DefaultSample {
+			r.st.Origin.Images = append(r.st.Origin.Images, base+"/"+n)
+		}
+	}
+	return base, nil
+}
+
+// childEnv is the environment of the deploy CLIs of one deployment.
+func (r *run) childEnv(depEnv map[string]string) []string {
+	return deployEnviron(r.o.Root, r.o.Environ, r.rec.Endpoint, r.region, depEnv)
+}
+
+func deployEnviron(root string, base []string, endpoint, region string, depEnv map[string]string) []string {
+	m := map[string]string{
+		"AWS_ENDPOINT_URL":      endpoint,
+		"AWS_ACCESS_KEY_ID":     "test",
+		"AWS_SECRET_ACCESS_KEY": "test",
+		"AWS_REGION":            region,
+		"AWS_DEFAULT_REGION":    region,
+		"JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION": "1",
+		"CHECKPOINT_DISABLE":                           "1",
+		"CDKTF_DISABLE_TELEMETRY":                      "true",
+		"CDK_DISABLE_VERSION_CHECK":                    "true",
+		"CDK_DISABLE_CLI_TELEMETRY":                    "true",
+		"TWINSTACK_REQUIRE_TOOLS":                      "",
+	}
+	if _, err := os.Stat(filepath.Join(root, ".terraformrc")); err == nil {
+		m["TF_CLI_CONFIG_FILE"] = filepath.Join(root, ".terraformrc")
+	}
+	// Drop a session token or profile of the user's: the emulator takes
+	// the dummy credentials.
+	var clean []string
+	for _, kv := range base {
+		k, _, _ := strings.Cut(kv, "=")
+		if k == "AWS_SESSION_TOKEN" || k == "AWS_PROFILE" {
+			continue
+		}
+		clean = append(clean, kv)
+	}
+	for k, v := range depEnv {
+		m[k] = v
+	}
+	return Environ(clean, m)
+}
+
+func (r *run) deployment(ctx context.Context, name string) error {
+	const op = "local up"
+	depEnv := DeploymentEnv(name, r.rec.Endpoint, r.o.Instances)
+	cfg, err := config.Load(nil, Overlay(depEnv, r.o.Getenv))
+	if err != nil {
+		return err
+	}
+	sys, err := constructs.New(cfg.System)
+	if err != nil {
+		return apperr.E(apperr.InvalidConfig, op, err)
+	}
+	env := r.childEnv(depEnv)
+	tc := r.o.Toolchains[name]
+	if tc == nil {
+		tc = toolchainFor(name, r.l, env, cfg.StackName, r.acct, r.region, func(ctx context.Context) (map[string]string, error) {
+			return stackOutputs(ctx, r.clients, sys, cfg.StackName)
+		})
+	}
+	dep := &state.Deployment{Name: name, Prefix: cfg.System.Prefix, StackName: cfg.StackName,
+		InstanceType: cfg.System.InstanceType, InstanceCount: cfg.System.InstanceCount,
+		LambdaMemoryMB: cfg.System.LambdaMemoryMB, LambdaArch: constructs.FunctionArch}
+	r.st.Deployments[name] = dep
+	drec := &DeploymentRecord{Env: depEnv}
+	r.rec.Deployments[name] = drec
+	label := fmt.Sprintf("%s (%s)", name, cfg.StackName)
+
+	if err := r.p.step("synthesize "+label, func() (string, error) {
+		t := time.Now()
+		tpl, err := tc.Synth(ctx)
+		if err != nil {
+			return "", err
+		}
+		dep.Timings.SynthSeconds = seconds(time.Since(t))
+		dep.TemplatePath = rel(r.o.Root, tpl)
+		n, size, err := countResources(tpl)
+		if err != nil {
+			return "", fmt.Errorf("template %s: %w", tpl, err)
+		}
+		dep.ResourceCount, dep.TemplateBytes = n, size
+		return fmt.Sprintf("%d resources, %d bytes", n, size), nil
+	}); err != nil {
+		return err
+	}
+	if cdk, ok := tc.(*cdkToolchain); ok {
+		if err := r.p.step("bootstrap the AWS CDK in the emulator", func() (string, error) {
+			return "", cdk.Bootstrap(ctx, filepath.Join(r.l.Dir(), "cdk-bootstrap"))
+		}); err != nil {
+			return err
+		}
+	}
+	drec.Deploying = true
+	if err := r.saveRecord(); err != nil {
+		return err
+	}
+	if err := r.p.step("deploy "+label, func() (string, error) {
+		t := time.Now()
+		err := tc.Deploy(ctx)
+		if err != nil && name == state.Terraform {
+			err = r.artifactWorkaround(ctx, tc, sys, err)
+		}
+		if err != nil {
+			return "", err
+		}
+		dep.Timings.DeploySeconds = seconds(time.Since(t))
+		return "", nil
+	}); err != nil {
+		return err
+	}
+	drec.Deployed = true
+	dep.Timings.RecordedAt = time.Now().UTC()
+	if err := r.saveRecord(); err != nil {
+		return err
+	}
+	_ = state.RecordTimings(r.l.TimingsFile(), name, dep.Timings)
+
+	// The images bucket's DenyInsecureTransport policy denies every
+	// object request on moto (listed gap): remove it so that the servers
+	// can store images; verify reports it.
+	if err := r.p.step("emulator workaround: remove bucket policies moto over-enforces ("+cfg.System.Prefix+"-*)", func() (string, error) {
+		n, err := removeBucketPolicies(ctx, r.clients.S3, cfg.System.Prefix+"-")
+		return fmt.Sprintf("%d removed", n), err
+	}); err != nil {
+		return err
+	}
+	if !r.o.SkipVerify {
+		if err := r.verify(ctx, name, dep); err != nil {
+			return err
+		}
+	}
+	var outs map[string]string
+	if err := r.p.step("read the outputs of "+label, func() (string, error) {
+		var err error
+		outs, err = tc.Outputs(ctx)
+		if err != nil {
+			return "", err
+		}
+		if err := fillOutputs(ctx, r.clients, sys, cfg.StackName, name, outs); err != nil {
+			return "", err
+		}
+		dep.Outputs = outs
+		dep.Bucket, dep.ImagesTable, dep.AlbumsTable = outs["BucketName"], outs["ImagesTableName"], outs["AlbumsTableName"]
+		dep.FunctionURL = outs["FunctionUrl"]
+		return fmt.Sprintf("bucket %s, tables %s and %s", dep.Bucket, dep.ImagesTable, dep.AlbumsTable), nil
+	}); err != nil {
+		return err
+	}
+	if dep.Bucket == "" || dep.ImagesTable == "" || dep.AlbumsTable == "" {
+		return apperr.Errorf(apperr.NotFound, op, "%s: the deployment's bucket and tables could not be read back", name)
+	}
+	return r.startCompute(ctx, name, sys, dep, outs)
+}
+
+// artifactWorkaround handles moto refusing the server binary upload under
+// the artifacts bucket's DenyInsecureTransport policy: remove the policy,
+// upload the object with a targeted apply, deploy again.
+func (r *run) artifactWorkaround(ctx context.Context, tc Toolchain, sys *constructs.System, deployErr error) error {
+	t, ok := tc.(*cdktfToolchain)
+	if !ok {
+		return deployErr
+	}
+	log, _ := os.ReadFile(t.log)
+	if !strings.Contains(string(log), "uploading S3 Object") || !strings.Contains(string(log), "403") {
+		return deployErr
+	}
+	r.p.note("emulator workaround: moto denied the artifact upload under the artifacts bucket's DenyInsecureTransport policy (it ignores the Bool condition); removing the policy, uploading, deploying again")
+	if _, err := removeBucketPolicies(ctx, r.clients.S3, sys.Prefix+"-"); err != nil {
+		return errors.Join(deployErr, err)
+	}
+	if err := t.applyTarget(ctx, "aws_s3_object."+string(sys.ServerBinary.ID)); err != nil {
+		return errors.Join(deployErr, err)
+	}
+	return t.Deploy(ctx)
+}
+
+func (r *run) verify(ctx context.Context, name string, dep *state.Deployment) error {
+	var rep *verify.Report
+	label := "verify " + name + " against the model"
+	if r.o.Patch {
+		label += " (patching listed emulator gaps through the API)"
+	}
+	err := r.p.step(label, func() (string, error) {
+		var err error
+		rep, err = Verify(ctx, VerifyOptions{Root: r.o.Root, Deployment: name, Getenv: r.o.Getenv, Endpoint: r.rec.Endpoint,
+			EmulatorVersion: r.rec.MotoVersion, Patch: r.o.Patch, Progress: indent(r.p.out)})
+		if err != nil {
+			return "", err
+		}
+		return rep.Summary(), nil
+	})
+	if err != nil {
+		return err
+	}
+	for _, x := range rep.Results {
+		if x.Gap != nil {
+			dep.Gaps = append(dep.Gaps, state.Gap{Resource: x.Resource, Type: x.Gap.Type, Property: x.Gap.Property,
+				Detail: x.Check + ": " + x.Gap.Note, SeenOn: x.Gap.SeenOn, Patched: x.Status == verify.Patched})
+		}
+	}
+	if f := rep.Failed(); len(f) > 0 {
+		var names []string
+		for _, x := range f {
+			names = append(names, x.Check)
+		}
+		return apperr.Errorf(apperr.Conflict, "local up", "%s differs from the model in %d check(s) not on the emulator gap list: %s", name, len(f), strings.Join(names, ", "))
+	}
+	return nil
+}
+
+// startCompute starts the servers, the balancer stand-in and the Lambda of
+// one deployment.
+func (r *run) startCompute(ctx context.Context, name string, sys *constructs.System, dep *state.Deployment, outs map[string]string) error {
+	ids := strings.Split(outs["ServerInstanceIds"], ",")
+	for i := 1; i <= len(sys.Servers); i++ {
+		var url string
+		err := r.p.step(fmt.Sprintf("start server %d of %s", i, name), func() (string, error) {
+			port, err := proc.FreePort()
+			if err != nil {
+				return "", err
+			}
+			url = "http://127.0.0.1:" + strconv.Itoa(port)
+			instanceID := fmt.Sprintf("%s-server-%d", dep.Prefix, i)
+			if i-1 < len(ids) && ids[i-1] != "" {
+				instanceID = ids[i-1]
+			}
+			env := Environ(r.o.Environ, map[string]string{
+				"HOST": "127.0.0.1", "PORT": strconv.Itoa(port),
+				"IMAGES_BUCKET": dep.Bucket, "IMAGES_TABLE": dep.ImagesTable, "ALBUMS_TABLE": dep.AlbumsTable,
+				"AWS_REGION": r.region, "AWS_ENDPOINT_URL": r.rec.Endpoint,
+				"AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test",
+				"ALLOW_PRIVATE_ORIGINS": "true", "INSTANCE_ID": instanceID, "IMDS": "off",
+			})
+			spec := proc.Spec{Name: fmt.Sprintf("server-%s-%d", name, i), Path: r.o.Twinstack, Args: []string{"serve"}, Env: env}
+			if _, err := r.startDaemon(ctx, spec, "server", name, port, url, url+"/readyz"); err != nil {
+				return "", err
+			}
+			return url + " as " + instanceID, nil
+		})
+		if err != nil {
+			return err
+		}
+		dep.InstanceURLs = append(dep.InstanceURLs, url)
+	}
+	dep.ServerURL = dep.InstanceURLs[0]
+	if len(dep.InstanceURLs) >= 2 {
+		err := r.p.step("start the load-balancer stand-in of "+name, func() (string, error) {
+			port, err := proc.FreePort()
+			if err != nil {
+				return "", err
+			}
+			url := "http://127.0.0.1:" + strconv.Itoa(port)
+			args := []string{"local", "lb", "--listen", "127.0.0.1:" + strconv.Itoa(port)}
+			for _, u := range dep.InstanceURLs {
+				args = append(args, "--target", u)
+			}
+			spec := proc.Spec{Name: "balancer-" + name, Path: r.o.Twinstack, Args: args, Env: r.o.Environ}
+			if _, err := r.startDaemon(ctx, spec, "balancer", name, port, url, url+"/lb/healthz"); err != nil {
+				return "", err
+			}
+			dep.LoadBalancerURL, dep.ServerURL = url, url
+			return fmt.Sprintf("%s -> %d servers (stands in for %s)", url, len(dep.InstanceURLs), outs["LoadBalancerDnsName"]), nil
+		})
+		if err != nil {
+			return err
+		}
+	}
+	return r.p.step("start the Lambda of "+name+" under the Runtime Interface Emulator", func() (string, error) {
+		port, err := proc.FreePort()
+		if err != nil {
+			return "", err
+		}
+		apiPort, err := proc.FreePort()
+		if err != nil {
+			return "", err
+		}
+		env := Environ(r.o.Environ, map[string]string{
+			"SERVER_URL": dep.ServerURL, "AWS_REGION": r.region,
+			"AWS_LAMBDA_FUNCTION_NAME":        outs["FunctionName"],
+			"AWS_LAMBDA_FUNCTION_MEMORY_SIZE": strconv.Itoa(sys.Function.MemoryMB),
+			"AWS_LAMBDA_FUNCTION_TIMEOUT":     strconv.Itoa(sys.Function.TimeoutSec),
+		})
+		spec := proc.Spec{Name: "lambda-" + name, Path: r.o.RIE, Env: env,
+			Args: []string{"--runtime-interface-emulator-address", "127.0.0.1:" + strconv.Itoa(port), "--runtime-api-address", "127.0.0.1:" + strconv.Itoa(apiPort), r.o.Bootstrap}}
+		base := "http://127.0.0.1:" + strconv.Itoa(port)
+		if _, err := r.startDaemon(ctx, spec, "lambda", name, port, base, ""); err != nil {
+			return "", err
+		}
+		dep.LambdaInvokeURL = base + "/2015-03-31/functions/function/invocations"
+		return fmt.Sprintf("%s with SERVER_URL=%s", base, dep.ServerURL), nil
+	})
+}
+
+// removeBucketPolicies deletes the policy of every bucket whose name starts
+// with prefix and returns how many it removed.
+func removeBucketPolicies(ctx context.Context, c verify.S3API, prefix string) (int, error) {
+	l, ok := c.(interface {
+		ListBuckets(context.Context, *s3.ListBucketsInput, ...func(*s3.Options)) (*s3.ListBucketsOutput, error)
+		DeleteBucketPolicy(context.Context, *s3.DeleteBucketPolicyInput, ...func(*s3.Options)) (*s3.DeleteBucketPolicyOutput, error)
+	})
+	if !ok {
+		return 0, errors.New("s3 client cannot list buckets")
+	}
+	o, err := l.ListBuckets(ctx, &s3.ListBucketsInput{})
+	if err != nil {
+		return 0, fmt.Errorf("list buckets: %w", err)
+	}
+	n := 0
+	for _, b := range o.Buckets {
+		name := aws.ToString(b.Name)
+		if !strings.HasPrefix(name, prefix) {
+			continue
+		}
+		if _, err := c.GetBucketPolicy(ctx, &s3.GetBucketPolicyInput{Bucket: b.Name}); err != nil {
+			continue
+		}
+		if _, err := l.DeleteBucketPolicy(ctx, &s3.DeleteBucketPolicyInput{Bucket: b.Name}); err != nil {
+			return n, fmt.Errorf("delete policy of %s: %w", name, err)
+		}
+		n++
+	}
+	return n, nil
+}
+
+// stackOutputs reads a CloudFormation stack's outputs.
+func stackOutputs(ctx context.Context, c *verify.Clients, sys *constructs.System, stack string) (map[string]string, error) {
+	return verify.StackOutputs(ctx, c.CloudFormation, stack)
+}
+
+// fillOutputs completes outputs the emulator left empty from the stack's
+// resources (CloudFormation) and the API, and adds ServerInstanceIds.
+func fillOutputs(ctx context.Context, c *verify.Clients, sys *constructs.System, stack, name string, outs map[string]string) error {
+	inv := map[constructs.ID]string{}
+	if name == state.CloudFormation {
+		rs, err := verify.StackResources(ctx, c.CloudFormation, stack)
+		if err != nil {
+			return err
+		}
+		inv = verify.InventoryFromStack(sys, rs)
+	}
+	set := func(k, v string) {
+		if outs[k] == "" && v != "" {
+			outs[k] = v
+		}
+	}
+	set("BucketName", inv[sys.Bucket.ID])
+	set("ImagesTableName", inv[sys.ImagesTable.ID])
+	set("AlbumsTableName", inv[sys.AlbumsTable.ID])
+	set("FunctionName", inv[sys.Function.ID])
+	set("ImagesTableName", sys.ImagesTable.Name)
+	set("AlbumsTableName", sys.AlbumsTable.Name)
+	set("FunctionName", sys.Function.Name)
+	if outs["BucketName"] == "" {
+		if id, err := c.STS.GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{}); err == nil {
+			outs["BucketName"] = strings.ReplaceAll(sys.Bucket.Name, constructs.AccountToken, aws.ToString(id.Account))
+		}
+	}
+	// Instances, in model order: ids and private addresses.
+	var ids, ips []string
+	for _, in := range sys.Servers {
+		input := &ec2.DescribeInstancesInput{}
+		if p := inv[in.ID]; p != "" {
+			input.InstanceIds = []string{p}
+		} else {
+			input.Filters = []ec2types.Filter{{Name: aws.String("tag:Name"), Values: []string{in.Name}}, {Name: aws.String("instance-state-name"), Values: []string{"pending", "running"}}}
+		}
+		o, err := c.EC2.DescribeInstances(ctx, input)
+		if err != nil {
+			return fmt.Errorf("describe instances: %w", err)
+		}
+		for _, res := range o.Reservations {
+			for _, x := range res.Instances {
+				ids = append(ids, aws.ToString(x.InstanceId))
+				ips = append(ips, aws.ToString(x.PrivateIpAddress))
+			}
+		}
+	}
+	outs["ServerInstanceIds"] = strings.Join(ids, ",")
+	set("ServerPrivateIps", strings.Join(ips, ","))
+	if sys.LoadBalancer != nil && outs["LoadBalancerDnsName"] == "" {
+		if o, err := c.ELB.DescribeLoadBalancers(ctx, &elb.DescribeLoadBalancersInput{Names: []string{sys.LoadBalancer.Name}}); err == nil && len(o.LoadBalancers) > 0 {
+			outs["LoadBalancerDnsName"] = aws.ToString(o.LoadBalancers[0].DNSName)
+		}
+	}
+	if outs["FunctionUrl"] == "" {
+		if o, err := c.Lambda.GetFunctionUrlConfig(ctx, &lambda.GetFunctionUrlConfigInput{FunctionName: aws.String(outs["FunctionName"])}); err == nil {
+			outs["FunctionUrl"] = aws.ToString(o.FunctionUrl)
+		}
+	}
+	return nil
+}
+
+// indent prefixes every line written to w with spaces.
+func indent(w io.Writer) io.Writer {
+	if w == nil {
+		return io.Discard
+	}
+	return &indenter{w: w, bol: true}
+}
+
+type indenter struct {
+	w   io.Writer
+	bol bool
+}
+
+func (i *indenter) Write(p []byte) (int, error) {
+	var b []byte
+	for _, c := range p {
+		if i.bol {
+			b = append(b, "           "...)
+		}
+		b = append(b, c)
+		i.bol = c == '\n'
+	}
+	if _, err := i.w.Write(b); err != nil {
+		return 0, err
+	}
+	return len(p), nil
+}
