@@ -37,7 +37,7 @@ type seenRequest struct {
 	Body                                                 string
 }
 
-func newFakeServer(t *testing.T, h http.HandlerFunc) *fakeServer {
+func newFakeServer(t testing.TB, h http.HandlerFunc) *fakeServer {
 	t.Helper()
 	f := &fakeServer{}
 	f.Server = httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
