@@ -74,7 +74,12 @@ func DecodeJSON(file string, data []byte) (any, error) {
 	var se *json.SyntaxError
 	switch {
 	case errors.As(err, &se):
-		e.Line, e.Col = position(data, se.Offset)
+		// Offset counts the offending byte.
+		off := se.Offset - 1
+		if off < 0 {
+			off = 0
+		}
+		e.Line, e.Col = position(data, off)
 	case err.Error() == "EOF" || strings.Contains(err.Error(), "unexpected EOF"):
 		e.Line, e.Col = position(data, int64(len(data)))
 		e.Reason = "unexpected end of input (truncated?)"
