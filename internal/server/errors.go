@@ -1,0 +1,90 @@
+package server
+
+import (
+	"errors"
+	"net/http"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/twinstack/twinstack/internal/apperr"
+)
+
+// statusOf is the one table from error codes to HTTP statuses.
+var statusOf = map[apperr.Code]int{
+	apperr.Invalid:            http.StatusBadRequest,
+	apperr.BlockedDestination: http.StatusForbidden,
+	apperr.NotFound:           http.StatusNotFound,
+	apperr.Conflict:           http.StatusConflict,
+	apperr.TooLarge:           http.StatusRequestEntityTooLarge,
+	apperr.NotAnImage:         http.StatusUnprocessableEntity,
+	apperr.Internal:           http.StatusInternalServerError,
+	apperr.Unsupported:        http.StatusNotImplemented,
+	apperr.OriginError:        http.StatusBadGateway,
+	apperr.StorageUnavailable: http.StatusServiceUnavailable,
+	apperr.OriginTimeout:      http.StatusGatewayTimeout,
+}
+
+// StatusOf is the HTTP status for an error code (500 for codes the server
+// never produces).
+func StatusOf(c apperr.Code) int {
+	if s, ok := statusOf[c]; ok {
+		return s
+	}
+	return http.StatusInternalServerError
+}
+
+// Failure is the body of every failed request.
+type Failure struct {
+	Status string       `json:"status"` // "failure"
+	Error  FailureError `json:"error"`
+}
+
+// FailureError is the error part of a Failure.
+type FailureError struct {
+	Code    apperr.Code `json:"code"`
+	Message string      `json:"message"`
+}
+
+// classify maps any error to a code, status and client-safe message.
+func classify(err error) (apperr.Code, int, string) {
+	var he *echo.HTTPError
+	if errors.As(err, &he) {
+		switch he.Code {
+		case http.StatusNotFound:
+			return apperr.NotFound, he.Code, "no such route"
+		case http.StatusMethodNotAllowed:
+			return apperr.Invalid, he.Code, "method not allowed"
+		case http.StatusRequestEntityTooLarge:
+			return apperr.TooLarge, he.Code, "request body too large"
+		}
+		if he.Code >= 400 && he.Code < 500 {
+			return apperr.Invalid, he.Code, http.StatusText(he.Code)
+		}
+		return apperr.Internal, http.StatusInternalServerError, "internal error"
+	}
+	code := apperr.CodeOf(err)
+	return code, StatusOf(code), apperr.MessageOf(err)
+}
+
+// handleError writes err as a Failure; it is Echo's HTTPErrorHandler.
+func (s *Server) handleError(err error, c echo.Context) {
+	if c.Response().Committed {
+		return
+	}
+	code, status, msg := classify(err)
+	c.Set(ctxErrorCode, code)
+	if code == apperr.Internal {
+		logger(c, s.log).Error("internal error", "err", err)
+	} else {
+		c.Set(ctxErrorCause, err)
+	}
+	var werr error
+	if c.Request().Method == http.MethodHead {
+		werr = c.NoContent(status)
+	} else {
+		werr = c.JSON(status, Failure{Status: "failure", Error: FailureError{Code: code, Message: msg}})
+	}
+	if werr != nil {
+		logger(c, s.log).Warn("write error response", "err", werr)
+	}
+}
