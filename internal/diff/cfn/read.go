@@ -550,7 +550,8 @@ func (r *reader) call(fn string, arg any, path string, depth int) (inventory.Val
 			if err != nil {
 				return nil, false, err
 			}
-			s, _ := v.(inventory.Str)
+			// A parameter takes its default, as in conditions.
+			s, _ := r.withDefaults(v).(inventory.Str)
 			l, lit := s.Literal()
 			if !lit {
 				return nil, false, inventory.Errorf(inventory.ErrUnsupported, path, "Fn::FindInMap with a key known only at deploy time")
