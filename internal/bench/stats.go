@@ -22,7 +22,8 @@ func NewHistogram() *hdrhistogram.Histogram {
 }
 
 // Latency summarises latencies in milliseconds. Percentiles come from the
-// HDR histogram of whole microseconds; Min, Max and Mean are exact.
+// HDR histogram of whole microseconds (NewHistogram; ValueAtQuantile,
+// capped at the largest value recorded); Min, Max and Mean are exact.
 type Latency struct {
 	P50    float64 `json:"p50"`
 	P90    float64 `json:"p90"`
@@ -50,9 +51,11 @@ func LatencyOf(micros []int64) Latency {
 		lo, hi = min(lo, us), max(hi, us)
 	}
 	ms := func(us int64) float64 { return float64(us) / 1000 }
+	// The histogram answers with the highest value equivalent to the
+	// quantile's bucket, which can exceed the largest value recorded.
+	q := func(p float64) float64 { return ms(min(h.ValueAtQuantile(p), hi)) }
 	return Latency{
-		P50: ms(h.ValueAtQuantile(50)), P90: ms(h.ValueAtQuantile(90)),
-		P99: ms(h.ValueAtQuantile(99)), P999: ms(h.ValueAtQuantile(99.9)),
+		P50: q(50), P90: q(90), P99: q(99), P999: q(99.9),
 		Max: ms(hi), Min: ms(lo), Mean: float64(sum) / float64(len(micros)) / 1000,
 		StdDev: h.StdDev() / 1000,
 	}
