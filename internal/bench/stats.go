@@ -112,15 +112,29 @@ func Summarize(recs []Record, s Spec) Summary {
 		Deployment: s.Deployment, Phase: s.Phase, OfferedRate: s.OfferedRate, Planned: s.Planned,
 		ErrorsByCode: map[string]int{}, ActiveSeconds: s.Active.Seconds(),
 	}
-	var all, ok, lag []int64
-	var mine []Record
+	all := make([]int64, 0, len(recs))
+	ok := make([]int64, 0, len(recs))
+	lag := make([]int64, 0, len(recs))
+	var mine []Record // this deployment's and phase's records
+	sameAll := true
+	for i := range recs {
+		if recs[i].Deployment != s.Deployment || recs[i].Phase != s.Phase {
+			sameAll = false
+			break
+		}
+	}
+	if sameAll {
+		mine = recs
+	}
 	var imgSum, imgN, inSum, outSum, ltSum, billSum, ltN float64
 	for i := range recs {
 		r := &recs[i]
 		if r.Deployment != s.Deployment || r.Phase != s.Phase {
 			continue
 		}
-		mine = append(mine, *r)
+		if !sameAll {
+			mine = append(mine, *r)
+		}
 		out.Sent++
 		all = append(all, r.LatencyMicros())
 		l := r.Lag().Microseconds()
