@@ -88,25 +88,13 @@ func Compare(tf, cf *entity.Set) *Report {
 			if need < 1 {
 				need = 1
 			}
-			for {
-				bi, bj, best := -1, -1, 0
-				for i, t := range ts {
-					if tUsed[i] {
-						continue
-					}
-					for j, c := range cs {
-						if cUsed[j] {
-							continue
-						}
-						if s := similarity(t, c, props, aliasFn); s > best {
-							bi, bj, best = i, j, s
-						}
-					}
-				}
-				if bi < 0 || best < need {
+			for _, c := range candidates(ts, cs, tUsed, cUsed, props, aliasFn) {
+				if c.score < need {
 					break
 				}
-				match(bi, bj)
+				if !tUsed[c.i] && !cUsed[c.j] {
+					match(c.i, c.j)
+				}
 			}
 			// One left on each side (the internet gateway, the load
 			// balancer): the same thing, however much it differs.
@@ -172,15 +160,67 @@ func unmatched(used []bool) []int {
 	return out
 }
 
-// similarity counts the properties two entities agree on.
-func similarity(t, c *entity.Entity, props []string, alias entity.Alias) int {
-	n := 0
-	for _, name := range props {
-		if equalStrings(t.Prop(name).Render(nil), c.Prop(name).Render(alias)) {
-			n++
+// candidate is a possible pair of unmatched entities and the number of
+// properties they agree on.
+type candidate struct{ i, j, score int }
+
+// candidates scores every pair of unmatched entities, best first (ties in
+// key order). An entity's references to itself (a bucket policy on the
+// bucket's own ARN) count as equal whatever its key, so that a renamed
+// entity still agrees with its counterpart.
+func candidates(ts, cs []*entity.Entity, tUsed, cUsed []bool, props []string, alias entity.Alias) []candidate {
+	const self = "\x00self"
+	render := func(e *entity.Entity, base entity.Alias) [][]string {
+		a := func(k entity.Kind, key string) string {
+			if k == e.Kind && key == e.Key {
+				return self
+			}
+			if base != nil {
+				return base(k, key)
+			}
+			return key
+		}
+		out := make([][]string, len(props))
+		for n, p := range props {
+			out[n] = e.Prop(p).Render(a)
+		}
+		return out
+	}
+	tr := make([][][]string, len(ts))
+	for i, t := range ts {
+		if !tUsed[i] {
+			tr[i] = render(t, nil)
 		}
 	}
-	return n
+	var out []candidate
+	for j, c := range cs {
+		if cUsed[j] {
+			continue
+		}
+		cr := render(c, alias)
+		for i := range ts {
+			if tUsed[i] {
+				continue
+			}
+			score := 0
+			for n := range props {
+				if equalStrings(tr[i][n], cr[n]) {
+					score++
+				}
+			}
+			out = append(out, candidate{i, j, score})
+		}
+	}
+	sort.SliceStable(out, func(a, b int) bool {
+		if out[a].score != out[b].score {
+			return out[a].score > out[b].score
+		}
+		if ts[out[a].i].Key != ts[out[b].i].Key {
+			return ts[out[a].i].Key < ts[out[b].i].Key
+		}
+		return cs[out[a].j].Key < cs[out[b].j].Key
+	})
+	return out
 }
 
 func entityItem(e *entity.Entity) Item {
