@@ -807,7 +807,9 @@ func (r *renderer) output(o *constructs.Output) error {
 		if err != nil {
 			return err
 		}
-		v = awscdk.Fn_Join(jsii.String(o.Join), &vs)
+		// Written out rather than Fn_Join, which drops a one-element
+		// join: the output stays a join whatever the instance count.
+		v = awscdk.Token_AsString(map[string]any{"Fn::Join": []any{o.Join, vs}}, nil)
 	} else {
 		var err error
 		if v, err = r.value(o.Value); err != nil {
