@@ -51,14 +51,25 @@ type reader struct {
 	skipped    map[string]bool // resources whose condition is false
 }
 
-var pseudo = map[string]string{
-	"AWS::AccountId":        inventory.PseudoAccount,
-	"AWS::Region":           inventory.PseudoRegion,
-	"AWS::Partition":        inventory.PseudoPartition,
-	"AWS::URLSuffix":        inventory.PseudoURLSuffix,
-	"AWS::StackName":        inventory.PseudoStackName,
-	"AWS::StackId":          inventory.PseudoStackID,
-	"AWS::NotificationARNs": inventory.PseudoNotifARNs,
+// pseudo maps a pseudo parameter to its inventory name.
+func pseudo(name string) (string, bool) {
+	switch name {
+	case "AWS::AccountId":
+		return inventory.PseudoAccount, true
+	case "AWS::Region":
+		return inventory.PseudoRegion, true
+	case "AWS::Partition":
+		return inventory.PseudoPartition, true
+	case "AWS::URLSuffix":
+		return inventory.PseudoURLSuffix, true
+	case "AWS::StackName":
+		return inventory.PseudoStackName, true
+	case "AWS::StackId":
+		return inventory.PseudoStackID, true
+	case "AWS::NotificationARNs":
+		return inventory.PseudoNotifARNs, true
+	}
+	return "", false
 }
 
 func (r *reader) read(raw any) error {
@@ -611,7 +622,7 @@ func (r *reader) call(fn string, arg any, path string, depth int) (inventory.Val
 
 // ref resolves Ref name (attr "") or Fn::GetAtt name.attr.
 func (r *reader) ref(name, attr, path string) (inventory.Value, error) {
-	if p, ok := pseudo[name]; ok && attr == "" {
+	if p, ok := pseudo(name); ok && attr == "" {
 		return inventory.RefStr(&inventory.Ref{Kind: inventory.ToPseudo, Addr: p}), nil
 	}
 	if strings.HasPrefix(name, "AWS::") {

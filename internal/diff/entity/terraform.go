@@ -21,10 +21,13 @@ func FromTerraform(doc *inventory.Document) (*Set, error) {
 
 type terraform struct{}
 
-// Data sources whose values the diff understands.
-var tfData = map[string]bool{
-	"aws_caller_identity": true, "aws_partition": true, "aws_region": true,
-	"aws_availability_zones": true, "aws_ssm_parameter": true, "aws_iam_policy_document": true,
+// knownData reports the data sources whose values the diff understands.
+func knownData(typ string) bool {
+	switch typ {
+	case "aws_caller_identity", "aws_partition", "aws_region", "aws_availability_zones", "aws_ssm_parameter", "aws_iam_policy_document":
+		return true
+	}
+	return false
 }
 
 func (terraform) special(b *builder, res *inventory.Resource, r *inventory.Ref) (Expr, bool) {
@@ -107,7 +110,7 @@ func (t *terraform) build(b *builder) {
 		case inventory.Managed:
 			byType[res.Type] = append(byType[res.Type], res)
 		case inventory.Data:
-			if tfData[res.Type] {
+			if knownData(res.Type) {
 				b.used[res.Addr] = true
 			}
 		case inventory.Parameter:

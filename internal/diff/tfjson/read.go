@@ -8,10 +8,14 @@ import (
 	"github.com/twinstack/twinstack/internal/diff/inventory"
 )
 
-// Meta-arguments of a resource block: not properties of the resource.
-var metaArgs = map[string]bool{
-	"//": true, "depends_on": true, "lifecycle": true, "provider": true,
-	"provisioner": true, "connection": true,
+// isMetaArg reports the meta-arguments of a resource block: they are not
+// properties of the resource.
+func isMetaArg(k string) bool {
+	switch k {
+	case "//", "depends_on", "lifecycle", "provider", "provisioner", "connection":
+		return true
+	}
+	return false
 }
 
 // Read parses a Terraform JSON configuration. file is used in messages only.
@@ -181,7 +185,7 @@ func (r *reader) resource(d decl) error {
 			res.Meta[k] = inventory.FromJSON(d.body[k])
 			continue
 		}
-		if metaArgs[k] {
+		if isMetaArg(k) {
 			continue
 		}
 		v, err := r.value(d.body[k], path)
