@@ -63,6 +63,12 @@ func Down(ctx context.Context, o Options) error {
 			continue
 		}
 		if err := destroy(ctx, p, o, l, rec, name, d, clients); err != nil {
+			if rec.MotoStarted {
+				// The emulator is ours and stops next: what the destroy
+				// left goes with it.
+				p.note("WARNING: %s: %v; the emulator started by local up is stopped next, and its resources with it", name, oneLine(err))
+				continue
+			}
 			errs = append(errs, err)
 		}
 	}

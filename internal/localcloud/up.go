@@ -70,6 +70,12 @@ type Options struct {
 }
 
 func (o *Options) defaults() {
+	if o.Root == "" {
+		o.Root = "."
+	}
+	if abs, err := filepath.Abs(o.Root); err == nil {
+		o.Root = abs // the CLIs run in other directories too
+	}
 	if o.Instances == 0 {
 		o.Instances = 2
 	}
@@ -234,12 +240,17 @@ func (r *run) preflight() (string, error) {
 func (r *run) build(ctx context.Context) func() (string, error) {
 	return func() (string, error) {
 		bin := r.l.Bin()
-		c := cli{root: r.o.Root, env: Environ(r.o.Environ, map[string]string{"CGO_ENABLED": "0"}), log: filepath.Join(r.l.Logs(), "build.log")}
+		// The default build settings share the build cache with go test
+		// and go vet (the AWS SDK's ec2 package alone takes minutes cold).
+		c := cli{root: r.o.Root, env: r.o.Environ, log: filepath.Join(r.l.Logs(), "build.log")}
 		if r.o.Twinstack == "" {
 			r.o.Twinstack = filepath.Join(bin, "twinstack")
 			if err := c.run(ctx, "", "go", "build", "-o", r.o.Twinstack, "./cmd/twinstack"); err != nil {
 				return "", err
 			}
+		}
+		if local := filepath.Join(r.o.Root, "build", "lambda-local", "bootstrap"); r.o.Bootstrap == "" && fileExists(local) {
+			r.o.Bootstrap = local // `make lambda` builds it for the host
 		}
 		if r.o.Bootstrap == "" {
 			r.o.Bootstrap = filepath.Join(bin, "bootstrap")
@@ -751,4 +762,9 @@ func (i *indenter) Write(p []byte) (int, error) {
 		return 0, err
 	}
 	return len(p), nil
+}
+
+func fileExists(p string) bool {
+	_, err := os.Stat(p)
+	return err == nil
 }
