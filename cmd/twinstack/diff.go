@@ -31,7 +31,7 @@ func runDiff(ctx context.Context, e *Env, args []string) error {
 	tfPath := fs.String("tf", "", "Terraform JSON from cdktf synth (default cdktf.out/stacks/<stack>/cdk.tf.json)")
 	cfnPath := fs.String("cfn", "", "CloudFormation template from cdk synth (default cdk.out/<stack>.template.json)")
 	format := fs.String("format", "table", "report format: table, json or markdown")
-	synth := fs.Bool("synth", false, "run `npx cdktf synth` and `npx cdk synth` first")
+	synth := fs.Bool("synth", false, "run npx cdktf synth and npx cdk synth first")
 	stack := fs.String("stack", "", "stack name for the default paths (default: from the configuration)")
 	if err := config.Parse(fs, args, "TWINSTACK_DIFF", e.Getenv); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
