@@ -21,6 +21,9 @@ type dialect interface {
 	// post rewrites a built Expr (CloudFormation: the CDK bootstrap bucket
 	// by role).
 	post(e Expr) Expr
+	// notCompared says why a property of a resource type needs no
+	// comparison (tags are labels, a hash is compared by role, ...).
+	notCompared(typ, prop string) (reason string, ok bool)
 }
 
 type builder struct {
@@ -32,6 +35,19 @@ type builder struct {
 	keys  map[Kind]map[string]bool
 	// managed caches expanded AWS managed policies by name.
 	managed map[string][]statement
+	// read records the top-level properties of each resource that a
+	// comparison used; the others are reported unless the dialect says
+	// why they need no comparison.
+	seen map[*inventory.Resource]map[string]bool
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
 }
 
 func newBuilder(doc *inventory.Document, d dialect) *builder {
@@ -87,8 +103,24 @@ func (b *builder) unsupported(res *inventory.Resource, reason string) {
 	b.set.Unsupported = append(b.set.Unsupported, Note{Addr: res.Addr, Type: res.Type, Reason: reason})
 }
 
-// finish lists every resource not accounted for as unsupported and sorts.
+// finish lists every resource not accounted for, and every property of a
+// compared resource that no comparison read, as unsupported; and sorts.
 func (b *builder) finish() *Set {
+	for _, res := range b.doc.Resources {
+		o := b.owner[res.Addr]
+		if res.Mode != inventory.Managed || o == nil || o.Kind == ArtifactStore {
+			continue
+		}
+		for _, k := range sortedKeys(res.Props) {
+			if b.seen[res][k] {
+				continue
+			}
+			if _, ok := b.d.notCompared(res.Type, k); ok {
+				continue
+			}
+			b.set.Unsupported = append(b.set.Unsupported, Note{Addr: res.Addr, Type: res.Type, Reason: "property " + k + " is not compared by diff"})
+		}
+	}
 	for _, res := range b.doc.Resources {
 		if b.used[res.Addr] {
 			continue
@@ -203,6 +235,30 @@ func (b *builder) ref(r *inventory.Ref) Expr {
 		return RefExpr(o.Kind, o.Key, attr)
 	}
 	return Text("<" + r.String() + ">")
+}
+
+// read returns a property of res (see prop) and records that it is
+// compared.
+func (b *builder) read(res *inventory.Resource, path ...string) inventory.Value {
+	if res != nil && len(path) > 0 {
+		b.consume(res, path[0])
+	}
+	return prop(res, path...)
+}
+
+// consume records that properties of res are compared.
+func (b *builder) consume(res *inventory.Resource, keys ...string) {
+	if b.seen == nil {
+		b.seen = map[*inventory.Resource]map[string]bool{}
+	}
+	m := b.seen[res]
+	if m == nil {
+		m = map[string]bool{}
+		b.seen[res] = m
+	}
+	for _, k := range keys {
+		m[k] = true
+	}
 }
 
 // get walks a value through map keys and list indexes; a single-element

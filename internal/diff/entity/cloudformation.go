@@ -181,13 +181,13 @@ func (c *cloudFormation) build(b *builder) {
 	c.autoDelete = map[string]bool{}
 	autoDeleted := map[string]bool{}
 	for _, cr := range byType["Custom::S3AutoDeleteObjects"] {
-		if fn := b.target(prop(cr, "ServiceToken")); fn != nil {
+		if fn := b.target(b.read(cr, "ServiceToken")); fn != nil {
 			c.autoDelete[fn.Addr] = true
-			if role := b.target(prop(fn, "Role")); role != nil {
+			if role := b.target(b.read(fn, "Role")); role != nil {
 				c.autoDelete[role.Addr] = true
 			}
 		}
-		if bk := b.target(prop(cr, "BucketName")); bk != nil {
+		if bk := b.target(b.read(cr, "BucketName")); bk != nil {
 			autoDeleted[bk.Addr] = true
 		}
 		b.ignore(cr, "CDK auto-delete-objects custom resource: compared as the bucket's data-on-destroy")
@@ -201,19 +201,19 @@ func (c *cloudFormation) build(b *builder) {
 	}
 
 	for _, res := range byType["AWS::S3::Bucket"] {
-		b.entity(Bucket, b.text(prop(res, "BucketName")), res.Addr)
+		b.entity(Bucket, b.text(b.read(res, "BucketName")), res.Addr)
 	}
 	for _, res := range byType["AWS::DynamoDB::Table"] {
-		b.entity(Table, b.text(prop(res, "TableName")), res.Addr)
+		b.entity(Table, b.text(b.read(res, "TableName")), res.Addr)
 	}
 	for _, res := range byType["AWS::EC2::VPC"] {
-		b.entity(VPC, b.text(prop(res, "CidrBlock")), res.Addr)
+		b.entity(VPC, b.text(b.read(res, "CidrBlock")), res.Addr)
 	}
 	igwVPC := map[string]inventory.Value{}
 	var attachments []*inventory.Resource
 	for _, a := range byType["AWS::EC2::VPCGatewayAttachment"] {
-		if igw := b.target(prop(a, "InternetGatewayId")); igw != nil {
-			igwVPC[igw.Addr] = prop(a, "VpcId")
+		if igw := b.target(b.read(a, "InternetGatewayId")); igw != nil {
+			igwVPC[igw.Addr] = b.read(a, "VpcId")
 			attachments = append(attachments, a)
 			continue
 		}
@@ -223,17 +223,17 @@ func (c *cloudFormation) build(b *builder) {
 		b.entity(Gateway, b.vpcKey(igwVPC[res.Addr]), res.Addr)
 	}
 	for _, res := range byType["AWS::EC2::Subnet"] {
-		b.entity(Subnet, b.text(prop(res, "CidrBlock")), res.Addr)
+		b.entity(Subnet, b.text(b.read(res, "CidrBlock")), res.Addr)
 	}
 	for _, res := range byType["AWS::EC2::SecurityGroup"] {
-		b.entity(SecurityGroup, literal(prop(res, "GroupName"), ""), res.Addr)
+		b.entity(SecurityGroup, literal(b.read(res, "GroupName"), ""), res.Addr)
 	}
 	roleTrust := map[*Entity][]statement{}
 	for _, res := range byType["AWS::IAM::Role"] {
 		if c.autoDelete[res.Addr] {
 			continue
 		}
-		sts, err := b.statements(prop(res, "AssumeRolePolicyDocument"))
+		sts, err := b.statements(b.read(res, "AssumeRolePolicyDocument"))
 		_, key := trust(sts)
 		e := b.entity(Role, key, res.Addr)
 		if err != nil {
@@ -242,19 +242,19 @@ func (c *cloudFormation) build(b *builder) {
 		roleTrust[e] = sts
 	}
 	for _, res := range byType["AWS::EC2::Instance"] {
-		b.entity(Instance, literal(tagValue(prop(res, "Tags"), "Name"), ""), res.Addr)
+		b.entity(Instance, literal(tagValue(b.read(res, "Tags"), "Name"), ""), res.Addr)
 	}
 	for _, res := range byType["AWS::ElasticLoadBalancingV2::TargetGroup"] {
-		b.entity(TargetGroup, literal(prop(res, "Name"), ""), res.Addr)
+		b.entity(TargetGroup, literal(b.read(res, "Name"), ""), res.Addr)
 	}
 	for _, res := range byType["AWS::ElasticLoadBalancingV2::LoadBalancer"] {
-		b.entity(LoadBalancer, literal(prop(res, "Name"), ""), res.Addr)
+		b.entity(LoadBalancer, literal(b.read(res, "Name"), ""), res.Addr)
 	}
 	for _, res := range byType["AWS::Lambda::Function"] {
 		if c.autoDelete[res.Addr] {
 			continue
 		}
-		b.entity(Function, b.text(prop(res, "FunctionName")), res.Addr)
+		b.entity(Function, b.text(b.read(res, "FunctionName")), res.Addr)
 	}
 
 	// Instance profiles and policies may name several roles.
@@ -264,7 +264,7 @@ func (c *cloudFormation) build(b *builder) {
 	rolePolicies := b.attach(byType["AWS::IAM::RolePolicy"], "RoleName", Role)
 	bucketPolicies := b.attach(byType["AWS::S3::BucketPolicy"], "Bucket", Bucket)
 	for _, a := range attachments {
-		if e := b.owner[b.target(prop(a, "InternetGatewayId")).Addr]; e != nil {
+		if e := b.owner[b.target(b.read(a, "InternetGatewayId")).Addr]; e != nil {
 			b.fold(e, a.Addr)
 		}
 	}
@@ -290,20 +290,20 @@ func (c *cloudFormation) build(b *builder) {
 		case Table:
 			c.table(b, e, res)
 		case VPC:
-			e.Props["cidr"] = Scalar(b.expr(prop(res, "CidrBlock")))
-			e.Props["dns-support"] = ScalarText(boolText(prop(res, "EnableDnsSupport"), true))
-			e.Props["dns-hostnames"] = ScalarText(boolText(prop(res, "EnableDnsHostnames"), false))
+			e.Props["cidr"] = Scalar(b.expr(b.read(res, "CidrBlock")))
+			e.Props["dns-support"] = ScalarText(boolText(b.read(res, "EnableDnsSupport"), true))
+			e.Props["dns-hostnames"] = ScalarText(boolText(b.read(res, "EnableDnsHostnames"), false))
 		case Gateway:
 			e.Props["vpc"] = Scalar(b.expr(igwVPC[res.Addr]))
 		case Subnet:
-			e.Props["cidr"] = Scalar(b.expr(prop(res, "CidrBlock")))
-			az := prop(res, "AvailabilityZone")
+			e.Props["cidr"] = Scalar(b.expr(b.read(res, "CidrBlock")))
+			az := b.read(res, "AvailabilityZone")
 			if az == nil {
-				az = prop(res, "AvailabilityZoneId")
+				az = b.read(res, "AvailabilityZoneId")
 			}
 			e.Props["availability-zone"] = Scalar(b.expr(az))
-			e.Props["vpc"] = Scalar(b.expr(prop(res, "VpcId")))
-			e.Props["public-ip-on-launch"] = ScalarText(boolText(prop(res, "MapPublicIpOnLaunch"), false))
+			e.Props["vpc"] = Scalar(b.expr(b.read(res, "VpcId")))
+			e.Props["public-ip-on-launch"] = ScalarText(boolText(b.read(res, "MapPublicIpOnLaunch"), false))
 			e.Props["routes"] = SetOf(routes[res.Addr]...)
 		case SecurityGroup:
 			c.securityGroup(b, e, res, sgRules[e])
@@ -336,7 +336,7 @@ func (b *builder) attachMany(rs []*inventory.Resource, attr string, k Kind) map[
 	out := map[*Entity][]*inventory.Resource{}
 	for _, res := range rs {
 		n := 0
-		for _, v := range list(prop(res, attr)) {
+		for _, v := range list(b.read(res, attr)) {
 			if o := b.ownerOf(v); o != nil && o.Kind == k {
 				b.fold(o, res.Addr)
 				out[o] = append(out[o], res)
@@ -360,9 +360,9 @@ func tagValue(tags inventory.Value, key string) inventory.Value {
 }
 
 func (c *cloudFormation) bucket(b *builder, e *Entity, res *inventory.Resource, policies []*inventory.Resource, autoDeleted bool) {
-	e.Props["name"] = Scalar(b.expr(prop(res, "BucketName")))
-	e.Props["versioning"] = ScalarText(literal(prop(res, "VersioningConfiguration", "Status"), "Disabled"))
-	pab := prop(res, "PublicAccessBlockConfiguration")
+	e.Props["name"] = Scalar(b.expr(b.read(res, "BucketName")))
+	e.Props["versioning"] = ScalarText(literal(b.read(res, "VersioningConfiguration", "Status"), "Disabled"))
+	pab := b.read(res, "PublicAccessBlockConfiguration")
 	for _, k := range []string{"BlockPublicAcls", "BlockPublicPolicy", "IgnorePublicAcls", "RestrictPublicBuckets"} {
 		v := "true" // new buckets block all public access by default
 		if pab != nil {
@@ -370,11 +370,11 @@ func (c *cloudFormation) bucket(b *builder, e *Entity, res *inventory.Resource, 
 		}
 		e.Props["public-access-block."+kebab(k)] = ScalarText(v)
 	}
-	enc := literal(prop(res, "BucketEncryption", "ServerSideEncryptionConfiguration", "ServerSideEncryptionByDefault", "SSEAlgorithm"), "AES256")
+	enc := literal(b.read(res, "BucketEncryption", "ServerSideEncryptionConfiguration", "ServerSideEncryptionByDefault", "SSEAlgorithm"), "AES256")
 	e.Props["encryption"] = ScalarText(enc)
 	var sts []statement
 	for _, p := range policies {
-		s, err := b.statements(prop(p, "PolicyDocument"))
+		s, err := b.statements(b.read(p, "PolicyDocument"))
 		if err != nil {
 			b.problem(p, "PolicyDocument: "+err.Error())
 		}
@@ -413,7 +413,7 @@ func retained(res *inventory.Resource) bool {
 
 func (c *cloudFormation) table(b *builder, e *Entity, res *inventory.Resource) {
 	types := map[string]string{}
-	for _, a := range list(prop(res, "AttributeDefinitions")) {
+	for _, a := range list(b.read(res, "AttributeDefinitions")) {
 		types[literal(get(a, "AttributeName"), "")] = literal(get(a, "AttributeType"), "?")
 	}
 	keys := func(schema inventory.Value) (hash, rng string) {
@@ -429,23 +429,23 @@ func (c *cloudFormation) table(b *builder, e *Entity, res *inventory.Resource) {
 		}
 		return hash, rng
 	}
-	hash, rng := keys(prop(res, "KeySchema"))
-	e.Props["name"] = Scalar(b.expr(prop(res, "TableName")))
+	hash, rng := keys(b.read(res, "KeySchema"))
+	e.Props["name"] = Scalar(b.expr(b.read(res, "TableName")))
 	e.Props["partition-key"] = ScalarText(hash)
 	e.Props["sort-key"] = ScalarText(rng)
-	e.Props["billing-mode"] = ScalarText(literal(prop(res, "BillingMode"), "PROVISIONED"))
-	e.Props["point-in-time-recovery"] = ScalarText(boolText(prop(res, "PointInTimeRecoverySpecification", "PointInTimeRecoveryEnabled"), false))
+	e.Props["billing-mode"] = ScalarText(literal(b.read(res, "BillingMode"), "PROVISIONED"))
+	e.Props["point-in-time-recovery"] = ScalarText(boolText(b.read(res, "PointInTimeRecoverySpecification", "PointInTimeRecoveryEnabled"), false))
 	var idx []Expr
-	for _, g := range list(prop(res, "GlobalSecondaryIndexes")) {
+	for _, g := range list(b.read(res, "GlobalSecondaryIndexes")) {
 		h, r := keys(get(g, "KeySchema"))
 		idx = append(idx, Text(indexItem(literal(get(g, "IndexName"), ""), h, r, literal(get(g, "Projection", "ProjectionType"), "?"))))
 	}
-	for _, l := range list(prop(res, "LocalSecondaryIndexes")) {
+	for _, l := range list(b.read(res, "LocalSecondaryIndexes")) {
 		h, r := keys(get(l, "KeySchema"))
 		idx = append(idx, Text("local "+indexItem(literal(get(l, "IndexName"), ""), h, r, literal(get(l, "Projection", "ProjectionType"), "?"))))
 	}
 	e.Props["indexes"] = SetOf(idx...)
-	protect := boolText(prop(res, "DeletionProtectionEnabled"), false)
+	protect := boolText(b.read(res, "DeletionProtectionEnabled"), false)
 	e.Props["deletion-protection"] = ScalarText(protect)
 	onDestroy := "destroyed"
 	if protect == "true" || retained(res) {
@@ -458,21 +458,21 @@ func (c *cloudFormation) routes(b *builder, byType map[string][]*inventory.Resou
 	tableRoutes := map[string][]Expr{}
 	routeOf := map[string][]string{}
 	for _, r := range byType["AWS::EC2::Route"] {
-		rt := b.target(prop(r, "RouteTableId"))
+		rt := b.target(b.read(r, "RouteTableId"))
 		if rt == nil || rt.Type != "AWS::EC2::RouteTable" {
 			b.unsupported(r, "its RouteTableId refers to no route table")
 			continue
 		}
 		dest := Text("?")
 		for _, k := range []string{"DestinationCidrBlock", "DestinationIpv6CidrBlock", "DestinationPrefixListId"} {
-			if d := prop(r, k); d != nil {
+			if d := b.read(r, k); d != nil {
 				dest = b.expr(d)
 				break
 			}
 		}
 		target := Text("?")
 		for _, k := range []string{"GatewayId", "NatGatewayId", "EgressOnlyInternetGatewayId", "TransitGatewayId", "VpcPeeringConnectionId", "NetworkInterfaceId", "VpcEndpointId", "InstanceId"} {
-			if d := prop(r, k); d != nil {
+			if d := b.read(r, k); d != nil {
 				target = b.expr(d)
 				break
 			}
@@ -483,8 +483,8 @@ func (c *cloudFormation) routes(b *builder, byType map[string][]*inventory.Resou
 	out := map[string][]Expr{}
 	tables := map[string]bool{}
 	for _, a := range byType["AWS::EC2::SubnetRouteTableAssociation"] {
-		rt := b.target(prop(a, "RouteTableId"))
-		sn := b.target(prop(a, "SubnetId"))
+		rt := b.target(b.read(a, "RouteTableId"))
+		sn := b.target(b.read(a, "SubnetId"))
 		if rt == nil || sn == nil || b.owner[sn.Addr] == nil {
 			b.unsupported(a, "associates no route table with a mapped subnet")
 			continue
@@ -507,9 +507,9 @@ func (c *cloudFormation) routes(b *builder, byType map[string][]*inventory.Resou
 }
 
 func (c *cloudFormation) securityGroup(b *builder, e *Entity, res *inventory.Resource, rules []*inventory.Resource) {
-	e.Props["name"] = Scalar(b.expr(prop(res, "GroupName")))
-	e.Props["description"] = Scalar(b.expr(prop(res, "GroupDescription")))
-	e.Props["vpc"] = Scalar(b.expr(prop(res, "VpcId")))
+	e.Props["name"] = Scalar(b.expr(b.read(res, "GroupName")))
+	e.Props["description"] = Scalar(b.expr(b.read(res, "GroupDescription")))
+	e.Props["vpc"] = Scalar(b.expr(b.read(res, "VpcId")))
 	items := map[string][]Expr{}
 	ruleOf := func(m inventory.Value, peerKeys ...string) []rule {
 		base := rule{protocol: protocolName(literal(get(m, "IpProtocol"), "")), from: numText(get(m, "FromPort"), ""), to: numText(get(m, "ToPort"), "")}
@@ -525,12 +525,13 @@ func (c *cloudFormation) securityGroup(b *builder, e *Entity, res *inventory.Res
 	}
 	ingressPeers := []string{"CidrIp", "CidrIpv6", "SourceSecurityGroupId", "SourcePrefixListId", "SourceSecurityGroupName"}
 	egressPeers := []string{"CidrIp", "CidrIpv6", "DestinationSecurityGroupId", "DestinationPrefixListId"}
-	for _, r := range list(prop(res, "SecurityGroupIngress")) {
+	for _, r := range list(b.read(res, "SecurityGroupIngress")) {
 		for _, ru := range ruleOf(r, ingressPeers...) {
 			items["ingress"] = append(items["ingress"], ru.item("ingress"))
 		}
 	}
-	inlineEgress, hasInline := res.Props["SecurityGroupEgress"]
+	inlineEgress := b.read(res, "SecurityGroupEgress")
+	_, hasInline := res.Props["SecurityGroupEgress"]
 	if !hasInline {
 		// CloudFormation keeps EC2's default rule when a group lists no
 		// egress: all traffic to 0.0.0.0/0.
@@ -545,6 +546,7 @@ func (c *cloudFormation) securityGroup(b *builder, e *Entity, res *inventory.Res
 		}
 	}
 	for _, r := range rules {
+		b.consume(r, append(append([]string{"IpProtocol", "FromPort", "ToPort"}, ingressPeers...), egressPeers...)...)
 		m := inventory.Map(r.Props)
 		if r.Type == "AWS::EC2::SecurityGroupIngress" {
 			for _, ru := range ruleOf(m, ingressPeers...) {
@@ -563,7 +565,7 @@ func (c *cloudFormation) securityGroup(b *builder, e *Entity, res *inventory.Res
 }
 
 func (c *cloudFormation) role(b *builder, e *Entity, res *inventory.Resource, trustSts []statement, policies, managed, rolePolicies, profiles []*inventory.Resource) {
-	e.Props["name"] = Scalar(b.expr(prop(res, "RoleName")))
+	e.Props["name"] = Scalar(b.expr(b.read(res, "RoleName")))
 	items, _ := trust(trustSts)
 	e.Props["trust"] = SetOf(items...)
 	var names []Expr
@@ -578,18 +580,18 @@ func (c *cloudFormation) role(b *builder, e *Entity, res *inventory.Resource, tr
 		}
 		sts = append(sts, s...)
 	}
-	for _, p := range list(prop(res, "Policies")) {
+	for _, p := range list(b.read(res, "Policies")) {
 		read(res, get(p, "PolicyName"), get(p, "PolicyDocument"), true)
 	}
 	for _, p := range append(policies, rolePolicies...) {
-		read(p, prop(p, "PolicyName"), prop(p, "PolicyDocument"), true)
+		read(p, b.read(p, "PolicyName"), b.read(p, "PolicyDocument"), true)
 	}
 	for _, p := range managed {
-		read(p, nil, prop(p, "PolicyDocument"), false)
+		read(p, nil, b.read(p, "PolicyDocument"), false)
 	}
-	for _, arn := range list(prop(res, "ManagedPolicyArns")) {
+	for _, arn := range list(b.read(res, "ManagedPolicyArns")) {
 		if pol := b.target(arn); pol != nil && pol.Type == "AWS::IAM::ManagedPolicy" {
-			read(pol, nil, prop(pol, "PolicyDocument"), false)
+			read(pol, nil, b.read(pol, "PolicyDocument"), false)
 			continue
 		}
 		sts = append(sts, b.managedStatements(b.expr(arn))...)
@@ -598,7 +600,7 @@ func (c *cloudFormation) role(b *builder, e *Entity, res *inventory.Resource, tr
 	setPermissions(e, sts)
 	var pn []Expr
 	for _, p := range profiles {
-		pn = append(pn, b.expr(prop(p, "InstanceProfileName")))
+		pn = append(pn, b.expr(b.read(p, "InstanceProfileName")))
 	}
 	e.Props["instance-profile"] = SetOf(pn...)
 }
@@ -608,14 +610,14 @@ func (c *cloudFormation) role(b *builder, e *Entity, res *inventory.Resource, tr
 func (c *cloudFormation) launchTemplates(b *builder, byType map[string][]*inventory.Resource) map[string]inventory.Map {
 	byName := map[string]*inventory.Resource{}
 	for _, lt := range byType["AWS::EC2::LaunchTemplate"] {
-		if n, ok := prop(lt, "LaunchTemplateName").(inventory.Str); ok {
+		if n, ok := b.read(lt, "LaunchTemplateName").(inventory.Str); ok {
 			byName[n.String()] = lt
 		}
 	}
 	out := map[string]inventory.Map{}
 	used := map[string]bool{}
 	for _, in := range byType["AWS::EC2::Instance"] {
-		spec := prop(in, "LaunchTemplate")
+		spec := b.read(in, "LaunchTemplate")
 		if spec == nil {
 			continue
 		}
@@ -635,7 +637,7 @@ func (c *cloudFormation) launchTemplates(b *builder, byType map[string][]*invent
 			b.fold(e, lt.Addr)
 		}
 		used[lt.Addr] = true
-		data, _ := prop(lt, "LaunchTemplateData").(inventory.Map)
+		data, _ := b.read(lt, "LaunchTemplateData").(inventory.Map)
 		out[in.Addr] = data
 	}
 	for _, lt := range byType["AWS::EC2::LaunchTemplate"] {
@@ -649,7 +651,7 @@ func (c *cloudFormation) launchTemplates(b *builder, byType map[string][]*invent
 func (c *cloudFormation) instance(b *builder, e *Entity, res *inventory.Resource, lt inventory.Map) {
 	// The instance's own properties win over its launch template's.
 	p := func(instKey, ltKey string, sub ...string) inventory.Value {
-		if v := prop(res, append([]string{instKey}, sub...)...); v != nil {
+		if v := b.read(res, append([]string{instKey}, sub...)...); v != nil {
 			return v
 		}
 		if lt == nil || ltKey == "" {
@@ -657,17 +659,17 @@ func (c *cloudFormation) instance(b *builder, e *Entity, res *inventory.Resource
 		}
 		return get(lt, append([]string{ltKey}, sub...)...)
 	}
-	e.Props["name"] = Scalar(b.expr(tagValue(prop(res, "Tags"), "Name")))
+	e.Props["name"] = Scalar(b.expr(tagValue(b.read(res, "Tags"), "Name")))
 	e.Props["type"] = Scalar(b.expr(p("InstanceType", "InstanceType")))
 	e.Props["ami"] = Scalar(b.expr(p("ImageId", "ImageId")))
-	subnet := prop(res, "SubnetId")
+	subnet := b.read(res, "SubnetId")
 	if subnet == nil {
-		subnet = get(prop(res, "NetworkInterfaces"), "SubnetId")
+		subnet = get(b.read(res, "NetworkInterfaces"), "SubnetId")
 	}
 	e.Props["subnet"] = Scalar(b.expr(subnet))
-	groups := append(b.exprs(p("SecurityGroupIds", "SecurityGroupIds")), b.exprs(prop(res, "SecurityGroups"))...)
+	groups := append(b.exprs(p("SecurityGroupIds", "SecurityGroupIds")), b.exprs(b.read(res, "SecurityGroups"))...)
 	e.Props["security-groups"] = SetOf(groups...)
-	profile := prop(res, "IamInstanceProfile")
+	profile := b.read(res, "IamInstanceProfile")
 	if profile == nil && lt != nil {
 		profile = get(lt, "IamInstanceProfile", "Name")
 		if profile == nil {
@@ -693,16 +695,16 @@ func (c *cloudFormation) instance(b *builder, e *Entity, res *inventory.Resource
 }
 
 func (c *cloudFormation) targetGroup(b *builder, e *Entity, res *inventory.Resource) {
-	e.Props["name"] = Scalar(b.expr(prop(res, "Name")))
-	protocol := literal(prop(res, "Protocol"), Unset)
-	port := numText(prop(res, "Port"), Unset)
-	targetType := literal(prop(res, "TargetType"), "instance")
+	e.Props["name"] = Scalar(b.expr(b.read(res, "Name")))
+	protocol := literal(b.read(res, "Protocol"), Unset)
+	port := numText(b.read(res, "Port"), Unset)
+	targetType := literal(b.read(res, "TargetType"), "instance")
 	e.Props["protocol"] = ScalarText(protocol)
 	e.Props["port"] = ScalarText(port)
 	e.Props["target-type"] = ScalarText(targetType)
-	e.Props["vpc"] = Scalar(b.expr(prop(res, "VpcId")))
+	e.Props["vpc"] = Scalar(b.expr(b.read(res, "VpcId")))
 	var targets []Expr
-	for _, t := range list(prop(res, "Targets")) {
+	for _, t := range list(b.read(res, "Targets")) {
 		targets = append(targets, Join(b.expr(get(t, "Id")), Text(":"+numText(get(t, "Port"), port))))
 	}
 	e.Props["targets"] = SetOf(targets...)
@@ -710,31 +712,31 @@ func (c *cloudFormation) targetGroup(b *builder, e *Entity, res *inventory.Resou
 	for k, v := range map[string]string{"HealthCheckEnabled": "enabled", "HealthCheckProtocol": "protocol", "HealthCheckPort": "port",
 		"HealthCheckPath": "path", "HealthCheckIntervalSeconds": "interval", "HealthCheckTimeoutSeconds": "timeout",
 		"HealthyThresholdCount": "healthy-threshold", "UnhealthyThresholdCount": "unhealthy-threshold"} {
-		if x := prop(res, k); x != nil {
+		if x := b.read(res, k); x != nil {
 			hc[v] = literal(x, hc[v])
 		}
 	}
-	if m := prop(res, "Matcher", "HttpCode"); m != nil {
+	if m := b.read(res, "Matcher", "HttpCode"); m != nil {
 		hc["matcher"] = literal(m, hc["matcher"])
 	}
 	setHealthCheck(e, hc)
 }
 
 func (c *cloudFormation) loadBalancer(b *builder, e *Entity, res *inventory.Resource, listeners []*inventory.Resource) {
-	e.Props["name"] = Scalar(b.expr(prop(res, "Name")))
-	e.Props["type"] = ScalarText(literal(prop(res, "Type"), "application"))
-	e.Props["scheme"] = ScalarText(literal(prop(res, "Scheme"), "internet-facing"))
-	subnets := b.exprs(prop(res, "Subnets"))
-	for _, m := range list(prop(res, "SubnetMappings")) {
+	e.Props["name"] = Scalar(b.expr(b.read(res, "Name")))
+	e.Props["type"] = ScalarText(literal(b.read(res, "Type"), "application"))
+	e.Props["scheme"] = ScalarText(literal(b.read(res, "Scheme"), "internet-facing"))
+	subnets := b.exprs(b.read(res, "Subnets"))
+	for _, m := range list(b.read(res, "SubnetMappings")) {
 		subnets = append(subnets, b.expr(get(m, "SubnetId")))
 	}
 	e.Props["subnets"] = SetOf(subnets...)
-	e.Props["security-groups"] = b.refSet(prop(res, "SecurityGroups"))
+	e.Props["security-groups"] = b.refSet(b.read(res, "SecurityGroups"))
 	var items []Expr
 	for _, l := range listeners {
-		head := Text(strings.ToUpper(literal(prop(l, "Protocol"), "HTTP")) + ":" + numText(prop(l, "Port"), "?") + " -> ")
+		head := Text(strings.ToUpper(literal(b.read(l, "Protocol"), "HTTP")) + ":" + numText(b.read(l, "Port"), "?") + " -> ")
 		var acts []Expr
-		for _, a := range list(prop(l, "DefaultActions")) {
+		for _, a := range list(b.read(l, "DefaultActions")) {
 			acts = append(acts, b.action(a, "Type", "TargetGroupArn", "ForwardConfig", "TargetGroups", "TargetGroupArn"))
 		}
 		items = append(items, Join(head, joinExprs(acts, ", ")))
@@ -743,28 +745,44 @@ func (c *cloudFormation) loadBalancer(b *builder, e *Entity, res *inventory.Reso
 }
 
 func (c *cloudFormation) function(b *builder, e *Entity, res *inventory.Resource, urls []*inventory.Resource) {
-	e.Props["name"] = Scalar(b.expr(prop(res, "FunctionName")))
-	e.Props["runtime"] = ScalarText(literal(prop(res, "Runtime"), Unset))
-	e.Props["architecture"] = ScalarText(literal(prop(res, "Architectures"), "x86_64"))
-	e.Props["handler"] = ScalarText(literal(prop(res, "Handler"), Unset))
-	e.Props["memory"] = ScalarText(numText(prop(res, "MemorySize"), "128"))
-	e.Props["timeout"] = ScalarText(numText(prop(res, "Timeout"), "3"))
+	e.Props["name"] = Scalar(b.expr(b.read(res, "FunctionName")))
+	e.Props["runtime"] = ScalarText(literal(b.read(res, "Runtime"), Unset))
+	e.Props["architecture"] = ScalarText(literal(b.read(res, "Architectures"), "x86_64"))
+	e.Props["handler"] = ScalarText(literal(b.read(res, "Handler"), Unset))
+	e.Props["memory"] = ScalarText(numText(b.read(res, "MemorySize"), "128"))
+	e.Props["timeout"] = ScalarText(numText(b.read(res, "Timeout"), "3"))
 	var env []Expr
-	if vars, ok := prop(res, "Environment", "Variables").(inventory.Map); ok {
+	if vars, ok := b.read(res, "Environment", "Variables").(inventory.Map); ok {
 		for _, k := range vars.Keys() {
 			env = append(env, Join(Text(k+"="), b.expr(vars[k])))
 		}
 	}
 	e.Props["environment"] = SetOf(env...)
-	e.Props["vpc.subnets"] = b.refSet(prop(res, "VpcConfig", "SubnetIds"))
-	e.Props["vpc.security-groups"] = b.refSet(prop(res, "VpcConfig", "SecurityGroupIds"))
-	e.Props["role"] = Scalar(b.expr(prop(res, "Role")))
+	e.Props["vpc.subnets"] = b.refSet(b.read(res, "VpcConfig", "SubnetIds"))
+	e.Props["vpc.security-groups"] = b.refSet(b.read(res, "VpcConfig", "SecurityGroupIds"))
+	e.Props["role"] = Scalar(b.expr(b.read(res, "Role")))
+	// Where the package comes from (the bootstrap bucket, inline code) is
+	// the deploy-time artifact, compared by role.
+	b.consume(res, "Code", "PackageType")
 	pkg := "zip"
 	if literal(prop(res, "PackageType"), "Zip") == "Image" || prop(res, "Code", "ImageUri") != nil {
 		pkg = "image"
 	}
 	e.Props["package"] = ScalarText(pkg)
 	setURL(e, urls, func(u *inventory.Resource) (string, string) {
-		return literal(prop(u, "AuthType"), Unset), literal(prop(u, "InvokeMode"), "BUFFERED")
+		return literal(b.read(u, "AuthType"), Unset), literal(b.read(u, "InvokeMode"), "BUFFERED")
 	})
+}
+
+// notCompared lists the CloudFormation properties that need no comparison.
+func (*cloudFormation) notCompared(typ, p string) (string, bool) {
+	switch {
+	case p == "Tags":
+		return "tags are labels", true
+	case p == "Description" && (typ == "AWS::EC2::SecurityGroupIngress" || typ == "AWS::EC2::SecurityGroupEgress"):
+		return "rule descriptions are labels; a rule is (direction, protocol, ports, peer)", true
+	case typ == "AWS::EC2::RouteTable" && p == "VpcId":
+		return "a route table's VPC is that of the subnets it serves (subnet/vpc)", true
+	}
+	return "", false
 }

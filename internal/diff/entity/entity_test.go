@@ -162,6 +162,23 @@ func TestUnknownTypesAreListed(t *testing.T) {
 	}
 }
 
+// TestUncomparedPropertiesAreListed: a property of a mapped resource that
+// no comparison reads makes the resource unsupported, unless it needs no
+// comparison (tags, rule descriptions).
+func TestUncomparedPropertiesAreListed(t *testing.T) {
+	cf := fromCFN(t, `{"Resources": {"B": {"Type": "AWS::S3::Bucket", "Properties": {"BucketName": "b",
+		"LifecycleConfiguration": {"Rules": []}, "Tags": [{"Key": "team", "Value": "x"}]}}}}`)
+	tf := fromTF(t, `{"resource": {"aws_instance": {"i": {"tags": {"Name": "i", "team": "x"}, "monitoring": true}}}}`)
+	var got []string
+	for _, n := range append(cf.Unsupported, tf.Unsupported...) {
+		got = append(got, n.Addr+": "+n.Reason)
+	}
+	want := []string{"B: property LifecycleConfiguration is not compared by diff", "aws_instance.i: property monitoring is not compared by diff"}
+	if !cmp.Equal(got, want) {
+		t.Errorf("unsupported:\n%s", cmp.Diff(want, got))
+	}
+}
+
 // TestFixtureEntities: every resource of the synth fixtures is accounted
 // for, and every entity carries exactly the declared properties.
 func TestFixtureEntities(t *testing.T) {

@@ -48,3 +48,5 @@ func (literalDialect) special(*builder, *inventory.Resource, *inventory.Ref) (Ex
 }
 func (literalDialect) attr(_ *inventory.Resource, a string) string { return a }
 func (literalDialect) post(e Expr) Expr                            { return e }
+
+func (literalDialect) notCompared(string, string) (string, bool) { return "", false }

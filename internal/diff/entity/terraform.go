@@ -121,7 +121,7 @@ func (t *terraform) build(b *builder) {
 	// Artifact storage: the buckets holding aws_s3_object artifacts.
 	artifact := map[string]bool{}
 	for _, obj := range byType["aws_s3_object"] {
-		if tgt := b.target(prop(obj, "bucket")); tgt != nil && tgt.Type == "aws_s3_bucket" {
+		if tgt := b.target(b.read(obj, "bucket")); tgt != nil && tgt.Type == "aws_s3_bucket" {
 			artifact[tgt.Addr] = true
 		}
 	}
@@ -138,32 +138,32 @@ func (t *terraform) build(b *builder) {
 	}
 	for _, res := range byType["aws_s3_bucket"] {
 		if !artifact[res.Addr] {
-			b.entity(Bucket, b.text(prop(res, "bucket")), res.Addr)
+			b.entity(Bucket, b.text(b.read(res, "bucket")), res.Addr)
 		}
 	}
 	for _, obj := range byType["aws_s3_object"] {
-		if o := b.ownerOf(prop(obj, "bucket")); o != nil && o == store {
+		if o := b.ownerOf(b.read(obj, "bucket")); o != nil && o == store {
 			b.fold(store, obj.Addr)
 		}
 	}
 	for _, res := range byType["aws_dynamodb_table"] {
-		b.entity(Table, b.text(prop(res, "name")), res.Addr)
+		b.entity(Table, b.text(b.read(res, "name")), res.Addr)
 	}
 	for _, res := range byType["aws_vpc"] {
-		b.entity(VPC, b.text(prop(res, "cidr_block")), res.Addr)
+		b.entity(VPC, b.text(b.read(res, "cidr_block")), res.Addr)
 	}
 	for _, res := range byType["aws_internet_gateway"] {
-		b.entity(Gateway, b.vpcKey(prop(res, "vpc_id")), res.Addr)
+		b.entity(Gateway, b.vpcKey(b.read(res, "vpc_id")), res.Addr)
 	}
 	for _, res := range byType["aws_subnet"] {
-		b.entity(Subnet, b.text(prop(res, "cidr_block")), res.Addr)
+		b.entity(Subnet, b.text(b.read(res, "cidr_block")), res.Addr)
 	}
 	for _, res := range byType["aws_security_group"] {
-		b.entity(SecurityGroup, literal(prop(res, "name"), ""), res.Addr)
+		b.entity(SecurityGroup, literal(b.read(res, "name"), ""), res.Addr)
 	}
 	roleTrust := map[*Entity][]statement{}
 	for _, res := range byType["aws_iam_role"] {
-		sts, err := t.policy(b, prop(res, "assume_role_policy"))
+		sts, err := t.policy(b, b.read(res, "assume_role_policy"))
 		_, key := trust(sts)
 		e := b.entity(Role, key, res.Addr)
 		if err != nil {
@@ -172,20 +172,20 @@ func (t *terraform) build(b *builder) {
 		roleTrust[e] = sts
 	}
 	for _, res := range byType["aws_instance"] {
-		b.entity(Instance, literal(prop(res, "tags", "Name"), ""), res.Addr)
+		b.entity(Instance, literal(b.read(res, "tags", "Name"), ""), res.Addr)
 	}
 	for _, typ := range []string{"aws_lb_target_group", "aws_alb_target_group"} {
 		for _, res := range byType[typ] {
-			b.entity(TargetGroup, literal(prop(res, "name"), ""), res.Addr)
+			b.entity(TargetGroup, literal(b.read(res, "name"), ""), res.Addr)
 		}
 	}
 	for _, typ := range []string{"aws_lb", "aws_alb"} {
 		for _, res := range byType[typ] {
-			b.entity(LoadBalancer, literal(prop(res, "name"), ""), res.Addr)
+			b.entity(LoadBalancer, literal(b.read(res, "name"), ""), res.Addr)
 		}
 	}
 	for _, res := range byType["aws_lambda_function"] {
-		b.entity(Function, b.text(prop(res, "function_name")), res.Addr)
+		b.entity(Function, b.text(b.read(res, "function_name")), res.Addr)
 	}
 	// Instance profiles belong to their role: references to a profile are
 	// references to the role's profile.
@@ -229,24 +229,24 @@ func (t *terraform) build(b *builder) {
 		case Table:
 			t.table(b, e, res)
 		case VPC:
-			e.Props["cidr"] = Scalar(b.expr(prop(res, "cidr_block")))
-			e.Props["dns-support"] = ScalarText(boolText(prop(res, "enable_dns_support"), true))
-			e.Props["dns-hostnames"] = ScalarText(boolText(prop(res, "enable_dns_hostnames"), false))
+			e.Props["cidr"] = Scalar(b.expr(b.read(res, "cidr_block")))
+			e.Props["dns-support"] = ScalarText(boolText(b.read(res, "enable_dns_support"), true))
+			e.Props["dns-hostnames"] = ScalarText(boolText(b.read(res, "enable_dns_hostnames"), false))
 		case Gateway:
-			vpc := b.expr(prop(res, "vpc_id"))
+			vpc := b.expr(b.read(res, "vpc_id"))
 			for _, a := range igwAttach[e] {
-				vpc = b.expr(prop(a, "vpc_id"))
+				vpc = b.expr(b.read(a, "vpc_id"))
 			}
 			e.Props["vpc"] = Scalar(vpc)
 		case Subnet:
-			e.Props["cidr"] = Scalar(b.expr(prop(res, "cidr_block")))
-			az := prop(res, "availability_zone")
+			e.Props["cidr"] = Scalar(b.expr(b.read(res, "cidr_block")))
+			az := b.read(res, "availability_zone")
 			if az == nil {
-				az = prop(res, "availability_zone_id")
+				az = b.read(res, "availability_zone_id")
 			}
 			e.Props["availability-zone"] = Scalar(b.expr(az))
-			e.Props["vpc"] = Scalar(b.expr(prop(res, "vpc_id")))
-			e.Props["public-ip-on-launch"] = ScalarText(boolText(prop(res, "map_public_ip_on_launch"), false))
+			e.Props["vpc"] = Scalar(b.expr(b.read(res, "vpc_id")))
+			e.Props["public-ip-on-launch"] = ScalarText(boolText(b.read(res, "map_public_ip_on_launch"), false))
 			e.Props["routes"] = SetOf(routes[res.Addr]...)
 		case SecurityGroup:
 			t.securityGroup(b, e, res, sgRules[e])
@@ -275,7 +275,7 @@ func (t *terraform) build(b *builder) {
 func (b *builder) attach(rs []*inventory.Resource, attr string, kinds ...Kind) map[*Entity][]*inventory.Resource {
 	out := map[*Entity][]*inventory.Resource{}
 	for _, res := range rs {
-		o := b.ownerOf(prop(res, attr))
+		o := b.ownerOf(b.read(res, attr))
 		ok := false
 		for _, k := range kinds {
 			if o != nil && o.Kind == k {
@@ -387,34 +387,34 @@ func policyDocumentData(res *inventory.Resource) (inventory.Value, error) {
 }
 
 func (t *terraform) bucket(b *builder, e *Entity, res *inventory.Resource, parts map[string]map[*Entity][]*inventory.Resource) {
-	e.Props["name"] = Scalar(b.expr(prop(res, "bucket")))
+	e.Props["name"] = Scalar(b.expr(b.read(res, "bucket")))
 	versioning := "Disabled"
-	if v := prop(res, "versioning", "enabled"); v != nil && boolText(v, false) == "true" {
+	if v := b.read(res, "versioning", "enabled"); v != nil && boolText(v, false) == "true" {
 		versioning = "Enabled"
 	}
 	for _, r := range parts["aws_s3_bucket_versioning"][e] {
-		versioning = literal(prop(r, "versioning_configuration", "status"), versioning)
+		versioning = literal(b.read(r, "versioning_configuration", "status"), versioning)
 	}
 	e.Props["versioning"] = ScalarText(versioning)
 	// New buckets block all public access unless told otherwise.
 	pab := map[string]string{"block_public_acls": "true", "block_public_policy": "true", "ignore_public_acls": "true", "restrict_public_buckets": "true"}
 	for _, r := range parts["aws_s3_bucket_public_access_block"][e] {
 		for k := range pab {
-			pab[k] = boolText(prop(r, k), false)
+			pab[k] = boolText(b.read(r, k), false)
 		}
 	}
 	for k, v := range pab {
 		e.Props["public-access-block."+strings.ReplaceAll(k, "_", "-")] = ScalarText(v)
 	}
 	// S3 encrypts every new object with SSE-S3 by default.
-	enc := literal(prop(res, "server_side_encryption_configuration", "rule", "apply_server_side_encryption_by_default", "sse_algorithm"), "AES256")
+	enc := literal(b.read(res, "server_side_encryption_configuration", "rule", "apply_server_side_encryption_by_default", "sse_algorithm"), "AES256")
 	for _, r := range parts["aws_s3_bucket_server_side_encryption_configuration"][e] {
-		enc = literal(prop(r, "rule", "apply_server_side_encryption_by_default", "sse_algorithm"), enc)
+		enc = literal(b.read(r, "rule", "apply_server_side_encryption_by_default", "sse_algorithm"), enc)
 	}
 	e.Props["encryption"] = ScalarText(enc)
 	var sts []statement
 	policies := parts["aws_s3_bucket_policy"][e]
-	if p := prop(res, "policy"); p != nil {
+	if p := b.read(res, "policy"); p != nil {
 		s, err := t.policy(b, p)
 		if err != nil {
 			b.problem(res, "policy: "+err.Error())
@@ -422,7 +422,7 @@ func (t *terraform) bucket(b *builder, e *Entity, res *inventory.Resource, parts
 		sts = append(sts, s...)
 	}
 	for _, r := range policies {
-		s, err := t.policy(b, prop(r, "policy"))
+		s, err := t.policy(b, b.read(r, "policy"))
 		if err != nil {
 			b.problem(r, "policy: "+err.Error())
 		}
@@ -432,7 +432,7 @@ func (t *terraform) bucket(b *builder, e *Entity, res *inventory.Resource, parts
 	// force_destroy empties the bucket on destroy; without it a non-empty
 	// bucket cannot be deleted and the data stays.
 	onDestroy := "kept"
-	if boolText(prop(res, "force_destroy"), false) == "true" {
+	if boolText(b.read(res, "force_destroy"), false) == "true" {
 		onDestroy = "destroyed"
 	}
 	e.Props["data-on-destroy"] = ScalarText(onDestroy)
@@ -440,7 +440,7 @@ func (t *terraform) bucket(b *builder, e *Entity, res *inventory.Resource, parts
 
 func (t *terraform) table(b *builder, e *Entity, res *inventory.Resource) {
 	types := map[string]string{}
-	for _, a := range list(prop(res, "attribute")) {
+	for _, a := range list(b.read(res, "attribute")) {
 		types[literal(get(a, "name"), "")] = literal(get(a, "type"), "?")
 	}
 	key := func(name inventory.Value) string {
@@ -450,20 +450,20 @@ func (t *terraform) table(b *builder, e *Entity, res *inventory.Resource) {
 		}
 		return n + " " + types[n]
 	}
-	e.Props["name"] = Scalar(b.expr(prop(res, "name")))
-	e.Props["partition-key"] = ScalarText(key(prop(res, "hash_key")))
-	e.Props["sort-key"] = ScalarText(key(prop(res, "range_key")))
-	e.Props["billing-mode"] = ScalarText(literal(prop(res, "billing_mode"), "PROVISIONED"))
-	e.Props["point-in-time-recovery"] = ScalarText(boolText(prop(res, "point_in_time_recovery", "enabled"), false))
+	e.Props["name"] = Scalar(b.expr(b.read(res, "name")))
+	e.Props["partition-key"] = ScalarText(key(b.read(res, "hash_key")))
+	e.Props["sort-key"] = ScalarText(key(b.read(res, "range_key")))
+	e.Props["billing-mode"] = ScalarText(literal(b.read(res, "billing_mode"), "PROVISIONED"))
+	e.Props["point-in-time-recovery"] = ScalarText(boolText(b.read(res, "point_in_time_recovery", "enabled"), false))
 	var idx []Expr
-	for _, g := range list(prop(res, "global_secondary_index")) {
+	for _, g := range list(b.read(res, "global_secondary_index")) {
 		idx = append(idx, Text(indexItem(literal(get(g, "name"), ""), key(get(g, "hash_key")), key(get(g, "range_key")), literal(get(g, "projection_type"), "?"))))
 	}
-	for _, l := range list(prop(res, "local_secondary_index")) {
-		idx = append(idx, Text("local "+indexItem(literal(get(l, "name"), ""), key(prop(res, "hash_key")), key(get(l, "range_key")), literal(get(l, "projection_type"), "?"))))
+	for _, l := range list(b.read(res, "local_secondary_index")) {
+		idx = append(idx, Text("local "+indexItem(literal(get(l, "name"), ""), key(b.read(res, "hash_key")), key(get(l, "range_key")), literal(get(l, "projection_type"), "?"))))
 	}
 	e.Props["indexes"] = SetOf(idx...)
-	protect := boolText(prop(res, "deletion_protection_enabled"), false)
+	protect := boolText(b.read(res, "deletion_protection_enabled"), false)
 	e.Props["deletion-protection"] = ScalarText(protect)
 	onDestroy := "destroyed"
 	if protect == "true" || boolText(get(res.Meta["lifecycle"], "prevent_destroy"), false) == "true" {
@@ -484,23 +484,24 @@ func indexItem(name, partition, sort, projection string) string {
 func (t *terraform) routes(b *builder, byType map[string][]*inventory.Resource) map[string][]Expr {
 	tableRoutes := map[string][]Expr{}
 	for _, rt := range byType["aws_route_table"] {
-		for _, r := range list(prop(rt, "route")) {
-			tableRoutes[rt.Addr] = append(tableRoutes[rt.Addr], t.route(b, r))
+		for _, r := range list(b.read(rt, "route")) {
+			m, _ := r.(inventory.Map)
+			tableRoutes[rt.Addr] = append(tableRoutes[rt.Addr], t.route(b, func(k string) inventory.Value { return m[k] }))
 		}
 	}
 	for _, r := range byType["aws_route"] {
-		rt := b.target(prop(r, "route_table_id"))
+		rt := b.target(b.read(r, "route_table_id"))
 		if rt == nil || rt.Type != "aws_route_table" {
 			b.unsupported(r, "its route_table_id refers to no route table")
 			continue
 		}
-		tableRoutes[rt.Addr] = append(tableRoutes[rt.Addr], t.route(b, inventory.Map(r.Props)))
+		tableRoutes[rt.Addr] = append(tableRoutes[rt.Addr], t.route(b, func(k string) inventory.Value { return b.read(r, k) }))
 	}
 	out := map[string][]Expr{}
 	tables := map[string]bool{}
 	for _, a := range byType["aws_route_table_association"] {
-		rt := b.target(prop(a, "route_table_id"))
-		sn := b.target(prop(a, "subnet_id"))
+		rt := b.target(b.read(a, "route_table_id"))
+		sn := b.target(b.read(a, "subnet_id"))
 		if rt == nil || sn == nil || b.owner[sn.Addr] == nil {
 			b.unsupported(a, "associates no route table with a mapped subnet")
 			continue
@@ -510,7 +511,7 @@ func (t *terraform) routes(b *builder, byType map[string][]*inventory.Resource) 
 		b.fold(e, rt.Addr)
 		tables[rt.Addr] = true
 		for _, r := range byType["aws_route"] {
-			if tgt := b.target(prop(r, "route_table_id")); tgt != nil && tgt.Addr == rt.Addr {
+			if tgt := b.target(b.read(r, "route_table_id")); tgt != nil && tgt.Addr == rt.Addr {
 				b.fold(e, r.Addr)
 			}
 		}
@@ -524,18 +525,18 @@ func (t *terraform) routes(b *builder, byType map[string][]*inventory.Resource) 
 	return out
 }
 
-func (t *terraform) route(b *builder, v inventory.Value) Expr {
-	m, _ := v.(inventory.Map)
+// route renders one route, its settings read through get.
+func (t *terraform) route(b *builder, get func(string) inventory.Value) Expr {
 	dest := Text("?")
 	for _, k := range []string{"destination_cidr_block", "cidr_block", "destination_ipv6_cidr_block", "ipv6_cidr_block", "destination_prefix_list_id"} {
-		if d, ok := m[k]; ok {
+		if d := get(k); d != nil {
 			dest = b.expr(d)
 			break
 		}
 	}
 	target := Text("?")
-	for _, k := range []string{"gateway_id", "nat_gateway_id", "egress_only_gateway_id", "transit_gateway_id", "vpc_peering_connection_id", "network_interface_id", "vpc_endpoint_id"} {
-		if d, ok := m[k]; ok {
+	for _, k := range []string{"gateway_id", "nat_gateway_id", "egress_only_gateway_id", "transit_gateway_id", "vpc_peering_connection_id", "network_interface_id", "vpc_endpoint_id", "carrier_gateway_id", "local_gateway_id", "core_network_arn"} {
+		if d := get(k); d != nil {
 			target = b.expr(d)
 			break
 		}
@@ -544,21 +545,21 @@ func (t *terraform) route(b *builder, v inventory.Value) Expr {
 }
 
 func (t *terraform) securityGroup(b *builder, e *Entity, res *inventory.Resource, rules []*inventory.Resource) {
-	name := prop(res, "name")
+	name := b.read(res, "name")
 	if name == nil {
-		if p := prop(res, "name_prefix"); p != nil {
+		if p := b.read(res, "name_prefix"); p != nil {
 			name = inventory.Lit(literal(p, "") + "*")
 		}
 	}
 	e.Props["name"] = Scalar(b.expr(name))
-	e.Props["description"] = ScalarText(literal(prop(res, "description"), "Managed by Terraform"))
-	e.Props["vpc"] = Scalar(b.expr(prop(res, "vpc_id")))
+	e.Props["description"] = ScalarText(literal(b.read(res, "description"), "Managed by Terraform"))
+	e.Props["vpc"] = Scalar(b.expr(b.read(res, "vpc_id")))
 	self := RefExpr(SecurityGroup, e.Key, "id")
 	items := map[string][]Expr{}
 	// Inline rules. Terraform removes AWS's default allow-all egress rule:
 	// a group lists every rule it has.
 	for _, dir := range []string{"ingress", "egress"} {
-		for _, r := range list(prop(res, dir)) {
+		for _, r := range list(b.read(res, dir)) {
 			for _, ru := range t.inlineRules(b, r, self) {
 				items[dir] = append(items[dir], ru.item(dir))
 			}
@@ -570,18 +571,19 @@ func (t *terraform) securityGroup(b *builder, e *Entity, res *inventory.Resource
 		switch r.Type {
 		case "aws_vpc_security_group_ingress_rule", "aws_vpc_security_group_egress_rule":
 			dir = strings.TrimSuffix(strings.TrimPrefix(r.Type, "aws_vpc_security_group_"), "_rule")
-			base := rule{protocol: protocolName(literal(prop(r, "ip_protocol"), "")), from: numText(prop(r, "from_port"), ""), to: numText(prop(r, "to_port"), "")}
+			base := rule{protocol: protocolName(literal(b.read(r, "ip_protocol"), "")), from: numText(b.read(r, "from_port"), ""), to: numText(b.read(r, "to_port"), "")}
 			for _, k := range []string{"cidr_ipv4", "cidr_ipv6", "referenced_security_group_id", "prefix_list_id"} {
-				if p := prop(r, k); p != nil {
+				if p := b.read(r, k); p != nil {
 					base.peer = b.expr(p)
 					ru = append(ru, base)
 				}
 			}
 		case "aws_security_group_rule":
-			dir = literal(prop(r, "type"), "ingress")
+			dir = literal(b.read(r, "type"), "ingress")
+			b.consume(r, "protocol", "from_port", "to_port", "cidr_blocks", "ipv6_cidr_blocks", "security_groups", "prefix_list_ids", "self")
 			ru = t.inlineRules(b, inventory.Map(r.Props), self)
-			if p := prop(r, "source_security_group_id"); p != nil {
-				ru = append(ru, rule{protocol: protocolName(literal(prop(r, "protocol"), "")), from: numText(prop(r, "from_port"), ""), to: numText(prop(r, "to_port"), ""), peer: b.expr(p)})
+			if p := b.read(r, "source_security_group_id"); p != nil {
+				ru = append(ru, rule{protocol: protocolName(literal(b.read(r, "protocol"), "")), from: numText(b.read(r, "from_port"), ""), to: numText(b.read(r, "to_port"), ""), peer: b.expr(p)})
 			}
 		}
 		for _, x := range ru {
@@ -617,13 +619,13 @@ func (t *terraform) inlineRules(b *builder, v inventory.Value, self Expr) []rule
 }
 
 func (t *terraform) role(b *builder, e *Entity, res *inventory.Resource, trustSts []statement, inline, attachments, profiles []*inventory.Resource) {
-	name := prop(res, "name")
+	name := b.read(res, "name")
 	e.Props["name"] = Scalar(b.expr(name))
 	items, _ := trust(trustSts)
 	e.Props["trust"] = SetOf(items...)
 	var names []Expr
 	var sts []statement
-	for _, ip := range list(prop(res, "inline_policy")) {
+	for _, ip := range list(b.read(res, "inline_policy")) {
 		names = append(names, b.expr(get(ip, "name")))
 		s, err := t.policy(b, get(ip, "policy"))
 		if err != nil {
@@ -632,20 +634,20 @@ func (t *terraform) role(b *builder, e *Entity, res *inventory.Resource, trustSt
 		sts = append(sts, s...)
 	}
 	for _, p := range inline {
-		names = append(names, b.expr(prop(p, "name")))
-		s, err := t.policy(b, prop(p, "policy"))
+		names = append(names, b.expr(b.read(p, "name")))
+		s, err := t.policy(b, b.read(p, "policy"))
 		if err != nil {
 			b.problem(p, "policy: "+err.Error())
 		}
 		sts = append(sts, s...)
 	}
-	arns := list(prop(res, "managed_policy_arns"))
+	arns := list(b.read(res, "managed_policy_arns"))
 	for _, a := range attachments {
-		arns = append(arns, prop(a, "policy_arn"))
+		arns = append(arns, b.read(a, "policy_arn"))
 	}
 	for _, arn := range arns {
 		if pol := b.target(arn); pol != nil && pol.Type == "aws_iam_policy" {
-			s, err := t.policy(b, prop(pol, "policy"))
+			s, err := t.policy(b, b.read(pol, "policy"))
 			if err != nil {
 				b.problem(pol, "policy: "+err.Error())
 			}
@@ -658,7 +660,7 @@ func (t *terraform) role(b *builder, e *Entity, res *inventory.Resource, trustSt
 	setPermissions(e, sts)
 	var pn []Expr
 	for _, p := range profiles {
-		pn = append(pn, b.expr(prop(p, "name")))
+		pn = append(pn, b.expr(b.read(p, "name")))
 	}
 	e.Props["instance-profile"] = SetOf(pn...)
 }
@@ -716,22 +718,22 @@ func readAction(a string) bool {
 }
 
 func (t *terraform) instance(b *builder, e *Entity, res *inventory.Resource) {
-	e.Props["name"] = Scalar(b.expr(prop(res, "tags", "Name")))
-	e.Props["type"] = Scalar(b.expr(prop(res, "instance_type")))
-	e.Props["ami"] = Scalar(b.expr(prop(res, "ami")))
-	e.Props["subnet"] = Scalar(b.expr(prop(res, "subnet_id")))
-	groups := append(b.exprs(prop(res, "vpc_security_group_ids")), b.exprs(prop(res, "security_groups"))...)
+	e.Props["name"] = Scalar(b.expr(b.read(res, "tags", "Name")))
+	e.Props["type"] = Scalar(b.expr(b.read(res, "instance_type")))
+	e.Props["ami"] = Scalar(b.expr(b.read(res, "ami")))
+	e.Props["subnet"] = Scalar(b.expr(b.read(res, "subnet_id")))
+	groups := append(b.exprs(b.read(res, "vpc_security_group_ids")), b.exprs(b.read(res, "security_groups"))...)
 	e.Props["security-groups"] = SetOf(groups...)
-	e.Props["profile"] = Scalar(b.expr(prop(res, "iam_instance_profile")))
-	e.Props["imds.tokens"] = ScalarText(literal(prop(res, "metadata_options", "http_tokens"), Unset))
-	e.Props["imds.endpoint"] = ScalarText(literal(prop(res, "metadata_options", "http_endpoint"), "enabled"))
-	e.Props["imds.hop-limit"] = ScalarText(numText(prop(res, "metadata_options", "http_put_response_hop_limit"), Unset))
-	e.Props["root-volume.encrypted"] = ScalarText(boolText(prop(res, "root_block_device", "encrypted"), false))
-	e.Props["root-volume.size"] = ScalarText(numText(prop(res, "root_block_device", "volume_size"), Unset))
-	e.Props["root-volume.type"] = ScalarText(literal(prop(res, "root_block_device", "volume_type"), Unset))
-	e.Props["root-volume.delete-on-termination"] = ScalarText(boolText(prop(res, "root_block_device", "delete_on_termination"), true))
-	ud := b.expr(prop(res, "user_data"))
-	if v := prop(res, "user_data_base64"); v != nil {
+	e.Props["profile"] = Scalar(b.expr(b.read(res, "iam_instance_profile")))
+	e.Props["imds.tokens"] = ScalarText(literal(b.read(res, "metadata_options", "http_tokens"), Unset))
+	e.Props["imds.endpoint"] = ScalarText(literal(b.read(res, "metadata_options", "http_endpoint"), "enabled"))
+	e.Props["imds.hop-limit"] = ScalarText(numText(b.read(res, "metadata_options", "http_put_response_hop_limit"), Unset))
+	e.Props["root-volume.encrypted"] = ScalarText(boolText(b.read(res, "root_block_device", "encrypted"), false))
+	e.Props["root-volume.size"] = ScalarText(numText(b.read(res, "root_block_device", "volume_size"), Unset))
+	e.Props["root-volume.type"] = ScalarText(literal(b.read(res, "root_block_device", "volume_type"), Unset))
+	e.Props["root-volume.delete-on-termination"] = ScalarText(boolText(b.read(res, "root_block_device", "delete_on_termination"), true))
+	ud := b.expr(b.read(res, "user_data"))
+	if v := b.read(res, "user_data_base64"); v != nil {
 		ud = b.expr(v)
 		if l, ok := v.(inventory.Str); ok {
 			if text, isLit := l.Literal(); isLit {
@@ -752,21 +754,21 @@ func setUserData(e *Entity, ud Expr) {
 }
 
 func (t *terraform) targetGroup(b *builder, e *Entity, res *inventory.Resource, attachments []*inventory.Resource) {
-	e.Props["name"] = Scalar(b.expr(prop(res, "name")))
-	protocol := literal(prop(res, "protocol"), Unset)
-	port := numText(prop(res, "port"), Unset)
+	e.Props["name"] = Scalar(b.expr(b.read(res, "name")))
+	protocol := literal(b.read(res, "protocol"), Unset)
+	port := numText(b.read(res, "port"), Unset)
 	e.Props["protocol"] = ScalarText(protocol)
 	e.Props["port"] = ScalarText(port)
-	targetType := literal(prop(res, "target_type"), "instance")
+	targetType := literal(b.read(res, "target_type"), "instance")
 	e.Props["target-type"] = ScalarText(targetType)
-	e.Props["vpc"] = Scalar(b.expr(prop(res, "vpc_id")))
+	e.Props["vpc"] = Scalar(b.expr(b.read(res, "vpc_id")))
 	var targets []Expr
 	for _, a := range attachments {
-		targets = append(targets, Join(b.expr(prop(a, "target_id")), Text(":"+numText(prop(a, "port"), port))))
+		targets = append(targets, Join(b.expr(b.read(a, "target_id")), Text(":"+numText(b.read(a, "port"), port))))
 	}
 	e.Props["targets"] = SetOf(targets...)
 	hc := healthCheckDefaults(protocol, targetType)
-	if block, ok := get(res.Props["health_check"]).(inventory.Map); ok {
+	if block, ok := get(b.read(res, "health_check")).(inventory.Map); ok {
 		// The provider sends its own defaults for a health_check block:
 		// thresholds 3 and 3 where the ELB API would use 5 and 2.
 		hc["healthy-threshold"], hc["unhealthy-threshold"] = "3", "3"
@@ -814,24 +816,24 @@ func setHealthCheck(e *Entity, hc map[string]string) {
 }
 
 func (t *terraform) loadBalancer(b *builder, e *Entity, res *inventory.Resource, listeners []*inventory.Resource) {
-	e.Props["name"] = Scalar(b.expr(prop(res, "name")))
-	e.Props["type"] = ScalarText(literal(prop(res, "load_balancer_type"), "application"))
+	e.Props["name"] = Scalar(b.expr(b.read(res, "name")))
+	e.Props["type"] = ScalarText(literal(b.read(res, "load_balancer_type"), "application"))
 	scheme := "internet-facing"
-	if boolText(prop(res, "internal"), false) == "true" {
+	if boolText(b.read(res, "internal"), false) == "true" {
 		scheme = "internal"
 	}
 	e.Props["scheme"] = ScalarText(scheme)
-	subnets := b.exprs(prop(res, "subnets"))
-	for _, m := range list(prop(res, "subnet_mapping")) {
+	subnets := b.exprs(b.read(res, "subnets"))
+	for _, m := range list(b.read(res, "subnet_mapping")) {
 		subnets = append(subnets, b.expr(get(m, "subnet_id")))
 	}
 	e.Props["subnets"] = SetOf(subnets...)
-	e.Props["security-groups"] = b.refSet(prop(res, "security_groups"))
+	e.Props["security-groups"] = b.refSet(b.read(res, "security_groups"))
 	var items []Expr
 	for _, l := range listeners {
-		head := Text(strings.ToUpper(literal(prop(l, "protocol"), "HTTP")) + ":" + numText(prop(l, "port"), "?") + " -> ")
+		head := Text(strings.ToUpper(literal(b.read(l, "protocol"), "HTTP")) + ":" + numText(b.read(l, "port"), "?") + " -> ")
 		var acts []Expr
-		for _, a := range list(prop(l, "default_action")) {
+		for _, a := range list(b.read(l, "default_action")) {
 			acts = append(acts, b.action(a, "type", "target_group_arn", "forward", "target_group", "arn"))
 		}
 		items = append(items, Join(head, joinExprs(acts, ", ")))
@@ -867,29 +869,32 @@ func joinExprs(es []Expr, sep string) Expr {
 }
 
 func (t *terraform) function(b *builder, e *Entity, res *inventory.Resource, urls []*inventory.Resource) {
-	e.Props["name"] = Scalar(b.expr(prop(res, "function_name")))
-	e.Props["runtime"] = ScalarText(literal(prop(res, "runtime"), Unset))
-	e.Props["architecture"] = ScalarText(literal(prop(res, "architectures"), "x86_64"))
-	e.Props["handler"] = ScalarText(literal(prop(res, "handler"), Unset))
-	e.Props["memory"] = ScalarText(numText(prop(res, "memory_size"), "128"))
-	e.Props["timeout"] = ScalarText(numText(prop(res, "timeout"), "3"))
+	e.Props["name"] = Scalar(b.expr(b.read(res, "function_name")))
+	e.Props["runtime"] = ScalarText(literal(b.read(res, "runtime"), Unset))
+	e.Props["architecture"] = ScalarText(literal(b.read(res, "architectures"), "x86_64"))
+	e.Props["handler"] = ScalarText(literal(b.read(res, "handler"), Unset))
+	e.Props["memory"] = ScalarText(numText(b.read(res, "memory_size"), "128"))
+	e.Props["timeout"] = ScalarText(numText(b.read(res, "timeout"), "3"))
 	var env []Expr
-	if vars, ok := get(res.Props["environment"], "variables").(inventory.Map); ok {
+	if vars, ok := get(b.read(res, "environment"), "variables").(inventory.Map); ok {
 		for _, k := range vars.Keys() {
 			env = append(env, Join(Text(k+"="), b.expr(vars[k])))
 		}
 	}
 	e.Props["environment"] = SetOf(env...)
-	e.Props["vpc.subnets"] = b.refSet(prop(res, "vpc_config", "subnet_ids"))
-	e.Props["vpc.security-groups"] = b.refSet(prop(res, "vpc_config", "security_group_ids"))
-	e.Props["role"] = Scalar(b.expr(prop(res, "role")))
+	e.Props["vpc.subnets"] = b.refSet(b.read(res, "vpc_config", "subnet_ids"))
+	e.Props["vpc.security-groups"] = b.refSet(b.read(res, "vpc_config", "security_group_ids"))
+	e.Props["role"] = Scalar(b.expr(b.read(res, "role")))
+	// Where the zip comes from (a local file or an object) is the
+	// deploy-time artifact, compared by role.
+	b.consume(res, "image_uri", "package_type", "filename", "s3_bucket", "s3_key")
 	pkg := "zip"
 	if prop(res, "image_uri") != nil || literal(prop(res, "package_type"), "Zip") == "Image" {
 		pkg = "image"
 	}
 	e.Props["package"] = ScalarText(pkg)
 	setURL(e, urls, func(u *inventory.Resource) (string, string) {
-		return literal(prop(u, "authorization_type"), Unset), literal(prop(u, "invoke_mode"), "BUFFERED")
+		return literal(b.read(u, "authorization_type"), Unset), literal(b.read(u, "invoke_mode"), "BUFFERED")
 	})
 }
 
@@ -905,4 +910,21 @@ func setURL(e *Entity, urls []*inventory.Resource, read func(*inventory.Resource
 	}
 	e.Props["url.auth"] = SetOf(auths...)
 	e.Props["url.invoke-mode"] = SetOf(modes...)
+}
+
+// notCompared lists the Terraform arguments that need no comparison.
+func (terraform) notCompared(typ, p string) (string, bool) {
+	switch {
+	case p == "tags" || p == "tags_all":
+		return "tags are labels", true
+	case p == "description" && (typ == "aws_vpc_security_group_ingress_rule" || typ == "aws_vpc_security_group_egress_rule" || typ == "aws_security_group_rule"):
+		return "rule descriptions are labels; a rule is (direction, protocol, ports, peer)", true
+	case typ == "aws_route_table" && p == "vpc_id":
+		return "a route table's VPC is that of the subnets it serves (subnet/vpc)", true
+	case typ == "aws_instance" && p == "user_data_replace_on_change":
+		return "how Terraform applies a change of user data, not what runs", true
+	case typ == "aws_lambda_function" && (p == "source_code_hash" || p == "s3_object_version"):
+		return "identifies the package's content: compared by role (function/package)", true
+	}
+	return "", false
 }
