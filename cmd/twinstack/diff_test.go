@@ -37,9 +37,9 @@ func TestDiffScripts(t *testing.T) {
 	})
 }
 
-// synthFixture is a synthesized pair of the diff's own test data (count2:
+// diffFixture is a synthesized pair of the diff's own test data (count2:
 // the renderers' outputs for one configuration).
-func synthFixture(t *testing.T) (tf, cfn string) {
+func diffFixture(t *testing.T) (tf, cfn string) {
 	t.Helper()
 	dir, err := filepath.Abs(filepath.Join("..", "..", "internal", "diff", "testdata", "synth", "count2"))
 	if err != nil {
@@ -48,7 +48,7 @@ func synthFixture(t *testing.T) (tf, cfn string) {
 	return filepath.Join(dir, "cdk.tf.json"), filepath.Join(dir, "template.json")
 }
 
-func copyFile(t *testing.T, src, dst string) {
+func diffCopyFile(t *testing.T, src, dst string) {
 	t.Helper()
 	b, err := os.ReadFile(src)
 	if err != nil {
@@ -62,16 +62,16 @@ func copyFile(t *testing.T, src, dst string) {
 	}
 }
 
-func env(m map[string]string) func(string) string {
+func diffEnv(m map[string]string) func(string) string {
 	return func(k string) string { return m[k] }
 }
 
 // TestDiffSynthOutputs: our real outputs differ in the open renderer
 // findings only, so the command reports them and exits 1.
 func TestDiffSynthOutputs(t *testing.T) {
-	tf, cfn := synthFixture(t)
+	tf, cfn := diffFixture(t)
 	var out, errb bytes.Buffer
-	code := Main(context.Background(), []string{"diff", "--tf", tf, "--cfn", cfn}, env(nil), &out, &errb)
+	code := Main(context.Background(), []string{"diff", "--tf", tf, "--cfn", cfn}, diffEnv(nil), &out, &errb)
 	if code != 1 {
 		t.Fatalf("exit %d, want 1\n%s%s", code, out.String(), errb.String())
 	}
@@ -85,7 +85,7 @@ func TestDiffSynthOutputs(t *testing.T) {
 // TestDiffDefaultPaths: without --tf/--cfn the command reads a fresh
 // synth's outputs, named after the stack (the configuration's prefix).
 func TestDiffDefaultPaths(t *testing.T) {
-	tf, cfn := synthFixture(t)
+	tf, cfn := diffFixture(t)
 	tests := []struct {
 		name  string
 		env   map[string]string
@@ -102,11 +102,11 @@ func TestDiffDefaultPaths(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Chdir(t.TempDir())
 			if tc.stack != "" {
-				copyFile(t, tf, filepath.Join("cdktf.out", "stacks", tc.stack, "cdk.tf.json"))
-				copyFile(t, cfn, filepath.Join("cdk.out", tc.stack+".template.json"))
+				diffCopyFile(t, tf, filepath.Join("cdktf.out", "stacks", tc.stack, "cdk.tf.json"))
+				diffCopyFile(t, cfn, filepath.Join("cdk.out", tc.stack+".template.json"))
 			}
 			var out, errb bytes.Buffer
-			code := Main(context.Background(), append([]string{"diff"}, tc.args...), env(tc.env), &out, &errb)
+			code := Main(context.Background(), append([]string{"diff"}, tc.args...), diffEnv(tc.env), &out, &errb)
 			if code != tc.code {
 				t.Fatalf("exit %d, want %d\n%s%s", code, tc.code, out.String(), errb.String())
 			}
@@ -121,7 +121,7 @@ func TestDiffDefaultPaths(t *testing.T) {
 // working directory before reading their outputs. A stand-in npx writes
 // the fixtures where the real CLIs would.
 func TestDiffSynth(t *testing.T) {
-	tf, cfn := synthFixture(t)
+	tf, cfn := diffFixture(t)
 	bin := t.TempDir()
 	script := "#!/bin/sh\n" +
 		"echo \"$@\" >> npx.log\n" +
@@ -137,7 +137,7 @@ func TestDiffSynth(t *testing.T) {
 		t.Chdir(t.TempDir())
 		var out, errb bytes.Buffer
 		path := bin + string(os.PathListSeparator) + os.Getenv("PATH")
-		code := Main(context.Background(), []string{"diff", "--synth", "--format", "json"}, env(map[string]string{"PATH": path}), &out, &errb)
+		code := Main(context.Background(), []string{"diff", "--synth", "--format", "json"}, diffEnv(map[string]string{"PATH": path}), &out, &errb)
 		if code != 1 {
 			t.Fatalf("exit %d, want 1 (the open findings)\n%s", code, errb.String())
 		}
@@ -159,14 +159,14 @@ func TestDiffSynth(t *testing.T) {
 			t.Fatal(err)
 		}
 		var out, errb bytes.Buffer
-		code := Main(context.Background(), []string{"diff", "--synth"}, env(map[string]string{"PATH": failing}), &out, &errb)
+		code := Main(context.Background(), []string{"diff", "--synth"}, diffEnv(map[string]string{"PATH": failing}), &out, &errb)
 		if code != 1 || !strings.Contains(errb.String(), "npx cdktf synth: exit status 7") {
 			t.Errorf("exit %d, stderr %q", code, errb.String())
 		}
 	})
 	t.Run("no npx", func(t *testing.T) {
 		var out, errb bytes.Buffer
-		code := Main(context.Background(), []string{"diff", "--synth"}, env(map[string]string{"PATH": t.TempDir()}), &out, &errb)
+		code := Main(context.Background(), []string{"diff", "--synth"}, diffEnv(map[string]string{"PATH": t.TempDir()}), &out, &errb)
 		if code != 2 || !strings.Contains(errb.String(), "npx not found") {
 			t.Errorf("exit %d, stderr %q", code, errb.String())
 		}
