@@ -65,7 +65,8 @@ func DefaultNames() Names {
 }
 
 // CreateStore creates the bucket and both tables at endpoint with the
-// model's schemas (key, GSI) and waits until the tables are active.
+// model's schemas (key, GSI; versioning as the model says) and waits until
+// the tables are active.
 func CreateStore(ctx context.Context, endpoint string, n Names) error {
 	sys, err := constructs.New(constructs.Defaults())
 	if err != nil {
@@ -75,6 +76,14 @@ func CreateStore(ctx context.Context, endpoint string, n Names) error {
 		var owned *s3types.BucketAlreadyOwnedByYou
 		if !errors.As(err, &owned) {
 			return fmt.Errorf("moto: create bucket %s: %w", n.Bucket, err)
+		}
+	}
+	if sys.Bucket.Versioned {
+		if _, err := S3(endpoint).PutBucketVersioning(ctx, &s3.PutBucketVersioningInput{
+			Bucket:                  aws.String(n.Bucket),
+			VersioningConfiguration: &s3types.VersioningConfiguration{Status: s3types.BucketVersioningStatusEnabled},
+		}); err != nil {
+			return fmt.Errorf("moto: bucket versioning %s: %w", n.Bucket, err)
 		}
 	}
 	db := DynamoDB(endpoint)
