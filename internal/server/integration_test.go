@@ -128,7 +128,9 @@ func newOrigin(t *testing.T) *httptest.Server {
 	mux.HandleFunc("/to-hex-loopback", func(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, "http://0x7f000001/", http.StatusFound)
 	})
-	mux.HandleFunc("/redirect-ok", func(w http.ResponseWriter, r *http.Request) { http.Redirect(w, r, "/img.gif", http.StatusMovedPermanently) })
+	mux.HandleFunc("/redirect-ok", func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, "/img.gif", http.StatusMovedPermanently)
+	})
 	o := httptest.NewServer(mux)
 	t.Cleanup(o.Close)
 	return o
@@ -704,4 +706,3 @@ func TestIntegrationTwoServersShareAlbums(t *testing.T) {
 		t.Errorf("albums table holds %d items (%v), want 4", scan.Count, err)
 	}
 }
-
