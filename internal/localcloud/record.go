@@ -67,6 +67,8 @@ type DeploymentRecord struct {
 	// there may be something to destroy.
 	Deploying bool `json:"deploying"`
 	Deployed  bool `json:"deployed"`
+	// Patched lists the verify checks local up patched through the API.
+	Patched []string `json:"patched,omitempty"`
 }
 
 // Record is .twinstack/local.json: written after every step of `up`.

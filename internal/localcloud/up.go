@@ -538,11 +538,18 @@ func (r *run) verify(ctx context.Context, name string, dep *state.Deployment) er
 	if err != nil {
 		return err
 	}
+	drec := r.rec.Deployments[name]
 	for _, x := range rep.Results {
+		if x.Status == verify.Patched {
+			drec.Patched = append(drec.Patched, x.Check)
+		}
 		if x.Gap != nil {
 			dep.Gaps = append(dep.Gaps, state.Gap{Resource: x.Resource, Type: x.Gap.Type, Property: x.Gap.Property,
 				Detail: x.Check + ": " + x.Gap.Note, SeenOn: x.Gap.SeenOn, Patched: x.Status == verify.Patched})
 		}
+	}
+	if err := r.saveRecord(); err != nil {
+		return err
 	}
 	if f := rep.Failed(); len(f) > 0 {
 		var names []string

@@ -44,9 +44,14 @@ func Verify(ctx context.Context, o VerifyOptions) (*verify.Report, error) {
 	}
 	l := Layout{Root: o.Root}
 	getenv := o.Getenv
+	var patched map[string]bool
 	if rec, err := LoadRecord(l.RecordFile()); err == nil && rec != nil {
 		if d := rec.Deployments[o.Deployment]; d != nil {
 			getenv = Overlay(d.Env, o.Getenv)
+			patched = map[string]bool{}
+			for _, c := range d.Patched {
+				patched[c] = true
+			}
 		}
 		if o.EmulatorVersion == "" {
 			o.EmulatorVersion = rec.MotoVersion
@@ -70,7 +75,7 @@ func Verify(ctx context.Context, o VerifyOptions) (*verify.Report, error) {
 		return nil, apperr.E(apperr.InvalidConfig, op, err)
 	}
 	clients := verify.NewClients(awsCfg, endpoint != "")
-	vo := verify.Options{Deployment: o.Deployment, Patch: o.Patch, Progress: o.Progress,
+	vo := verify.Options{Deployment: o.Deployment, Patch: o.Patch, Progress: o.Progress, PatchedBefore: patched,
 		FunctionZip: filepath.Join(o.Root, constructs.LambdaZipPath)}
 	if endpoint != "" && IsMoto(ctx, endpoint) {
 		gf := o.GapsFile
