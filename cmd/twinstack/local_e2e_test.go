@@ -33,7 +33,7 @@ func requireTools(t *testing.T, root string) {
 			missing = append(missing, b)
 		}
 	}
-	for _, f := range []string{"node_modules/.bin/cdk", "node_modules/.bin/cdktf", "bin/aws-lambda-rie", "build/lambda.zip", "build/server-linux-amd64", "build/server-linux-arm64"} {
+	for _, f := range []string{"node_modules/.bin/cdk", "node_modules/.bin/cdktf", "bin/aws-lambda-rie", "build/lambda.zip", "build/server-linux-amd64"} {
 		if _, err := os.Stat(filepath.Join(root, f)); err != nil {
 			missing = append(missing, f)
 		}

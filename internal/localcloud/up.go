@@ -203,7 +203,11 @@ func (r *run) preflight() (string, error) {
 		}
 		_, err := exec.LookPath("terraform")
 		need(err == nil, "terraform is not on PATH")
-		for _, a := range []string{constructs.LambdaZipPath, constructs.ServerBinaryFile("x86_64"), constructs.ServerBinaryFile("arm64")} {
+		arch := "x86_64"
+		if cfg, err := config.Load(nil, Overlay(DeploymentEnv(state.Terraform, "http://localhost:1", o.Instances), o.Getenv)); err == nil {
+			arch, _ = constructs.Architecture(cfg.System.InstanceType)
+		}
+		for _, a := range []string{constructs.LambdaZipPath, constructs.ServerBinaryFile(arch)} {
 			_, err := os.Stat(filepath.Join(o.Root, a))
 			need(err == nil, a+" (run `make build`)")
 		}

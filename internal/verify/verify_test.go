@@ -1,0 +1,162 @@
+package verify
+
+import (
+	"context"
+	"errors"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/twinstack/twinstack/constructs"
+	"github.com/twinstack/twinstack/internal/emugaps"
+)
+
+func TestGlobMatch(t *testing.T) {
+	tests := []struct {
+		pattern, s string
+		want       bool
+	}{
+		{"s3:*", "s3:PutObject", true},
+		{"s3:Get*", "s3:PutObject", false},
+		{"arn:aws:s3:::b/images/*", "arn:aws:s3:::b/images/*", true},
+		{"arn:aws:s3:::b/*", "arn:aws:s3:::b/images/x", true},
+		{"arn:aws:s3:::b", "arn:aws:s3:::b/images/*", false},
+		{"dynamodb:getitem", "dynamodb:GetItem", true},
+		{"*", "anything", true},
+		{"a?c", "abc", true},
+	}
+	for _, tc := range tests {
+		if got := globMatch(tc.pattern, tc.s); got != tc.want {
+			t.Errorf("globMatch(%q, %q) = %t, want %t", tc.pattern, tc.s, got, tc.want)
+		}
+	}
+}
+
+func TestParsePolicy(t *testing.T) {
+	want := []statement{{
+		Sid: "S", Effect: "Deny", Principals: []string{"*"}, Actions: []string{"s3:*"},
+		Resources:  []string{"arn:aws:s3:::b", "arn:aws:s3:::b/*"},
+		Conditions: map[string]map[string][]string{"Bool": {"aws:securetransport": {"false"}}},
+	}}
+	tests := []struct{ name, doc string }{
+		{"json", `{"Version":"2012-10-17","Statement":[{"Sid":"S","Effect":"Deny","Principal":{"AWS":"*"},"Action":"s3:*","Resource":["arn:aws:s3:::b","arn:aws:s3:::b/*"],"Condition":{"Bool":{"aws:SecureTransport":"false"}}}]}`},
+		{"single statement", `{"Statement":{"Sid":"S","Effect":"Deny","Principal":"*","Action":["s3:*"],"Resource":["arn:aws:s3:::b","arn:aws:s3:::b/*"],"Condition":{"Bool":{"aws:SecureTransport":false}}}}`},
+		{"url-encoded", `%7B%22Statement%22%3A%5B%7B%22Sid%22%3A%22S%22%2C%22Effect%22%3A%22Deny%22%2C%22Principal%22%3A%22%2A%22%2C%22Action%22%3A%22s3%3A%2A%22%2C%22Resource%22%3A%5B%22arn%3Aaws%3As3%3A%3A%3Ab%22%2C%22arn%3Aaws%3As3%3A%3A%3Ab%2F%2A%22%5D%2C%22Condition%22%3A%7B%22Bool%22%3A%7B%22aws%3ASecureTransport%22%3A%22false%22%7D%7D%7D%5D%7D`},
+		{"python repr", `{'Statement': [{'Sid': 'S', 'Effect': 'Deny', 'Principal': '*', 'Action': 's3:*', 'Resource': ['arn:aws:s3:::b', 'arn:aws:s3:::b/*'], 'Condition': {'Bool': {'aws:SecureTransport': False}}}]}`},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			got, err := parsePolicy(tc.doc)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if d := cmp.Diff(want, got); d != "" {
+				t.Fatalf("(-want +got):\n%s", d)
+			}
+		})
+	}
+}
+
+func TestAllowed(t *testing.T) {
+	sts := []statement{{Effect: "Allow", Actions: []string{"s3:GetObject", "s3:PutObject"}, Resources: []string{"arn:aws:s3:::b/images/*"}}}
+	if !allowed(sts, "s3:PutObject", "arn:aws:s3:::b/images/*") {
+		t.Error("PutObject under images/ not allowed")
+	}
+	if allowed(sts, "s3:DeleteObject", "arn:aws:s3:::b/images/*") {
+		t.Error("DeleteObject allowed")
+	}
+	if allowed(sts, "s3:GetObject", "arn:aws:s3:::b/other/*") {
+		t.Error("GetObject outside images/ allowed")
+	}
+}
+
+func TestInventoryFromStack(t *testing.T) {
+	sys, err := constructs.New(constructs.Defaults())
+	if err != nil {
+		t.Fatal(err)
+	}
+	rs := []StackResource{
+		{LogicalID: "ImagesBucket", PhysicalID: "b", Type: "AWS::S3::Bucket"},
+		{LogicalID: "ServerSecurityGroup1A2B3C4D", PhysicalID: "sg-1", Type: "AWS::EC2::SecurityGroup"},
+		{LogicalID: "ServerSecurityGroupIngress", PhysicalID: "x", Type: "AWS::EC2::SecurityGroupIngress"},
+		{LogicalID: "Server1", PhysicalID: "i-1", Type: "AWS::EC2::Instance"},
+		{LogicalID: "Server10", PhysicalID: "i-10", Type: "AWS::EC2::Instance"},
+	}
+	got := InventoryFromStack(sys, rs)
+	want := map[constructs.ID]string{"ImagesBucket": "b", "ServerSecurityGroup": "sg-1", "Server1": "i-1"}
+	if d := cmp.Diff(want, got); d != "" {
+		t.Fatalf("(-want +got):\n%s", d)
+	}
+}
+
+func TestInventoryFromTFState(t *testing.T) {
+	sys, err := constructs.New(constructs.Defaults())
+	if err != nil {
+		t.Fatal(err)
+	}
+	state := `{"version":4,"resources":[
+	 {"mode":"managed","type":"aws_s3_bucket","name":"ImagesBucket","instances":[{"attributes":{"id":"b"}}]},
+	 {"mode":"managed","type":"aws_s3_bucket_versioning","name":"ImagesBucket","instances":[{"attributes":{"id":"v"}}]},
+	 {"mode":"managed","type":"aws_lb","name":"LoadBalancer","instances":[{"attributes":{"id":"x","arn":"arn:lb"}}]},
+	 {"mode":"data","type":"aws_s3_bucket","name":"Vpc","instances":[{"attributes":{"id":"no"}}]}]}`
+	got, err := InventoryFromTFState(sys, []byte(state))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[constructs.ID]string{"ImagesBucket": "b", "LoadBalancer": "arn:lb"}
+	if d := cmp.Diff(want, got); d != "" {
+		t.Fatalf("(-want +got):\n%s", d)
+	}
+}
+
+// applyGap decides what a failing or passing check becomes when a gap is
+// listed for it.
+func TestApplyGap(t *testing.T) {
+	gaps, err := emugaps.Parse([]byte(`{"emulator":"moto","gaps":[
+		{"deployment":"cloudformation","check":"x.patchable","seen_on":"5.2.1","patch":true},
+		{"deployment":"cloudformation","check":"x.fixed","seen_on":"5.2.1","patch":true},
+		{"deployment":"cloudformation","check":"x.nopatch","seen_on":"5.2.1","patch":false}]}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	value := map[string]string{"x.patchable": "off", "x.fixed": "on", "x.nopatch": "off", "x.unlisted": "off", "x.broken": "off"}
+	mk := func(id string, patchErr error) check {
+		return check{id: id, want: "on",
+			get: func(context.Context) (string, bool, error) { return value[id], true, nil },
+			patch: func(context.Context) error {
+				if patchErr != nil {
+					return patchErr
+				}
+				value[id] = "on"
+				return nil
+			}}
+	}
+	r := &reader{memo: map[string]memoEntry{}}
+	opts := Options{Deployment: "cloudformation", Gaps: gaps, Patch: true}
+	tests := []struct {
+		ck   check
+		want Status
+	}{
+		{mk("x.patchable", nil), Patched},
+		{mk("x.fixed", nil), OK},
+		{mk("x.nopatch", nil), Gap},
+		{mk("x.unlisted", nil), Different},
+	}
+	for _, tc := range tests {
+		res := applyGap(context.Background(), r, tc.ck, runCheck(context.Background(), tc.ck), opts)
+		if res.Status != tc.want {
+			t.Errorf("%s: %s, want %s (%s)", tc.ck.id, res.Status, tc.want, Line(res))
+		}
+	}
+	value["x.patchable"] = "off"
+	res := applyGap(context.Background(), r, mk("x.patchable", errors.New("denied")), runCheck(context.Background(), mk("x.patchable", nil)), opts)
+	if res.Status != Gap || res.Detail != "patch failed: denied" {
+		t.Errorf("failed patch: %s %q", res.Status, res.Detail)
+	}
+	if !res.Pass() {
+		t.Error("a listed gap must not fail verification")
+	}
+	if (Result{Status: Different}).Pass() || (Result{Status: Missing}).Pass() || (Result{Status: Failed}).Pass() {
+		t.Error("differences must fail verification")
+	}
+}
