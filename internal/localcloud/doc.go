@@ -14,6 +14,24 @@
 // emulator: what the emulator drops is reported by verify against the gap
 // list, and patched through the API only when asked.
 //
+// What `local up --instances 2` starts (per deployment, ts-tf and ts-cfn):
+//
+//	twinstack invoke --via lambda          twinstack invoke --via server
+//	        |                                       |
+//	        v                                       |
+//	aws-lambda-rie + bootstrap  --SERVER_URL-->  lbproxy (ALB stand-in, /healthz checks)
+//	                                                |  round robin
+//	                                   +------------+------------+
+//	                                   v                         v
+//	                          twinstack serve (1)       twinstack serve (2)
+//	                                   |  AWS_ENDPOINT_URL       |
+//	                                   +------------+------------+
+//	                                                v
+//	                   moto_server: both stacks, deployed by cdktf / cdk
+//	                   (bucket, tables, VPC, groups, roles, instances, ALB, Lambda)
+//
+//	origin (sample PNG/JPEG/GIF/WebP) <-- image downloads by the servers
+//
 // It imports the model, config, state, proc, verify, emugaps and
 // internal/moto; never the stacks' libraries (it runs the CLIs) and never
 // cmd/.
