@@ -99,7 +99,8 @@ func New(cfg Config) (*System, error) {
 			Sort:       &Key{ListSort, String},
 			Projection: "ALL",
 		}},
-		Removal: removal,
+		Removal:            removal,
+		DeletionProtection: removal == Retain,
 	}
 	s.AlbumsTable = Table{
 		ID:          "AlbumsTable",
@@ -108,11 +109,12 @@ func New(cfg Config) (*System, error) {
 		BillingMode: "PAY_PER_REQUEST",
 		// PITR is a property of the images table in the design; the albums
 		// table holds demo state that is re-seeded at start.
-		Removal: removal,
+		Removal:            removal,
+		DeletionProtection: removal == Retain,
 	}
 
 	s.Network = Network{
-		VPC:      VPC{ID: "Vpc", CIDR: VPCCIDR},
+		VPC:      VPC{ID: "Vpc", CIDR: VPCCIDR, DNSSupport: true, DNSHostnames: true},
 		Gateway:  "InternetGateway",
 		Internet: "0.0.0.0/0",
 		Subnets: []Subnet{
@@ -224,6 +226,7 @@ func New(cfg Config) (*System, error) {
 			ID: "LoadBalancer", Name: p + "-alb", Internal: true, Subnets: subnetIDs, Group: albSG,
 			Listener: "LoadBalancerListener", ListenerPort: ListenerPort,
 			TargetGroup: "ServerTargetGroup", TargetName: p + "-tg", TargetPort: ServerPort, HealthPath: HealthPath,
+			Health: HealthCheck{HealthyThreshold: 3, UnhealthyThreshold: 3, IntervalSec: 15, TimeoutSec: 5, Matcher: "200"},
 		}
 		for _, in := range s.Servers {
 			lb.Targets = append(lb.Targets, in.ID)

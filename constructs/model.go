@@ -122,6 +122,9 @@ type Table struct {
 	PointInTimeRecovery bool
 	Indexes             []Index
 	Removal             Removal
+	// DeletionProtection refuses DeleteTable through any API while on; it
+	// is on exactly when the data is retained.
+	DeletionProtection bool
 }
 
 // Network is the VPC with its public subnets, internet gateway and routes.
@@ -136,6 +139,10 @@ type Network struct {
 type VPC struct {
 	ID   ID
 	CIDR string
+	// DNSSupport and DNSHostnames turn on the Amazon DNS server and
+	// public DNS hostnames for instances (both AWS CDK defaults).
+	DNSSupport   bool
+	DNSHostnames bool
 }
 
 // Subnet is a public subnet in the AZ at index AZ of the region's zones. Each
@@ -237,7 +244,19 @@ type LoadBalancer struct {
 	TargetName   string
 	TargetPort   int    // 8080
 	HealthPath   string // /healthz
+	Health       HealthCheck
 	Targets      []ID
+}
+
+// HealthCheck is the target group's health check beyond its path. Every
+// value is explicit because the two toolchains' defaults differ (the
+// Terraform provider sends 3/3 thresholds, CloudFormation leaves ELB's 5/2).
+type HealthCheck struct {
+	HealthyThreshold   int
+	UnhealthyThreshold int
+	IntervalSec        int
+	TimeoutSec         int
+	Matcher            string // HTTP codes, "200"
 }
 
 // Function is the Go Lambda.

@@ -22,7 +22,7 @@ func (r *renderer) visit(n constructs.Node) error {
 	case *constructs.Table:
 		return r.table(n)
 	case *constructs.VPC:
-		r.resource("aws_vpc", n.ID, vpc{CIDRBlock: n.CIDR, EnableDNSHostnames: true, EnableDNSSupport: true})
+		r.resource("aws_vpc", n.ID, vpc{CIDRBlock: n.CIDR, EnableDNSHostnames: n.DNSHostnames, EnableDNSSupport: n.DNSSupport})
 		return nil
 	case *constructs.InternetGateway:
 		return r.gateway(n)
@@ -144,7 +144,7 @@ func (r *renderer) table(t *constructs.Table) error {
 		BillingMode:               t.BillingMode,
 		HashKey:                   t.Partition.Name,
 		PointInTimeRecovery:       pointInTimeRecovery{Enabled: t.PointInTimeRecovery},
-		DeletionProtectionEnabled: t.Removal != constructs.Destroy,
+		DeletionProtectionEnabled: t.DeletionProtection,
 	}
 	add(t.Partition)
 	if t.Sort != nil {
@@ -532,7 +532,14 @@ func (r *renderer) loadBalancer(lb *constructs.LoadBalancer) error {
 	})
 	r.resource("aws_lb_target_group", lb.TargetGroup, targetGroup{
 		Name: lb.TargetName, Port: lb.TargetPort, Protocol: "HTTP", TargetType: "instance", VPCID: vpcID,
-		HealthCheck: healthCheck{Path: lb.HealthPath},
+		HealthCheck: healthCheck{
+			Path:               lb.HealthPath,
+			HealthyThreshold:   lb.Health.HealthyThreshold,
+			UnhealthyThreshold: lb.Health.UnhealthyThreshold,
+			Interval:           lb.Health.IntervalSec,
+			Timeout:            lb.Health.TimeoutSec,
+			Matcher:            lb.Health.Matcher,
+		},
 	})
 	tg, err := r.ref(lb.TargetGroup, constructs.AttrARN)
 	if err != nil {

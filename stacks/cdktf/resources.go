@@ -276,7 +276,12 @@ type targetGroup struct {
 }
 
 type healthCheck struct {
-	Path string `json:"path"`
+	Path               string `json:"path"`
+	HealthyThreshold   int    `json:"healthy_threshold"`
+	UnhealthyThreshold int    `json:"unhealthy_threshold"`
+	Interval           int    `json:"interval"`
+	Timeout            int    `json:"timeout"`
+	Matcher            string `json:"matcher"`
 }
 
 type targetGroupAttachment struct {

@@ -355,7 +355,7 @@ func checkLoadBalancer(t *testing.T, tf *tfJSON, w want) {
 	tg := "${aws_lb_target_group.ServerTargetGroup.arn}"
 	diff(t, "target group", obj{
 		"name": w.prefix + "-tg", "port": 8080, "protocol": "HTTP", "target_type": "instance", "vpc_id": "${aws_vpc.Vpc.id}",
-		"health_check": obj{"path": "/healthz"},
+		"health_check": obj{"path": "/healthz", "healthy_threshold": 3, "unhealthy_threshold": 3, "interval": 15, "timeout": 5, "matcher": "200"},
 	}, tf.res(t, "aws_lb_target_group", "ServerTargetGroup"))
 	var targets []string
 	for i := 1; i <= w.count; i++ {
@@ -477,14 +477,15 @@ func TestErrors(t *testing.T) {
 		{
 			name: "artifacts bucket name too long",
 			setup: func(t *testing.T) (config.Config, *constructs.System, string) {
+				// Validate caps the prefix so this cannot happen through
+				// constructs.New; the renderer still refuses a hand-built one.
 				c := cfg
-				c.System.Prefix = "a-prefix-of-twenty-eight-chr"
 				c.System.Region = "ap-southeast-1"
-				c.StackName = c.System.Prefix
 				s, err := constructs.New(c.System)
 				if err != nil {
 					t.Fatal(err)
 				}
+				s.Prefix = "a-prefix-of-twenty-eight-chr"
 				return c, s, fakeRoot(t)
 			},
 			check: func(t *testing.T, err error) {
