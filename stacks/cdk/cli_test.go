@@ -80,6 +80,8 @@ func cliEnv(env []string, extra ...string) []string {
 		"CDK_DISABLE_VERSION_CHECK=true",
 		"CDK_DISABLE_CLI_TELEMETRY=true",
 		"JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION=1",
+		// The node 20 end-of-life banner; its value lists major versions.
+		"JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION=20",
 	)
 }
 
