@@ -277,6 +277,9 @@ func (r *renderer) table(t *constructs.Table) error {
 		BillingMode:   awsdynamodb.BillingMode_PAY_PER_REQUEST,
 		RemovalPolicy: removal,
 	}
+	if t.DeletionProtection {
+		props.DeletionProtection = jsii.Bool(true)
+	}
 	if t.Sort != nil {
 		if props.SortKey, err = attribute(*t.Sort); err != nil {
 			return err
@@ -312,7 +315,11 @@ func (r *renderer) table(t *constructs.Table) error {
 // The network is L1: the model fixes every CIDR, zone index and route
 // table, which the L2 Vpc would choose (and name) itself.
 func (r *renderer) network(v *constructs.VPC) error {
-	r.vpc = awsec2.NewCfnVPC(r.stack, jsii.String(string(v.ID)), &awsec2.CfnVPCProps{CidrBlock: jsii.String(v.CIDR)})
+	r.vpc = awsec2.NewCfnVPC(r.stack, jsii.String(string(v.ID)), &awsec2.CfnVPCProps{
+		CidrBlock:          jsii.String(v.CIDR),
+		EnableDnsSupport:   jsii.Bool(v.DNSSupport),
+		EnableDnsHostnames: jsii.Bool(v.DNSHostnames),
+	})
 	r.setAttr(v.ID, constructs.AttrID, r.vpc.Ref())
 	return nil
 }
@@ -711,8 +718,15 @@ func (r *renderer) loadBalancer(n *constructs.LoadBalancer) error {
 		TargetType:      elbv2.TargetType_INSTANCE,
 		Port:            jsii.Number(n.TargetPort),
 		Protocol:        elbv2.ApplicationProtocol_HTTP,
-		HealthCheck:     &elbv2.HealthCheck{Path: jsii.String(n.HealthPath)},
-		Targets:         &targets,
+		HealthCheck: &elbv2.HealthCheck{
+			Path:                    jsii.String(n.HealthPath),
+			HealthyThresholdCount:   jsii.Number(n.Health.HealthyThreshold),
+			UnhealthyThresholdCount: jsii.Number(n.Health.UnhealthyThreshold),
+			Interval:                awscdk.Duration_Seconds(jsii.Number(n.Health.IntervalSec)),
+			Timeout:                 awscdk.Duration_Seconds(jsii.Number(n.Health.TimeoutSec)),
+			HealthyHttpCodes:        jsii.String(n.Health.Matcher),
+		},
+		Targets: &targets,
 	})
 	// The L2 states stickiness.enabled=false, the AWS default.
 	if err := overrideID(tg, string(n.TargetGroup), "TargetGroupAttributes"); err != nil {

@@ -178,6 +178,9 @@ func testTables(t *testing.T, s *synthesized) {
 		if pitr != tb.PointInTimeRecovery {
 			t.Errorf("%s: PITR %v, want %v", tb.ID, p["PointInTimeRecoverySpecification"], tb.PointInTimeRecovery)
 		}
+		if got := p["DeletionProtectionEnabled"] == true; got != tb.DeletionProtection {
+			t.Errorf("%s: DeletionProtectionEnabled %v, want %v", tb.ID, p["DeletionProtectionEnabled"], tb.DeletionProtection)
+		}
 		want := map[constructs.Removal]string{constructs.Retain: "Retain", constructs.Destroy: "Delete"}[tb.Removal]
 		if r["DeletionPolicy"] != want {
 			t.Errorf("%s: DeletionPolicy %v, want %s", tb.ID, r["DeletionPolicy"], want)
@@ -205,7 +208,7 @@ func list(v any) []any {
 func testNetwork(t *testing.T, s *synthesized) {
 	n := s.sys.Network
 	ref := func(id constructs.ID) any { return map[string]any{"Ref": string(id)} }
-	if diff := cmp.Diff(map[string]any{"CidrBlock": n.VPC.CIDR}, props(s.resource(t, string(n.VPC.ID), "AWS::EC2::VPC"))); diff != "" {
+	if diff := cmp.Diff(map[string]any{"CidrBlock": n.VPC.CIDR, "EnableDnsSupport": n.VPC.DNSSupport, "EnableDnsHostnames": n.VPC.DNSHostnames}, props(s.resource(t, string(n.VPC.ID), "AWS::EC2::VPC"))); diff != "" {
 		t.Errorf("VPC (-want +got):\n%s", diff)
 	}
 	s.resource(t, string(n.Gateway), "AWS::EC2::InternetGateway")
@@ -611,6 +614,9 @@ func testLoadBalancer(t *testing.T, s *synthesized) {
 	want = map[string]any{
 		"Name": lb.TargetName, "Port": float64(lb.TargetPort), "Protocol": "HTTP", "TargetType": "instance",
 		"HealthCheckPath": lb.HealthPath, "Targets": targets, "VpcId": map[string]any{"Ref": string(s.sys.Network.VPC.ID)},
+		"HealthyThresholdCount": float64(lb.Health.HealthyThreshold), "UnhealthyThresholdCount": float64(lb.Health.UnhealthyThreshold),
+		"HealthCheckIntervalSeconds": float64(lb.Health.IntervalSec), "HealthCheckTimeoutSeconds": float64(lb.Health.TimeoutSec),
+		"Matcher": map[string]any{"HttpCode": lb.Health.Matcher},
 	}
 	if diff := cmp.Diff(want, props(s.resource(t, string(lb.TargetGroup), "AWS::ElasticLoadBalancingV2::TargetGroup"))); diff != "" {
 		t.Errorf("target group (-want +got):\n%s", diff)
