@@ -138,9 +138,12 @@ func mutations() []mutation {
 		[]change{{"table", kImages, "deletion-protection"}, {"table", kImages, "data-on-destroy"}},
 		setter(tfTable+".deletion_protection_enabled", false), nil)
 	add("table deletion protection (cfn)", one(entity.Table, kImages, "deletion-protection"),
-		nil, setter(cfTable+".DeletionProtectionEnabled", true))
-	add("table data-on-destroy", one(entity.Table, kImages, "data-on-destroy"),
-		nil, setter("Resources.ImagesTable.DeletionPolicy", "Delete"))
+		nil, setter(cfTable+".DeletionProtectionEnabled", false))
+	// A protected table is kept whatever its DeletionPolicy, so this
+	// mutation edits count3 (destroy_data: no protection, policy Delete).
+	ms = append(ms, mutation{name: "table data-on-destroy", fixture: "count3",
+		want: one(entity.Table, "twinstack-images", "data-on-destroy"),
+		cfn:  setter("Resources.ImagesTable.DeletionPolicy", "Retain")})
 
 	// Network.
 	ms = append(ms, mutation{name: "vpc cidr (tf)", want: one(entity.VPC, "10.30.0.0/16", "cidr"), tf: setter("resource.aws_vpc.Vpc.cidr_block", "10.30.0.0/16"),
@@ -149,7 +152,7 @@ func mutations() []mutation {
 	add("vpc dns support", one(entity.VPC, kVPC, "dns-support"),
 		setter("resource.aws_vpc.Vpc.enable_dns_support", false), setter("Resources.Vpc.Properties.EnableDnsSupport", false))
 	add("vpc dns hostnames", one(entity.VPC, kVPC, "dns-hostnames"),
-		setter("resource.aws_vpc.Vpc.enable_dns_hostnames", false), setter("Resources.Vpc.Properties.EnableDnsHostnames", true))
+		setter("resource.aws_vpc.Vpc.enable_dns_hostnames", false), setter("Resources.Vpc.Properties.EnableDnsHostnames", false))
 	ms = append(ms, mutation{name: "internet gateway vpc (tf)", want: one(entity.Gateway, "vpc-0123456789", "vpc"),
 		tf: setter("resource.aws_internet_gateway.InternetGateway.vpc_id", "vpc-0123456789")})
 	add("internet gateway vpc", one(entity.Gateway, kIGW, "vpc"), nil,
@@ -301,8 +304,8 @@ func mutations() []mutation {
 		{"path", "path", "HealthCheckPath", "/", "/"},
 		{"interval", "interval", "HealthCheckIntervalSeconds", 10, 10},
 		{"timeout", "timeout", "HealthCheckTimeoutSeconds", 3, 3},
-		{"healthy-threshold", "healthy_threshold", "HealthyThresholdCount", 5, 3},
-		{"unhealthy-threshold", "unhealthy_threshold", "UnhealthyThresholdCount", 2, 3},
+		{"healthy-threshold", "healthy_threshold", "HealthyThresholdCount", 5, 5},
+		{"unhealthy-threshold", "unhealthy_threshold", "UnhealthyThresholdCount", 2, 2},
 	} {
 		add("target group health check "+hc.prop, one(entity.TargetGroup, kTG, "health-check."+hc.prop),
 			setter(tfTG+".health_check."+hc.tfKey, hc.tfVal), setter(cfTG+"."+hc.cfKey, hc.cfVal))
