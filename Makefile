@@ -4,6 +4,7 @@ SHELL := /bin/bash
 .SHELLFLAGS := -eu -o pipefail -c
 
 export JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION := 1
+export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 export CHECKPOINT_DISABLE := 1
 export CDKTF_DISABLE_TELEMETRY := true
 export CDK_DISABLE_VERSION_CHECK := true
@@ -42,20 +43,26 @@ tfrc: .terraformrc
 	printf 'provider_installation {\n  filesystem_mirror {\n    path    = "%s"\n    include = ["registry.terraform.io/hashicorp/*"]\n  }\n  direct {\n    exclude = ["registry.terraform.io/hashicorp/*"]\n  }\n}\n' "$(TF_PLUGINS)" > $@
 
 # Artifacts both stacks ship: the server for each instance architecture and
-# the Lambda zip.
-build: server lambda
+# the Lambda zip (arm64), plus the Lambda built for this host as a bare
+# bootstrap for the Lambda emulator (bin/aws-lambda-rie). File targets: a
+# synth (cdktf.json and cdk.json run `make -s build` first) rebuilds only
+# when a Go source changed.
+GO_SOURCES := $(shell find . -name '*.go' -not -path './node_modules/*' -not -path './cdk.out/*' -not -path './cdktf.out/*') go.mod go.sum
+ARTIFACTS := build/server-linux-amd64 build/server-linux-arm64 build/lambda.zip build/lambda-local/bootstrap
 
-server:
-	mkdir -p build
-	for arch in amd64 arm64; do \
-	  CGO_ENABLED=0 GOOS=linux GOARCH=$$arch $(GO) build -trimpath -ldflags "-s -w" -o build/server-linux-$$arch ./cmd/twinstack; \
-	done
+build: $(ARTIFACTS)
+server: build/server-linux-amd64 build/server-linux-arm64
+lambda: build/lambda.zip build/lambda-local/bootstrap
 
-# The zip both stacks deploy (linux/arm64), and the same function built for
-# this host as a bare bootstrap for the Lambda emulator (bin/aws-lambda-rie).
-lambda:
-	$(GO) run ./cmd/twinstack build-lambda -out build/lambda.zip
-	$(GO) run ./cmd/twinstack build-lambda -goarch $$($(GO) env GOHOSTARCH) -out '' -bootstrap build/lambda-local/bootstrap
+build/server-linux-%: $(GO_SOURCES)
+	@mkdir -p build
+	CGO_ENABLED=0 GOOS=linux GOARCH=$* $(GO) build -trimpath -ldflags "-s -w" -o $@ ./cmd/twinstack
+
+build/lambda.zip: $(GO_SOURCES)
+	$(GO) run ./cmd/twinstack build-lambda -out $@
+
+build/lambda-local/bootstrap: $(GO_SOURCES)
+	$(GO) run ./cmd/twinstack build-lambda -goarch $$($(GO) env GOHOSTARCH) -out '' -bootstrap $@
 
 synth: tools build
 	npx cdktf synth
