@@ -112,7 +112,7 @@ demo: tools build
 	    for via in lambda server; do step "invoke $$d via $$via" $$ts invoke --deployment $$d --via $$via || true; done; \
 	    step "consistency $$d" $$ts consistency --deployment $$d || true; \
 	  done; \
-	  optional "twinstack diff (synth outputs compared by meaning)" $$ts diff; \
+	  optional "twinstack diff (both synths compared by meaning)" $$ts diff --synth; \
 	  optional "twinstack bench (5 s at 2 req/s, both deployments)" $$ts bench --duration 5s --rate 2 --out .twinstack/bench; \
 	fi; \
 	trap - EXIT; echo; echo "=== local down"; \
