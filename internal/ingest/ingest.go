@@ -48,12 +48,15 @@ type Config struct {
 	StorageTimeout time.Duration
 	InstanceID     string
 
-	// PartSize is the multipart part size (default and minimum 5 MiB);
-	// images up to one part go up in a single PutObject. Concurrency is the
-	// number of parts in flight per upload (default 2). Memory per upload
-	// is about (Concurrency+2) * PartSize.
+	// PartSize is the multipart part size (default and minimum 5 MiB).
+	// Concurrency is the number of parts in flight per upload (default 2).
+	// Memory per large upload is about (Concurrency+2) * PartSize.
 	PartSize    int64
 	Concurrency int
+	// SmallBytes is the size up to which an image is read whole into a
+	// pooled buffer and stored with one PutObject, bypassing the upload
+	// manager (default 1 MiB). Larger images stream through the manager.
+	SmallBytes int64
 	// MaxInFlight bounds concurrent downloads+uploads (default 8); others
 	// wait for a slot.
 	MaxInFlight int
@@ -73,6 +76,7 @@ const (
 	DefaultDownloadTimeout = 10 * time.Second
 	DefaultStorageTimeout  = 30 * time.Second
 	DefaultConcurrency     = 2
+	DefaultSmallBytes      = 1 << 20
 	DefaultMaxInFlight     = 8
 	DefaultPresignExpiry   = 5 * time.Minute
 	MaxRedirects           = 5
@@ -87,7 +91,7 @@ type Service struct {
 	client   *http.Client
 	uploader *manager.Uploader
 	slots    chan struct{}
-	heads    sync.Pool // *[]byte of PartSize: the first part of each upload
+	heads    sync.Pool // *[]byte of SmallBytes: the start of each image
 	log      *slog.Logger
 }
 
@@ -112,6 +116,9 @@ func New(cfg Config) (*Service, error) {
 	}
 	if cfg.PartSize < manager.MinUploadPartSize {
 		cfg.PartSize = manager.MinUploadPartSize
+	}
+	if cfg.SmallBytes <= 0 || cfg.SmallBytes > cfg.PartSize {
+		cfg.SmallBytes = min(DefaultSmallBytes, cfg.PartSize)
 	}
 	if cfg.Concurrency <= 0 {
 		cfg.Concurrency = DefaultConcurrency
@@ -145,8 +152,9 @@ func New(cfg Config) (*Service, error) {
 		slots: make(chan struct{}, cfg.MaxInFlight),
 		log:   cfg.Logger,
 	}
-	partSize := int(cfg.PartSize)
-	s.heads.New = func() any { b := make([]byte, partSize); return &b }
+	// One byte more than SmallBytes tells "exactly SmallBytes" from "more".
+	small := int(cfg.SmallBytes) + 1
+	s.heads.New = func() any { b := make([]byte, small); return &b }
 	return s, nil
 }
 
@@ -293,7 +301,7 @@ func (s *Service) put(ctx context.Context, in PutInput, tm *Timing, log *slog.Lo
 		tm.Download += src.wait
 		return Result{}, s.readErr(ctx, dctx, src, rerr)
 	case rerr != nil:
-		rerr = io.EOF // the whole image fits in one part
+		rerr = io.EOF // the whole image fits in the buffer
 	}
 	if n == 0 {
 		return Result{}, apperr.Errorf(apperr.NotAnImage, op, "origin sent an empty body")

@@ -79,12 +79,18 @@ func TestPutMultipart(t *testing.T) {
 			w.(http.Flusher).Flush()
 		}
 	})
-	for _, path := range []string{"/big.png", "/chunked.png"} {
+	mid := bigPNG(3 << 20) // over SmallBytes, under one part: the manager's single PutObject
+	f.serve("/mid.png", mid)
+	for _, path := range []string{"/big.png", "/chunked.png", "/mid.png"} {
 		res, _, err := f.svc.Put(context.Background(), ingest.PutInput{URL: f.url(path)})
 		if err != nil {
 			t.Fatal(err)
 		}
 		obj := f.s3.Objects()[res.Image.Key]
+		body := body
+		if path == "/mid.png" {
+			body = mid
+		}
 		if !bytes.Equal(obj.Body, body) {
 			t.Fatalf("%s: object differs (%d bytes, want %d)", path, len(obj.Body), len(body))
 		}

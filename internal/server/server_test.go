@@ -59,7 +59,9 @@ type env struct {
 	logs   *syncBuffer
 }
 
-func newEnv(t *testing.T) *env {
+func newEnv(t *testing.T) *env { return newEnvB(t) }
+
+func newEnvB(t testing.TB) *env {
 	t.Helper()
 	e := &env{s3: ingesttest.NewS3("bucket"), db: ingesttest.NewDB(), logs: &syncBuffer{}}
 	e.db.CreateTable("images", "image_id", ingesttest.Index{Name: constructs.ListIndex, Partition: constructs.ListPartition, Sort: constructs.ListSort})
