@@ -307,7 +307,7 @@ func (s *Service) put(ctx context.Context, in PutInput, tm *Timing, log *slog.Lo
 		return Result{}, apperr.Errorf(apperr.NotAnImage, op, "origin sent an empty body")
 	}
 	img.ContentType = http.DetectContentType(head[:min(n, sniffLen)])
-	if !imageTypes[img.ContentType] {
+	if !isImage(img.ContentType) {
 		tm.Download += src.wait
 		return Result{}, apperr.Errorf(apperr.NotAnImage, op, "content is %s, not a PNG, JPEG, GIF or WebP image", img.ContentType)
 	}
@@ -363,12 +363,13 @@ func (s *Service) put(ctx context.Context, in PutInput, tm *Timing, log *slog.Lo
 	return Result{Image: img}, nil
 }
 
-// imageTypes are the sniffed content types accepted as images.
-var imageTypes = map[string]bool{
-	"image/png":  true,
-	"image/jpeg": true,
-	"image/gif":  true,
-	"image/webp": true,
+// isImage reports whether a sniffed content type is an accepted image.
+func isImage(ct string) bool {
+	switch ct {
+	case "image/png", "image/jpeg", "image/gif", "image/webp":
+		return true
+	}
+	return false
 }
 
 // AcceptedTypes lists the content types Put accepts.

@@ -9,28 +9,33 @@ import (
 	"github.com/twinstack/twinstack/internal/apperr"
 )
 
-// statusOf is the one table from error codes to HTTP statuses.
-var statusOf = map[apperr.Code]int{
-	apperr.Invalid:            http.StatusBadRequest,
-	apperr.BlockedDestination: http.StatusForbidden,
-	apperr.NotFound:           http.StatusNotFound,
-	apperr.Conflict:           http.StatusConflict,
-	apperr.TooLarge:           http.StatusRequestEntityTooLarge,
-	apperr.NotAnImage:         http.StatusUnprocessableEntity,
-	apperr.Internal:           http.StatusInternalServerError,
-	apperr.Unsupported:        http.StatusNotImplemented,
-	apperr.OriginError:        http.StatusBadGateway,
-	apperr.StorageUnavailable: http.StatusServiceUnavailable,
-	apperr.OriginTimeout:      http.StatusGatewayTimeout,
-}
-
-// StatusOf is the HTTP status for an error code (500 for codes the server
-// never produces).
+// StatusOf is the one table from error codes to HTTP statuses (500 for
+// codes the server never produces).
 func StatusOf(c apperr.Code) int {
-	if s, ok := statusOf[c]; ok {
-		return s
+	switch c {
+	case apperr.Invalid:
+		return http.StatusBadRequest
+	case apperr.BlockedDestination:
+		return http.StatusForbidden
+	case apperr.NotFound:
+		return http.StatusNotFound
+	case apperr.Conflict:
+		return http.StatusConflict
+	case apperr.TooLarge:
+		return http.StatusRequestEntityTooLarge
+	case apperr.NotAnImage:
+		return http.StatusUnprocessableEntity
+	case apperr.Unsupported:
+		return http.StatusNotImplemented
+	case apperr.OriginError:
+		return http.StatusBadGateway
+	case apperr.StorageUnavailable:
+		return http.StatusServiceUnavailable
+	case apperr.OriginTimeout:
+		return http.StatusGatewayTimeout
+	default: // apperr.Internal and codes of other transports
+		return http.StatusInternalServerError
 	}
-	return http.StatusInternalServerError
 }
 
 // Failure is the body of every failed request.
