@@ -151,7 +151,7 @@ type stack struct {
 func serveConfig(endpoint string, n moto.Names) config.Serve {
 	return config.Serve{
 		Port: 8080, ImagesBucket: n.Bucket, ImagesTable: n.ImagesTable, AlbumsTable: n.AlbumsTable,
-		Region: moto.Region, Endpoint: endpoint, MaxImageBytes: maxImage, DownloadTimeout: 1500 * time.Millisecond,
+		Region: moto.Region, Endpoint: endpoint, MaxImageBytes: maxImage, DownloadTimeout: 4 * time.Second,
 		AllowPrivate: true, IMDS: config.IMDSOff, InstanceID: "it-1", ShutdownTimeout: 5 * time.Second, LogLevel: "info",
 	}
 }
