@@ -102,6 +102,15 @@ func (t *cdktfToolchain) applyTarget(ctx context.Context, addr string) error {
 	return t.run(ctx, t.stackDir(), "terraform", "apply", "-auto-approve", "-input=false", "-target="+addr)
 }
 
+// preupload creates one resource (and what it depends on) before the
+// full deploy: terraform init and a targeted apply in the stack directory.
+func (t *cdktfToolchain) preupload(ctx context.Context, addr string) error {
+	if err := t.run(ctx, t.stackDir(), "terraform", "init", "-input=false"); err != nil {
+		return err
+	}
+	return t.applyTarget(ctx, addr)
+}
+
 func (t *cdktfToolchain) Destroy(ctx context.Context) error {
 	if _, err := os.Stat(filepath.Join(t.stackDir(), "cdk.tf.json")); err != nil {
 		if _, err := t.Synth(ctx); err != nil {
