@@ -123,10 +123,16 @@ func Run(ctx context.Context, c *Clients, sys *constructs.System, opts Options) 
 		return nil, err
 	}
 	r.functionZip = opts.FunctionZip
+	return runChecks(ctx, r, buildChecks(r), opts), nil
+}
+
+// runChecks runs checks in order, applies the gap list and finds stale
+// gap entries.
+func runChecks(ctx context.Context, r *reader, checks []check, opts Options) *Report {
 	rep := &Report{Deployment: opts.Deployment, Emulator: opts.Emulator}
 	// Per gap entry: matched at least once, and failed at least once.
 	matched, failed := map[*emugaps.Gap]bool{}, map[*emugaps.Gap]bool{}
-	for _, ck := range buildChecks(r) {
+	for _, ck := range checks {
 		res := runCheck(ctx, ck)
 		if opts.Gaps != nil {
 			if g := opts.Gaps.Find(opts.Deployment, ck.id); g != nil {
@@ -158,7 +164,7 @@ func Run(ctx context.Context, c *Clients, sys *constructs.System, opts Options) 
 			}
 		}
 	}
-	return rep, nil
+	return rep
 }
 
 func runCheck(ctx context.Context, ck check) Result {

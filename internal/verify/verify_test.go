@@ -160,3 +160,42 @@ func TestApplyGap(t *testing.T) {
 		t.Error("differences must fail verification")
 	}
 }
+
+func TestStaleGapEntries(t *testing.T) {
+	gaps, err := emugaps.Parse([]byte(`{"emulator":"moto","gaps":[
+		{"deployment":"cloudformation","check":"instance.*.imdsv2","seen_on":"5.2.1","patch":true},
+		{"deployment":"cloudformation","check":"bucket.versioning","seen_on":"5.2.1","patch":true},
+		{"deployment":"cloudformation","check":"function.url.auth","seen_on":"5.2.1","patch":true}]}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	fixed := func(id, got string) check {
+		return check{id: id, want: "on", get: func(context.Context) (string, bool, error) { return got, true, nil }}
+	}
+	checks := []check{
+		fixed("instance.Server1.imdsv2", "on"), // closed for both instances: stale
+		fixed("instance.Server2.imdsv2", "on"),
+		fixed("bucket.versioning", "off"), // still a gap
+		fixed("function.url.auth", "on"),  // passes, but patched by local up earlier
+	}
+	r := &reader{memo: map[string]memoEntry{}}
+	rep := runChecks(context.Background(), r, checks, Options{Deployment: "cloudformation", Gaps: gaps,
+		PatchedBefore: map[string]bool{"function.url.auth": true}})
+	var stale []string
+	for _, g := range rep.StaleGaps {
+		stale = append(stale, g.Check)
+	}
+	if d := cmp.Diff([]string{"instance.*.imdsv2"}, stale); d != "" {
+		t.Fatalf("stale entries (-want +got):\n%s", d)
+	}
+	var got []Status
+	for _, x := range rep.Results {
+		got = append(got, x.Status)
+	}
+	if d := cmp.Diff([]Status{OK, OK, Gap, Patched}, got); d != "" {
+		t.Fatalf("statuses (-want +got):\n%s", d)
+	}
+	if len(rep.Failed()) != 0 {
+		t.Fatalf("failed: %v", rep.Failed())
+	}
+}
