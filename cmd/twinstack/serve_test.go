@@ -104,6 +104,7 @@ func startServe(t *testing.T, bin string, env map[string]string) *serveProc {
 		t.Fatal(err)
 	}
 	cmd := exec.Command(bin, "serve")
+	dieWithTest(cmd)
 	cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "HOST=127.0.0.1", "PORT=" + strconv.Itoa(port)}
 	for k, v := range env {
 		cmd.Env = append(cmd.Env, k+"="+v)

@@ -32,6 +32,10 @@ type Options struct {
 	// Env is appended to the process environment (after
 	// MOTO_IAM_LOAD_MANAGED_POLICIES=true).
 	Env []string
+	// DieWithParent kills moto when the starting process dies, even
+	// without Stop (Linux; tests set it). The CLI leaves it off: its moto
+	// outlives `local up`.
+	DieWithParent bool
 }
 
 // Server is a running moto_server process.
@@ -94,6 +98,9 @@ func start(ctx context.Context, path string, port int, opts Options) (*Server, e
 	// Its own process group: a Ctrl-C meant for the CLI does not reach it,
 	// and Stop decides when it ends.
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	if opts.DieWithParent {
+		dieWithParent(cmd.SysProcAttr)
+	}
 	s := &Server{cmd: cmd, port: port, done: make(chan struct{})}
 	switch {
 	case opts.LogFile != "":

@@ -24,7 +24,7 @@ func RequireTool(t testing.TB, name string) {
 }
 
 // StartT starts moto_server for a test on a free port and stops it in
-// t.Cleanup. Its output goes to the test log only when the test fails.
+// t.Cleanup (and, on Linux, when the test binary dies without cleanup). Its output goes to the test log only when the test fails.
 func StartT(t testing.TB) *Server {
 	t.Helper()
 	return StartPortT(t, 0)
@@ -36,7 +36,7 @@ func StartPortT(t testing.TB, port int) *Server {
 	t.Helper()
 	RequireTool(t, Binary)
 	log := &logBuffer{}
-	s, err := Start(context.Background(), Options{Port: port, Log: log})
+	s, err := Start(context.Background(), Options{Port: port, Log: log, DieWithParent: true})
 	if err != nil {
 		t.Fatalf("start moto_server: %v\n%s", err, log.String())
 	}

@@ -1,0 +1,7 @@
+//go:build !linux
+
+package moto
+
+import "syscall"
+
+func dieWithParent(*syscall.SysProcAttr) {}
