@@ -170,9 +170,12 @@ func New(cfg Config) (*System, error) {
 			PolicyName:      "server-data-access",
 			Statements: []Statement{
 				{
+					// DeleteObjectVersion lets a failed ingest remove the
+					// version it wrote (the bucket is versioned: a plain
+					// delete only adds a marker).
 					Sid:       "ImageObjects",
 					Effect:    "Allow",
-					Actions:   []string{"s3:AbortMultipartUpload", "s3:DeleteObject", "s3:GetObject", "s3:PutObject"},
+					Actions:   []string{"s3:AbortMultipartUpload", "s3:DeleteObject", "s3:DeleteObjectVersion", "s3:GetObject", "s3:PutObject"},
 					Resources: []Value{RefTo(s.Bucket.ID, AttrARN).Wrap("", "/"+ImagesPrefix+"*")},
 				},
 				{

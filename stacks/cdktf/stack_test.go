@@ -264,7 +264,7 @@ func checkIAM(t *testing.T, tf *tfJSON, w want) {
 		tf.res(t, "aws_iam_role_policy", "ServerRole"))
 	diff(t, "server statements", obj{"statement": []obj{
 		{"sid": "ImageObjects", "effect": "Allow",
-			"actions":   []string{"s3:AbortMultipartUpload", "s3:DeleteObject", "s3:GetObject", "s3:PutObject"},
+			"actions":   []string{"s3:AbortMultipartUpload", "s3:DeleteObject", "s3:DeleteObjectVersion", "s3:GetObject", "s3:PutObject"},
 			"resources": []string{"${aws_s3_bucket.ImagesBucket.arn}/images/*"}},
 		{"sid": "Tables", "effect": "Allow",
 			"actions": []string{"dynamodb:ConditionCheckItem", "dynamodb:DeleteItem", "dynamodb:DescribeTable", "dynamodb:GetItem",
