@@ -66,16 +66,39 @@ func diffEnv(m map[string]string) func(string) string {
 	return func(k string) string { return m[k] }
 }
 
-// TestDiffSynthOutputs: our real outputs differ in the open renderer
-// findings only, so the command reports them and exits 1.
+// TestDiffSynthOutputs: our real outputs are the same infrastructure, so
+// the command says so and exits 0; one changed property on one side makes
+// it name that property and exit 1.
 func TestDiffSynthOutputs(t *testing.T) {
 	tf, cfn := diffFixture(t)
 	var out, errb bytes.Buffer
 	code := Main(context.Background(), []string{"diff", "--tf", tf, "--cfn", cfn}, diffEnv(nil), &out, &errb)
+	if code != 0 {
+		t.Fatalf("exit %d, want 0\n%s%s", code, out.String(), errb.String())
+	}
+	if want := "EQUIVALENT: 25 equal, 0 different properties, 0 only in Terraform, 0 only in CloudFormation, 0 unsupported"; !strings.Contains(out.String(), want) {
+		t.Errorf("report lacks %q:\n%s", want, out.String())
+	}
+
+	b, err := os.ReadFile(tf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mutated := filepath.Join(t.TempDir(), "cdk.tf.json")
+	changed := strings.Replace(string(b), `"enable_dns_hostnames": true`, `"enable_dns_hostnames": false`, 1)
+	if changed == string(b) {
+		t.Fatal("fixture has no enable_dns_hostnames to change")
+	}
+	if err := os.WriteFile(mutated, []byte(changed), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out.Reset()
+	errb.Reset()
+	code = Main(context.Background(), []string{"diff", "--tf", mutated, "--cfn", cfn}, diffEnv(nil), &out, &errb)
 	if code != 1 {
 		t.Fatalf("exit %d, want 1\n%s%s", code, out.String(), errb.String())
 	}
-	for _, want := range []string{"DIFFERENT: 21 equal, 5 different properties, 0 only in Terraform, 0 only in CloudFormation, 0 unsupported", "dns-hostnames"} {
+	for _, want := range []string{"DIFFERENT: 24 equal, 1 different properties", "dns-hostnames"} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("report lacks %q:\n%s", want, out.String())
 		}
@@ -93,9 +116,9 @@ func TestDiffDefaultPaths(t *testing.T) {
 		stack string
 		code  int
 	}{
-		{"default stack", nil, nil, "twinstack", 1},
-		{"prefix from the environment", map[string]string{"TWINSTACK_PREFIX": "tw-demo"}, nil, "tw-demo", 1},
-		{"stack flag", nil, []string{"--stack", "other"}, "other", 1},
+		{"default stack", nil, nil, "twinstack", 0},
+		{"prefix from the environment", map[string]string{"TWINSTACK_PREFIX": "tw-demo"}, nil, "tw-demo", 0},
+		{"stack flag", nil, []string{"--stack", "other"}, "other", 0},
 		{"nothing synthesized", nil, []string{"--stack", "absent"}, "", 2},
 	}
 	for _, tc := range tests {
@@ -138,8 +161,8 @@ func TestDiffSynth(t *testing.T) {
 		var out, errb bytes.Buffer
 		path := bin + string(os.PathListSeparator) + os.Getenv("PATH")
 		code := Main(context.Background(), []string{"diff", "--synth", "--format", "json"}, diffEnv(map[string]string{"PATH": path}), &out, &errb)
-		if code != 1 {
-			t.Fatalf("exit %d, want 1 (the open findings)\n%s", code, errb.String())
+		if code != 0 {
+			t.Fatalf("exit %d, want 0 (equivalent outputs)\n%s", code, errb.String())
 		}
 		log, err := os.ReadFile("npx.log")
 		if err != nil {
@@ -148,7 +171,7 @@ func TestDiffSynth(t *testing.T) {
 		if got, want := string(log), "cdktf synth\ncdk synth --quiet\n"; got != want {
 			t.Errorf("npx ran %q, want %q", got, want)
 		}
-		if !strings.Contains(out.String(), `"status": "different"`) {
+		if !strings.Contains(out.String(), `"status": "equivalent"`) {
 			t.Errorf("report: %s", out.String())
 		}
 	})
