@@ -337,6 +337,14 @@ func tableChecks(r *reader, t *constructs.Table) []check {
 			sort.Strings(got)
 			return orDefault(strings.Join(got, "; "), "none"), true, nil
 		}})
+	cs = append(cs, check{id: pre + "deletion-protection", resource: t.ID, want: onOff(t.DeletionProtection),
+		get: func(ctx context.Context) (string, bool, error) {
+			d, ok, err := desc(ctx)
+			if !ok {
+				return "", ok, err
+			}
+			return onOff(aws.ToBool(d.DeletionProtectionEnabled)), true, nil
+		}})
 	want := "DISABLED"
 	if t.PointInTimeRecovery {
 		want = "ENABLED"
@@ -377,6 +385,34 @@ func networkChecks(r *reader) []check {
 					return "", ok, err
 				}
 				return aws.ToString(v.CidrBlock), true, nil
+			}},
+		{id: "vpc.dns", resource: n.VPC.ID, want: fmt.Sprintf("support %s, hostnames %s", onOff(n.VPC.DNSSupport), onOff(n.VPC.DNSHostnames)),
+			get: func(ctx context.Context) (string, bool, error) {
+				id, err := r.vpcID(ctx)
+				if err != nil {
+					ok, err := found(err)
+					return "", ok, err
+				}
+				sup, err := r.c.EC2.DescribeVpcAttribute(ctx, &ec2.DescribeVpcAttributeInput{VpcId: &id, Attribute: ec2types.VpcAttributeNameEnableDnsSupport})
+				if err != nil {
+					return "", false, err
+				}
+				host, err := r.c.EC2.DescribeVpcAttribute(ctx, &ec2.DescribeVpcAttributeInput{VpcId: &id, Attribute: ec2types.VpcAttributeNameEnableDnsHostnames})
+				if err != nil {
+					return "", false, err
+				}
+				return fmt.Sprintf("support %s, hostnames %s", onOff(attrBool(sup.EnableDnsSupport)), onOff(attrBool(host.EnableDnsHostnames))), true, nil
+			},
+			patch: func(ctx context.Context) error {
+				id, err := r.vpcID(ctx)
+				if err != nil {
+					return err
+				}
+				if _, err := r.c.EC2.ModifyVpcAttribute(ctx, &ec2.ModifyVpcAttributeInput{VpcId: &id, EnableDnsSupport: &ec2types.AttributeBooleanValue{Value: aws.Bool(n.VPC.DNSSupport)}}); err != nil {
+					return err
+				}
+				_, err = r.c.EC2.ModifyVpcAttribute(ctx, &ec2.ModifyVpcAttributeInput{VpcId: &id, EnableDnsHostnames: &ec2types.AttributeBooleanValue{Value: aws.Bool(n.VPC.DNSHostnames)}})
+				return err
 			}},
 		{id: "vpc.internet-gateway", resource: n.Gateway, want: "attached",
 			get: func(ctx context.Context) (string, bool, error) {
@@ -1076,13 +1112,39 @@ func loadBalancerChecks(r *reader, lb *constructs.LoadBalancer) []check {
 				}
 				return sortedSet(got), true, nil
 			}},
-		{id: "lb." + string(lb.TargetGroup), resource: lb.TargetGroup, want: fmt.Sprintf("HTTP %d instance targets, health check HTTP %s", lb.TargetPort, lb.HealthPath),
+		{id: "lb." + string(lb.TargetGroup), resource: lb.TargetGroup, want: fmt.Sprintf("HTTP %d instance targets", lb.TargetPort),
 			get: func(ctx context.Context) (string, bool, error) {
 				d, ok, err := getTG(ctx)
 				if !ok {
 					return "", ok, err
 				}
-				return fmt.Sprintf("%s %d %s targets, health check %s %s", d.Protocol, aws.ToInt32(d.Port), d.TargetType, d.HealthCheckProtocol, aws.ToString(d.HealthCheckPath)), true, nil
+				return fmt.Sprintf("%s %d %s targets", d.Protocol, aws.ToInt32(d.Port), d.TargetType), true, nil
+			}},
+		{id: "lb." + string(lb.TargetGroup) + ".health-check", resource: lb.TargetGroup, want: healthText("HTTP", lb.HealthPath, lb.Health),
+			get: func(ctx context.Context) (string, bool, error) {
+				d, ok, err := getTG(ctx)
+				if !ok {
+					return "", ok, err
+				}
+				h := constructs.HealthCheck{HealthyThreshold: int(aws.ToInt32(d.HealthyThresholdCount)), UnhealthyThreshold: int(aws.ToInt32(d.UnhealthyThresholdCount)),
+					IntervalSec: int(aws.ToInt32(d.HealthCheckIntervalSeconds)), TimeoutSec: int(aws.ToInt32(d.HealthCheckTimeoutSeconds))}
+				if d.Matcher != nil {
+					h.Matcher = aws.ToString(d.Matcher.HttpCode)
+				}
+				return healthText(string(d.HealthCheckProtocol), aws.ToString(d.HealthCheckPath), h), true, nil
+			},
+			patch: func(ctx context.Context) error {
+				d, ok, err := getTG(ctx)
+				if !ok {
+					return errors.Join(err, errNotFound)
+				}
+				h := lb.Health
+				_, err = r.c.ELB.ModifyTargetGroup(ctx, &elb.ModifyTargetGroupInput{TargetGroupArn: d.TargetGroupArn,
+					HealthCheckProtocol: elbtypes.ProtocolEnumHttp, HealthCheckPath: aws.String(lb.HealthPath),
+					HealthCheckIntervalSeconds: aws.Int32(int32(h.IntervalSec)), HealthCheckTimeoutSeconds: aws.Int32(int32(h.TimeoutSec)),
+					HealthyThresholdCount: aws.Int32(int32(h.HealthyThreshold)), UnhealthyThresholdCount: aws.Int32(int32(h.UnhealthyThreshold)),
+					Matcher: &elbtypes.Matcher{HttpCode: aws.String(h.Matcher)}})
+				return err
 			}},
 	}
 	var want []string
@@ -1272,4 +1334,19 @@ func functionChecks(r *reader, f *constructs.Function) []check {
 			}})
 	}
 	return cs
+}
+
+func onOff(b bool) string {
+	if b {
+		return "on"
+	}
+	return "off"
+}
+
+func attrBool(v *ec2types.AttributeBooleanValue) bool { return v != nil && aws.ToBool(v.Value) }
+
+// healthText is the canonical text of a target group's health check.
+func healthText(proto, path string, h constructs.HealthCheck) string {
+	return fmt.Sprintf("%s %s every %ds, timeout %ds, healthy after %d, unhealthy after %d, codes %s",
+		proto, path, h.IntervalSec, h.TimeoutSec, h.HealthyThreshold, h.UnhealthyThreshold, h.Matcher)
 }
