@@ -204,7 +204,10 @@ func statusOf(err error) int {
 }
 
 // body is the JSON answer: the server's object (or the failure object) plus
-// request_id, server_ms and total_ms. Keys come out sorted.
+// request_id, server_ms and total_ms, and the server's Server-Timing header
+// as server_timing when it sent one (a direct invocation has no headers, and
+// the benchmark reads where the server's time went from it). Keys come out
+// sorted.
 func (o outcome) body(reqID string, total time.Duration) []byte {
 	fields := make(map[string]any, len(o.fields)+3)
 	if o.fields != nil {
@@ -218,6 +221,9 @@ func (o outcome) body(reqID string, total time.Duration) []byte {
 	fields["request_id"] = reqID
 	fields["server_ms"] = millis(o.server)
 	fields["total_ms"] = millis(total)
+	if o.fields != nil && o.serverTiming != "" {
+		fields["server_timing"] = o.serverTiming
+	}
 	b, err := json.Marshal(fields)
 	if err != nil {
 		// Every value is a RawMessage that was checked to be valid JSON or
