@@ -181,6 +181,8 @@ func runLocalLB(ctx context.Context, e *Env, args []string) error {
 	var targets multiFlag
 	fs.Var(&targets, "target", "target base URL (repeat)")
 	interval := fs.Duration("interval", 2*time.Second, "health-check interval")
+	noCheck := fs.Bool("no-health-check", false, "treat every target as healthy (targets without /healthz, such as the Lambda emulator)")
+	maxInFlight := fs.Int("max-in-flight", 0, "requests one target serves at once; others wait (0: no cap)")
 	if err := parseFlags(fs, e, args); err != nil {
 		return err
 	}
@@ -193,7 +195,7 @@ func runLocalLB(ctx context.Context, e *Env, args []string) error {
 		us = append(us, u)
 	}
 	log := slog.New(slog.NewJSONHandler(e.Stderr, nil))
-	p, err := lbproxy.New(us, lbproxy.Config{Interval: *interval}, log)
+	p, err := lbproxy.New(us, lbproxy.Config{Interval: *interval, NoHealthCheck: *noCheck, MaxInFlight: *maxInFlight}, log)
 	if err != nil {
 		return apperr.E(apperr.Invalid, "local lb", err)
 	}

@@ -26,6 +26,16 @@ type Config struct {
 	// HealthyThreshold and UnhealthyThreshold are consecutive results
 	// needed to change a target's state (defaults 1 and 2).
 	HealthyThreshold, UnhealthyThreshold int
+	// NoHealthCheck treats every target as healthy (targets without a
+	// health endpoint, such as the Lambda emulator).
+	NoHealthCheck bool
+	// MaxInFlight caps the requests one target serves at once; a request
+	// that finds every target busy waits for one (or for its context).
+	// Zero means no cap. The Lambda emulator takes one invocation at a
+	// time (two overlapping ones crash it), as one Lambda execution
+	// environment does: a pool of emulators behind MaxInFlight 1 is the
+	// local stand-in for Lambda's concurrency.
+	MaxInFlight int
 }
 
 // DefaultConfig is what New uses for zero fields.
@@ -38,6 +48,9 @@ type Target struct {
 	healthy atomic.Bool
 	mu      sync.Mutex
 	ok, bad int // consecutive results
+	// slots holds one token per request the target may serve at once
+	// (nil: no cap).
+	slots chan struct{}
 }
 
 // Proxy is an http.Handler that spreads requests over healthy targets.
@@ -47,6 +60,9 @@ type Proxy struct {
 	next    atomic.Uint64
 	log     *slog.Logger
 	client  *http.Client
+	// freed is signalled (without blocking) whenever a capped target
+	// finishes a request, waking one waiting request.
+	freed chan struct{}
 }
 
 // ErrNoTargets reports a Proxy built without targets.
@@ -77,9 +93,15 @@ func New(targets []*url.URL, cfg Config, log *slog.Logger) (*Proxy, error) {
 	if log == nil {
 		log = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
-	p := &Proxy{cfg: cfg, log: log, client: &http.Client{Timeout: cfg.Timeout}}
+	p := &Proxy{cfg: cfg, log: log, client: &http.Client{Timeout: cfg.Timeout}, freed: make(chan struct{}, 1)}
 	for _, u := range targets {
 		t := &Target{URL: u}
+		if cfg.NoHealthCheck {
+			t.healthy.Store(true)
+		}
+		if cfg.MaxInFlight > 0 {
+			t.slots = make(chan struct{}, cfg.MaxInFlight)
+		}
 		rp := httputil.NewSingleHostReverseProxy(u)
 		target := t
 		rp.ErrorHandler = func(w http.ResponseWriter, r *http.Request, err error) {
@@ -103,19 +125,66 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		io.WriteString(w, "ok\n")
 		return
 	}
-	n := len(p.targets)
-	start := p.next.Add(1) - 1
-	for i := range n {
-		t := p.targets[(start+uint64(i))%uint64(n)]
-		if t.healthy.Load() {
+	for {
+		t, anyHealthy := p.pick()
+		if t != nil {
 			w.Header().Set("X-Lb-Target", t.URL.Host)
 			t.proxy.ServeHTTP(w, r)
+			p.release(t)
+			return
+		}
+		if !anyHealthy {
+			break
+		}
+		// Every healthy target is busy: wait for one to finish. freed
+		// holds one wake-up at most, so two releases can wake one waiter:
+		// the short poll bounds how long another waits for a free slot.
+		select {
+		case <-p.freed:
+		case <-time.After(20 * time.Millisecond):
+		case <-r.Context().Done():
 			return
 		}
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(http.StatusServiceUnavailable)
 	io.WriteString(w, `{"status":"failure","error":{"code":"server_unreachable","message":"no healthy targets"}}`+"\n")
+}
+
+// pick takes the next healthy target in turn that has a free slot. It
+// reports whether any target is healthy at all.
+func (p *Proxy) pick() (*Target, bool) {
+	n := len(p.targets)
+	start := p.next.Add(1) - 1
+	anyHealthy := false
+	for i := range n {
+		t := p.targets[(start+uint64(i))%uint64(n)]
+		if !t.healthy.Load() {
+			continue
+		}
+		anyHealthy = true
+		if t.slots == nil {
+			return t, true
+		}
+		select {
+		case t.slots <- struct{}{}:
+			return t, true
+		default:
+		}
+	}
+	return nil, anyHealthy
+}
+
+// release frees t's slot and wakes a waiting request.
+func (p *Proxy) release(t *Target) {
+	if t.slots == nil {
+		return
+	}
+	<-t.slots
+	select {
+	case p.freed <- struct{}{}:
+	default:
+	}
 }
 
 // Healthy counts the healthy targets.
@@ -140,6 +209,9 @@ func (p *Proxy) Status() map[string]bool {
 
 // Check health-checks every target once, concurrently.
 func (p *Proxy) Check(ctx context.Context) {
+	if p.cfg.NoHealthCheck {
+		return
+	}
 	var wg sync.WaitGroup
 	for _, t := range p.targets {
 		wg.Add(1)

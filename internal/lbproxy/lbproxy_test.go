@@ -6,8 +6,10 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 )
@@ -123,5 +125,101 @@ func TestTargetRecoversAndFails(t *testing.T) {
 func TestNewWithoutTargets(t *testing.T) {
 	if _, err := New(nil, Config{}, nil); err != ErrNoTargets {
 		t.Fatalf("err = %v", err)
+	}
+}
+
+// TestMaxInFlight: with a cap of one request per target, concurrent
+// requests queue instead of overlapping on a target (the Lambda emulator
+// crashes on overlapping invocations), and all of them are answered.
+func TestMaxInFlight(t *testing.T) {
+	var cur, peak, served atomic.Int32
+	handler := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/healthz" {
+			t.Error("health check sent with NoHealthCheck")
+		}
+		n := cur.Add(1)
+		for {
+			p := peak.Load()
+			if n <= p || peak.CompareAndSwap(p, n) {
+				break
+			}
+		}
+		time.Sleep(30 * time.Millisecond)
+		cur.Add(-1)
+		served.Add(1)
+		io.WriteString(w, "ok")
+	})
+	var us []*url.URL
+	for range 2 {
+		srv := httptest.NewServer(handler)
+		t.Cleanup(srv.Close)
+		u, _ := url.Parse(srv.URL)
+		us = append(us, u)
+	}
+	p, err := New(us, Config{NoHealthCheck: true, MaxInFlight: 1}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p.Check(context.Background())
+	front := httptest.NewServer(p)
+	t.Cleanup(front.Close)
+
+	const requests = 8
+	var wg sync.WaitGroup
+	codes := make(chan int, requests)
+	for range requests {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			resp, err := http.Get(front.URL + "/invoke")
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			resp.Body.Close()
+			codes <- resp.StatusCode
+		}()
+	}
+	wg.Wait()
+	close(codes)
+	for c := range codes {
+		if c != http.StatusOK {
+			t.Errorf("status %d", c)
+		}
+	}
+	if served.Load() != requests {
+		t.Errorf("served %d, want %d", served.Load(), requests)
+	}
+	// Two targets, one request each at a time.
+	if got := peak.Load(); got > 2 {
+		t.Errorf("peak concurrency %d over 2 targets with MaxInFlight 1", got)
+	}
+}
+
+// TestMaxInFlightWaitEndsWithRequest: a request waiting for a busy target
+// gives up when its client does.
+func TestMaxInFlightWaitEndsWithRequest(t *testing.T) {
+	release := make(chan struct{})
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { <-release }))
+	t.Cleanup(srv.Close)
+	t.Cleanup(func() { close(release) })
+	u, _ := url.Parse(srv.URL)
+	p, err := New([]*url.URL{u}, Config{NoHealthCheck: true, MaxInFlight: 1}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	go p.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest(http.MethodGet, "/busy", nil))
+	time.Sleep(50 * time.Millisecond)
+	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+	defer cancel()
+	done := make(chan struct{})
+	go func() {
+		p.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest(http.MethodGet, "/waits", nil).WithContext(ctx))
+		close(done)
+	}()
+	select {
+	case <-done:
+	case <-time.After(5 * time.Second):
+		t.Fatal("waiting request did not end with its context")
 	}
 }

@@ -53,7 +53,7 @@ func probe(ctx context.Context, p Proc) (bool, string) {
 		path = "/moto-api/config"
 	case "server":
 		path = "/readyz"
-	case "balancer":
+	case "balancer", "lambda-pool":
 		path = "/lb/healthz"
 	case "origin":
 		path = "/healthz"

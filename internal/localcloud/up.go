@@ -637,30 +637,52 @@ func (r *run) startCompute(ctx context.Context, name string, sys *constructs.Sys
 		}
 	}
 	return r.p.step("start the Lambda of "+name+" under the Runtime Interface Emulator", func() (string, error) {
-		port, err := proc.FreePort()
-		if err != nil {
-			return "", err
-		}
-		apiPort, err := proc.FreePort()
-		if err != nil {
-			return "", err
-		}
 		env := Environ(r.o.Environ, map[string]string{
 			"SERVER_URL": dep.ServerURL, "AWS_REGION": r.region,
 			"AWS_LAMBDA_FUNCTION_NAME":        outs["FunctionName"],
 			"AWS_LAMBDA_FUNCTION_MEMORY_SIZE": strconv.Itoa(sys.Function.MemoryMB),
 			"AWS_LAMBDA_FUNCTION_TIMEOUT":     strconv.Itoa(sys.Function.TimeoutSec),
 		})
-		spec := proc.Spec{Name: "lambda-" + name, Path: r.o.RIE, Env: env,
-			Args: []string{"--runtime-interface-emulator-address", "127.0.0.1:" + strconv.Itoa(port), "--runtime-api-address", "127.0.0.1:" + strconv.Itoa(apiPort), r.o.Bootstrap}}
+		// One emulator is one execution environment: it takes one
+		// invocation at a time (overlapping ones crash it). A small pool
+		// behind a proxy that queues per emulator stands in for Lambda's
+		// concurrency.
+		args := []string{"local", "lb", "--no-health-check", "--max-in-flight", "1"}
+		for i := 1; i <= LambdaConcurrency; i++ {
+			port, err := proc.FreePort()
+			if err != nil {
+				return "", err
+			}
+			apiPort, err := proc.FreePort()
+			if err != nil {
+				return "", err
+			}
+			spec := proc.Spec{Name: fmt.Sprintf("lambda-%s-%d", name, i), Path: r.o.RIE, Env: env,
+				Args: []string{"--runtime-interface-emulator-address", "127.0.0.1:" + strconv.Itoa(port), "--runtime-api-address", "127.0.0.1:" + strconv.Itoa(apiPort), r.o.Bootstrap}}
+			base := "http://127.0.0.1:" + strconv.Itoa(port)
+			if _, err := r.startDaemon(ctx, spec, "lambda", name, port, base, ""); err != nil {
+				return "", err
+			}
+			args = append(args, "--target", base)
+		}
+		port, err := proc.FreePort()
+		if err != nil {
+			return "", err
+		}
 		base := "http://127.0.0.1:" + strconv.Itoa(port)
-		if _, err := r.startDaemon(ctx, spec, "lambda", name, port, base, ""); err != nil {
+		args = append(args, "--listen", "127.0.0.1:"+strconv.Itoa(port))
+		spec := proc.Spec{Name: "lambda-pool-" + name, Path: r.o.Twinstack, Args: args, Env: r.o.Environ}
+		if _, err := r.startDaemon(ctx, spec, "lambda-pool", name, port, base, base+"/lb/healthz"); err != nil {
 			return "", err
 		}
 		dep.LambdaInvokeURL = base + "/2015-03-31/functions/function/invocations"
-		return fmt.Sprintf("%s with SERVER_URL=%s", base, dep.ServerURL), nil
+		return fmt.Sprintf("%s -> %d emulators with SERVER_URL=%s", base, LambdaConcurrency, dep.ServerURL), nil
 	})
 }
+
+// LambdaConcurrency is how many Lambda emulators `local up` runs per
+// deployment, each serving one invocation at a time.
+const LambdaConcurrency = 2
 
 // removeBucketPolicies deletes the policy of every bucket whose name starts
 // with prefix and returns how many it removed.
