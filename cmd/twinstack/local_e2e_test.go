@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -12,13 +13,19 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	ddbtypes "github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
+	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
 
+	"github.com/twinstack/twinstack/internal/bench"
 	"github.com/twinstack/twinstack/internal/localcloud"
 	"github.com/twinstack/twinstack/internal/proc"
+	"github.com/twinstack/twinstack/internal/report"
 	"github.com/twinstack/twinstack/internal/state"
 	"github.com/twinstack/twinstack/internal/verify"
 )
@@ -133,6 +140,14 @@ func TestLocalCloudEndToEnd(t *testing.T) {
 		})
 	}
 
+	// The benchmark on the real local cloud: 5 s at 2 requests/s through
+	// each deployment (interleaved) and each path.
+	for _, via := range []string{localcloud.ViaLambda, localcloud.ViaServer} {
+		t.Run("bench via "+via, func(t *testing.T) {
+			benchEndToEnd(t, root, st, via)
+		})
+	}
+
 	t.Run("verify detects drift", func(t *testing.T) {
 		ctx := context.Background()
 		cfg, err := verify.AWSConfig(ctx, st.Region, st.Emulator.Endpoint, false)
@@ -191,5 +206,93 @@ func TestLocalCloudEndToEnd(t *testing.T) {
 		for n, x := range tm {
 			t.Logf("%s: synth %.1fs, deploy %.1fs, destroy %.1fs", n, x.SynthSeconds, x.DeploySeconds, x.DestroySeconds)
 		}
+	}
+}
+
+// benchEndToEnd runs `twinstack bench` against both deployments and checks
+// what issue 8 asks: rate × duration requests each (± 1), all successful,
+// every image in the right deployment's bucket and table, parseable files,
+// and results.json's percentiles equal to those recomputed from
+// requests.csv.
+func benchEndToEnd(t *testing.T, root string, st *state.State, via string) {
+	out := t.TempDir()
+	var buf bytes.Buffer
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	code := Main(ctx, []string{"bench", "--deployment", "both", "--via", via, "--rate", "2", "--duration", "5s",
+		"--state", filepath.Join(root, ".twinstack", "state.json"), "--out", out}, os.Getenv, &buf, &buf)
+	t.Logf("$ twinstack bench --via %s -> %d\n%s", via, code, buf.String())
+	if code != 0 {
+		t.Fatalf("bench exit %d", code)
+	}
+	f, err := os.Open(filepath.Join(out, report.RequestsFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	recs, err := report.ReadCSV(f)
+	if err != nil {
+		t.Fatalf("requests.csv: %v", err)
+	}
+	var res report.Results
+	b, err := os.ReadFile(filepath.Join(out, report.ResultsFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(b, &res); err != nil {
+		t.Fatalf("results.json: %v", err)
+	}
+	for _, name := range []string{report.MarkdownFile, report.HTMLFile} {
+		if fi, err := os.Stat(filepath.Join(out, name)); err != nil || fi.Size() == 0 {
+			t.Errorf("%s missing or empty: %v", name, err)
+		}
+	}
+	ctxAWS := context.Background()
+	cfg, err := verify.AWSConfig(ctxAWS, st.Region, st.Emulator.Endpoint, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s3c := s3.NewFromConfig(cfg, func(o *s3.Options) { o.UsePathStyle = true })
+	ddb := dynamodb.NewFromConfig(cfg)
+	for _, d := range res.Deployments {
+		dep := st.Deployments[d.Name]
+		var micros []int64
+		n := 0
+		for _, r := range recs {
+			if r.Deployment != d.Name {
+				continue
+			}
+			n++
+			micros = append(micros, r.LatencyMicros())
+			if !r.OK {
+				t.Errorf("%s request %d failed: %d %s %s", d.Name, r.Seq, r.Status, r.Code, r.Error)
+				continue
+			}
+			if r.Bucket != dep.Bucket {
+				t.Errorf("%s request %d stored in bucket %q, want %q", d.Name, r.Seq, r.Bucket, dep.Bucket)
+				continue
+			}
+			if _, err := s3c.HeadObject(ctxAWS, &s3.HeadObjectInput{Bucket: aws.String(r.Bucket), Key: aws.String(r.Key)}); err != nil {
+				t.Errorf("%s: object %s not in %s: %v", d.Name, r.Key, r.Bucket, err)
+			}
+			item, err := ddb.GetItem(ctxAWS, &dynamodb.GetItemInput{TableName: aws.String(dep.ImagesTable),
+				Key: map[string]ddbtypes.AttributeValue{"image_id": &ddbtypes.AttributeValueMemberS{Value: r.ImageID}}})
+			if err != nil || len(item.Item) == 0 {
+				t.Errorf("%s: item %s not in %s: %v", d.Name, r.ImageID, dep.ImagesTable, err)
+			}
+		}
+		if n < 9 || n > 11 {
+			t.Errorf("%s: %d requests, want 2/s × 5 s = 10 (± 1)", d.Name, n)
+		}
+		if d.Summary.Sent != n {
+			t.Errorf("%s: results.json says %d sent, requests.csv has %d", d.Name, d.Summary.Sent, n)
+		}
+		got := bench.LatencyOf(micros)
+		if diff := cmp.Diff(got, d.Summary.Latency, cmpopts.EquateApprox(0, 1e-9)); diff != "" {
+			t.Errorf("%s: percentiles in results.json differ from requests.csv (-csv +json):\n%s", d.Name, diff)
+		}
+	}
+	if len(res.Deployments) != 2 {
+		t.Errorf("results.json has %d deployments, want 2", len(res.Deployments))
 	}
 }
