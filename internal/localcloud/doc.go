@@ -19,7 +19,11 @@
 //	twinstack invoke --via lambda          twinstack invoke --via server
 //	        |                                       |
 //	        v                                       |
-//	aws-lambda-rie + bootstrap  --SERVER_URL-->  lbproxy (ALB stand-in, /healthz checks)
+//	lbproxy (Lambda pool: one invocation            |
+//	        per emulator at a time, others queue)   |
+//	        |                                       |
+//	        v                                       v
+//	aws-lambda-rie + bootstrap (x2) --SERVER_URL--> lbproxy (ALB stand-in, /healthz checks)
 //	                                                |  round robin
 //	                                   +------------+------------+
 //	                                   v                         v
