@@ -18,7 +18,7 @@ RIE_VERSION := v0.0.0-20261030222936-bef5c4ba774d
 # Where Terraform finds the hashicorp/aws provider offline.
 TF_PLUGINS ?= $(firstword $(wildcard /opt/tf-plugins /tf-plugins $(HOME)/tf-plugins))
 
-.PHONY: all tools npm rie tfrc build lambda server test test-short synth demo bench fmt vet clean
+.PHONY: all tools npm rie tfrc build lambda server test test-short synth demo bench bench-synth fmt vet clean
 
 all: build
 
@@ -74,6 +74,14 @@ test: tools build
 
 test-short:
 	$(GO) test -short ./...
+
+# Synth wall times as a user sees them (cold and warm); COLD=0 skips cold.
+bench-synth: tools build
+	./scripts/bench-synth.sh
+
+# The Go benchmarks (synth in-process, diff, ingest, relay, bench/report).
+bench:
+	$(GO) test -short -run '^$$' -bench . -benchmem -benchtime 1x ./...
 
 fmt:
 	gofmt -w $$(git ls-files '*.go')
