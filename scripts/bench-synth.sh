@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Times `npx cdktf synth` and `npx cdk synth` as a user runs them: cold (an
 # empty Go build cache, so the app and its jsii bindings compile first) and
-# warm (three runs, each printed). COLD=0 skips the cold runs (AWS CDK's
-# cold build takes minutes on a small machine). Prints one line per run.
+# warm (three runs, each printed). TOOLS=cdktf times one tool; COLD=0 skips
+# the cold runs (AWS CDK's cold build takes minutes on a small machine).
+# Prints one line per run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION=1 JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION=20
@@ -23,7 +24,7 @@ run() { # label, command...
 synth_cdktf() { npx --no-install cdktf synth --output "$out/cdktf.out"; }
 synth_cdk() { npx --no-install cdk synth --quiet --output "$out/cdk.out"; }
 
-for tool in cdktf cdk; do
+for tool in ${TOOLS:-cdktf cdk}; do
 	if [ "${COLD:-1}" != 0 ]; then
 		cache=$(mktemp -d)
 		GOCACHE=$cache run "$tool synth (cold)" "synth_$tool"
