@@ -2,7 +2,8 @@ package cfn
 
 import (
 	"fmt"
-	"sort"
+	"maps"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -75,9 +76,9 @@ func pseudo(name string) (string, bool) {
 func (r *reader) read(raw any) error {
 	top, ok := raw.(map[string]any)
 	if !ok {
-		return inventory.Errorf(inventory.ErrStructure, "", "top level is %s, want an object", jsonKind(raw))
+		return inventory.Errorf(inventory.ErrStructure, "", "top level is %s, want an object", inventory.JSONKind(raw))
 	}
-	for _, k := range sortedKeys(top) {
+	for _, k := range slices.Sorted(maps.Keys(top)) {
 		switch k {
 		case "AWSTemplateFormatVersion", "Description", "Metadata", "Parameters", "Mappings", "Conditions", "Resources", "Outputs", "Rules":
 		case "Transform":
@@ -111,11 +112,11 @@ func (r *reader) read(raw any) error {
 	r.skipped = map[string]bool{}
 
 	r.params = map[string]map[string]any{}
-	for _, name := range sortedKeys(params) {
+	for _, name := range slices.Sorted(maps.Keys(params)) {
 		path := "Parameters." + name
 		body, ok := params[name].(map[string]any)
 		if !ok {
-			return inventory.Errorf(inventory.ErrStructure, path, "want an object, got %s", jsonKind(params[name]))
+			return inventory.Errorf(inventory.ErrStructure, path, "want an object, got %s", inventory.JSONKind(params[name]))
 		}
 		typ, ok := body["Type"].(string)
 		if !ok {
@@ -134,11 +135,11 @@ func (r *reader) read(raw any) error {
 	}
 
 	r.resources = map[string]map[string]any{}
-	for _, name := range sortedKeys(resources) {
+	for _, name := range slices.Sorted(maps.Keys(resources)) {
 		path := "Resources." + name
 		body, ok := resources[name].(map[string]any)
 		if !ok {
-			return inventory.Errorf(inventory.ErrStructure, path, "want an object, got %s", jsonKind(resources[name]))
+			return inventory.Errorf(inventory.ErrStructure, path, "want an object, got %s", inventory.JSONKind(resources[name]))
 		}
 		if !validLogicalID(name) {
 			return inventory.Errorf(inventory.ErrStructure, path, "logical ID must be alphanumeric")
@@ -150,7 +151,7 @@ func (r *reader) read(raw any) error {
 	}
 	// Conditions first: a reference to a resource whose condition is false
 	// is itself an error.
-	for _, name := range sortedKeys(r.resources) {
+	for _, name := range slices.Sorted(maps.Keys(r.resources)) {
 		body := r.resources[name]
 		c, ok := body["Condition"]
 		if !ok {
@@ -169,7 +170,7 @@ func (r *reader) read(raw any) error {
 			r.doc.Skipped = append(r.doc.Skipped, name)
 		}
 	}
-	for _, name := range sortedKeys(r.resources) {
+	for _, name := range slices.Sorted(maps.Keys(r.resources)) {
 		if r.skipped[name] {
 			continue
 		}
@@ -178,7 +179,7 @@ func (r *reader) read(raw any) error {
 		}
 	}
 	// Every condition must be well formed even if nothing uses it.
-	for _, name := range sortedKeys(r.conditions) {
+	for _, name := range slices.Sorted(maps.Keys(r.conditions)) {
 		if _, err := r.cond(name, "Conditions."+name, 0); err != nil {
 			return err
 		}
@@ -188,11 +189,11 @@ func (r *reader) read(raw any) error {
 	if err != nil {
 		return err
 	}
-	for _, name := range sortedKeys(outputs) {
+	for _, name := range slices.Sorted(maps.Keys(outputs)) {
 		path := "Outputs." + name
 		body, ok := outputs[name].(map[string]any)
 		if !ok {
-			return inventory.Errorf(inventory.ErrStructure, path, "want an object, got %s", jsonKind(outputs[name]))
+			return inventory.Errorf(inventory.ErrStructure, path, "want an object, got %s", inventory.JSONKind(outputs[name]))
 		}
 		o := &inventory.Output{Name: name}
 		if c, ok := body["Condition"]; ok {
@@ -247,16 +248,16 @@ func (r *reader) resource(name string, body map[string]any) error {
 		return inventory.Errorf(inventory.ErrStructure, path+".Type", "resource has no Type")
 	}
 	res := &inventory.Resource{Addr: name, Mode: inventory.Managed, Type: typ, Props: map[string]inventory.Value{}, Meta: map[string]inventory.Value{}}
-	for _, k := range sortedKeys(body) {
+	for _, k := range slices.Sorted(maps.Keys(body)) {
 		kp := path + "." + k
 		switch k {
 		case "Type":
 		case "Properties":
 			props, ok := body[k].(map[string]any)
 			if !ok {
-				return inventory.Errorf(inventory.ErrStructure, kp, "want an object, got %s", jsonKind(body[k]))
+				return inventory.Errorf(inventory.ErrStructure, kp, "want an object, got %s", inventory.JSONKind(body[k]))
 			}
-			for _, pk := range sortedKeys(props) {
+			for _, pk := range slices.Sorted(maps.Keys(props)) {
 				v, present, err := r.eval(props[pk], kp+"."+pk, 0)
 				if err != nil {
 					return err
@@ -332,7 +333,7 @@ func (r *reader) eval(raw any, path string, depth int) (inventory.Value, bool, e
 			return r.call(fn, arg, path+"."+fn, depth+1)
 		}
 		m := make(inventory.Map, len(x))
-		for _, k := range sortedKeys(x) {
+		for _, k := range slices.Sorted(maps.Keys(x)) {
 			v, present, err := r.eval(x[k], path+"."+k, depth+1)
 			if err != nil {
 				return nil, false, err
@@ -669,7 +670,7 @@ func (r *reader) sub(arg any, path string, depth int) (inventory.Value, error) {
 			return nil, inventory.Errorf(inventory.ErrStructure, path, "Fn::Sub takes a string or [string, variables]")
 		}
 		tmpl = s
-		for _, k := range sortedKeys(m) {
+		for _, k := range slices.Sorted(maps.Keys(m)) {
 			v, _, err := r.eval(m[k], path+"[1]."+k, depth)
 			if err != nil {
 				return nil, err
@@ -879,7 +880,7 @@ func section(top map[string]any, key string) (map[string]any, error) {
 	}
 	m, ok := raw.(map[string]any)
 	if !ok {
-		return nil, inventory.Errorf(inventory.ErrStructure, key, "want an object, got %s", jsonKind(raw))
+		return nil, inventory.Errorf(inventory.ErrStructure, key, "want an object, got %s", inventory.JSONKind(raw))
 	}
 	return m, nil
 }
@@ -894,29 +895,4 @@ func validLogicalID(s string) bool {
 		}
 	}
 	return true
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
-}
-
-func jsonKind(v any) string {
-	switch v.(type) {
-	case nil:
-		return "null"
-	case string:
-		return "a string"
-	case []any:
-		return "a list"
-	case map[string]any:
-		return "an object"
-	case bool:
-		return "a boolean"
-	}
-	return "a number"
 }

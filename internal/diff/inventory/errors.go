@@ -145,3 +145,21 @@ func NormalizeNumber(s string) string {
 	}
 	return strconv.FormatFloat(f, 'g', -1, 64)
 }
+
+// JSONKind names the JSON type of a decoded value for error messages ("a
+// string", "an object", ...); both readers use it.
+func JSONKind(v any) string {
+	switch v.(type) {
+	case nil:
+		return "null"
+	case string:
+		return "a string"
+	case []any:
+		return "a list"
+	case map[string]any:
+		return "an object"
+	case bool:
+		return "a boolean"
+	}
+	return "a number"
+}

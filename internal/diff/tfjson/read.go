@@ -2,7 +2,8 @@ package tfjson
 
 import (
 	"fmt"
-	"sort"
+	"maps"
+	"slices"
 	"strings"
 
 	"github.com/twinstack/twinstack/internal/diff/inventory"
@@ -53,9 +54,9 @@ type decl struct {
 func (r *reader) read(raw any) error {
 	top, ok := raw.(map[string]any)
 	if !ok {
-		return inventory.Errorf(inventory.ErrStructure, "", "top level is %s, want an object", jsonKind(raw))
+		return inventory.Errorf(inventory.ErrStructure, "", "top level is %s, want an object", inventory.JSONKind(raw))
 	}
-	for _, k := range sortedKeys(top) {
+	for _, k := range slices.Sorted(maps.Keys(top)) {
 		switch k {
 		case "//", "terraform", "provider", "resource", "data", "output", "locals", "variable":
 		case "module":
@@ -74,16 +75,16 @@ func (r *reader) read(raw any) error {
 		if err != nil {
 			return err
 		}
-		for _, typ := range sortedKeys(types) {
+		for _, typ := range slices.Sorted(maps.Keys(types)) {
 			names, ok := types[typ].(map[string]any)
 			if !ok {
-				return inventory.Errorf(inventory.ErrStructure, section.key+"."+typ, "want an object of %s blocks, got %s", section.key, jsonKind(types[typ]))
+				return inventory.Errorf(inventory.ErrStructure, section.key+"."+typ, "want an object of %s blocks, got %s", section.key, inventory.JSONKind(types[typ]))
 			}
-			for _, name := range sortedKeys(names) {
+			for _, name := range slices.Sorted(maps.Keys(names)) {
 				path := section.key + "." + typ + "." + name
 				body, ok := names[name].(map[string]any)
 				if !ok {
-					return inventory.Errorf(inventory.ErrStructure, path, "want an object, got %s", jsonKind(names[name]))
+					return inventory.Errorf(inventory.ErrStructure, path, "want an object, got %s", inventory.JSONKind(names[name]))
 				}
 				if !validName(typ) || !validName(name) {
 					return inventory.Errorf(inventory.ErrStructure, path, "invalid type or name")
@@ -104,11 +105,11 @@ func (r *reader) read(raw any) error {
 	if err != nil {
 		return err
 	}
-	for _, name := range sortedKeys(vars) {
+	for _, name := range slices.Sorted(maps.Keys(vars)) {
 		path := "variable." + name
 		body, ok := vars[name].(map[string]any)
 		if !ok {
-			return inventory.Errorf(inventory.ErrStructure, path, "want an object, got %s", jsonKind(vars[name]))
+			return inventory.Errorf(inventory.ErrStructure, path, "want an object, got %s", inventory.JSONKind(vars[name]))
 		}
 		res := &inventory.Resource{Addr: "var." + name, Mode: inventory.Parameter, Type: "variable", Props: map[string]inventory.Value{}}
 		if err := r.doc.Add(res); err != nil {
@@ -137,11 +138,11 @@ func (r *reader) read(raw any) error {
 	if err != nil {
 		return err
 	}
-	for _, name := range sortedKeys(outs) {
+	for _, name := range slices.Sorted(maps.Keys(outs)) {
 		path := "output." + name
 		body, ok := outs[name].(map[string]any)
 		if !ok {
-			return inventory.Errorf(inventory.ErrStructure, path, "want an object, got %s", jsonKind(outs[name]))
+			return inventory.Errorf(inventory.ErrStructure, path, "want an object, got %s", inventory.JSONKind(outs[name]))
 		}
 		rawVal, ok := body["value"]
 		if !ok {
@@ -169,7 +170,7 @@ func (r *reader) resource(d decl) error {
 	res := d.res
 	res.Props = map[string]inventory.Value{}
 	res.Meta = map[string]inventory.Value{}
-	for _, k := range sortedKeys(d.body) {
+	for _, k := range slices.Sorted(maps.Keys(d.body)) {
 		path := d.path + "." + k
 		switch k {
 		case "count", "for_each":
@@ -200,7 +201,7 @@ func (r *reader) resource(d decl) error {
 func (r *reader) dependsOn(raw any, path string) ([]string, error) {
 	list, ok := raw.([]any)
 	if !ok {
-		return nil, inventory.Errorf(inventory.ErrStructure, path, "want a list of addresses, got %s", jsonKind(raw))
+		return nil, inventory.Errorf(inventory.ErrStructure, path, "want a list of addresses, got %s", inventory.JSONKind(raw))
 	}
 	var out []string
 	for i, e := range list {
@@ -234,7 +235,7 @@ func (r *reader) value(raw any, path string) (inventory.Value, error) {
 		return l, nil
 	case map[string]any:
 		m := make(inventory.Map, len(x))
-		for _, k := range sortedKeys(x) {
+		for _, k := range slices.Sorted(maps.Keys(x)) {
 			if k == "//" {
 				continue
 			}
@@ -287,34 +288,9 @@ func object(m map[string]any, key, path string) (map[string]any, error) {
 	}
 	obj, ok := raw.(map[string]any)
 	if !ok {
-		return nil, inventory.Errorf(inventory.ErrStructure, path, "want an object, got %s", jsonKind(raw))
+		return nil, inventory.Errorf(inventory.ErrStructure, path, "want an object, got %s", inventory.JSONKind(raw))
 	}
 	return obj, nil
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
-}
-
-func jsonKind(v any) string {
-	switch v.(type) {
-	case nil:
-		return "null"
-	case string:
-		return "a string"
-	case []any:
-		return "a list"
-	case map[string]any:
-		return "an object"
-	case bool:
-		return "a boolean"
-	}
-	return "a number"
 }
 
 func validName(s string) bool {
