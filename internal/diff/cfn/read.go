@@ -87,24 +87,24 @@ func (r *reader) read(raw any) error {
 			return inventory.Errorf(inventory.ErrStructure, k, "unknown top-level section %q", k)
 		}
 	}
-	resources, err := section(top, "Resources")
+	resources, err := inventory.Section(top, "Resources")
 	if err != nil {
 		return err
 	}
 	if _, ok := top["Resources"]; !ok {
 		return inventory.Errorf(inventory.ErrStructure, "Resources", "template has no Resources section")
 	}
-	params, err := section(top, "Parameters")
+	params, err := inventory.Section(top, "Parameters")
 	if err != nil {
 		return err
 	}
-	if r.mappings, err = section(top, "Mappings"); err != nil {
+	if r.mappings, err = inventory.Section(top, "Mappings"); err != nil {
 		return err
 	}
-	if r.conditions, err = section(top, "Conditions"); err != nil {
+	if r.conditions, err = inventory.Section(top, "Conditions"); err != nil {
 		return err
 	}
-	if _, err := section(top, "Rules"); err != nil {
+	if _, err := inventory.Section(top, "Rules"); err != nil {
 		return err
 	}
 	r.condVals = map[string]tri{}
@@ -185,7 +185,7 @@ func (r *reader) read(raw any) error {
 		}
 	}
 
-	outputs, err := section(top, "Outputs")
+	outputs, err := inventory.Section(top, "Outputs")
 	if err != nil {
 		return err
 	}
@@ -871,18 +871,6 @@ func (r *reader) withDefaults(v inventory.Value) inventory.Value {
 		out = append(out, inventory.Str{p})
 	}
 	return inventory.Concat(out...)
-}
-
-func section(top map[string]any, key string) (map[string]any, error) {
-	raw, ok := top[key]
-	if !ok {
-		return map[string]any{}, nil
-	}
-	m, ok := raw.(map[string]any)
-	if !ok {
-		return nil, inventory.Errorf(inventory.ErrStructure, key, "want an object, got %s", inventory.JSONKind(raw))
-	}
-	return m, nil
 }
 
 func validLogicalID(s string) bool {

@@ -163,3 +163,17 @@ func JSONKind(v any) string {
 	}
 	return "a number"
 }
+
+// Section is the object under key at the top of a document: empty when the
+// key is absent, an ErrStructure error naming key when it is not an object.
+func Section(top map[string]any, key string) (map[string]any, error) {
+	raw, ok := top[key]
+	if !ok {
+		return map[string]any{}, nil
+	}
+	m, ok := raw.(map[string]any)
+	if !ok {
+		return nil, Errorf(ErrStructure, key, "want an object, got %s", JSONKind(raw))
+	}
+	return m, nil
+}

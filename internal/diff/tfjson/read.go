@@ -71,7 +71,7 @@ func (r *reader) read(raw any) error {
 		key  string
 		mode inventory.Mode
 	}{{"resource", inventory.Managed}, {"data", inventory.Data}} {
-		types, err := object(top, section.key, section.key)
+		types, err := inventory.Section(top, section.key)
 		if err != nil {
 			return err
 		}
@@ -101,7 +101,7 @@ func (r *reader) read(raw any) error {
 			}
 		}
 	}
-	vars, err := object(top, "variable", "variable")
+	vars, err := inventory.Section(top, "variable")
 	if err != nil {
 		return err
 	}
@@ -122,7 +122,7 @@ func (r *reader) read(raw any) error {
 			res.Props["type"] = inventory.Lit(t)
 		}
 	}
-	if r.locals, err = object(top, "locals", "locals"); err != nil {
+	if r.locals, err = inventory.Section(top, "locals"); err != nil {
 		return err
 	}
 	r.localVals = map[string]inventory.Value{}
@@ -134,7 +134,7 @@ func (r *reader) read(raw any) error {
 		}
 	}
 
-	outs, err := object(top, "output", "output")
+	outs, err := inventory.Section(top, "output")
 	if err != nil {
 		return err
 	}
@@ -279,18 +279,6 @@ func (r *reader) local(name, path string) (inventory.Value, error) {
 	}
 	r.localVals[name] = v
 	return v, nil
-}
-
-func object(m map[string]any, key, path string) (map[string]any, error) {
-	raw, ok := m[key]
-	if !ok {
-		return map[string]any{}, nil
-	}
-	obj, ok := raw.(map[string]any)
-	if !ok {
-		return nil, inventory.Errorf(inventory.ErrStructure, path, "want an object, got %s", inventory.JSONKind(raw))
-	}
-	return obj, nil
 }
 
 func validName(s string) bool {
