@@ -428,26 +428,18 @@ func networkChecks(r *reader) []check {
 		want := fmt.Sprintf("%s in zone %d, public=%t", s.CIDR, s.AZ, s.Public)
 		cs = append(cs, check{id: "subnet." + string(s.ID), resource: s.ID, want: want,
 			patch: func(ctx context.Context) error {
-				ss, err := r.subnets(ctx)
+				d, err := r.subnet(ctx, s.ID)
 				if err != nil {
 					return err
-				}
-				d, ok := ss[s.ID]
-				if !ok {
-					return fmt.Errorf("subnet %s: %w", s.ID, errNotFound)
 				}
 				_, err = r.c.EC2.ModifySubnetAttribute(ctx, &ec2.ModifySubnetAttributeInput{SubnetId: d.SubnetId, MapPublicIpOnLaunch: &ec2types.AttributeBooleanValue{Value: aws.Bool(s.Public)}})
 				return err
 			},
 			get: func(ctx context.Context) (string, bool, error) {
-				ss, err := r.subnets(ctx)
+				d, err := r.subnet(ctx, s.ID)
 				if err != nil {
 					ok, err := found(err)
 					return "", ok, err
-				}
-				d, ok := ss[s.ID]
-				if !ok {
-					return "", false, nil
 				}
 				zs, err := r.zones(ctx)
 				if err != nil {
@@ -469,26 +461,18 @@ func networkChecks(r *reader) []check {
 				if !strings.HasPrefix(rtb, "rtb-") {
 					return fmt.Errorf("route table %s: not in the deployment's inventory", s.RouteTable)
 				}
-				ss, err := r.subnets(ctx)
+				d, err := r.subnet(ctx, s.ID)
 				if err != nil {
 					return err
-				}
-				d, ok := ss[s.ID]
-				if !ok {
-					return fmt.Errorf("subnet %s: %w", s.ID, errNotFound)
 				}
 				_, err = r.c.EC2.AssociateRouteTable(ctx, &ec2.AssociateRouteTableInput{SubnetId: d.SubnetId, RouteTableId: aws.String(rtb)})
 				return err
 			},
 			get: func(ctx context.Context) (string, bool, error) {
-				ss, err := r.subnets(ctx)
+				d, err := r.subnet(ctx, s.ID)
 				if err != nil {
 					ok, err := found(err)
 					return "", ok, err
-				}
-				d, ok := ss[s.ID]
-				if !ok {
-					return "", false, nil
 				}
 				rts, err := r.routeTables(ctx)
 				if err != nil {

@@ -182,6 +182,20 @@ func (r *reader) vpc(ctx context.Context) (*ec2types.Vpc, error) {
 	})
 }
 
+// subnet returns the VPC's subnet for model id; an errNotFound error when
+// the deployment has none.
+func (r *reader) subnet(ctx context.Context, id constructs.ID) (ec2types.Subnet, error) {
+	ss, err := r.subnets(ctx)
+	if err != nil {
+		return ec2types.Subnet{}, err
+	}
+	d, ok := ss[id]
+	if !ok {
+		return ec2types.Subnet{}, fmt.Errorf("subnet %s: %w", id, errNotFound)
+	}
+	return d, nil
+}
+
 // subnets returns the VPC's subnets by model id (matched by CIDR).
 func (r *reader) subnets(ctx context.Context) (map[constructs.ID]ec2types.Subnet, error) {
 	vid, err := r.vpcID(ctx)
