@@ -464,55 +464,37 @@ func (r *renderer) securityGroup(g *constructs.SecurityGroup) error {
 		return errors.New("security group is not in the model's group list")
 	}
 	groupID := cfn.AttrGroupId()
-	var ingress []any
-	for _, rule := range g.Ingress {
-		p, err := rulePorts(rule)
-		if err != nil {
-			return err
-		}
-		switch {
-		case rule.CIDR != "" && rule.Peer == "":
-			ingress = append(ingress, &awsec2.CfnSecurityGroup_IngressProperty{
+	ingress, err := r.rules(g.Ingress,
+		func(rule constructs.Rule, p ports) any {
+			return &awsec2.CfnSecurityGroup_IngressProperty{
 				IpProtocol: jsii.String(rule.Protocol), CidrIp: jsii.String(rule.CIDR),
 				FromPort: p.from, ToPort: p.to, Description: jsii.String(rule.Description),
-			})
-		case rule.Peer != "" && rule.CIDR == "":
-			peer, ok := r.cfnGroups[rule.Peer]
-			if !ok {
-				return fmt.Errorf("rule %q: unknown peer group %s", rule.Description, rule.Peer)
 			}
+		},
+		func(rule constructs.Rule, peer awsec2.CfnSecurityGroup, p ports) {
 			awsec2.NewCfnSecurityGroupIngress(r.stack, jsii.String(string(g.ID)+"IngressFrom"+string(rule.Peer)+p.suffix), &awsec2.CfnSecurityGroupIngressProps{
 				GroupId: groupID, IpProtocol: jsii.String(rule.Protocol), SourceSecurityGroupId: peer.AttrGroupId(),
 				FromPort: p.from, ToPort: p.to, Description: jsii.String(rule.Description),
 			})
-		default:
-			return fmt.Errorf("rule %q: want exactly one of peer and CIDR", rule.Description)
-		}
+		})
+	if err != nil {
+		return err
 	}
-	var egress []any
-	for _, rule := range g.Egress {
-		p, err := rulePorts(rule)
-		if err != nil {
-			return err
-		}
-		switch {
-		case rule.CIDR != "" && rule.Peer == "":
-			egress = append(egress, &awsec2.CfnSecurityGroup_EgressProperty{
+	egress, err := r.rules(g.Egress,
+		func(rule constructs.Rule, p ports) any {
+			return &awsec2.CfnSecurityGroup_EgressProperty{
 				IpProtocol: jsii.String(rule.Protocol), CidrIp: jsii.String(rule.CIDR),
 				FromPort: p.from, ToPort: p.to, Description: jsii.String(rule.Description),
-			})
-		case rule.Peer != "" && rule.CIDR == "":
-			peer, ok := r.cfnGroups[rule.Peer]
-			if !ok {
-				return fmt.Errorf("rule %q: unknown peer group %s", rule.Description, rule.Peer)
 			}
+		},
+		func(rule constructs.Rule, peer awsec2.CfnSecurityGroup, p ports) {
 			awsec2.NewCfnSecurityGroupEgress(r.stack, jsii.String(string(g.ID)+"EgressTo"+string(rule.Peer)+p.suffix), &awsec2.CfnSecurityGroupEgressProps{
 				GroupId: groupID, IpProtocol: jsii.String(rule.Protocol), DestinationSecurityGroupId: peer.AttrGroupId(),
 				FromPort: p.from, ToPort: p.to, Description: jsii.String(rule.Description),
 			})
-		default:
-			return fmt.Errorf("rule %q: want exactly one of peer and CIDR", rule.Description)
-		}
+		})
+	if err != nil {
+		return err
 	}
 	if len(egress) == 0 {
 		// Without an inline egress rule CloudFormation keeps the
@@ -525,6 +507,32 @@ func (r *renderer) securityGroup(g *constructs.SecurityGroup) error {
 	}
 	cfn.SetSecurityGroupEgress(egress)
 	return nil
+}
+
+// rules renders one direction of a group's rules: a CIDR rule becomes an
+// inline property (returned), a rule naming another group its own resource
+// (made by peerRule), in the model's order.
+func (r *renderer) rules(rules []constructs.Rule, inline func(constructs.Rule, ports) any, peerRule func(constructs.Rule, awsec2.CfnSecurityGroup, ports)) ([]any, error) {
+	var out []any
+	for _, rule := range rules {
+		p, err := rulePorts(rule)
+		if err != nil {
+			return nil, err
+		}
+		switch {
+		case rule.CIDR != "" && rule.Peer == "":
+			out = append(out, inline(rule, p))
+		case rule.Peer != "" && rule.CIDR == "":
+			peer, ok := r.cfnGroups[rule.Peer]
+			if !ok {
+				return nil, fmt.Errorf("rule %q: unknown peer group %s", rule.Description, rule.Peer)
+			}
+			peerRule(rule, peer, p)
+		default:
+			return nil, fmt.Errorf("rule %q: want exactly one of peer and CIDR", rule.Description)
+		}
+	}
+	return out, nil
 }
 
 // artifact records where a built file is. It is staged by the node that
