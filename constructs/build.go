@@ -29,6 +29,24 @@ const (
 	ListPartition      = "entity"
 	ListPartitionValue = "image"
 	ListSort           = "created_at"
+
+	// TTLAttribute is the images table's TTL attribute (Number, epoch
+	// seconds): idempotency records carry it and expire.
+	TTLAttribute = "expires_at"
+	// IngestSlots is each server's limit on concurrent ingests
+	// (MAX_CONCURRENT_INGESTS): a request beyond it gets 429 at once.
+	IngestSlots = 8
+	// MetadataHopLimit keeps IMDSv2 tokens on the instance.
+	MetadataHopLimit = 1
+	// AbortIncompleteMultipartDays is when the bucket aborts an upload
+	// that never completed.
+	AbortIncompleteMultipartDays = 1
+)
+
+// IDs of the image bucket's lifecycle rules.
+const (
+	RuleAbortMultipart   = "abort-incomplete-multipart-uploads"
+	RuleExpireNoncurrent = "expire-noncurrent-versions"
 )
 
 // Paths of the artifacts, relative to the project root.
@@ -86,6 +104,10 @@ func New(cfg Config) (*System, error) {
 		Resources: []Value{RefTo(s.Bucket.ID, AttrARN), RefTo(s.Bucket.ID, AttrARN).Wrap("", "/*")},
 		Condition: map[string]map[string]string{"Bool": {"aws:SecureTransport": "false"}},
 	}}
+	s.Bucket.Lifecycle = []LifecycleRule{
+		{ID: RuleAbortMultipart, AbortIncompleteMultipartDays: AbortIncompleteMultipartDays},
+		{ID: RuleExpireNoncurrent, NoncurrentExpirationDays: cfg.NoncurrentVersionDays},
+	}
 
 	s.ImagesTable = Table{
 		ID:                  "ImagesTable",
@@ -101,6 +123,7 @@ func New(cfg Config) (*System, error) {
 		}},
 		Removal:            removal,
 		DeletionProtection: removal == Retain,
+		TTLAttribute:       TTLAttribute,
 	}
 	s.AlbumsTable = Table{
 		ID:          "AlbumsTable",
@@ -166,32 +189,8 @@ func New(cfg Config) (*System, error) {
 			ID:              "ServerRole",
 			Name:            p + "-server",
 			Service:         "ec2.amazonaws.com",
-			ManagedPolicies: []string{"AmazonSSMManagedInstanceCore"},
 			PolicyName:      "server-data-access",
-			Statements: []Statement{
-				{
-					// DeleteObjectVersion lets a failed ingest remove the
-					// version it wrote (the bucket is versioned: a plain
-					// delete only adds a marker).
-					Sid:       "ImageObjects",
-					Effect:    "Allow",
-					Actions:   []string{"s3:AbortMultipartUpload", "s3:DeleteObject", "s3:DeleteObjectVersion", "s3:GetObject", "s3:PutObject"},
-					Resources: []Value{RefTo(s.Bucket.ID, AttrARN).Wrap("", "/"+ImagesPrefix+"*")},
-				},
-				{
-					Sid:    "Tables",
-					Effect: "Allow",
-					Actions: []string{
-						"dynamodb:ConditionCheckItem", "dynamodb:DeleteItem", "dynamodb:DescribeTable",
-						"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query", "dynamodb:Scan", "dynamodb:UpdateItem",
-					},
-					Resources: []Value{
-						RefTo(s.ImagesTable.ID, AttrARN),
-						RefTo(s.ImagesTable.ID, AttrARN).Wrap("", "/index/*"),
-						RefTo(s.AlbumsTable.ID, AttrARN),
-					},
-				},
-			},
+			Statements:      serverStatements(s, cfg.SSMAccess),
 			ReadsArtifact:   &serverBinary,
 			InstanceProfile: "ServerInstanceProfile",
 			ProfileName:     p + "-server",
@@ -209,17 +208,18 @@ func New(cfg Config) (*System, error) {
 
 	for i := 1; i <= cfg.InstanceCount; i++ {
 		s.Servers = append(s.Servers, Instance{
-			ID:            ID("Server" + strconv.Itoa(i)),
-			Name:          fmt.Sprintf("%s-server-%d", p, i),
-			Index:         i,
-			Type:          cfg.InstanceType,
-			Architecture:  arch,
-			AMIParameter:  AMIParameter(arch),
-			Subnet:        subnetIDs[(i-1)%len(subnetIDs)],
-			Group:         serverSG,
-			Role:          "ServerRole",
-			RequireIMDSv2: true,
-			RootVolume:    Volume{SizeGiB: RootVolumeGiB, Type: "gp3", Encrypted: true, Device: "/dev/xvda"},
+			ID:               ID("Server" + strconv.Itoa(i)),
+			Name:             fmt.Sprintf("%s-server-%d", p, i),
+			Index:            i,
+			Type:             cfg.InstanceType,
+			Architecture:     arch,
+			AMIParameter:     AMIParameter(arch),
+			Subnet:           subnetIDs[(i-1)%len(subnetIDs)],
+			Group:            serverSG,
+			Role:             "ServerRole",
+			RequireIMDSv2:    true,
+			MetadataHopLimit: MetadataHopLimit,
+			RootVolume:       Volume{SizeGiB: RootVolumeGiB, Type: "gp3", Encrypted: true, Device: "/dev/xvda"},
 		})
 	}
 
@@ -244,7 +244,8 @@ func New(cfg Config) (*System, error) {
 		ID: "Function", Name: p + "-ingest",
 		Runtime: FunctionRuntime, Architecture: FunctionArch, Handler: FunctionHandler,
 		MemoryMB: cfg.LambdaMemoryMB, TimeoutSec: cfg.LambdaTimeoutSec,
-		Role: "FunctionRole", Group: lambdaSG, Subnets: subnetIDs, Code: s.FunctionCode.ID,
+		ReservedConcurrency: cfg.LambdaReservedConcurrency,
+		Role:                "FunctionRole", Group: lambdaSG, Subnets: subnetIDs, Code: s.FunctionCode.ID,
 		Environment: []EnvVar{{Name: "SERVER_URL", Value: serverURL}},
 		URL:         "FunctionUrl", URLAuth: FunctionURLAuth,
 	}
@@ -258,6 +259,10 @@ func New(cfg Config) (*System, error) {
 			{Name: "IMAGES_TABLE", Value: RefTo(s.ImagesTable.ID, AttrName)},
 			{Name: "ALBUMS_TABLE", Value: RefTo(s.AlbumsTable.ID, AttrName)},
 			{Name: "AWS_REGION", Value: Lit(cfg.Region)},
+			{Name: "ALLOWED_ORIGIN_PORTS", Value: Lit(cfg.AllowedOriginPorts)},
+			{Name: "IDEMPOTENCY_TTL", Value: Lit(strconv.Itoa(cfg.IdempotencyTTLHours) + "h")},
+			{Name: "TTL_ATTRIBUTE", Value: Lit(TTLAttribute)},
+			{Name: "MAX_CONCURRENT_INGESTS", Value: Lit(strconv.Itoa(IngestSlots))},
 		}),
 	}
 

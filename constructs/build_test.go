@@ -115,32 +115,6 @@ func TestNoOpenIngress(t *testing.T) {
 	}
 }
 
-func TestServerPolicyIsLeastPrivilege(t *testing.T) {
-	s := mustNew(t, nil)
-	r := s.Role("ServerRole")
-	for _, st := range r.Statements {
-		for _, a := range st.Actions {
-			if strings.HasSuffix(a, "*") {
-				t.Errorf("wildcard action %q", a)
-			}
-		}
-		for _, res := range st.Resources {
-			if res.Ref == nil {
-				t.Errorf("statement %s has a literal resource %q", st.Sid, res.Literal)
-			}
-			if res.Ref.To == s.Bucket.ID && res.Suffix != "/images/*" {
-				t.Errorf("bucket access beyond images/: %q", res.Suffix)
-			}
-		}
-	}
-	if diff := cmp.Diff([]string{"AmazonSSMManagedInstanceCore"}, r.ManagedPolicies); diff != "" {
-		t.Error(diff)
-	}
-	if fr := s.Role("FunctionRole"); len(fr.Statements) != 0 || len(fr.ManagedPolicies) != 2 {
-		t.Errorf("function role = %+v, want only the two managed policies", fr)
-	}
-}
-
 func TestRemoval(t *testing.T) {
 	if s := mustNew(t, nil); s.Bucket.Removal != Retain || s.ImagesTable.Removal != Retain {
 		t.Error("data is not retained by default")
@@ -209,5 +183,41 @@ func TestUserData(t *testing.T) {
 		if !strings.Contains(ud, want) {
 			t.Errorf("user data lacks %q", want)
 		}
+	}
+}
+
+func TestHardeningSettings(t *testing.T) {
+	s := mustNew(t, func(c *Config) {
+		c.NoncurrentVersionDays, c.IdempotencyTTLHours, c.LambdaReservedConcurrency, c.AllowedOriginPorts = 7, 48, 33, "443"
+	})
+	wantRules := []LifecycleRule{
+		{ID: "abort-incomplete-multipart-uploads", AbortIncompleteMultipartDays: 1},
+		{ID: "expire-noncurrent-versions", NoncurrentExpirationDays: 7},
+	}
+	if diff := cmp.Diff(wantRules, s.Bucket.Lifecycle); diff != "" {
+		t.Errorf("lifecycle (-want +got):\n%s", diff)
+	}
+	if s.ImagesTable.TTLAttribute != "expires_at" || s.AlbumsTable.TTLAttribute != "" {
+		t.Errorf("TTL attributes = %q / %q, want expires_at on images only", s.ImagesTable.TTLAttribute, s.AlbumsTable.TTLAttribute)
+	}
+	for _, in := range s.Servers {
+		if in.MetadataHopLimit != 1 {
+			t.Errorf("%s hop limit = %d, want 1", in.ID, in.MetadataHopLimit)
+		}
+	}
+	if s.Function.ReservedConcurrency != 33 {
+		t.Errorf("reserved concurrency = %d", s.Function.ReservedConcurrency)
+	}
+	env := map[string]string{}
+	for _, e := range s.ServerService.Environment {
+		env[e.Name] = e.Value.Literal
+	}
+	for k, want := range map[string]string{"ALLOWED_ORIGIN_PORTS": "443", "IDEMPOTENCY_TTL": "48h", "TTL_ATTRIBUTE": "expires_at", "MAX_CONCURRENT_INGESTS": "8"} {
+		if env[k] != want {
+			t.Errorf("server %s = %q, want %q", k, env[k], want)
+		}
+	}
+	if d := mustNew(t, nil); d.Function.ReservedConcurrency != 20 || d.Bucket.Lifecycle[1].NoncurrentExpirationDays != 30 {
+		t.Errorf("defaults: reserved %d, noncurrent days %d", d.Function.ReservedConcurrency, d.Bucket.Lifecycle[1].NoncurrentExpirationDays)
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/netip"
 	"regexp"
+	"strconv"
 	"strings"
 )
 
@@ -26,6 +27,23 @@ type Config struct {
 	// DestroyData opts into emptying and deleting the bucket and tables on
 	// destroy. The default keeps them.
 	DestroyData bool `json:"destroy_data"`
+	// LambdaReservedConcurrency caps (and reserves) the Lambda's concurrent
+	// executions, so that a flood of invocations neither burns the
+	// account's shared concurrency nor queues more requests than the
+	// servers have ingest slots for (see the README's capacity arithmetic).
+	LambdaReservedConcurrency int `json:"lambda_reserved_concurrency"`
+	// SSMAccess grants the instances the SSM agent's actions (Session
+	// Manager, Run Command) through a minimal statement; false grants none.
+	SSMAccess bool `json:"ssm_access"`
+	// IdempotencyTTLHours is how long an Idempotency-Key record lives
+	// before DynamoDB's TTL removes it.
+	IdempotencyTTLHours int `json:"idempotency_ttl_hours"`
+	// NoncurrentVersionDays is how long a replaced or deleted image version
+	// is kept before the bucket's lifecycle rule expires it.
+	NoncurrentVersionDays int `json:"noncurrent_version_days"`
+	// AllowedOriginPorts lists the destination ports the servers may fetch
+	// images from, comma-separated ("80,443").
+	AllowedOriginPorts string `json:"allowed_origin_ports"`
 }
 
 // Defaults returns the default configuration.
@@ -37,12 +55,25 @@ func Defaults() Config {
 		InstanceType:     "t3.micro",
 		LambdaMemoryMB:   256,
 		LambdaTimeoutSec: 30,
+
+		LambdaReservedConcurrency: 20,
+		SSMAccess:                 true,
+		IdempotencyTTLHours:       24,
+		NoncurrentVersionDays:     30,
+		AllowedOriginPorts:        "80,443",
 	}
 }
 
 // Limits on configuration values.
 const (
 	MaxInstances = 10
+	// MaxReservedConcurrency leaves AWS's required 100 unreserved
+	// executions of an account's default quota of 1,000.
+	MaxReservedConcurrency = 900
+	// MinAdminCIDRBits is the widest admin network SSH may be opened to.
+	MinAdminCIDRBits = 16
+	MaxTTLHours      = 24 * 365
+	MaxVersionDays   = 3650
 )
 
 // FieldError is a validation failure of one configuration field. Field is
@@ -88,6 +119,8 @@ func (c Config) Validate() error {
 			bad("admin_cidr", c.AdminCIDR, "not an IPv4 CIDR such as 203.0.113.7/32")
 		case p.Bits() == 0:
 			bad("admin_cidr", c.AdminCIDR, "must not open SSH to the whole internet")
+		case p.Bits() < MinAdminCIDRBits:
+			bad("admin_cidr", c.AdminCIDR, fmt.Sprintf("wider than /%d: name the admin network, not a slice of the internet", MinAdminCIDRBits))
 		case p.Masked() != p:
 			bad("admin_cidr", c.AdminCIDR, "host bits set; did you mean "+p.Masked().String()+"?")
 		}
@@ -98,7 +131,41 @@ func (c Config) Validate() error {
 	if c.LambdaTimeoutSec < 1 || c.LambdaTimeoutSec > 900 {
 		bad("lambda_timeout_seconds", c.LambdaTimeoutSec, "must be between 1 and 900")
 	}
+	if c.LambdaReservedConcurrency < 1 || c.LambdaReservedConcurrency > MaxReservedConcurrency {
+		bad("lambda_reserved_concurrency", c.LambdaReservedConcurrency, fmt.Sprintf("must be between 1 and %d (0 would throttle every invocation)", MaxReservedConcurrency))
+	}
+	if c.IdempotencyTTLHours < 1 || c.IdempotencyTTLHours > MaxTTLHours {
+		bad("idempotency_ttl_hours", c.IdempotencyTTLHours, fmt.Sprintf("must be between 1 and %d", MaxTTLHours))
+	}
+	if c.NoncurrentVersionDays < 1 || c.NoncurrentVersionDays > MaxVersionDays {
+		bad("noncurrent_version_days", c.NoncurrentVersionDays, fmt.Sprintf("must be between 1 and %d", MaxVersionDays))
+	}
+	if _, err := ParsePorts(c.AllowedOriginPorts); err != nil {
+		bad("allowed_origin_ports", c.AllowedOriginPorts, err.Error())
+	}
 	return errors.Join(errs...)
+}
+
+// ParsePorts reads a comma-separated list of TCP ports ("80,443"): each
+// 1-65535, none twice, at least one.
+func ParsePorts(s string) ([]int, error) {
+	if strings.TrimSpace(s) == "" {
+		return nil, errors.New("no port: list at least one, e.g. 80,443")
+	}
+	var ports []int
+	seen := map[int]bool{}
+	for _, f := range strings.Split(s, ",") {
+		p, err := strconv.Atoi(strings.TrimSpace(f))
+		if err != nil || p < 1 || p > 65535 {
+			return nil, fmt.Errorf("%q is not a port between 1 and 65535", strings.TrimSpace(f))
+		}
+		if seen[p] {
+			return nil, fmt.Errorf("port %d listed twice", p)
+		}
+		seen[p] = true
+		ports = append(ports, p)
+	}
+	return ports, nil
 }
 
 // Architecture is the CPU architecture of an EC2 instance type: arm64 for

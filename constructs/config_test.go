@@ -9,7 +9,8 @@ import (
 )
 
 func TestDefaults(t *testing.T) {
-	want := Config{Prefix: "twinstack", Region: "us-east-1", InstanceCount: 2, InstanceType: "t3.micro", LambdaMemoryMB: 256, LambdaTimeoutSec: 30}
+	want := Config{Prefix: "twinstack", Region: "us-east-1", InstanceCount: 2, InstanceType: "t3.micro", LambdaMemoryMB: 256, LambdaTimeoutSec: 30,
+		LambdaReservedConcurrency: 20, SSMAccess: true, IdempotencyTTLHours: 24, NoncurrentVersionDays: 30, AllowedOriginPorts: "80,443"}
 	if diff := cmp.Diff(want, Defaults()); diff != "" {
 		t.Errorf("Defaults() (-want +got):\n%s", diff)
 	}
@@ -35,6 +36,24 @@ func TestValidate(t *testing.T) {
 		{"cidr host bits", func(c *Config) { c.AdminCIDR = "203.0.113.7/24" }, "admin_cidr"},
 		{"cidr ipv6", func(c *Config) { c.AdminCIDR = "2001:db8::/32" }, "admin_cidr"},
 		{"good cidr", func(c *Config) { c.AdminCIDR = "203.0.113.7/32" }, ""},
+		// Half the internet was accepted before /16 became the limit.
+		{"cidr half the internet", func(c *Config) { c.AdminCIDR = "0.0.0.0/1" }, "admin_cidr"},
+		{"cidr /15", func(c *Config) { c.AdminCIDR = "10.0.0.0/15" }, "admin_cidr"},
+		{"cidr /16", func(c *Config) { c.AdminCIDR = "10.1.0.0/16" }, ""},
+		{"reserved concurrency zero", func(c *Config) { c.LambdaReservedConcurrency = 0 }, "lambda_reserved_concurrency"},
+		{"reserved concurrency too many", func(c *Config) { c.LambdaReservedConcurrency = MaxReservedConcurrency + 1 }, "lambda_reserved_concurrency"},
+		{"reserved concurrency one", func(c *Config) { c.LambdaReservedConcurrency = 1 }, ""},
+		{"ttl zero", func(c *Config) { c.IdempotencyTTLHours = 0 }, "idempotency_ttl_hours"},
+		{"ttl over a year", func(c *Config) { c.IdempotencyTTLHours = MaxTTLHours + 1 }, "idempotency_ttl_hours"},
+		{"noncurrent days zero", func(c *Config) { c.NoncurrentVersionDays = 0 }, "noncurrent_version_days"},
+		{"noncurrent days too many", func(c *Config) { c.NoncurrentVersionDays = MaxVersionDays + 1 }, "noncurrent_version_days"},
+		{"ports empty", func(c *Config) { c.AllowedOriginPorts = "" }, "allowed_origin_ports"},
+		{"ports zero", func(c *Config) { c.AllowedOriginPorts = "0,443" }, "allowed_origin_ports"},
+		{"ports too high", func(c *Config) { c.AllowedOriginPorts = "80,65536" }, "allowed_origin_ports"},
+		{"ports twice", func(c *Config) { c.AllowedOriginPorts = "443,443" }, "allowed_origin_ports"},
+		{"ports word", func(c *Config) { c.AllowedOriginPorts = "http" }, "allowed_origin_ports"},
+		{"ports one", func(c *Config) { c.AllowedOriginPorts = "8443" }, ""},
+		{"ssm off", func(c *Config) { c.SSMAccess = false }, ""},
 		{"instance type no size", func(c *Config) { c.InstanceType = "t3" }, "instance_type"},
 		{"instance type upper", func(c *Config) { c.InstanceType = "T3.micro" }, "instance_type"},
 		{"instance type graviton", func(c *Config) { c.InstanceType = "t4g.small" }, ""},
@@ -78,7 +97,8 @@ func TestValidate(t *testing.T) {
 func TestValidateReportsEveryField(t *testing.T) {
 	c := Config{}
 	err := c.Validate()
-	for _, f := range []string{"prefix", "region", "instance_count", "instance_type", "lambda_memory_mb", "lambda_timeout_seconds"} {
+	for _, f := range []string{"prefix", "region", "instance_count", "instance_type", "lambda_memory_mb", "lambda_timeout_seconds",
+		"lambda_reserved_concurrency", "idempotency_ttl_hours", "noncurrent_version_days", "allowed_origin_ports"} {
 		if !strings.Contains(err.Error(), f+":") {
 			t.Errorf("error %q does not name %s", err, f)
 		}

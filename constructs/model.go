@@ -85,6 +85,22 @@ type Bucket struct {
 	DenyInsecure      bool   // bucket policy denying non-TLS access
 	Removal           Removal
 	Policy            []Statement // the bucket policy (DenyInsecure)
+	// Lifecycle lists the bucket's lifecycle rules, each for the whole
+	// bucket, enabled.
+	Lifecycle []LifecycleRule
+}
+
+// LifecycleRule is one enabled bucket lifecycle rule over every object.
+// A zero number of days leaves that action out.
+type LifecycleRule struct {
+	ID string
+	// AbortIncompleteMultipartDays aborts multipart uploads still
+	// incomplete this many days after they started (their parts are
+	// billed but invisible).
+	AbortIncompleteMultipartDays int
+	// NoncurrentExpirationDays deletes a version this many days after a
+	// newer version or a delete marker replaced it.
+	NoncurrentExpirationDays int
 }
 
 // AccountToken stands for the AWS account id in names.
@@ -125,6 +141,9 @@ type Table struct {
 	// DeletionProtection refuses DeleteTable through any API while on; it
 	// is on exactly when the data is retained.
 	DeletionProtection bool
+	// TTLAttribute, when set, is the Number attribute (epoch seconds)
+	// after which DynamoDB deletes an item.
+	TTLAttribute string
 }
 
 // Network is the VPC with its public subnets, internet gateway and routes.
@@ -220,7 +239,11 @@ type Instance struct {
 	Group         ID
 	Role          ID
 	RequireIMDSv2 bool
-	RootVolume    Volume
+	// MetadataHopLimit is the IMDS PUT response hop limit: 1 keeps the
+	// session token from leaving the instance (a container or a forwarded
+	// request one hop further gets none).
+	MetadataHopLimit int
+	RootVolume       Volume
 }
 
 // Volume is the root EBS volume.
@@ -268,10 +291,12 @@ type Function struct {
 	Handler      string // bootstrap
 	MemoryMB     int
 	TimeoutSec   int
-	Role         ID
-	Group        ID
-	Subnets      []ID
-	Code         ID // the artifact
+	// ReservedConcurrency reserves and caps concurrent executions.
+	ReservedConcurrency int
+	Role                ID
+	Group               ID
+	Subnets             []ID
+	Code                ID // the artifact
 	// Environment is sorted by key in Walk order; SERVER_URL is a reference.
 	Environment []EnvVar
 	URL         ID     // the function URL node

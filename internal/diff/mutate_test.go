@@ -113,7 +113,13 @@ func mutations() []mutation {
 			})
 		})
 
+	add("bucket lifecycle", one(entity.Bucket, kBucket, "lifecycle"),
+		setter("resource.aws_s3_bucket_lifecycle_configuration.ImagesBucket.rule.1.noncurrent_version_expiration.noncurrent_days", 90),
+		setter(cfBucket+".LifecycleConfiguration.Rules.1.NoncurrentVersionExpiration.NoncurrentDays", 90))
+
 	// Table.
+	add("table ttl", one(entity.Table, kImages, "ttl"),
+		setter(tfTable+".ttl.enabled", false), setter(cfTable+".TimeToLiveSpecification.Enabled", false))
 	ms = append(ms, mutation{name: "table name (tf)", want: one(entity.Table, "renamed", "name"), tf: setter(tfTable+".name", "renamed"), rekey: [3]string{"table", kImages, "renamed"}})
 	add("table name", one(entity.Table, kImages, "name"), nil, setter(cfTable+".TableName", "renamed"))
 	add("table partition key", one(entity.Table, kImages, "partition-key"),
@@ -225,13 +231,15 @@ func mutations() []mutation {
 	add("role permissions resource", one(entity.Role, kRole, "permissions"),
 		setter(tfRolePol+".statement.0.resources", []any{"${aws_s3_bucket.ImagesBucket.arn}/*"}),
 		setter(cfRolePol+".0.Resource", map[string]any{"Fn::Join": []any{"", []any{map[string]any{"Fn::GetAtt": []any{"ImagesBucket", "Arn"}}, "/*"}}}))
+	// The server role has no managed policy: attaching one is a change.
 	add("role managed policy", one(entity.Role, kRole, "permissions"),
-		func(t *testing.T, d doc) {
-			del(t, d, "resource.aws_iam_role_policy_attachment.ServerRole_AmazonSSMManagedInstanceCore")
-		},
-		func(t *testing.T, d doc) { del(t, d, cfRole+".ManagedPolicyArns") })
+		setter("resource.aws_iam_role_policy_attachment.ServerRole_AmazonSSMManagedInstanceCore", map[string]any{
+			"role": "${aws_iam_role.ServerRole.name}", "policy_arn": "arn:${data.aws_partition.current.partition}:iam::aws:policy/AmazonSSMManagedInstanceCore",
+		}),
+		setter(cfRole+".ManagedPolicyArns", []any{map[string]any{"Fn::Join": []any{"", []any{"arn:", map[string]any{"Ref": "AWS::Partition"}, ":iam::aws:policy/AmazonSSMManagedInstanceCore"}}}}))
+	// The artifact statement comes last, after the model's five (SSM on).
 	add("role artifact access", one(entity.Role, kRole, "artifact-access"),
-		setter(tfRolePol+".statement.2.actions", []any{"s3:PutObject"}), setter(cfRolePol+".2.Action", "s3:PutObject"))
+		setter(tfRolePol+".statement.5.actions", []any{"s3:PutObject"}), setter(cfRolePol+".5.Action", "s3:PutObject"))
 	add("role instance profile", one(entity.Role, kRole, "instance-profile"),
 		setter("resource.aws_iam_instance_profile.ServerInstanceProfile.name", "renamed"),
 		setter("Resources.ServerInstanceProfile.Properties.InstanceProfileName", "renamed"))
@@ -341,6 +349,7 @@ func mutations() []mutation {
 		{"handler", "handler", "Handler", "main"},
 		{"memory", "memory_size", "MemorySize", 1024},
 		{"timeout", "timeout", "Timeout", 90},
+		{"reserved-concurrency", "reserved_concurrent_executions", "ReservedConcurrentExecutions", 5},
 	} {
 		add("function "+f.prop, one(entity.Function, kFunction, f.prop), setter(tfFunction+"."+f.tfKey, f.v), setter(cfFunction+"."+f.cfKey, f.v))
 	}

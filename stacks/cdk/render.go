@@ -225,6 +225,20 @@ func (r *renderer) bucket(b *constructs.Bucket) error {
 	if b.BlockPublicAccess {
 		props.BlockPublicAccess = awss3.BlockPublicAccess_BLOCK_ALL()
 	}
+	if len(b.Lifecycle) > 0 {
+		var rules []*awss3.LifecycleRule
+		for _, rule := range b.Lifecycle {
+			lr := &awss3.LifecycleRule{Id: jsii.String(rule.ID), Enabled: jsii.Bool(true)}
+			if rule.AbortIncompleteMultipartDays > 0 {
+				lr.AbortIncompleteMultipartUploadAfter = awscdk.Duration_Days(jsii.Number(rule.AbortIncompleteMultipartDays))
+			}
+			if rule.NoncurrentExpirationDays > 0 {
+				lr.NoncurrentVersionExpiration = awscdk.Duration_Days(jsii.Number(rule.NoncurrentExpirationDays))
+			}
+			rules = append(rules, lr)
+		}
+		props.LifecycleRules = &rules
+	}
 	bucket := awss3.NewBucket(r.stack, jsii.String(string(b.ID)), props)
 	if err := overrideID(bucket, string(b.ID)); err != nil {
 		return err
@@ -279,6 +293,9 @@ func (r *renderer) table(t *constructs.Table) error {
 	}
 	if t.DeletionProtection {
 		props.DeletionProtection = jsii.Bool(true)
+	}
+	if t.TTLAttribute != "" {
+		props.TimeToLiveAttribute = jsii.String(t.TTLAttribute)
 	}
 	if t.Sort != nil {
 		if props.SortKey, err = attribute(*t.Sort); err != nil {
@@ -675,6 +692,9 @@ func (r *renderer) instance(n *constructs.Instance) error {
 	if n.RequireIMDSv2 {
 		props.HttpTokens = awsec2.HttpTokens_REQUIRED
 	}
+	if n.MetadataHopLimit > 0 {
+		props.HttpPutResponseHopLimit = jsii.Number(n.MetadataHopLimit)
+	}
 	inst := awsec2.NewInstance(r.stack, jsii.String(string(n.ID)), props)
 	// The zone is the subnet's; the L2 repeats it.
 	if err := overrideID(inst, string(n.ID), "AvailabilityZone"); err != nil {
@@ -791,17 +811,19 @@ func (r *renderer) function(n *constructs.Function) error {
 		}
 	}
 	fn := awslambda.NewFunction(r.stack, jsii.String(string(n.ID)), &awslambda.FunctionProps{
-		FunctionName:   jsii.String(n.Name),
-		Runtime:        awslambda.NewRuntime(jsii.String(n.Runtime), awslambda.RuntimeFamily_OTHER, nil),
-		Architecture:   arch,
-		Handler:        jsii.String(n.Handler),
-		Code:           awslambda.Code_FromAsset(jsii.String(code), nil),
-		MemorySize:     jsii.Number(n.MemoryMB),
-		Timeout:        awscdk.Duration_Seconds(jsii.Number(n.TimeoutSec)),
-		Role:           role,
-		Vpc:            vpc,
-		VpcSubnets:     subnets,
-		SecurityGroups: &[]awsec2.ISecurityGroup{group},
+		FunctionName: jsii.String(n.Name),
+		Runtime:      awslambda.NewRuntime(jsii.String(n.Runtime), awslambda.RuntimeFamily_OTHER, nil),
+		Architecture: arch,
+		Handler:      jsii.String(n.Handler),
+		Code:         awslambda.Code_FromAsset(jsii.String(code), nil),
+		MemorySize:   jsii.Number(n.MemoryMB),
+		Timeout:      awscdk.Duration_Seconds(jsii.Number(n.TimeoutSec)),
+		Role:         role,
+		// Reserves and caps concurrent executions (the model's capacity).
+		ReservedConcurrentExecutions: reserved(n.ReservedConcurrency),
+		Vpc:                          vpc,
+		VpcSubnets:                   subnets,
+		SecurityGroups:               &[]awsec2.ISecurityGroup{group},
 		// The model's subnets are public; the function needs no public
 		// address, only the path to the server inside the VPC.
 		AllowPublicSubnet: jsii.Bool(true),
@@ -820,6 +842,14 @@ func (r *renderer) function(n *constructs.Function) error {
 		r.setAttr(n.URL, constructs.AttrURL, u.Url())
 	}
 	return nil
+}
+
+// reserved is the function's reserved concurrency; nil (unreserved) for 0.
+func reserved(n int) *float64 {
+	if n <= 0 {
+		return nil
+	}
+	return jsii.Number(n)
 }
 
 func (r *renderer) output(o *constructs.Output) error {

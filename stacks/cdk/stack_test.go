@@ -97,6 +97,15 @@ func testBucket(t *testing.T, s *synthesized) {
 		})
 	})
 	check(t, "one bucket", func() { s.tpl.ResourceCountIs(jsii.String("AWS::S3::Bucket"), jsii.Number(1)) })
+	// Issue 14: abort incomplete multipart uploads after 1 day, expire
+	// noncurrent versions after noncurrent_version_days.
+	lifecycle := map[string]any{"Rules": []any{
+		map[string]any{"Id": "abort-incomplete-multipart-uploads", "Status": "Enabled", "AbortIncompleteMultipartUpload": map[string]any{"DaysAfterInitiation": float64(1)}},
+		map[string]any{"Id": "expire-noncurrent-versions", "Status": "Enabled", "NoncurrentVersionExpiration": map[string]any{"NoncurrentDays": float64(s.cfg.System.NoncurrentVersionDays)}},
+	}}
+	if diff := cmp.Diff(lifecycle, props(s.resource(t, string(b.ID), "AWS::S3::Bucket"))["LifecycleConfiguration"]); diff != "" {
+		t.Errorf("bucket lifecycle (-want +got):\n%s", diff)
+	}
 	r := s.resource(t, string(b.ID), "AWS::S3::Bucket")
 	want := map[constructs.Removal]string{constructs.Retain: "Retain", constructs.Destroy: "Delete"}[b.Removal]
 	if r["DeletionPolicy"] != want || r["UpdateReplacePolicy"] != want {
@@ -180,6 +189,14 @@ func testTables(t *testing.T, s *synthesized) {
 		}
 		if got := p["DeletionProtectionEnabled"] == true; got != tb.DeletionProtection {
 			t.Errorf("%s: DeletionProtectionEnabled %v, want %v", tb.ID, p["DeletionProtectionEnabled"], tb.DeletionProtection)
+		}
+		// Issue 14: idempotency records expire through a TTL on expires_at.
+		var ttl any
+		if tb.ID == "ImagesTable" {
+			ttl = map[string]any{"AttributeName": "expires_at", "Enabled": true}
+		}
+		if diff := cmp.Diff(ttl, p["TimeToLiveSpecification"]); diff != "" {
+			t.Errorf("%s TTL (-want +got):\n%s", tb.ID, diff)
 		}
 		want := map[constructs.Removal]string{constructs.Retain: "Retain", constructs.Destroy: "Delete"}[tb.Removal]
 		if r["DeletionPolicy"] != want {
@@ -423,7 +440,7 @@ func testInstances(t *testing.T, s *synthesized) {
 			"SubnetId":           map[string]any{"Ref": string(in.Subnet)},
 			"SecurityGroupIds":   []any{wantRef(s.sys, constructs.Ref{To: in.Group, Attr: constructs.AttrID})},
 			"IamInstanceProfile": map[string]any{"Ref": string(s.sys.Role(in.Role).InstanceProfile)},
-			"MetadataOptions":    map[string]any{"HttpTokens": "required"},
+			"MetadataOptions":    map[string]any{"HttpTokens": "required", "HttpPutResponseHopLimit": float64(1)},
 			"BlockDeviceMappings": []any{map[string]any{"DeviceName": in.RootVolume.Device, "Ebs": map[string]any{
 				"Encrypted": true, "VolumeSize": float64(in.RootVolume.SizeGiB), "VolumeType": in.RootVolume.Type,
 			}}},
@@ -645,8 +662,10 @@ func testFunction(t *testing.T, s *synthesized) {
 		"Handler":       f.Handler,
 		"MemorySize":    float64(f.MemoryMB),
 		"Timeout":       float64(f.TimeoutSec),
-		"Role":          wantRef(s.sys, constructs.Ref{To: f.Role, Attr: constructs.AttrARN}),
-		"Environment":   map[string]any{"Variables": env},
+		// Issue 14: reserved (and capped) concurrency from the config.
+		"ReservedConcurrentExecutions": float64(s.cfg.System.LambdaReservedConcurrency),
+		"Role":                         wantRef(s.sys, constructs.Ref{To: f.Role, Attr: constructs.AttrARN}),
+		"Environment":                  map[string]any{"Variables": env},
 		"VpcConfig": map[string]any{
 			"SubnetIds":        subnets,
 			"SecurityGroupIds": []any{wantRef(s.sys, constructs.Ref{To: f.Group, Attr: constructs.AttrID})},

@@ -58,6 +58,24 @@ func (r *renderer) bucket(b *constructs.Bucket) error {
 	if b.Versioned {
 		r.resource("aws_s3_bucket_versioning", b.ID, s3BucketVersioning{Bucket: id, VersioningConfiguration: versioningConfigured{Status: "Enabled"}})
 	}
+	if len(b.Lifecycle) > 0 {
+		lc := s3Lifecycle{Bucket: id}
+		for _, rule := range b.Lifecycle {
+			lr := lifecycleRule{ID: rule.ID, Status: "Enabled"}
+			if rule.AbortIncompleteMultipartDays > 0 {
+				lr.AbortIncompleteMultipartUpload = &abortMultipart{DaysAfterInitiation: rule.AbortIncompleteMultipartDays}
+			}
+			if rule.NoncurrentExpirationDays > 0 {
+				lr.NoncurrentVersionExpiration = &noncurrentExpiration{NoncurrentDays: rule.NoncurrentExpirationDays}
+			}
+			lc.Rule = append(lc.Rule, lr)
+		}
+		// Rules about noncurrent versions need versioning in place.
+		if b.Versioned {
+			lc.DependsOn = []string{address("aws_s3_bucket_versioning", b.ID)}
+		}
+		r.resource("aws_s3_bucket_lifecycle_configuration", b.ID, lc)
+	}
 	var deps []string
 	if b.BlockPublicAccess {
 		r.resource("aws_s3_bucket_public_access_block", b.ID, publicAccessBlock(id))
@@ -145,6 +163,9 @@ func (r *renderer) table(t *constructs.Table) error {
 		HashKey:                   t.Partition.Name,
 		PointInTimeRecovery:       pointInTimeRecovery{Enabled: t.PointInTimeRecovery},
 		DeletionProtectionEnabled: t.DeletionProtection,
+	}
+	if t.TTLAttribute != "" {
+		body.TTL = &dynamoTTL{AttributeName: t.TTLAttribute, Enabled: true}
 	}
 	add(t.Partition)
 	if t.Sort != nil {
@@ -465,7 +486,7 @@ func (r *renderer) instance(in *constructs.Instance) error {
 		SubnetID:                subnetID,
 		VPCSecurityGroupIDs:     []string{sg},
 		IAMInstanceProfile:      profile,
-		MetadataOptions:         metadataOptions{HTTPEndpoint: "enabled", HTTPTokens: tokens},
+		MetadataOptions:         metadataOptions{HTTPEndpoint: "enabled", HTTPTokens: tokens, HTTPPutResponseHopLimit: in.MetadataHopLimit},
 		RootBlockDevice:         rootBlockDevice{Encrypted: in.RootVolume.Encrypted, VolumeSize: in.RootVolume.SizeGiB, VolumeType: in.RootVolume.Type},
 		UserData:                userData,
 		UserDataReplaceOnChange: true,
@@ -614,6 +635,7 @@ func (r *renderer) function(f *constructs.Function) error {
 		Handler:        f.Handler,
 		MemorySize:     f.MemoryMB,
 		Timeout:        f.TimeoutSec,
+		Reserved:       f.ReservedConcurrency,
 		Filename:       file,
 		SourceCodeHash: interp("filebase64sha256(" + hclQuote(file) + ")"),
 		VPCConfig:      lambdaVPCConfig{SubnetIDs: subnets, SecurityGroupIDs: []string{sg}},

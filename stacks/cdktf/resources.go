@@ -119,6 +119,29 @@ type s3BucketPolicy struct {
 	DependsOn []string `json:"depends_on,omitempty"`
 }
 
+type s3Lifecycle struct {
+	Bucket    string          `json:"bucket"`
+	Rule      []lifecycleRule `json:"rule"`
+	DependsOn []string        `json:"depends_on,omitempty"`
+}
+
+// lifecycleRule is one rule over the whole bucket (an empty filter).
+type lifecycleRule struct {
+	ID                             string                `json:"id"`
+	Status                         string                `json:"status"`
+	Filter                         struct{}              `json:"filter"`
+	AbortIncompleteMultipartUpload *abortMultipart       `json:"abort_incomplete_multipart_upload,omitempty"`
+	NoncurrentVersionExpiration    *noncurrentExpiration `json:"noncurrent_version_expiration,omitempty"`
+}
+
+type abortMultipart struct {
+	DaysAfterInitiation int `json:"days_after_initiation"`
+}
+
+type noncurrentExpiration struct {
+	NoncurrentDays int `json:"noncurrent_days"`
+}
+
 type s3Object struct {
 	Bucket string `json:"bucket"`
 	Key    string `json:"key"`
@@ -136,6 +159,12 @@ type dynamoTable struct {
 	GlobalSecondaryIndex      []dynamoIndex       `json:"global_secondary_index,omitempty"`
 	PointInTimeRecovery       pointInTimeRecovery `json:"point_in_time_recovery"`
 	DeletionProtectionEnabled bool                `json:"deletion_protection_enabled"`
+	TTL                       *dynamoTTL          `json:"ttl,omitempty"`
+}
+
+type dynamoTTL struct {
+	AttributeName string `json:"attribute_name"`
+	Enabled       bool   `json:"enabled"`
 }
 
 type dynamoAttribute struct {
@@ -246,8 +275,9 @@ type ec2Instance struct {
 }
 
 type metadataOptions struct {
-	HTTPEndpoint string `json:"http_endpoint"`
-	HTTPTokens   string `json:"http_tokens"`
+	HTTPEndpoint            string `json:"http_endpoint"`
+	HTTPTokens              string `json:"http_tokens"`
+	HTTPPutResponseHopLimit int    `json:"http_put_response_hop_limit,omitempty"`
 }
 
 type rootBlockDevice struct {
@@ -312,6 +342,7 @@ type lambdaFunction struct {
 	Handler        string            `json:"handler"`
 	MemorySize     int               `json:"memory_size"`
 	Timeout        int               `json:"timeout"`
+	Reserved       int               `json:"reserved_concurrent_executions,omitempty"`
 	Filename       string            `json:"filename"`
 	SourceCodeHash string            `json:"source_code_hash"`
 	VPCConfig      lambdaVPCConfig   `json:"vpc_config"`

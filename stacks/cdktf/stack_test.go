@@ -21,12 +21,20 @@ type want struct {
 	prefix, region, instanceType, arch, adminCIDR, endpoint string
 	count, memory, timeout                                  int
 	destroy                                                 bool
+	// Hardening settings: reserved concurrency, noncurrent version days,
+	// idempotency TTL hours, allowed origin ports, SSM agent access.
+	reserved, noncurrentDays, ttlHours int
+	ports                              string
+	noSSM                              bool
 }
 
 var wants = map[string]want{
-	"count1": {prefix: "twinstack", region: "us-east-1", instanceType: "t3.micro", arch: "x86_64", adminCIDR: "203.0.113.0/24", count: 1, memory: 256, timeout: 30},
-	"count2": {prefix: "twinstack", region: "us-east-1", instanceType: "t3.micro", arch: "x86_64", count: 2, memory: 256, timeout: 30},
-	"count3": {prefix: "twin-local", region: "eu-west-1", instanceType: "t4g.small", arch: "arm64", endpoint: "http://localhost:4566", count: 3, memory: 512, timeout: 60, destroy: true},
+	"count1": {prefix: "twinstack", region: "us-east-1", instanceType: "t3.micro", arch: "x86_64", adminCIDR: "203.0.113.0/24", count: 1, memory: 256, timeout: 30,
+		reserved: 20, noncurrentDays: 30, ttlHours: 24, ports: "80,443"},
+	"count2": {prefix: "twinstack", region: "us-east-1", instanceType: "t3.micro", arch: "x86_64", count: 2, memory: 256, timeout: 30,
+		reserved: 20, noncurrentDays: 30, ttlHours: 24, ports: "80,443"},
+	"count3": {prefix: "twin-local", region: "eu-west-1", instanceType: "t4g.small", arch: "arm64", endpoint: "http://localhost:4566", count: 3, memory: 512, timeout: 60, destroy: true,
+		reserved: 50, noncurrentDays: 7, ttlHours: 48, ports: "443", noSSM: true},
 }
 
 const account = "${data.aws_caller_identity.current.account_id}"
@@ -105,6 +113,10 @@ func checkBucket(t *testing.T, tf *tfJSON, w want) {
 		tf.res(t, "aws_s3_bucket_policy", "ImagesBucket"))
 	diff(t, "policy document", obj{"statement": []obj{denyInsecure("ImagesBucket")}},
 		tf.data(t, "aws_iam_policy_document", "ImagesBucketPolicy"))
+	diff(t, "lifecycle", obj{"bucket": id, "depends_on": []string{"aws_s3_bucket_versioning.ImagesBucket"}, "rule": []obj{
+		{"id": "abort-incomplete-multipart-uploads", "status": "Enabled", "filter": obj{}, "abort_incomplete_multipart_upload": obj{"days_after_initiation": 1}},
+		{"id": "expire-noncurrent-versions", "status": "Enabled", "filter": obj{}, "noncurrent_version_expiration": obj{"noncurrent_days": w.noncurrentDays}},
+	}}, tf.res(t, "aws_s3_bucket_lifecycle_configuration", "ImagesBucket"))
 }
 
 func checkTables(t *testing.T, tf *tfJSON, w want) {
@@ -114,6 +126,7 @@ func checkTables(t *testing.T, tf *tfJSON, w want) {
 		"global_secondary_index":      []obj{{"name": "by-created", "hash_key": "entity", "range_key": "created_at", "projection_type": "ALL"}},
 		"point_in_time_recovery":      obj{"enabled": true},
 		"deletion_protection_enabled": !w.destroy,
+		"ttl":                         obj{"attribute_name": "expires_at", "enabled": true},
 	}, tf.res(t, "aws_dynamodb_table", "ImagesTable"))
 	diff(t, "albums table", obj{
 		"name": w.prefix + "-albums", "billing_mode": "PAY_PER_REQUEST", "hash_key": "id",
@@ -247,32 +260,45 @@ func checkIAM(t *testing.T, tf *tfJSON, w want) {
 	diff(t, "function role", obj{"name": w.prefix + "-lambda", "assume_role_policy": "${data.aws_iam_policy_document.FunctionRoleTrust.json}"}, tf.res(t, "aws_iam_role", "FunctionRole"))
 	diff(t, "function trust", trust("lambda.amazonaws.com"), tf.data(t, "aws_iam_policy_document", "FunctionRoleTrust"))
 
-	diff(t, "attachments", []string{"FunctionRole_AWSLambdaBasicExecutionRole", "FunctionRole_AWSLambdaVPCAccessExecutionRole", "ServerRole_AmazonSSMManagedInstanceCore"},
+	// The server role has no managed policy: AmazonSSMManagedInstanceCore
+	// would grant ssm:GetParameter(s) on every parameter.
+	diff(t, "attachments", []string{"FunctionRole_AWSLambdaBasicExecutionRole", "FunctionRole_AWSLambdaVPCAccessExecutionRole"},
 		tf.names("aws_iam_role_policy_attachment"))
 	for name, p := range map[string]struct{ role, policy string }{
 		"FunctionRole_AWSLambdaBasicExecutionRole":     {"FunctionRole", "service-role/AWSLambdaBasicExecutionRole"},
 		"FunctionRole_AWSLambdaVPCAccessExecutionRole": {"FunctionRole", "service-role/AWSLambdaVPCAccessExecutionRole"},
-		"ServerRole_AmazonSSMManagedInstanceCore":      {"ServerRole", "AmazonSSMManagedInstanceCore"},
 	} {
 		diff(t, name, obj{"role": "${aws_iam_role." + p.role + ".name}", "policy_arn": partition + p.policy}, tf.res(t, "aws_iam_role_policy_attachment", name))
 	}
 
-	// Only the server role has an inline policy: images/ objects, the two
-	// tables (and the images GSI), and its own binary.
+	// Only the server role has an inline policy: images/ objects, one
+	// statement per table (and one for the list index), the SSM agent
+	// unless ssm_access is off, and its own binary.
 	diff(t, "inline policies", []string{"ServerRole"}, tf.names("aws_iam_role_policy"))
 	diff(t, "server inline policy", obj{"name": "server-data-access", "role": "${aws_iam_role.ServerRole.name}", "policy": "${data.aws_iam_policy_document.ServerRolePolicy.json}"},
 		tf.res(t, "aws_iam_role_policy", "ServerRole"))
-	diff(t, "server statements", obj{"statement": []obj{
+	statements := []obj{
 		{"sid": "ImageObjects", "effect": "Allow",
 			"actions":   []string{"s3:AbortMultipartUpload", "s3:DeleteObject", "s3:DeleteObjectVersion", "s3:GetObject", "s3:PutObject"},
 			"resources": []string{"${aws_s3_bucket.ImagesBucket.arn}/images/*"}},
-		{"sid": "Tables", "effect": "Allow",
-			"actions": []string{"dynamodb:ConditionCheckItem", "dynamodb:DeleteItem", "dynamodb:DescribeTable", "dynamodb:GetItem",
-				"dynamodb:PutItem", "dynamodb:Query", "dynamodb:Scan", "dynamodb:UpdateItem"},
-			"resources": []string{"${aws_dynamodb_table.ImagesTable.arn}", "${aws_dynamodb_table.ImagesTable.arn}/index/*", "${aws_dynamodb_table.AlbumsTable.arn}"}},
-		{"sid": "ReadServerBinary", "effect": "Allow", "actions": []string{"s3:GetObject"},
-			"resources": []string{"${aws_s3_object.ServerBinary.arn}"}},
-	}}, tf.data(t, "aws_iam_policy_document", "ServerRolePolicy"))
+		{"sid": "ImagesTable", "effect": "Allow",
+			"actions":   []string{"dynamodb:DeleteItem", "dynamodb:DescribeTable", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"},
+			"resources": []string{"${aws_dynamodb_table.ImagesTable.arn}"}},
+		{"sid": "ImagesListIndex", "effect": "Allow", "actions": []string{"dynamodb:Query"},
+			"resources": []string{"${aws_dynamodb_table.ImagesTable.arn}/index/by-created"}},
+		{"sid": "AlbumsTable", "effect": "Allow",
+			"actions":   []string{"dynamodb:DescribeTable", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Scan"},
+			"resources": []string{"${aws_dynamodb_table.AlbumsTable.arn}"}},
+	}
+	if !w.noSSM {
+		statements = append(statements, obj{"sid": "SSMAgent", "effect": "Allow", "resources": []string{"*"}, "actions": []string{
+			"ec2messages:AcknowledgeMessage", "ec2messages:DeleteMessage", "ec2messages:FailMessage", "ec2messages:GetEndpoint",
+			"ec2messages:GetMessages", "ec2messages:SendReply", "ssm:UpdateInstanceInformation",
+			"ssmmessages:CreateControlChannel", "ssmmessages:CreateDataChannel", "ssmmessages:OpenControlChannel", "ssmmessages:OpenDataChannel"}})
+	}
+	statements = append(statements, obj{"sid": "ReadServerBinary", "effect": "Allow", "actions": []string{"s3:GetObject"},
+		"resources": []string{"${aws_s3_object.ServerBinary.arn}"}})
+	diff(t, "server statements", obj{"statement": statements}, tf.data(t, "aws_iam_policy_document", "ServerRolePolicy"))
 	diff(t, "instance profile", obj{"name": w.prefix + "-server", "role": "${aws_iam_role.ServerRole.name}"},
 		tf.res(t, "aws_iam_instance_profile", "ServerInstanceProfile"))
 }
@@ -315,7 +341,7 @@ func checkServers(t *testing.T, tf *tfJSON, w want) {
 			"subnet_id":                   "${aws_subnet." + subnet + ".id}",
 			"vpc_security_group_ids":      []string{"${aws_security_group.ServerSecurityGroup.id}"},
 			"iam_instance_profile":        "${aws_iam_instance_profile.ServerInstanceProfile.name}",
-			"metadata_options":            obj{"http_endpoint": "enabled", "http_tokens": "required"},
+			"metadata_options":            obj{"http_endpoint": "enabled", "http_tokens": "required", "http_put_response_hop_limit": 1},
 			"root_block_device":           obj{"encrypted": true, "volume_size": 8, "volume_type": "gp3"},
 			"user_data_replace_on_change": true,
 			"tags":                        obj{"Name": fmt.Sprintf("%s-server-%d", w.prefix, i+1)},
@@ -328,6 +354,10 @@ func checkServers(t *testing.T, tf *tfJSON, w want) {
 			"Environment=ALBUMS_TABLE=${aws_dynamodb_table.AlbumsTable.name}",
 			"Environment=AWS_REGION=" + w.region,
 			"Environment=PORT=8080",
+			"Environment=ALLOWED_ORIGIN_PORTS=" + w.ports,
+			"Environment=IDEMPOTENCY_TTL=" + fmt.Sprint(w.ttlHours) + "h",
+			"Environment=TTL_ATTRIBUTE=expires_at",
+			"Environment=MAX_CONCURRENT_INGESTS=8",
 			"ExecStart=/opt/twinstack/twinstack serve",
 			"systemctl enable --now twinstack-server.service",
 		} {
@@ -383,7 +413,7 @@ func checkLambda(t *testing.T, tf *tfJSON, w want) {
 	diff(t, "function", obj{
 		"function_name": w.prefix + "-ingest", "role": "${aws_iam_role.FunctionRole.arn}",
 		"runtime": "provided.al2023", "architectures": []string{"arm64"}, "handler": "bootstrap",
-		"memory_size": w.memory, "timeout": w.timeout,
+		"memory_size": w.memory, "timeout": w.timeout, "reserved_concurrent_executions": w.reserved,
 		"filename": file, "source_code_hash": `${filebase64sha256("` + file + `")}`,
 		"vpc_config": obj{
 			"subnet_ids":         []string{"${aws_subnet.PublicSubnet1.id}", "${aws_subnet.PublicSubnet2.id}"},

@@ -390,6 +390,7 @@ func (c *cloudFormation) bucket(b *builder, e *Entity, res *inventory.Resource, 
 		onDestroy = "destroyed"
 	}
 	e.Props["data-on-destroy"] = ScalarText(onDestroy)
+	e.Props["lifecycle"] = lifecycleProp(b.cfnLifecycle(res))
 }
 
 func mentions(es []Expr, s string) bool {
@@ -452,6 +453,7 @@ func (c *cloudFormation) table(b *builder, e *Entity, res *inventory.Resource) {
 		onDestroy = "kept"
 	}
 	e.Props["data-on-destroy"] = ScalarText(onDestroy)
+	e.Props["ttl"] = ScalarText(ttlText(b.read(res, "TimeToLiveSpecification", "AttributeName"), boolText(prop(res, "TimeToLiveSpecification", "Enabled"), false)))
 }
 
 func (c *cloudFormation) routes(b *builder, byType map[string][]*inventory.Resource) map[string][]Expr {
@@ -751,6 +753,7 @@ func (c *cloudFormation) function(b *builder, e *Entity, res *inventory.Resource
 	e.Props["handler"] = ScalarText(literal(b.read(res, "Handler"), Unset))
 	e.Props["memory"] = ScalarText(numText(b.read(res, "MemorySize"), "128"))
 	e.Props["timeout"] = ScalarText(numText(b.read(res, "Timeout"), "3"))
+	e.Props["reserved-concurrency"] = ScalarText(reservedText(b.read(res, "ReservedConcurrentExecutions")))
 	var env []Expr
 	if vars, ok := b.read(res, "Environment", "Variables").(inventory.Map); ok {
 		for _, k := range vars.Keys() {

@@ -43,9 +43,9 @@ func Properties(k Kind) []string {
 		return nil
 	case Bucket:
 		return []string{"name", "versioning", "public-access-block.block-public-acls", "public-access-block.block-public-policy",
-			"public-access-block.ignore-public-acls", "public-access-block.restrict-public-buckets", "encryption", "policy", "data-on-destroy"}
+			"public-access-block.ignore-public-acls", "public-access-block.restrict-public-buckets", "encryption", "policy", "data-on-destroy", "lifecycle"}
 	case Table:
-		return []string{"name", "partition-key", "sort-key", "billing-mode", "point-in-time-recovery", "indexes", "deletion-protection", "data-on-destroy"}
+		return []string{"name", "partition-key", "sort-key", "billing-mode", "point-in-time-recovery", "indexes", "deletion-protection", "data-on-destroy", "ttl"}
 	case VPC:
 		return []string{"cidr", "dns-support", "dns-hostnames"}
 	case Gateway:
@@ -69,7 +69,7 @@ func Properties(k Kind) []string {
 		return []string{"name", "type", "scheme", "subnets", "security-groups", "listeners"}
 	case Function:
 		return []string{"name", "runtime", "architecture", "handler", "memory", "timeout", "environment",
-			"vpc.subnets", "vpc.security-groups", "role", "package", "url.auth", "url.invoke-mode"}
+			"vpc.subnets", "vpc.security-groups", "role", "package", "url.auth", "url.invoke-mode", "reserved-concurrency"}
 	case Output:
 		return []string{"value", "description"}
 	}

@@ -167,13 +167,13 @@ func TestUnknownTypesAreListed(t *testing.T) {
 // comparison (tags, rule descriptions).
 func TestUncomparedPropertiesAreListed(t *testing.T) {
 	cf := fromCFN(t, `{"Resources": {"B": {"Type": "AWS::S3::Bucket", "Properties": {"BucketName": "b",
-		"LifecycleConfiguration": {"Rules": []}, "Tags": [{"Key": "team", "Value": "x"}]}}}}`)
+		"CorsConfiguration": {"CorsRules": []}, "Tags": [{"Key": "team", "Value": "x"}]}}}}`)
 	tf := fromTF(t, `{"resource": {"aws_instance": {"i": {"tags": {"Name": "i", "team": "x"}, "monitoring": true}}}}`)
 	var got []string
 	for _, n := range append(cf.Unsupported, tf.Unsupported...) {
 		got = append(got, n.Addr+": "+n.Reason)
 	}
-	want := []string{"B: property LifecycleConfiguration is not compared by diff", "aws_instance.i: property monitoring is not compared by diff"}
+	want := []string{"B: property CorsConfiguration is not compared by diff", "aws_instance.i: property monitoring is not compared by diff"}
 	if !cmp.Equal(got, want) {
 		t.Errorf("unsupported:\n%s", cmp.Diff(want, got))
 	}
@@ -227,5 +227,53 @@ func TestFixtureEntities(t *testing.T) {
 				}
 			}
 		}
+	}
+}
+
+// TestHardeningProperties: lifecycle rules, TTL and reserved concurrency
+// compare by meaning on both sides (rule IDs and order are labels), and a
+// lifecycle key diff does not read makes the resource unsupported.
+func TestHardeningProperties(t *testing.T) {
+	tf := fromTF(t, `{"resource": {
+		"aws_s3_bucket": {"b": {"bucket": "b"}},
+		"aws_s3_bucket_lifecycle_configuration": {"b": {"bucket": "${aws_s3_bucket.b.id}", "rule": [
+			{"id": "x", "status": "Enabled", "filter": {}, "noncurrent_version_expiration": {"noncurrent_days": 30}},
+			{"id": "y", "status": "Enabled", "filter": {}, "abort_incomplete_multipart_upload": {"days_after_initiation": 1}}]}},
+		"aws_dynamodb_table": {"t": {"name": "t", "hash_key": "k", "attribute": [{"name": "k", "type": "S"}], "ttl": {"attribute_name": "expires_at", "enabled": true}}},
+		"aws_lambda_function": {"f": {"function_name": "f", "reserved_concurrent_executions": 20}}}}`)
+	cf := fromCFN(t, `{"Resources": {
+		"B": {"Type": "AWS::S3::Bucket", "Properties": {"BucketName": "b", "LifecycleConfiguration": {"Rules": [
+			{"Id": "abort", "Status": "Enabled", "AbortIncompleteMultipartUpload": {"DaysAfterInitiation": 1}},
+			{"Id": "old", "Status": "Enabled", "NoncurrentVersionExpiration": {"NoncurrentDays": 30}}]}}},
+		"T": {"Type": "AWS::DynamoDB::Table", "Properties": {"TableName": "t", "KeySchema": [{"AttributeName": "k", "KeyType": "HASH"}],
+			"AttributeDefinitions": [{"AttributeName": "k", "AttributeType": "S"}], "TimeToLiveSpecification": {"AttributeName": "expires_at", "Enabled": true}}},
+		"F": {"Type": "AWS::Lambda::Function", "Properties": {"FunctionName": "f", "ReservedConcurrentExecutions": 20}}}}`)
+	for _, s := range []*entity.Set{tf, cf} {
+		want := []string{"enabled, all objects: abort incomplete multipart uploads after 1 d", "enabled, all objects: expire noncurrent versions after 30 d"}
+		if got := prop(t, s, entity.Bucket, "b", "lifecycle"); !cmp.Equal(got, want) {
+			t.Errorf("lifecycle %q, want %q", got, want)
+		}
+		if got := prop(t, s, entity.Table, "t", "ttl"); !cmp.Equal(got, []string{"expires_at"}) {
+			t.Errorf("ttl %q", got)
+		}
+		if got := prop(t, s, entity.Function, "f", "reserved-concurrency"); !cmp.Equal(got, []string{"20"}) {
+			t.Errorf("reserved concurrency %q", got)
+		}
+		if len(s.Unsupported) > 0 {
+			t.Errorf("unsupported: %v", s.Unsupported)
+		}
+	}
+	none := fromTF(t, `{"resource": {"aws_lambda_function": {"f": {"function_name": "f", "reserved_concurrent_executions": -1}},
+		"aws_dynamodb_table": {"t": {"name": "t", "hash_key": "k", "attribute": [{"name": "k", "type": "S"}], "ttl": {"attribute_name": "expires_at", "enabled": false}}}}}`)
+	if got := prop(t, none, entity.Function, "f", "reserved-concurrency"); !cmp.Equal(got, []string{"unreserved"}) {
+		t.Errorf("-1: %q", got)
+	}
+	if got := prop(t, none, entity.Table, "t", "ttl"); !cmp.Equal(got, []string{"off"}) {
+		t.Errorf("disabled TTL: %q", got)
+	}
+	odd := fromCFN(t, `{"Resources": {"B": {"Type": "AWS::S3::Bucket", "Properties": {"BucketName": "b", "LifecycleConfiguration": {"Rules": [
+		{"Status": "Enabled", "Transitions": [{"StorageClass": "GLACIER", "TransitionInDays": 30}]}]}}}}}`)
+	if len(odd.Unsupported) != 1 || !strings.Contains(odd.Unsupported[0].Reason, "Transitions") {
+		t.Errorf("a lifecycle transition is not reported as uncompared: %v", odd.Unsupported)
 	}
 }

@@ -194,7 +194,7 @@ func (t *terraform) build(b *builder) {
 	// Resources that configure another one.
 	bucketParts := map[string]map[*Entity][]*inventory.Resource{}
 	for _, typ := range []string{"aws_s3_bucket_versioning", "aws_s3_bucket_public_access_block",
-		"aws_s3_bucket_server_side_encryption_configuration", "aws_s3_bucket_policy"} {
+		"aws_s3_bucket_server_side_encryption_configuration", "aws_s3_bucket_policy", "aws_s3_bucket_lifecycle_configuration"} {
 		bucketParts[typ] = b.attach(byType[typ], "bucket", Bucket, ArtifactStore)
 	}
 	igwAttach := b.attach(byType["aws_internet_gateway_attachment"], "internet_gateway_id", Gateway)
@@ -436,6 +436,7 @@ func (t *terraform) bucket(b *builder, e *Entity, res *inventory.Resource, parts
 		onDestroy = "destroyed"
 	}
 	e.Props["data-on-destroy"] = ScalarText(onDestroy)
+	e.Props["lifecycle"] = lifecycleProp(b.tfLifecycle(parts["aws_s3_bucket_lifecycle_configuration"][e]))
 }
 
 func (t *terraform) table(b *builder, e *Entity, res *inventory.Resource) {
@@ -470,6 +471,7 @@ func (t *terraform) table(b *builder, e *Entity, res *inventory.Resource) {
 		onDestroy = "kept"
 	}
 	e.Props["data-on-destroy"] = ScalarText(onDestroy)
+	e.Props["ttl"] = ScalarText(ttlText(b.read(res, "ttl", "attribute_name"), boolText(get(prop(res, "ttl"), "enabled"), false)))
 }
 
 func indexItem(name, partition, sort, projection string) string {
@@ -875,6 +877,7 @@ func (t *terraform) function(b *builder, e *Entity, res *inventory.Resource, url
 	e.Props["handler"] = ScalarText(literal(b.read(res, "handler"), Unset))
 	e.Props["memory"] = ScalarText(numText(b.read(res, "memory_size"), "128"))
 	e.Props["timeout"] = ScalarText(numText(b.read(res, "timeout"), "3"))
+	e.Props["reserved-concurrency"] = ScalarText(reservedText(b.read(res, "reserved_concurrent_executions")))
 	var env []Expr
 	if vars, ok := get(b.read(res, "environment"), "variables").(inventory.Map); ok {
 		for _, k := range vars.Keys() {
