@@ -42,6 +42,17 @@ func WildcardReason(action string) (reason string, ok bool) {
 	return "", false
 }
 
+// WildcardOnly reports whether every action may be granted on Resource
+// "*" (see WildcardReason); false for none.
+func WildcardOnly(actions []string) bool {
+	for _, a := range actions {
+		if _, ok := WildcardReason(a); !ok {
+			return false
+		}
+	}
+	return len(actions) > 0
+}
+
 // WildcardActions lists the actions and service prefixes ("ssmmessages:")
 // that WildcardReason accepts, sorted.
 func WildcardActions() []string {

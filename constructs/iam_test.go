@@ -149,3 +149,12 @@ func TestOneStatementPerTable(t *testing.T) {
 		t.Errorf("statements by table (-want +got):\n%s", diff)
 	}
 }
+
+func TestWildcardOnly(t *testing.T) {
+	if !WildcardOnly(SSMAgentActions()) {
+		t.Error("the SSM agent's actions need \"*\"")
+	}
+	if WildcardOnly(append(SSMAgentActions(), "ssm:GetParameters")) || WildcardOnly(nil) {
+		t.Error("WildcardOnly accepts a statement with an action that can name its resources")
+	}
+}

@@ -59,6 +59,7 @@ func buildChecks(r *reader) []check {
 		cs = append(cs, loadBalancerChecks(r, r.sys.LoadBalancer)...)
 	}
 	cs = append(cs, functionChecks(r, &r.sys.Function)...)
+	cs = append(cs, hardeningChecks(r)...)
 	return cs
 }
 
@@ -822,7 +823,7 @@ func roleChecks(r *reader, ro *constructs.Role) []check {
 						bad = append(bad, a+" on "+sortedSet(s.Resources))
 					}
 				}
-				if contains(s.Resources, "*") {
+				if contains(s.Resources, "*") && !constructs.WildcardOnly(s.Actions) {
 					bad = append(bad, sortedSet(s.Actions)+" on *")
 				}
 			}
