@@ -56,7 +56,7 @@ var s3Object = map[string][]string{
 	"GetObject": {"s3:GetObject"}, "HeadObject": {"s3:GetObject"}, "SelectObjectContent": {"s3:GetObject"},
 	"GetObjectAttributes": {"s3:GetObject", "s3:GetObjectAttributes"},
 	"DeleteObject":        {"s3:DeleteObject"}, "DeleteObjects": {"s3:DeleteObject"},
-	"ListParts":           {"s3:ListMultipartUploadParts"}, "RestoreObject": {"s3:RestoreObject"},
+	"ListParts": {"s3:ListMultipartUploadParts"}, "RestoreObject": {"s3:RestoreObject"},
 	"GetObjectTagging": {"s3:GetObjectTagging"}, "PutObjectTagging": {"s3:PutObjectTagging"}, "DeleteObjectTagging": {"s3:DeleteObjectTagging"},
 	"GetObjectAcl": {"s3:GetObjectAcl"}, "PutObjectAcl": {"s3:PutObjectAcl"},
 	"GetObjectRetention": {"s3:GetObjectRetention"}, "PutObjectRetention": {"s3:PutObjectRetention"},
