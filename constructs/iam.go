@@ -26,7 +26,7 @@ func SSMAgentActions() []string { return append([]string(nil), ssmAgentActions..
 var wildcardOnly = map[string]string{
 	"ec2messages:":                  "ec2messages actions have no resource types: AWS accepts only \"*\"",
 	"ssmmessages:":                  "ssmmessages actions have no resource types: AWS accepts only \"*\"",
-	"ssm:UpdateInstanceInformation": "the agent registers the instance it runs on, whose ARN the role cannot name before the instance exists; the statement grants nothing else",
+	"ssm:UpdateInstanceInformation": "the agent reports the status of whichever instance it runs on: the narrowest scope that works is every instance of the account in the region (arn:aws:ec2:<region>:<account>:instance/*), no real narrowing of \"*\" for this one action",
 }
 
 // WildcardReason reports why action may be granted on Resource "*", or
