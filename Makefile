@@ -3,12 +3,8 @@
 SHELL := /bin/bash
 .SHELLFLAGS := -eu -o pipefail -c
 
-export JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION := 1
-export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
-export CHECKPOINT_DISABLE := 1
-export CDKTF_DISABLE_TELEMETRY := true
-export CDK_DISABLE_VERSION_CHECK := true
-export CDK_DISABLE_CLI_TELEMETRY := true
+# The settings that keep the toolchain CLIs quiet live in internal/toolenv:
+# every command that starts a CLI (diff --synth, local up/down) sets them.
 export TF_CLI_CONFIG_FILE := $(CURDIR)/.terraformrc
 
 GO ?= go
@@ -64,10 +60,9 @@ build/lambda.zip: $(GO_SOURCES)
 build/lambda-local/bootstrap: $(GO_SOURCES)
 	$(GO) run ./cmd/twinstack build-lambda -goarch $$($(GO) env GOHOSTARCH) -out '' -bootstrap $@
 
+# Both synths (npx cdktf synth, npx cdk synth --quiet), then the comparison.
 synth: tools build
-	npx cdktf synth
-	npx cdk synth --quiet
-	$(GO) run ./cmd/twinstack diff
+	$(GO) run ./cmd/twinstack diff --synth
 
 test: tools build
 	TWINSTACK_REQUIRE_TOOLS=1 $(GO) test -count=1 -timeout 25m ./...

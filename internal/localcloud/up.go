@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -28,6 +29,7 @@ import (
 	"github.com/twinstack/twinstack/internal/origin"
 	"github.com/twinstack/twinstack/internal/proc"
 	"github.com/twinstack/twinstack/internal/state"
+	"github.com/twinstack/twinstack/internal/toolenv"
 	"github.com/twinstack/twinstack/internal/verify"
 )
 
@@ -359,18 +361,14 @@ func (r *run) childEnv(depEnv map[string]string) []string {
 
 func deployEnviron(root string, base []string, endpoint, region string, depEnv map[string]string) []string {
 	m := map[string]string{
-		"AWS_ENDPOINT_URL":      endpoint,
-		"AWS_ACCESS_KEY_ID":     "test",
-		"AWS_SECRET_ACCESS_KEY": "test",
-		"AWS_REGION":            region,
-		"AWS_DEFAULT_REGION":    region,
-		"JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION": "1",
-		"CHECKPOINT_DISABLE":                           "1",
-		"CDKTF_DISABLE_TELEMETRY":                      "true",
-		"CDK_DISABLE_VERSION_CHECK":                    "true",
-		"CDK_DISABLE_CLI_TELEMETRY":                    "true",
-		"TWINSTACK_REQUIRE_TOOLS":                      "",
+		"AWS_ENDPOINT_URL":        endpoint,
+		"AWS_ACCESS_KEY_ID":       "test",
+		"AWS_SECRET_ACCESS_KEY":   "test",
+		"AWS_REGION":              region,
+		"AWS_DEFAULT_REGION":      region,
+		"TWINSTACK_REQUIRE_TOOLS": "",
 	}
+	maps.Copy(m, toolenv.Quiet())
 	if _, err := os.Stat(filepath.Join(root, ".terraformrc")); err == nil {
 		m["TF_CLI_CONFIG_FILE"] = filepath.Join(root, ".terraformrc")
 	}
