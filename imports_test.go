@@ -60,7 +60,7 @@ func importRules() map[string]importRule {
 		// The CLI wires flags to the internal packages; never the stacks' libraries.
 		"cmd/twinstack": {
 			project: []string{"", "constructs", "prices", "internal/apperr", "internal/artifact", "internal/bench",
-				"internal/config", "internal/cost", "internal/demo", "internal/diff", "internal/lbproxy",
+				"internal/bench/run", "internal/config", "internal/cost", "internal/demo", "internal/diff", "internal/lbproxy",
 				"internal/localcloud", "internal/origin", "internal/report", "internal/server", "internal/state",
 				"internal/toolenv", "internal/verify"},
 			external: []string{awsSDK, smithy},
@@ -104,8 +104,13 @@ func importRules() map[string]importRule {
 		},
 		// bench drives HTTP load; it does not know the server, the Lambda, the local cloud or report formats.
 		"internal/bench": {
-			project:  []string{"constructs", "internal/apperr", "internal/config", "internal/cost", "internal/state"},
+			project:  []string{"internal/apperr"},
 			external: []string{awsSDK, "github.com/HdrHistogram/hdrhistogram-go", "github.com/mattn/go-isatty", "github.com/tsenart/vegeta/v12"},
+		},
+		// One bench run: targets, load, cost from the model, the report; never the local cloud.
+		"internal/bench/run": {
+			project:  []string{"constructs", "internal/apperr", "internal/bench", "internal/cost", "internal/report", "internal/state"},
+			external: []string{awsSDK},
 		},
 		// report renders plain values: no transport, no AWS SDK, no local cloud.
 		"internal/report": {project: []string{"internal/bench", "internal/cost"}},
