@@ -267,17 +267,17 @@ func New(cfg Config) (*System, error) {
 	}
 
 	s.Outputs = []Output{
-		{Name: "BucketName", Description: "image bucket", Value: RefTo(s.Bucket.ID, AttrName)},
-		{Name: "ImagesTableName", Description: "image metadata table", Value: RefTo(s.ImagesTable.ID, AttrName)},
-		{Name: "AlbumsTableName", Description: "albums table", Value: RefTo(s.AlbumsTable.ID, AttrName)},
-		{Name: "ServerPrivateIps", Description: "private IPv4 addresses of the servers, comma-separated", Values: privateIPs(s.Servers), Join: ","},
+		{Name: OutputBucketName, Description: "image bucket", Value: RefTo(s.Bucket.ID, AttrName)},
+		{Name: OutputImagesTableName, Description: "image metadata table", Value: RefTo(s.ImagesTable.ID, AttrName)},
+		{Name: OutputAlbumsTableName, Description: "albums table", Value: RefTo(s.AlbumsTable.ID, AttrName)},
+		{Name: OutputServerPrivateIPs, Description: "private IPv4 addresses of the servers, comma-separated", Values: privateIPs(s.Servers), Join: ","},
 	}
 	if s.LoadBalancer != nil {
-		s.Outputs = append(s.Outputs, Output{Name: "LoadBalancerDnsName", Description: "internal load balancer DNS name", Value: RefTo(s.LoadBalancer.ID, AttrDNSName)})
+		s.Outputs = append(s.Outputs, Output{Name: OutputLoadBalancerDNSName, Description: "internal load balancer DNS name", Value: RefTo(s.LoadBalancer.ID, AttrDNSName)})
 	}
 	s.Outputs = append(s.Outputs,
-		Output{Name: "FunctionName", Description: "Lambda function name", Value: RefTo(s.Function.ID, AttrName)},
-		Output{Name: "FunctionUrl", Description: "Lambda function URL (AWS_IAM auth)", Value: RefTo(s.Function.URL, AttrURL)},
+		Output{Name: OutputFunctionName, Description: "Lambda function name", Value: RefTo(s.Function.ID, AttrName)},
+		Output{Name: OutputFunctionURL, Description: "Lambda function URL (AWS_IAM auth)", Value: RefTo(s.Function.URL, AttrURL)},
 	)
 	return s, nil
 }

@@ -322,6 +322,18 @@ type Service struct {
 	Environment []EnvVar
 }
 
+// Stack output names. The model decides them (New); both renderers emit
+// the outputs under these names, and the local cloud reads them back.
+const (
+	OutputBucketName          = "BucketName"
+	OutputImagesTableName     = "ImagesTableName"
+	OutputAlbumsTableName     = "AlbumsTableName"
+	OutputServerPrivateIPs    = "ServerPrivateIps"    // comma-separated
+	OutputLoadBalancerDNSName = "LoadBalancerDnsName" // with a load balancer only
+	OutputFunctionName        = "FunctionName"
+	OutputFunctionURL         = "FunctionUrl"
+)
+
 // Output is a stack output; Names are identical in both apps and contain no
 // underscores (AWS CDK strips them).
 type Output struct {

@@ -6,8 +6,9 @@
 # Prints one line per run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# The same settings as internal/toolenv (checked by its tests).
 export JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION=1 JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION=20
-export CHECKPOINT_DISABLE=1 CDK_DISABLE_VERSION_CHECK=true CDKTF_DISABLE_TELEMETRY=true
+export CHECKPOINT_DISABLE=1 CDK_DISABLE_VERSION_CHECK=true CDK_DISABLE_CLI_TELEMETRY=true CDKTF_DISABLE_TELEMETRY=true
 make -s build >/dev/null
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT

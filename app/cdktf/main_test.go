@@ -11,6 +11,7 @@ import (
 
 	"github.com/twinstack/twinstack/constructs"
 	"github.com/twinstack/twinstack/internal/apperr"
+	"github.com/twinstack/twinstack/internal/toolenv"
 	stack "github.com/twinstack/twinstack/stacks/cdktf"
 )
 
@@ -81,7 +82,7 @@ func TestMainProcess(t *testing.T) {
 			env = append(env, kv)
 		}
 	}
-	env = append(env, "JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION=1")
+	env = append(env, toolenv.Environ()...)
 
 	t.Run("synth", func(t *testing.T) {
 		root, out := fakeRoot(t), t.TempDir()

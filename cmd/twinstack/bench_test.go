@@ -302,19 +302,3 @@ func TestBenchUsageErrors(t *testing.T) {
 		})
 	}
 }
-
-func TestDefaultKind(t *testing.T) {
-	tests := []struct {
-		via, url string
-		want     bench.Kind
-	}{
-		{"lambda", "https://abc.lambda-url.us-east-1.on.aws/", bench.KindFunctionURL},
-		{"lambda", "http://127.0.0.1:9000", bench.KindLambdaInvoke},
-		{"server", "http://internal-alb:80", bench.KindServer},
-	}
-	for _, tc := range tests {
-		if got := defaultKind(tc.via, tc.url); got != tc.want {
-			t.Errorf("defaultKind(%s, %s) = %s, want %s", tc.via, tc.url, got, tc.want)
-		}
-	}
-}

@@ -13,6 +13,7 @@ import (
 	"github.com/twinstack/twinstack/internal/apperr"
 	"github.com/twinstack/twinstack/internal/config"
 	"github.com/twinstack/twinstack/internal/diff"
+	"github.com/twinstack/twinstack/internal/toolenv"
 )
 
 // runDiff compares the Terraform and CloudFormation synth outputs by
@@ -131,12 +132,7 @@ func childEnv(getenv func(string) string) []string {
 	if p := getenv("PATH"); p != "" {
 		env = append(env, "PATH="+p)
 	}
-	return append(env,
-		"JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION=1",
-		"CHECKPOINT_DISABLE=1",
-		"CDKTF_DISABLE_TELEMETRY=true",
-		"CDK_DISABLE_VERSION_CHECK=true",
-	)
+	return append(env, toolenv.Environ()...)
 }
 
 // lookPath finds an executable in path (a PATH list), or in the process

@@ -66,6 +66,7 @@ func runLocalUp(ctx context.Context, e *Env, args []string) error {
 	patch := fs.Bool("patch-emulator-gaps", true, "apply settings the emulator dropped (listed gaps only) through the API after deploy, then verify again")
 	deps := fs.String("deployments", "terraform,cloudformation", "which deployments to bring up")
 	root := fs.String("dir", ".", "project root")
+	twinstack := fs.String("twinstack", "", "twinstack binary for the local servers, balancer and origin (default: build one into .twinstack/bin)")
 	if err := parseFlags(fs, e, args); err != nil {
 		return err
 	}
@@ -82,7 +83,7 @@ func runLocalUp(ctx context.Context, e *Env, args []string) error {
 	}
 	_, err := localcloud.Up(ctx, localcloud.Options{
 		Root: *root, Instances: *n, Endpoint: *endpoint, MotoPort: *motoPort, Patch: *patch,
-		Deployments: names, Environ: os.Environ(), Getenv: e.Getenv, Out: e.Stdout,
+		Deployments: names, Environ: os.Environ(), Getenv: e.Getenv, Out: e.Stdout, Twinstack: *twinstack,
 	})
 	return err
 }

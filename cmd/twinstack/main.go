@@ -1,7 +1,7 @@
 // Command twinstack is the project's CLI: the server (serve), the synth
 // comparison (diff), the local cloud (local up|down|status, verify, invoke,
-// consistency) and the benchmark (bench). main wires signals and delegates to
-// Main, which tests call in-process.
+// consistency), the benchmark (bench) and the main job end to end (demo).
+// main wires signals and delegates to Main, which tests call in-process.
 package main
 
 import (
@@ -50,6 +50,7 @@ func commands() map[string]command {
 		"invoke":      {"send one image through a deployment", runInvoke},
 		"consistency": {"check that every instance serves the same albums", runConsistency},
 		"bench":       {"measure latency, throughput, errors and cost of the deployments", runBench},
+		"demo":        {"the main job: local up, verify, invoke, consistency, diff, bench, local down", runDemo},
 
 		"build-lambda": {"build the Lambda bootstrap and its reproducible zip", runBuildLambda},
 	}

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/twinstack/twinstack/internal/diff"
+	"github.com/twinstack/twinstack/internal/toolenv"
 )
 
 // Asset hashes: cdktf's upper-case MD5 and CDK's SHA-256.
@@ -98,11 +99,11 @@ func TestSynthFixtures(t *testing.T) {
 			out := t.TempDir()
 			env := []string{
 				"PATH=" + os.Getenv("PATH"), "HOME=" + os.Getenv("HOME"),
-				"JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION=1",
 				"TWINSTACK_CONFIG=" + cfgPath,
 				"CDKTF_OUTDIR=" + filepath.Join(out, "cdktf.out"),
 				"CDK_OUTDIR=" + filepath.Join(out, "cdk.out"),
 			}
+			env = append(env, toolenv.Environ()...)
 			for _, app := range []string{"cdktf", "cdk"} {
 				cmd := exec.CommandContext(ctx, filepath.Join(bin, app))
 				cmd.Dir, cmd.Env = work, env

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -28,6 +29,7 @@ import (
 	"github.com/twinstack/twinstack/internal/origin"
 	"github.com/twinstack/twinstack/internal/proc"
 	"github.com/twinstack/twinstack/internal/state"
+	"github.com/twinstack/twinstack/internal/toolenv"
 	"github.com/twinstack/twinstack/internal/verify"
 )
 
@@ -359,18 +361,14 @@ func (r *run) childEnv(depEnv map[string]string) []string {
 
 func deployEnviron(root string, base []string, endpoint, region string, depEnv map[string]string) []string {
 	m := map[string]string{
-		"AWS_ENDPOINT_URL":      endpoint,
-		"AWS_ACCESS_KEY_ID":     "test",
-		"AWS_SECRET_ACCESS_KEY": "test",
-		"AWS_REGION":            region,
-		"AWS_DEFAULT_REGION":    region,
-		"JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION": "1",
-		"CHECKPOINT_DISABLE":                           "1",
-		"CDKTF_DISABLE_TELEMETRY":                      "true",
-		"CDK_DISABLE_VERSION_CHECK":                    "true",
-		"CDK_DISABLE_CLI_TELEMETRY":                    "true",
-		"TWINSTACK_REQUIRE_TOOLS":                      "",
+		"AWS_ENDPOINT_URL":        endpoint,
+		"AWS_ACCESS_KEY_ID":       "test",
+		"AWS_SECRET_ACCESS_KEY":   "test",
+		"AWS_REGION":              region,
+		"AWS_DEFAULT_REGION":      region,
+		"TWINSTACK_REQUIRE_TOOLS": "",
 	}
+	maps.Copy(m, toolenv.Quiet())
 	if _, err := os.Stat(filepath.Join(root, ".terraformrc")); err == nil {
 		m["TF_CLI_CONFIG_FILE"] = filepath.Join(root, ".terraformrc")
 	}
@@ -494,18 +492,19 @@ func (r *run) deployment(ctx context.Context, name string) error {
 		}
 	}
 	var outs map[string]string
+	var instanceIDs []string
 	if err := r.p.step("read the outputs of "+label, func() (string, error) {
 		var err error
 		outs, err = tc.Outputs(ctx)
 		if err != nil {
 			return "", err
 		}
-		if err := fillOutputs(ctx, r.clients, sys, cfg.StackName, name, outs); err != nil {
+		if instanceIDs, err = fillOutputs(ctx, r.clients, sys, cfg.StackName, name, outs); err != nil {
 			return "", err
 		}
 		dep.Outputs = outs
-		dep.Bucket, dep.ImagesTable, dep.AlbumsTable = outs["BucketName"], outs["ImagesTableName"], outs["AlbumsTableName"]
-		dep.FunctionURL = outs["FunctionUrl"]
+		dep.Bucket, dep.ImagesTable, dep.AlbumsTable = outs[constructs.OutputBucketName], outs[constructs.OutputImagesTableName], outs[constructs.OutputAlbumsTableName]
+		dep.FunctionURL = outs[constructs.OutputFunctionURL]
 		return fmt.Sprintf("bucket %s, tables %s and %s", dep.Bucket, dep.ImagesTable, dep.AlbumsTable), nil
 	}); err != nil {
 		return err
@@ -513,7 +512,7 @@ func (r *run) deployment(ctx context.Context, name string) error {
 	if dep.Bucket == "" || dep.ImagesTable == "" || dep.AlbumsTable == "" {
 		return apperr.Errorf(apperr.NotFound, op, "%s: the deployment's bucket and tables could not be read back", name)
 	}
-	return r.startCompute(ctx, name, sys, dep, outs)
+	return r.startCompute(ctx, name, sys, dep, outs, instanceIDs)
 }
 
 // artifactWorkaround handles moto refusing the server binary upload under
@@ -581,8 +580,7 @@ func (r *run) verify(ctx context.Context, name string, dep *state.Deployment) er
 
 // startCompute starts the servers, the balancer stand-in and the Lambda of
 // one deployment.
-func (r *run) startCompute(ctx context.Context, name string, sys *constructs.System, dep *state.Deployment, outs map[string]string) error {
-	ids := strings.Split(outs["ServerInstanceIds"], ",")
+func (r *run) startCompute(ctx context.Context, name string, sys *constructs.System, dep *state.Deployment, outs map[string]string, ids []string) error {
 	for i := 1; i <= len(sys.Servers); i++ {
 		var url string
 		err := r.p.step(fmt.Sprintf("start server %d of %s", i, name), func() (string, error) {
@@ -630,7 +628,7 @@ func (r *run) startCompute(ctx context.Context, name string, sys *constructs.Sys
 				return "", err
 			}
 			dep.LoadBalancerURL, dep.ServerURL = url, url
-			return fmt.Sprintf("%s -> %d servers (stands in for %s)", url, len(dep.InstanceURLs), outs["LoadBalancerDnsName"]), nil
+			return fmt.Sprintf("%s -> %d servers (stands in for %s)", url, len(dep.InstanceURLs), outs[constructs.OutputLoadBalancerDNSName]), nil
 		})
 		if err != nil {
 			return err
@@ -639,7 +637,7 @@ func (r *run) startCompute(ctx context.Context, name string, sys *constructs.Sys
 	return r.p.step("start the Lambda of "+name+" under the Runtime Interface Emulator", func() (string, error) {
 		env := Environ(r.o.Environ, map[string]string{
 			"SERVER_URL": dep.ServerURL, "AWS_REGION": r.region,
-			"AWS_LAMBDA_FUNCTION_NAME":        outs["FunctionName"],
+			"AWS_LAMBDA_FUNCTION_NAME":        outs[constructs.OutputFunctionName],
 			"AWS_LAMBDA_FUNCTION_MEMORY_SIZE": strconv.Itoa(sys.Function.MemoryMB),
 			"AWS_LAMBDA_FUNCTION_TIMEOUT":     strconv.Itoa(sys.Function.TimeoutSec),
 		})
@@ -721,13 +719,14 @@ func stackOutputs(ctx context.Context, c *verify.Clients, sys *constructs.System
 }
 
 // fillOutputs completes outputs the emulator left empty from the stack's
-// resources (CloudFormation) and the API, and adds ServerInstanceIds.
-func fillOutputs(ctx context.Context, c *verify.Clients, sys *constructs.System, stack, name string, outs map[string]string) error {
+// resources (CloudFormation) and the API, and returns the servers'
+// instance ids in model order (from the API: the model has no such output).
+func fillOutputs(ctx context.Context, c *verify.Clients, sys *constructs.System, stack, name string, outs map[string]string) ([]string, error) {
 	inv := map[constructs.ID]string{}
 	if name == state.CloudFormation {
 		rs, err := verify.StackResources(ctx, c.CloudFormation, stack)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		inv = verify.InventoryFromStack(sys, rs)
 	}
@@ -736,16 +735,16 @@ func fillOutputs(ctx context.Context, c *verify.Clients, sys *constructs.System,
 			outs[k] = v
 		}
 	}
-	set("BucketName", inv[sys.Bucket.ID])
-	set("ImagesTableName", inv[sys.ImagesTable.ID])
-	set("AlbumsTableName", inv[sys.AlbumsTable.ID])
-	set("FunctionName", inv[sys.Function.ID])
-	set("ImagesTableName", sys.ImagesTable.Name)
-	set("AlbumsTableName", sys.AlbumsTable.Name)
-	set("FunctionName", sys.Function.Name)
-	if outs["BucketName"] == "" {
+	set(constructs.OutputBucketName, inv[sys.Bucket.ID])
+	set(constructs.OutputImagesTableName, inv[sys.ImagesTable.ID])
+	set(constructs.OutputAlbumsTableName, inv[sys.AlbumsTable.ID])
+	set(constructs.OutputFunctionName, inv[sys.Function.ID])
+	set(constructs.OutputImagesTableName, sys.ImagesTable.Name)
+	set(constructs.OutputAlbumsTableName, sys.AlbumsTable.Name)
+	set(constructs.OutputFunctionName, sys.Function.Name)
+	if outs[constructs.OutputBucketName] == "" {
 		if id, err := c.STS.GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{}); err == nil {
-			outs["BucketName"] = strings.ReplaceAll(sys.Bucket.Name, constructs.AccountToken, aws.ToString(id.Account))
+			outs[constructs.OutputBucketName] = strings.ReplaceAll(sys.Bucket.Name, constructs.AccountToken, aws.ToString(id.Account))
 		}
 	}
 	// Instances, in model order: ids and private addresses.
@@ -759,7 +758,7 @@ func fillOutputs(ctx context.Context, c *verify.Clients, sys *constructs.System,
 		}
 		o, err := c.EC2.DescribeInstances(ctx, input)
 		if err != nil {
-			return fmt.Errorf("describe instances: %w", err)
+			return nil, fmt.Errorf("describe instances: %w", err)
 		}
 		for _, res := range o.Reservations {
 			for _, x := range res.Instances {
@@ -768,19 +767,18 @@ func fillOutputs(ctx context.Context, c *verify.Clients, sys *constructs.System,
 			}
 		}
 	}
-	outs["ServerInstanceIds"] = strings.Join(ids, ",")
-	set("ServerPrivateIps", strings.Join(ips, ","))
-	if sys.LoadBalancer != nil && outs["LoadBalancerDnsName"] == "" {
+	set(constructs.OutputServerPrivateIPs, strings.Join(ips, ","))
+	if sys.LoadBalancer != nil && outs[constructs.OutputLoadBalancerDNSName] == "" {
 		if o, err := c.ELB.DescribeLoadBalancers(ctx, &elb.DescribeLoadBalancersInput{Names: []string{sys.LoadBalancer.Name}}); err == nil && len(o.LoadBalancers) > 0 {
-			outs["LoadBalancerDnsName"] = aws.ToString(o.LoadBalancers[0].DNSName)
+			outs[constructs.OutputLoadBalancerDNSName] = aws.ToString(o.LoadBalancers[0].DNSName)
 		}
 	}
-	if outs["FunctionUrl"] == "" {
-		if o, err := c.Lambda.GetFunctionUrlConfig(ctx, &lambda.GetFunctionUrlConfigInput{FunctionName: aws.String(outs["FunctionName"])}); err == nil {
-			outs["FunctionUrl"] = aws.ToString(o.FunctionUrl)
+	if outs[constructs.OutputFunctionURL] == "" {
+		if o, err := c.Lambda.GetFunctionUrlConfig(ctx, &lambda.GetFunctionUrlConfigInput{FunctionName: aws.String(outs[constructs.OutputFunctionName])}); err == nil {
+			outs[constructs.OutputFunctionURL] = aws.ToString(o.FunctionUrl)
 		}
 	}
-	return nil
+	return ids, nil
 }
 
 // indent prefixes every line written to w with spaces.

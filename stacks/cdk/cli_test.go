@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/twinstack/twinstack/internal/toolenv"
 )
 
 // TestCLISynth runs the official CLI the way a user does, `npx cdk synth`
@@ -73,16 +75,12 @@ func cliEnv(env []string, extra ...string) []string {
 		out = append(out, kv)
 	}
 	out = append(out, extra...)
-	return append(out,
+	out = append(out,
 		"AWS_SHARED_CREDENTIALS_FILE="+os.DevNull,
 		"AWS_CONFIG_FILE="+os.DevNull,
 		"AWS_EC2_METADATA_DISABLED=true",
-		"CDK_DISABLE_VERSION_CHECK=true",
-		"CDK_DISABLE_CLI_TELEMETRY=true",
-		"JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION=1",
-		// The node 20 end-of-life banner; its value lists major versions.
-		"JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION=20",
 	)
+	return append(out, toolenv.Environ()...)
 }
 
 // missing skips for a missing prerequisite, or fails under

@@ -9,6 +9,8 @@ import (
 	"path/filepath"
 	"testing"
 	"time"
+
+	"github.com/twinstack/twinstack/internal/toolenv"
 )
 
 // terraformConfig finds the CLI configuration that installs hashicorp/aws
@@ -52,7 +54,7 @@ func TestTerraformValidate(t *testing.T) {
 	}
 	tf := requireTool(t, "terraform")
 	rc := terraformConfig(t)
-	env := filteredEnv("TF_CLI_CONFIG_FILE="+rc, "CHECKPOINT_DISABLE=1", "TF_IN_AUTOMATION=1")
+	env := filteredEnv(append(toolenv.Environ(), "TF_CLI_CONFIG_FILE="+rc, "TF_IN_AUTOMATION=1")...)
 	root := fakeRoot(t)
 	for _, name := range cases {
 		t.Run(name, func(t *testing.T) {
@@ -120,8 +122,7 @@ func TestCLISynth(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	env := filteredEnv("CDKTF_DISABLE_TELEMETRY=true", "CHECKPOINT_DISABLE=1", "CI=true", "FORCE_COLOR=0",
-		"JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION=1")
+	env := filteredEnv(append(toolenv.Environ(), "CI=true", "FORCE_COLOR=0")...)
 	run(t, ctx, scratch, env, cli, "synth")
 
 	got, err := os.ReadFile(filepath.Join(scratch, "cdktf.out", "stacks", "twinstack", "cdk.tf.json"))
