@@ -23,6 +23,8 @@ func StatusOf(c apperr.Code) int {
 		return http.StatusConflict
 	case apperr.TooLarge:
 		return http.StatusRequestEntityTooLarge
+	case apperr.TooManyRequests:
+		return http.StatusTooManyRequests
 	case apperr.NotAnImage:
 		return http.StatusUnprocessableEntity
 	case apperr.Unsupported:
