@@ -326,11 +326,16 @@ func (s *Service) put(ctx context.Context, in PutInput, tm *Timing, log *slog.Lo
 		}
 	}
 
-	// Download: dctx bounds the whole download, body included.
+	// Download: dctx bounds the whole download, body included, and is
+	// cut short when the origin is slower than MinDownloadRate.
 	dctx, dcancel := context.WithTimeout(ctx, s.cfg.DownloadTimeout)
 	defer dcancel()
+	dctx, slow := context.WithCancelCause(dctx)
+	defer slow(nil)
+	m := &meter{}
+	defer s.watchRate(m, slow)()
 	t0 := time.Now()
-	resp, err := s.fetch(dctx, u)
+	resp, err := s.fetch(dctx, u, m)
 	tm.Download += time.Since(t0)
 	if err != nil {
 		return Result{}, s.originErr(ctx, dctx, err)

@@ -4,6 +4,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"log/slog"
+	"net/http"
 	"strconv"
 
 	"github.com/labstack/echo/v4"
@@ -51,6 +52,17 @@ func newRequestID() string {
 	return hex.EncodeToString(b[:])
 }
 
+// metricMethod bounds the method label: the methods HTTP defines, else
+// "other" (a client may send any token as a method).
+func metricMethod(m string) string {
+	switch m {
+	case http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut, http.MethodPatch,
+		http.MethodDelete, http.MethodConnect, http.MethodOptions, http.MethodTrace:
+		return m
+	}
+	return "other"
+}
+
 // observe is the outermost middleware: it assigns the request id, gives
 // the request a logger carrying it, writes errors through the error
 // handler, then records metrics and one access log line.
@@ -80,8 +92,9 @@ func (s *Server) observe(next echo.HandlerFunc) echo.HandlerFunc {
 		}
 		status := c.Response().Status
 		elapsed := s.now().Sub(start)
-		s.metrics.requests.WithLabelValues(route, req.Method, strconv.Itoa(status)).Inc()
-		s.metrics.duration.WithLabelValues(route, req.Method).Observe(elapsed.Seconds())
+		method := metricMethod(req.Method)
+		s.metrics.requests.WithLabelValues(route, method, strconv.Itoa(status)).Inc()
+		s.metrics.duration.WithLabelValues(route, method).Observe(elapsed.Seconds())
 
 		attrs := []any{
 			"method", req.Method, "route", route, "path", req.URL.Path, "status", status,
