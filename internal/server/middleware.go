@@ -3,6 +3,7 @@ package server
 import (
 	"crypto/rand"
 	"encoding/hex"
+	"errors"
 	"log/slog"
 	"net/http"
 	"strconv"
@@ -107,6 +108,12 @@ func (s *Server) observe(next echo.HandlerFunc) echo.HandlerFunc {
 		}
 		if cause, ok := c.Get(ctxErrorCause).(error); ok {
 			attrs = append(attrs, "err", cause.Error())
+			// The client saw a generic message; the log keeps the detail
+			// (a blocked address, a transport error) with the request id.
+			var ae *apperr.Error
+			if errors.As(cause, &ae) && ae.Message != "" && ae.Err != nil && ae.Err.Error() != ae.Message {
+				attrs = append(attrs, "cause", ae.Err.Error())
+			}
 		}
 		if status >= 500 {
 			level = slog.LevelWarn
