@@ -278,7 +278,9 @@ type failingImages struct{ server.Images }
 
 var errSecret = errors.New("dial tcp 10.20.1.5:8000: secret-internal-host")
 
-func (failingImages) Get(context.Context, string) (ingest.Image, error) { return ingest.Image{}, errSecret }
+func (failingImages) Get(context.Context, string) (ingest.Image, error) {
+	return ingest.Image{}, errSecret
+}
 
 // TestInternalErrorsAreGeneric: an internal error's text stays in the log;
 // the client gets a generic message with the request id.
