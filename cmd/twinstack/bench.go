@@ -185,6 +185,7 @@ func runBench(ctx context.Context, e *Env, args []string) error {
 		est, err := cost.Compute(p, costProfile(f.via, stackCfg, st, sd), cost.Usage{
 			RatePerSecond: s.Throughput, LambdaBilledMs: lambdaBilled(s), LambdaDurationFrom: lambdaFrom(s),
 			ImageBytes: s.MeanImageBytes, RequestBytes: s.MeanBytesOut, ResponseBytes: s.MeanBytesIn,
+			WriteUnits: s.MeanWriteUnits, IndexWriteUnits: s.MeanIndexWriteUnits,
 		}, cost.Assumptions{})
 		if err != nil {
 			dep.CostError = err.Error()

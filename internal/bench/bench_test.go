@@ -251,7 +251,8 @@ func TestRunCanceled(t *testing.T) {
 
 func TestNewRecord(t *testing.T) {
 	nan := math.NaN()
-	base := Record{Deployment: "d", Phase: "run", Status: 0, DownloadMs: nan, S3Ms: nan, DynamoDBMs: nan, ServerTotalMs: nan, LambdaServerMs: nan, LambdaTotalMs: nan, ImageBytes: -1}
+	base := Record{Deployment: "d", Phase: "run", Status: 0, DownloadMs: nan, S3Ms: nan, DynamoDBMs: nan, ServerTotalMs: nan, LambdaServerMs: nan, LambdaTotalMs: nan, ImageBytes: -1,
+		WriteUnits: nan, IndexWriteUnits: nan, ReadUnits: nan}
 	with := func(f func(r *Record)) Record { r := base; f(&r); return r }
 	tests := []struct {
 		name string
@@ -271,6 +272,17 @@ func TestNewRecord(t *testing.T) {
 			with(func(r *Record) {
 				r.Status, r.OK, r.ImageID, r.ImageBytes, r.LambdaServerMs, r.LambdaTotalMs = 200, true, "X", 10, 12.5, 14
 				r.DownloadMs, r.S3Ms, r.DynamoDBMs, r.ServerTotalMs = 5, 3, 2, 11
+			})},
+		{"server units", vegeta.Result{Code: 201, Body: []byte(okBody), Headers: http.Header{"Server-Timing": {`download;dur=3.5, s3;dur=2, dynamodb;dur=1, total;dur=7, wcu;desc="2", wcu-index;desc="1", rcu;desc="0"`}}},
+			with(func(r *Record) {
+				r.Status, r.OK, r.ImageID, r.Bucket, r.Key, r.ImageBytes = 201, true, "01J", "b", "images/01J", 1234
+				r.DownloadMs, r.S3Ms, r.DynamoDBMs, r.ServerTotalMs = 3.5, 2, 1, 7
+				r.WriteUnits, r.IndexWriteUnits, r.ReadUnits = 2, 1, 0
+			})},
+		{"lambda units in the body", vegeta.Result{Code: 200, Body: []byte(`{"status":"success","image_id":"X","size_bytes":10,"total_ms":14,"server_timing":"total;dur=11, wcu;desc=\"1\", wcu-index;desc=\"0\""}`)},
+			with(func(r *Record) {
+				r.Status, r.OK, r.ImageID, r.ImageBytes, r.LambdaTotalMs, r.ServerTotalMs = 200, true, "X", 10, 14, 11
+				r.WriteUnits, r.IndexWriteUnits = 1, 0
 			})},
 		{"lambda failure payload", vegeta.Result{Code: 200, Body: []byte(`{"status":"failure","error":{"code":"server_timeout","message":"server did not answer"},"total_ms":3000}`)},
 			with(func(r *Record) {
