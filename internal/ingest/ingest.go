@@ -410,10 +410,13 @@ func (s *Service) put(ctx context.Context, in PutInput, tm *Timing, log *slog.Lo
 	err = s.writeItem(sctx, img, cl, tm)
 	tm.DynamoDB += time.Since(t0)
 	if err != nil {
-		if errors.Is(err, errClaimLost) {
-			// Another request owns the key and the object key now: remove
-			// only the version this request wrote.
-			cl = nil
+		if cl != nil && version != nil {
+			// The object key is the claim's: after a takeover another
+			// request may own it, so remove only the version this request
+			// wrote, never the object as a whole.
+			if errors.Is(err, errClaimLost) {
+				cl = nil // not ours to release
+			}
 			s.deleteVersion(sctx, log, img.Key, version)
 			return Result{}, err
 		}
