@@ -116,6 +116,9 @@ type claim struct {
 	// tookOver is set when the claim replaced an expired one: its owner
 	// may have left an object behind.
 	tookOver bool
+	// item is the pending item as written: what the completing write
+	// replaces while the claim holds (for the capacity count).
+	item map[string]types.AttributeValue
 }
 
 // CheckIdempotencyKey reports whether k is an acceptable Idempotency-Key:
@@ -177,7 +180,7 @@ func (s *Service) claim(ctx, sctx context.Context, key, url string, tm *Timing) 
 		})
 		if err == nil {
 			tm.Capacity.write(out.Attributes, item)
-			return &claim{id: id, owner: owner, tookOver: len(out.Attributes) > 0}, nil, nil
+			return &claim{id: id, owner: owner, tookOver: len(out.Attributes) > 0, item: item}, nil, nil
 		}
 		var ccf *types.ConditionalCheckFailedException
 		if !errors.As(err, &ccf) {
@@ -245,9 +248,8 @@ func (s *Service) writeItem(ctx context.Context, img Image, c *claim, tm *Timing
 		in.ConditionExpression = aws.String(condComplete)
 		in.ExpressionAttributeNames = map[string]string{"#state": attrState, "#owner": attrOwner}
 		in.ExpressionAttributeValues = map[string]types.AttributeValue{":pending": sv(statePending), ":owner": sv(c.owner)}
-		in.ReturnValues = types.ReturnValueAllOld
 	}
-	out, err := s.cfg.DB.PutItem(ctx, in)
+	_, err := s.cfg.DB.PutItem(ctx, in)
 	if err != nil {
 		var ccf *types.ConditionalCheckFailedException
 		if errors.As(err, &ccf) {
@@ -258,7 +260,11 @@ func (s *Service) writeItem(ctx context.Context, img Image, c *claim, tm *Timing
 		}
 		return storageErr(op, "write item", err)
 	}
-	tm.Capacity.write(out.Attributes, in.Item)
+	var old map[string]types.AttributeValue // a new item replaces nothing
+	if c != nil {
+		old = c.item // the condition held: the item was our pending one
+	}
+	tm.Capacity.write(old, in.Item)
 	return nil
 }
 
