@@ -546,3 +546,18 @@ func TestEndpoint(t *testing.T) {
 		t.Errorf("region %q", got)
 	}
 }
+
+// TestSummarizeWriteUnits: the means cover successful answers that carried
+// the server's count; failures and answers without it are left out.
+func TestSummarizeWriteUnits(t *testing.T) {
+	nan := math.NaN()
+	rec := func(ok bool, wcu, idx float64) Record {
+		return Record{Deployment: "d", Phase: "run", OK: ok, Latency: time.Millisecond, WriteUnits: wcu, IndexWriteUnits: idx, ReadUnits: nan,
+			DownloadMs: nan, S3Ms: nan, DynamoDBMs: nan, ServerTotalMs: nan, LambdaServerMs: nan, LambdaTotalMs: nan, ImageBytes: -1}
+	}
+	recs := []Record{rec(true, 2, 1), rec(true, 1, 0), rec(true, nan, nan), rec(false, 2, 0)}
+	s := Summarize(recs, Spec{Deployment: "d", Phase: "run", OfferedRate: 1, Planned: 4, Active: 4 * time.Second})
+	if s.CapacityAnswers != 2 || s.MeanWriteUnits != 1.5 || s.MeanIndexWriteUnits != 0.5 || s.MeanReadUnits != 0 {
+		t.Errorf("answers %d, means %g / %g / %g; want 2, 1.5 / 0.5 / 0", s.CapacityAnswers, s.MeanWriteUnits, s.MeanIndexWriteUnits, s.MeanReadUnits)
+	}
+}
