@@ -17,6 +17,7 @@ import (
 
 	"github.com/twinstack/twinstack/constructs"
 	"github.com/twinstack/twinstack/internal/albums"
+	"github.com/twinstack/twinstack/internal/apperr"
 	"github.com/twinstack/twinstack/internal/ingest"
 	"github.com/twinstack/twinstack/internal/ingest/ingesttest"
 	"github.com/twinstack/twinstack/internal/server"
@@ -273,13 +274,18 @@ func TestRedirectPolicy(t *testing.T) {
 	}
 }
 
-// failingImages fails every call with a raw error, as a bug would.
+// failingImages fails as a bug would: Get with an internal apperr whose
+// message would be its cause's text, List with a raw error.
 type failingImages struct{ server.Images }
 
 var errSecret = errors.New("dial tcp 10.20.1.5:8000: secret-internal-host")
 
 func (failingImages) Get(context.Context, string) (ingest.Image, error) {
-	return ingest.Image{}, errSecret
+	return ingest.Image{}, apperr.E(apperr.Internal, "ingest.Get", errSecret)
+}
+
+func (failingImages) List(context.Context, int, string) (ingest.Page, error) {
+	return ingest.Page{}, errSecret
 }
 
 // TestInternalErrorsAreGeneric: an internal error's text stays in the log;
@@ -295,12 +301,14 @@ func TestInternalErrorsAreGeneric(t *testing.T) {
 	hs := httptest.NewServer(srv.Handler())
 	t.Cleanup(hs.Close)
 	e := &env{http: hs}
-	r := e.do(t, "GET", "/images/01JTEST0000000000000000001", "", "X-Request-Id", "int-1")
-	if r.status != 500 || r.code() != "internal" {
-		t.Fatalf("%d %s", r.status, r.raw)
-	}
-	if strings.Contains(r.raw, "secret") || strings.Contains(r.raw, "10.20") || !strings.Contains(r.raw, "int-1") {
-		t.Errorf("answer %s: want a generic message quoting the request id", r.raw)
+	for _, path := range []string{"/images/01JTEST0000000000000000001", "/images"} {
+		r := e.do(t, "GET", path, "", "X-Request-Id", "int-1")
+		if r.status != 500 || r.code() != "internal" {
+			t.Fatalf("%s: %d %s", path, r.status, r.raw)
+		}
+		if strings.Contains(r.raw, "secret") || strings.Contains(r.raw, "10.20") || !strings.Contains(r.raw, "int-1") {
+			t.Errorf("%s: answer %s: want a generic message quoting the request id", path, r.raw)
+		}
 	}
 	if !strings.Contains(logs.String(), "secret-internal-host") {
 		t.Error("the cause is not in the log")
