@@ -85,11 +85,12 @@ func serverStatements(s *System, ssmAccess bool) []Statement {
 			Resources: []Value{RefTo(s.Bucket.ID, AttrARN).Wrap("", "/"+ImagesPrefix+"*")},
 		},
 		{
-			// Image items and idempotency records; UpdateItem completes
-			// a claimed idempotency key.
+			// Image items; a keyed ingest's claim is the pending image
+			// item, completed by a conditional PutItem and removed by
+			// DeleteItem when the ingest fails.
 			Sid:       "ImagesTable",
 			Effect:    "Allow",
-			Actions:   []string{"dynamodb:DeleteItem", "dynamodb:DescribeTable", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"},
+			Actions:   []string{"dynamodb:DeleteItem", "dynamodb:DescribeTable", "dynamodb:GetItem", "dynamodb:PutItem"},
 			Resources: []Value{RefTo(images, AttrARN)},
 		},
 		{

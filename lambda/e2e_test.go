@@ -52,9 +52,9 @@ func (s *syncBuffer) String() string {
 }
 
 // startServe builds the CLI and runs `twinstack serve` against endpoint on a
-// free loopback port; it returns the server's base URL once /readyz is OK.
-// It skips while `serve` is still the skeleton's stub.
-func startServe(t *testing.T, endpoint string, names moto.Names) string {
+// free loopback port, allowed to fetch from originPort; it returns the
+// server's base URL once /readyz is OK.
+func startServe(t *testing.T, endpoint string, names moto.Names, originPort string) string {
 	t.Helper()
 	bin := filepath.Join(t.TempDir(), "twinstack")
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
@@ -77,6 +77,7 @@ func startServe(t *testing.T, endpoint string, names moto.Names) string {
 		"AWS_REGION="+moto.Region, "AWS_ENDPOINT_URL="+endpoint,
 		"AWS_ACCESS_KEY_ID=test", "AWS_SECRET_ACCESS_KEY=test",
 		"ALLOW_PRIVATE_ORIGINS=true", "INSTANCE_ID=i-lambda-e2e", "IMDS=off",
+		"ALLOWED_ORIGIN_PORTS=80,443,"+originPort,
 	)
 	var out syncBuffer
 	cmd.Stdout, cmd.Stderr = &out, &out
@@ -136,7 +137,7 @@ func TestEndToEnd(t *testing.T) {
 	images := origin.NewServer()
 	org := httptest.NewServer(images)
 	t.Cleanup(org.Close)
-	serverURL := startServe(t, mo.Endpoint(), names)
+	serverURL := startServe(t, mo.Endpoint(), names, org.URL[strings.LastIndex(org.URL, ":")+1:])
 	e := startFunction(t, 30*time.Second, "SERVER_URL="+serverURL)
 
 	s3c, db := mo.S3(), mo.DynamoDB()

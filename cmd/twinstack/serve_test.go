@@ -191,6 +191,7 @@ func TestServeProcesses(t *testing.T) {
 	env := map[string]string{
 		"IMAGES_BUCKET": n.Bucket, "IMAGES_TABLE": n.ImagesTable, "ALBUMS_TABLE": n.AlbumsTable, "AWS_REGION": "us-east-1",
 		"AWS_ENDPOINT_URL": m.Endpoint(), "ALLOW_PRIVATE_ORIGINS": "true", "IMDS": "off",
+		"ALLOWED_ORIGIN_PORTS": "80,443," + origin.URL[strings.LastIndex(origin.URL, ":")+1:],
 	}
 	var a, b *serveProc
 	var wg sync.WaitGroup

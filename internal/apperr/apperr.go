@@ -29,6 +29,7 @@ const (
 	BadGateway         Code = "bad_gateway"
 	InvalidConfig      Code = "invalid_config"
 	Unsupported        Code = "unsupported"
+	TooManyRequests    Code = "too_many_requests"
 )
 
 // Error is an error with a code. Op names the operation that failed

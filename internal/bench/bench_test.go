@@ -251,7 +251,8 @@ func TestRunCanceled(t *testing.T) {
 
 func TestNewRecord(t *testing.T) {
 	nan := math.NaN()
-	base := Record{Deployment: "d", Phase: "run", Status: 0, DownloadMs: nan, S3Ms: nan, DynamoDBMs: nan, ServerTotalMs: nan, LambdaServerMs: nan, LambdaTotalMs: nan, ImageBytes: -1}
+	base := Record{Deployment: "d", Phase: "run", Status: 0, DownloadMs: nan, S3Ms: nan, DynamoDBMs: nan, ServerTotalMs: nan, LambdaServerMs: nan, LambdaTotalMs: nan, ImageBytes: -1,
+		WriteUnits: nan, IndexWriteUnits: nan, ReadUnits: nan}
 	with := func(f func(r *Record)) Record { r := base; f(&r); return r }
 	tests := []struct {
 		name string
@@ -271,6 +272,17 @@ func TestNewRecord(t *testing.T) {
 			with(func(r *Record) {
 				r.Status, r.OK, r.ImageID, r.ImageBytes, r.LambdaServerMs, r.LambdaTotalMs = 200, true, "X", 10, 12.5, 14
 				r.DownloadMs, r.S3Ms, r.DynamoDBMs, r.ServerTotalMs = 5, 3, 2, 11
+			})},
+		{"server units", vegeta.Result{Code: 201, Body: []byte(okBody), Headers: http.Header{"Server-Timing": {`download;dur=3.5, s3;dur=2, dynamodb;dur=1, total;dur=7, wcu;desc="2", wcu-index;desc="1", rcu;desc="0"`}}},
+			with(func(r *Record) {
+				r.Status, r.OK, r.ImageID, r.Bucket, r.Key, r.ImageBytes = 201, true, "01J", "b", "images/01J", 1234
+				r.DownloadMs, r.S3Ms, r.DynamoDBMs, r.ServerTotalMs = 3.5, 2, 1, 7
+				r.WriteUnits, r.IndexWriteUnits, r.ReadUnits = 2, 1, 0
+			})},
+		{"lambda units in the body", vegeta.Result{Code: 200, Body: []byte(`{"status":"success","image_id":"X","size_bytes":10,"total_ms":14,"server_timing":"total;dur=11, wcu;desc=\"1\", wcu-index;desc=\"0\""}`)},
+			with(func(r *Record) {
+				r.Status, r.OK, r.ImageID, r.ImageBytes, r.LambdaTotalMs, r.ServerTotalMs = 200, true, "X", 10, 14, 11
+				r.WriteUnits, r.IndexWriteUnits = 1, 0
 			})},
 		{"lambda failure payload", vegeta.Result{Code: 200, Body: []byte(`{"status":"failure","error":{"code":"server_timeout","message":"server did not answer"},"total_ms":3000}`)},
 			with(func(r *Record) {
@@ -532,5 +544,20 @@ func TestEndpoint(t *testing.T) {
 	}
 	if got := RegionFromFunctionURL("https://abc123.lambda-url.eu-central-1.on.aws/"); got != "eu-central-1" {
 		t.Errorf("region %q", got)
+	}
+}
+
+// TestSummarizeWriteUnits: the means cover successful answers that carried
+// the server's count; failures and answers without it are left out.
+func TestSummarizeWriteUnits(t *testing.T) {
+	nan := math.NaN()
+	rec := func(ok bool, wcu, idx float64) Record {
+		return Record{Deployment: "d", Phase: "run", OK: ok, Latency: time.Millisecond, WriteUnits: wcu, IndexWriteUnits: idx, ReadUnits: nan,
+			DownloadMs: nan, S3Ms: nan, DynamoDBMs: nan, ServerTotalMs: nan, LambdaServerMs: nan, LambdaTotalMs: nan, ImageBytes: -1}
+	}
+	recs := []Record{rec(true, 2, 1), rec(true, 1, 0), rec(true, nan, nan), rec(false, 2, 0)}
+	s := Summarize(recs, Spec{Deployment: "d", Phase: "run", OfferedRate: 1, Planned: 4, Active: 4 * time.Second})
+	if s.CapacityAnswers != 2 || s.MeanWriteUnits != 1.5 || s.MeanIndexWriteUnits != 0.5 || s.MeanReadUnits != 0 {
+		t.Errorf("answers %d, means %g / %g / %g; want 2, 1.5 / 0.5 / 0", s.CapacityAnswers, s.MeanWriteUnits, s.MeanIndexWriteUnits, s.MeanReadUnits)
 	}
 }

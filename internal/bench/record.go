@@ -35,6 +35,9 @@ type Record struct {
 	// The Lambda's own figures: server_ms (its call to the server) and
 	// total_ms (the whole invocation).
 	LambdaServerMs, LambdaTotalMs float64
+	// The DynamoDB capacity the server counted for the request
+	// (Server-Timing wcu, wcu-index, rcu); NaN when not said.
+	WriteUnits, IndexWriteUnits, ReadUnits float64
 
 	// What the server stored (empty / -1 when not said).
 	ImageID    string
@@ -86,6 +89,7 @@ func newRecord(deployment, phase string, rate float64, scheduled time.Time, res 
 		Status: int(res.Code), BytesOut: res.BytesOut, BytesIn: res.BytesIn,
 		DownloadMs: math.NaN(), S3Ms: math.NaN(), DynamoDBMs: math.NaN(), ServerTotalMs: math.NaN(),
 		LambdaServerMs: math.NaN(), LambdaTotalMs: math.NaN(), ImageBytes: -1,
+		WriteUnits: math.NaN(), IndexWriteUnits: math.NaN(), ReadUnits: math.NaN(),
 	}
 	if res.Code == 0 {
 		r.Code, r.Error = transportCode(res.Error), res.Error
@@ -169,6 +173,37 @@ func (r *Record) applyServerTiming(h string) {
 	for _, m := range ParseServerTiming(h) {
 		r.setTiming(m.Name, m.Dur)
 	}
+	for name, v := range ServerTimingUnits(h) {
+		switch name {
+		case "wcu":
+			r.WriteUnits = v
+		case "wcu-index":
+			r.IndexWriteUnits = v
+		case "rcu":
+			r.ReadUnits = v
+		}
+	}
+}
+
+// ServerTimingUnits reads the metrics of a Server-Timing value whose desc
+// is a number (the server's capacity units: wcu;desc="2"), by name.
+func ServerTimingUnits(h string) map[string]float64 {
+	out := map[string]float64{}
+	for _, part := range strings.Split(h, ",") {
+		fields := strings.Split(part, ";")
+		name := strings.ToLower(strings.TrimSpace(fields[0]))
+		for _, p := range fields[1:] {
+			k, v, ok := strings.Cut(strings.TrimSpace(p), "=")
+			if !ok || !strings.EqualFold(strings.TrimSpace(k), "desc") {
+				continue
+			}
+			d, err := strconv.ParseFloat(strings.Trim(strings.TrimSpace(v), `"`), 64)
+			if err == nil && name != "" && !math.IsNaN(d) && !math.IsInf(d, 0) && d >= 0 {
+				out[name] = d
+			}
+		}
+	}
+	return out
 }
 
 // applyBodyTiming reads a server_timing field of the Lambda's payload, as

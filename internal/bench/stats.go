@@ -100,6 +100,13 @@ type Summary struct {
 	MeanBytesIn       float64 `json:"mean_bytes_in"`
 	MeanBytesOut      float64 `json:"mean_bytes_out"`
 	MeanLambdaTotalMs float64 `json:"mean_lambda_total_ms"`
+	// DynamoDB capacity per successful request, as the server counted it
+	// (Server-Timing); CapacityAnswers is how many answers carried it
+	// (0: the means are not measured).
+	MeanWriteUnits      float64 `json:"mean_write_units"`
+	MeanIndexWriteUnits float64 `json:"mean_index_write_units"`
+	MeanReadUnits       float64 `json:"mean_read_units"`
+	CapacityAnswers     int     `json:"capacity_answers"`
 	// LambdaBilledMs is the mean of total_ms rounded up to whole ms, as
 	// Lambda bills; 0 when the answers carried no total_ms.
 	LambdaBilledMs float64 `json:"lambda_billed_ms"`
@@ -127,6 +134,7 @@ func Summarize(recs []Record, s Spec) Summary {
 		mine = recs
 	}
 	var imgSum, imgN, inSum, outSum, ltSum, billSum, ltN float64
+	var wcu, wcuIndex, rcu float64
 	for i := range recs {
 		r := &recs[i]
 		if r.Deployment != s.Deployment || r.Phase != s.Phase {
@@ -152,6 +160,12 @@ func Summarize(recs []Record, s Spec) Summary {
 			imgSum += float64(r.ImageBytes)
 			imgN++
 		}
+		if !math.IsNaN(r.WriteUnits) {
+			wcu += r.WriteUnits
+			wcuIndex += nanZero(r.IndexWriteUnits)
+			rcu += nanZero(r.ReadUnits)
+			out.CapacityAnswers++
+		}
 		if !math.IsNaN(r.LambdaTotalMs) {
 			ltSum += r.LambdaTotalMs
 			billSum += math.Ceil(r.LambdaTotalMs)
@@ -175,6 +189,9 @@ func Summarize(recs []Record, s Spec) Summary {
 	if ltN > 0 {
 		out.MeanLambdaTotalMs = ltSum / ltN
 		out.LambdaBilledMs = billSum / ltN
+	}
+	if n := float64(out.CapacityAnswers); n > 0 {
+		out.MeanWriteUnits, out.MeanIndexWriteUnits, out.MeanReadUnits = wcu/n, wcuIndex/n, rcu/n
 	}
 	out.Breakdown = BreakdownOf(mine)
 	return out
@@ -337,4 +354,11 @@ func (h *histogram) at(q float64) time.Duration {
 		return 0
 	}
 	return time.Duration(h.h.ValueAtQuantile(q)) * time.Microsecond
+}
+
+func nanZero(v float64) float64 {
+	if math.IsNaN(v) {
+		return 0
+	}
+	return v
 }

@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net/url"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -35,6 +36,21 @@ type Serve struct {
 	IMDS            string
 	ShutdownTimeout time.Duration // SHUTDOWN_TIMEOUT: bound on draining in-flight requests
 	LogLevel        string        // LOG_LEVEL: debug, info, warn, error
+
+	// AllowedOriginPorts are the destination ports image downloads may
+	// dial (ALLOWED_ORIGIN_PORTS, "80,443").
+	AllowedOriginPorts []int
+	// IdempotencyTTL is how long a pending idempotency claim lives before
+	// the table's TTL removes it (IDEMPOTENCY_TTL); TTLAttribute is the
+	// table's TTL attribute (TTL_ATTRIBUTE, epoch seconds).
+	IdempotencyTTL time.Duration
+	TTLAttribute   string
+	// MaxConcurrentIngests is the number of ingest slots; a request finding
+	// none free gets 429 (MAX_CONCURRENT_INGESTS).
+	MaxConcurrentIngests int
+	// MinDownloadRate is the slowest origin transfer accepted, in bytes
+	// per second (MIN_DOWNLOAD_RATE, "16KiB/s"; 0 turns the check off).
+	MinDownloadRate int64
 }
 
 // Serve defaults.
@@ -44,7 +60,14 @@ const (
 	// DefaultShutdownTimeout stays under the unit's TimeoutStopSec (30 s).
 	DefaultShutdownTimeout = 25 * time.Second
 	MaxMaxImageBytes       = 5 << 30
+	DefaultIdempotencyTTL  = 24 * time.Hour
+	DefaultTTLAttribute    = "expires_at"
+	DefaultMaxIngests      = 8
+	DefaultMinDownloadRate = 16 << 10
 )
+
+// DefaultAllowedOriginPorts are the ports downloads may dial by default.
+func DefaultAllowedOriginPorts() []int { return []int{80, 443} }
 
 // IMDS modes.
 const (
@@ -63,6 +86,12 @@ func ServeFlags(fs *flag.FlagSet, s *Serve) {
 		IMDS:            IMDSAuto,
 		ShutdownTimeout: DefaultShutdownTimeout,
 		LogLevel:        "info",
+
+		AllowedOriginPorts:   DefaultAllowedOriginPorts(),
+		IdempotencyTTL:       DefaultIdempotencyTTL,
+		TTLAttribute:         DefaultTTLAttribute,
+		MaxConcurrentIngests: DefaultMaxIngests,
+		MinDownloadRate:      DefaultMinDownloadRate,
 	}
 	fs.StringVar(&s.Host, "host", s.Host, "interface to listen on (empty: all)")
 	fs.IntVar(&s.Port, "port", s.Port, "TCP port to listen on")
@@ -78,6 +107,11 @@ func ServeFlags(fs *flag.FlagSet, s *Serve) {
 	fs.StringVar(&s.IMDS, "imds", s.IMDS, "ask the EC2 instance metadata service for the instance id: auto (when no endpoint is set), on, off")
 	fs.DurationVar(&s.ShutdownTimeout, "shutdown-timeout", s.ShutdownTimeout, "bound on draining in-flight requests at SIGTERM")
 	fs.StringVar(&s.LogLevel, "log-level", s.LogLevel, "debug, info, warn or error")
+	fs.Var((*portList)(&s.AllowedOriginPorts), "allowed-origin-ports", "comma-separated destination ports image downloads may dial")
+	fs.DurationVar(&s.IdempotencyTTL, "idempotency-ttl", s.IdempotencyTTL, "lifetime of a pending idempotency claim (the table's TTL removes it after)")
+	fs.StringVar(&s.TTLAttribute, "ttl-attribute", s.TTLAttribute, "the images table's TTL attribute (Number, epoch seconds)")
+	fs.IntVar(&s.MaxConcurrentIngests, "max-concurrent-ingests", s.MaxConcurrentIngests, "ingests running at once; further requests get 429")
+	fs.Var((*byteRate)(&s.MinDownloadRate), "min-download-rate", "slowest origin transfer accepted, like 16KiB/s (0: no limit)")
 }
 
 // LoadServe resolves the serve settings from args and the environment and
@@ -97,9 +131,10 @@ func LoadServe(fs *flag.FlagSet, args []string, getenv func(string) string) (Ser
 }
 
 var (
-	bucketRE = regexp.MustCompile(`^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$`)
-	tableRE  = regexp.MustCompile(`^[A-Za-z0-9_.-]{3,255}$`)
-	regionRE = regexp.MustCompile(`^[a-z]{2}(-[a-z]+)+-\d+$`)
+	bucketRE  = regexp.MustCompile(`^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$`)
+	tableRE   = regexp.MustCompile(`^[A-Za-z0-9_.-]{3,255}$`)
+	regionRE  = regexp.MustCompile(`^[a-z]{2}(-[a-z]+)+-\d+$`)
+	ttlAttrRE = regexp.MustCompile(`^[A-Za-z0-9_.-]{1,255}$`)
 )
 
 // Validate reports the first invalid setting as a *constructs.FieldError
@@ -139,6 +174,16 @@ func (s Serve) Validate() error {
 		return bad("IMDS", s.IMDS, "want auto, on or off")
 	case len(s.InstanceID) > 128:
 		return bad("INSTANCE_ID", s.InstanceID, "longer than 128 characters")
+	case len(s.AllowedOriginPorts) == 0:
+		return bad("ALLOWED_ORIGIN_PORTS", "", "want at least one port")
+	case s.IdempotencyTTL < time.Minute || s.IdempotencyTTL > 365*24*time.Hour:
+		return bad("IDEMPOTENCY_TTL", s.IdempotencyTTL, "want a duration from 1m to 8760h")
+	case !ttlAttrRE.MatchString(s.TTLAttribute):
+		return bad("TTL_ATTRIBUTE", s.TTLAttribute, "want an attribute name of 1-255 letters, digits, _ . -")
+	case s.MaxConcurrentIngests < 1 || s.MaxConcurrentIngests > 1024:
+		return bad("MAX_CONCURRENT_INGESTS", s.MaxConcurrentIngests, "want 1-1024")
+	case s.MinDownloadRate < 0:
+		return bad("MIN_DOWNLOAD_RATE", s.MinDownloadRate, "want 0 or a rate like 16KiB/s")
 	}
 	if s.Endpoint != "" {
 		u, err := url.Parse(s.Endpoint)
@@ -213,5 +258,54 @@ func (b *byteSize) Set(s string) error {
 		return fmt.Errorf("want a byte count like 20971520 or 20MiB")
 	}
 	*b = byteSize(n * mult)
+	return nil
+}
+
+// portList is a flag of comma-separated TCP ports ("80,443").
+type portList []int
+
+func (p *portList) String() string {
+	if p == nil {
+		return ""
+	}
+	parts := make([]string, len(*p))
+	for i, n := range *p {
+		parts[i] = strconv.Itoa(n)
+	}
+	return strings.Join(parts, ",")
+}
+
+func (p *portList) Set(v string) error {
+	var ports []int
+	for _, f := range strings.Split(v, ",") {
+		n, err := strconv.Atoi(strings.TrimSpace(f))
+		if err != nil || n < 1 || n > 65535 {
+			return fmt.Errorf("want comma-separated TCP ports 1-65535 like 80,443")
+		}
+		if !slices.Contains(ports, n) {
+			ports = append(ports, n)
+		}
+	}
+	*p = ports
+	return nil
+}
+
+// byteRate is a bytes-per-second flag: "16384", "16KiB/s", "1MiB/s".
+type byteRate int64
+
+func (r *byteRate) String() string {
+	if r == nil {
+		return "0"
+	}
+	b := byteSize(*r)
+	return b.String() + "/s"
+}
+
+func (r *byteRate) Set(v string) error {
+	var b byteSize
+	if err := b.Set(strings.TrimSuffix(strings.TrimSpace(v), "/s")); err != nil {
+		return fmt.Errorf("want a rate like 16KiB/s")
+	}
+	*r = byteRate(b)
 	return nil
 }

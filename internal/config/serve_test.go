@@ -34,6 +34,9 @@ func TestLoadServe(t *testing.T) {
 		Port: 8080, ImagesBucket: "twinstack-images-123456789012-us-east-1", ImagesTable: "twinstack-images",
 		AlbumsTable: "twinstack-albums", Region: "us-east-1", MaxImageBytes: 20 << 20,
 		DownloadTimeout: 10 * time.Second, IMDS: "auto", ShutdownTimeout: 25 * time.Second, LogLevel: "info",
+		// The cross-branch contract's defaults.
+		AllowedOriginPorts: []int{80, 443}, IdempotencyTTL: 24 * time.Hour, TTLAttribute: "expires_at",
+		MaxConcurrentIngests: 8, MinDownloadRate: 16 << 10,
 	}
 	tests := []struct {
 		name string
@@ -49,6 +52,14 @@ func TestLoadServe(t *testing.T) {
 			s.Port, s.MaxImageBytes, s.DownloadTimeout, s.AllowPrivate = 9090, 1<<20, 3*time.Second, true
 			s.Endpoint, s.InstanceID = "http://localhost:5000", "local-1"
 		}},
+		{"hardening env", nil, map[string]string{
+			"ALLOWED_ORIGIN_PORTS": "443, 8443,443", "IDEMPOTENCY_TTL": "2h", "TTL_ATTRIBUTE": "ttl",
+			"MAX_CONCURRENT_INGESTS": "3", "MIN_DOWNLOAD_RATE": "1MiB/s",
+		}, func(s *config.Serve) {
+			s.AllowedOriginPorts, s.IdempotencyTTL, s.TTLAttribute = []int{443, 8443}, 2*time.Hour, "ttl"
+			s.MaxConcurrentIngests, s.MinDownloadRate = 3, 1<<20
+		}},
+		{"rate off", []string{"-min-download-rate", "0"}, nil, func(s *config.Serve) { s.MinDownloadRate = 0 }},
 		{"flags win", []string{"-port", "7000", "-max-image-bytes", "1024"}, map[string]string{"PORT": "9090"}, func(s *config.Serve) {
 			s.Port, s.MaxImageBytes = 7000, 1024
 		}},
@@ -91,6 +102,12 @@ func TestLoadServeErrors(t *testing.T) {
 		{env: map[string]string{"AWS_ENDPOINT_URL": "localhost:5000"}, want: "AWS_ENDPOINT_URL"},
 		{env: map[string]string{"IMDS": "sometimes"}, want: "IMDS"},
 		{env: map[string]string{"LOG_LEVEL": "loud"}, want: "LOG_LEVEL"},
+		{env: map[string]string{"ALLOWED_ORIGIN_PORTS": "80,0"}, want: "ALLOWED_ORIGIN_PORTS"},
+		{env: map[string]string{"ALLOWED_ORIGIN_PORTS": "http"}, want: "ALLOWED_ORIGIN_PORTS"},
+		{env: map[string]string{"IDEMPOTENCY_TTL": "10s"}, want: "IDEMPOTENCY_TTL"},
+		{env: map[string]string{"TTL_ATTRIBUTE": "a b"}, want: "TTL_ATTRIBUTE"},
+		{env: map[string]string{"MAX_CONCURRENT_INGESTS": "0"}, want: "MAX_CONCURRENT_INGESTS"},
+		{env: map[string]string{"MIN_DOWNLOAD_RATE": "fast"}, want: "MIN_DOWNLOAD_RATE"},
 		{args: []string{"-port", "x"}, want: "-port"},
 		{args: []string{"-no-such-flag"}, want: "no-such-flag"},
 	}

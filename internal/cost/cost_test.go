@@ -245,3 +245,32 @@ func TestLoadPrices(t *testing.T) {
 		t.Errorf("missing file: %v, want %s", err, CodeUnreadable)
 	}
 }
+
+// TestComputeMeasuredWriteUnits: write units the server counted replace the
+// item-size assumption ($0.625 per million WRU in the shipped us-east-1
+// file).
+func TestComputeMeasuredWriteUnits(t *testing.T) {
+	p := shipped(t)
+	prof := Profile{Deployment: "terraform", Region: "us-east-1", Via: ViaServer}
+	for _, tc := range []struct {
+		name string
+		use  Usage
+		want float64 // DynamoDB writes per 1,000 requests
+	}{
+		{"assumed", Usage{RatePerSecond: 1}, 2 * 0.625 / 1e6 * 1000},
+		{"keyed, measured", Usage{RatePerSecond: 1, WriteUnits: 2, IndexWriteUnits: 1}, 3 * 0.625 / 1e6 * 1000},
+		{"before: claim + transaction", Usage{RatePerSecond: 1, WriteUnits: 5, IndexWriteUnits: 1}, 6 * 0.625 / 1e6 * 1000},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			e, err := Compute(p, prof, tc.use, Assumptions{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, l := range e.Variable {
+				if l.Item == "DynamoDB writes" && math.Abs(l.Per1000-tc.want) > 1e-12 {
+					t.Errorf("DynamoDB writes per 1,000: %g, want %g (%s)", l.Per1000, tc.want, l.Basis)
+				}
+			}
+		})
+	}
+}

@@ -46,6 +46,11 @@ type Usage struct {
 	// RequestBytes and ResponseBytes are the mean sizes at the client.
 	RequestBytes  float64
 	ResponseBytes float64
+	// WriteUnits and IndexWriteUnits are the DynamoDB write request units
+	// per request as the server counted them (from the items it wrote);
+	// WriteUnits 0 means not measured: the item-size assumption is used.
+	WriteUnits      float64
+	IndexWriteUnits float64
 }
 
 // Assumptions are the modelling choices that are not measured. Zero fields
@@ -177,15 +182,21 @@ func Compute(p *Prices, prof Profile, u Usage, a Assumptions) (*Estimate, error)
 
 	// DynamoDB.
 	copies := float64(1 + a.IndexCopies)
-	wru := math.Ceil(a.ItemBytes/1024) * copies
-	perReq("DynamoDB writes", fmt.Sprintf("%g WRU (item + %d index copy)", wru, a.IndexCopies), wru*p.DynamoDB.WRUPerMillion/1e6)
+	if u.WriteUnits > 0 {
+		wru := u.WriteUnits + u.IndexWriteUnits
+		perReq("DynamoDB writes", fmt.Sprintf("%.3g WRU measured (%.3g table + %.3g index)", wru, u.WriteUnits, u.IndexWriteUnits), wru*p.DynamoDB.WRUPerMillion/1e6)
+		say("DynamoDB writes: %.3g table + %.3g index write request units per request, as the server counted them from the items it wrote (DynamoDB's sizing rules; failed conditional writes included)", u.WriteUnits, u.IndexWriteUnits)
+	} else {
+		wru := math.Ceil(a.ItemBytes/1024) * copies
+		perReq("DynamoDB writes", fmt.Sprintf("%g WRU (item + %d index copy)", wru, a.IndexCopies), wru*p.DynamoDB.WRUPerMillion/1e6)
+	}
 	stored := (a.ItemBytes + a.PerItemOverheadBytes) * copies
 	perReq("DynamoDB storage", fmt.Sprintf("%.0f bytes per image for %g month", stored, a.StorageMonths), stored/GiB*p.DynamoDB.StorageGBMonth*a.StorageMonths)
 	if prof.PITR {
 		base := a.ItemBytes + a.PerItemOverheadBytes
 		perReq("DynamoDB PITR", fmt.Sprintf("%.0f bytes per image for %g month", base, a.StorageMonths), base/GiB*p.DynamoDB.PITRGBMonth*a.StorageMonths)
 	}
-	say("DynamoDB on demand: an image item of %.0f bytes (+%.0f bytes overhead), copied to %d index; ceil(item/1 KB) WRU per copy; no reads on the ingest path", a.ItemBytes, a.PerItemOverheadBytes, a.IndexCopies)
+	say("DynamoDB on demand: an image item of %.0f bytes (+%.0f bytes overhead), copied to %d index; ceil(item/1 KB) WRU per copy unless measured; no reads on the ingest path", a.ItemBytes, a.PerItemOverheadBytes, a.IndexCopies)
 
 	// Load balancer capacity units.
 	hop := u.RequestBytes + u.ResponseBytes

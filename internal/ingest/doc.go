@@ -11,10 +11,19 @@
 //   - Nothing half-written: success means the object and the item are both
 //     stored. If the item write fails the object is deleted; a failed request
 //     leaves neither behind.
-//   - An Idempotency-Key is claimed with a DynamoDB conditional write before
-//     any work, so repeats, concurrent or on other instances, get the first
-//     result and store nothing new. Only successes are remembered: a failed
-//     attempt releases its claim so that the client may retry.
+//   - No transactions. An Idempotency-Key fixes the image id (KeyedID) and
+//     is claimed before any work by creating the image item "pending" with
+//     a conditional PutItem; the owner completes it with a second
+//     conditional PutItem of the whole item. The list index is sparse, so
+//     only completed items are listed, and GET ignores pending ones.
+//     Repeats, concurrent or on other instances, get the first result and
+//     store nothing new. A failed attempt deletes its claim so that the
+//     client may retry; a crashed instance's claim is taken over after its
+//     lease, and the new owner first removes the object the crashed one
+//     may have left. Pending claims carry a TTL attribute.
+//   - Backpressure, not queues: at most MaxInFlight downloads+uploads run
+//     at once, and a request finding no free slot fails at once with
+//     too_many_requests; an origin slower than MinDownloadRate is cut off.
 //   - Every failure is an *apperr.Error with one of the codes.
 //
 // It declares the narrow S3 and DynamoDB interfaces it calls (ObjectAPI,

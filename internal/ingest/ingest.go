@@ -57,9 +57,24 @@ type Config struct {
 	// pooled buffer and stored with one PutObject, bypassing the upload
 	// manager (default 1 MiB). Larger images stream through the manager.
 	SmallBytes int64
-	// MaxInFlight bounds concurrent downloads+uploads (default 8); others
-	// wait for a slot.
+	// MaxInFlight bounds concurrent downloads+uploads (default 8). There is
+	// no queue: a request that finds every slot taken fails at once with
+	// too_many_requests.
 	MaxInFlight int
+	// MinDownloadRate is the slowest origin transfer accepted, in bytes per
+	// second of time spent waiting for the origin (default 16 KiB/s;
+	// negative: no limit). It is checked over each RateWindow (default
+	// 2s) after a first window of grace for connecting and headers, so a
+	// stalled origin is cut off well before DownloadTimeout.
+	MinDownloadRate int64
+	RateWindow      time.Duration
+
+	// IdempotencyTTL is how long a pending idempotency claim is kept
+	// before DynamoDB's TTL deletes it (default 24h; at least the claim
+	// lease). TTLAttribute names the table's TTL attribute (default
+	// "expires_at", epoch seconds).
+	IdempotencyTTL time.Duration
+	TTLAttribute   string
 
 	// PresignExpiry is the lifetime of content URLs (default 5m).
 	PresignExpiry time.Duration
@@ -78,6 +93,10 @@ const (
 	DefaultConcurrency     = 2
 	DefaultSmallBytes      = 1 << 20
 	DefaultMaxInFlight     = 8
+	DefaultMinDownloadRate = 16 << 10
+	DefaultRateWindow      = 2 * time.Second
+	DefaultIdempotencyTTL  = 24 * time.Hour
+	DefaultTTLAttribute    = "expires_at"
 	DefaultPresignExpiry   = 5 * time.Minute
 	MaxRedirects           = 5
 	MaxURLLength           = 2048
@@ -126,6 +145,18 @@ func New(cfg Config) (*Service, error) {
 	if cfg.MaxInFlight <= 0 {
 		cfg.MaxInFlight = DefaultMaxInFlight
 	}
+	if cfg.MinDownloadRate == 0 {
+		cfg.MinDownloadRate = DefaultMinDownloadRate
+	}
+	if cfg.RateWindow <= 0 {
+		cfg.RateWindow = DefaultRateWindow
+	}
+	if cfg.IdempotencyTTL <= 0 {
+		cfg.IdempotencyTTL = DefaultIdempotencyTTL
+	}
+	if cfg.TTLAttribute == "" {
+		cfg.TTLAttribute = DefaultTTLAttribute
+	}
 	if cfg.PresignExpiry <= 0 {
 		cfg.PresignExpiry = DefaultPresignExpiry
 	}
@@ -152,6 +183,7 @@ func New(cfg Config) (*Service, error) {
 		slots: make(chan struct{}, cfg.MaxInFlight),
 		log:   cfg.Logger,
 	}
+	s.cfg.IdempotencyTTL = max(s.cfg.IdempotencyTTL, s.claimLease())
 	// One byte more than SmallBytes tells "exactly SmallBytes" from "more".
 	small := int(cfg.SmallBytes) + 1
 	s.heads.New = func() any { b := make([]byte, small); return &b }
@@ -171,11 +203,13 @@ type Image struct {
 	CreatedAt   string `json:"created_at"`
 }
 
-// Timing says where the time of one Put went. Download counts time waiting
-// for the origin (headers and body reads); S3 the upload minus the time it
-// waited for the origin; DynamoDB the item and idempotency writes.
+// Timing says where the time of one Put went and the DynamoDB capacity it
+// consumed. Download counts time waiting for the origin (headers and body
+// reads); S3 the upload minus the time it waited for the origin; DynamoDB
+// the item and idempotency writes.
 type Timing struct {
 	Download, S3, DynamoDB, Total time.Duration
+	Capacity                      Capacity
 }
 
 // PutInput is one ingest request.
@@ -244,7 +278,7 @@ func (s *Service) put(ctx context.Context, in PutInput, tm *Timing, log *slog.Lo
 	if in.IdempotencyKey != "" {
 		t0 := time.Now()
 		var replay *Image
-		cl, replay, err = s.claim(ctx, sctx, in.IdempotencyKey, u)
+		cl, replay, err = s.claim(ctx, sctx, in.IdempotencyKey, u, tm)
 		tm.DynamoDB += time.Since(t0)
 		if err != nil {
 			return Result{}, err
@@ -254,18 +288,22 @@ func (s *Service) put(ctx context.Context, in PutInput, tm *Timing, log *slog.Lo
 		}
 		defer func() {
 			if cl != nil { // not completed: let a retry start afresh
-				if err := s.release(sctx, cl); err != nil {
+				t0 := time.Now()
+				if err := s.release(sctx, cl, tm); err != nil {
 					log.Warn("release idempotency claim", "err", err)
 				}
+				tm.DynamoDB += time.Since(t0)
 			}
 		}()
 	}
 
+	// No queue: when every slot is busy the caller is told to come back.
 	select {
 	case s.slots <- struct{}{}:
 		defer func() { <-s.slots }()
-	case <-ctx.Done():
-		return Result{}, apperr.E(apperr.OriginTimeout, op, fmt.Errorf("waiting for an ingest slot: %w", ctx.Err()))
+	default:
+		return Result{}, &apperr.Error{Code: apperr.TooManyRequests, Op: op,
+			Message: fmt.Sprintf("all %d ingest slots of this instance are busy; retry later", cap(s.slots)), Err: ErrBusy}
 	}
 
 	img := Image{
@@ -275,13 +313,29 @@ func (s *Service) put(ctx context.Context, in PutInput, tm *Timing, log *slog.Lo
 		InstanceID: s.cfg.InstanceID,
 		CreatedAt:  s.cfg.Now().UTC().Format(TimeFormat),
 	}
+	if cl != nil {
+		img.ID = cl.id // fixed at claim time
+	}
 	img.Key = Key(img.ID)
+	if cl != nil && cl.tookOver {
+		t0 := time.Now()
+		err := s.takeOverObject(sctx, log, img.Key)
+		tm.S3 += time.Since(t0)
+		if err != nil {
+			return Result{}, err
+		}
+	}
 
-	// Download: dctx bounds the whole download, body included.
+	// Download: dctx bounds the whole download, body included, and is
+	// cut short when the origin is slower than MinDownloadRate.
 	dctx, dcancel := context.WithTimeout(ctx, s.cfg.DownloadTimeout)
 	defer dcancel()
+	dctx, slow := context.WithCancelCause(dctx)
+	defer slow(nil)
+	m := &meter{}
+	defer s.watchRate(m, slow)()
 	t0 := time.Now()
-	resp, err := s.fetch(dctx, u)
+	resp, err := s.fetch(dctx, u, m)
 	tm.Download += time.Since(t0)
 	if err != nil {
 		return Result{}, s.originErr(ctx, dctx, err)
@@ -351,11 +405,21 @@ func (s *Service) put(ctx context.Context, in PutInput, tm *Timing, log *slog.Lo
 	img.SizeBytes = src.n
 	img.SHA256 = hex.EncodeToString(src.h.Sum(nil))
 
-	// Item (and idempotency record, in one transaction).
+	// Item: new, or the completion of the claim.
 	t0 = time.Now()
-	err = s.writeItem(sctx, img, cl)
+	err = s.writeItem(sctx, img, cl, tm)
 	tm.DynamoDB += time.Since(t0)
 	if err != nil {
+		if cl != nil && version != nil {
+			// The object key is the claim's: after a takeover another
+			// request may own it, so remove only the version this request
+			// wrote, never the object as a whole.
+			if errors.Is(err, errClaimLost) {
+				cl = nil // not ours to release
+			}
+			s.deleteVersion(sctx, log, img.Key, version)
+			return Result{}, err
+		}
 		s.deleteObject(sctx, log, img.Key, version)
 		return Result{}, err
 	}
@@ -374,6 +438,22 @@ func isImage(ct string) bool {
 
 // AcceptedTypes lists the content types Put accepts.
 func AcceptedTypes() []string { return []string{"image/gif", "image/jpeg", "image/png", "image/webp"} }
+
+// ErrBusy is the cause of a too_many_requests failure: every ingest slot of
+// the instance is taken.
+var ErrBusy = errors.New("every ingest slot is busy")
+
+// deleteVersion removes one object version; without a version id it does
+// nothing (a plain delete could hide another request's object).
+func (s *Service) deleteVersion(ctx context.Context, log *slog.Logger, key string, version *string) {
+	if version == nil || *version == "" {
+		log.Error("object of a lost claim has no version id; left in place", "bucket", s.cfg.Bucket, "key", key)
+		return
+	}
+	if _, err := s.cfg.S3.DeleteObject(ctx, &s3.DeleteObjectInput{Bucket: &s.cfg.Bucket, Key: &key, VersionId: version}); err != nil {
+		log.Error("delete object version after a lost claim", "bucket", s.cfg.Bucket, "key", key, "err", err)
+	}
+}
 
 func (s *Service) deleteObject(ctx context.Context, log *slog.Logger, key string, version *string) {
 	// In a versioned bucket deleting the version removes the object

@@ -36,17 +36,16 @@ const (
 	attrSourceURL   = "source_url"
 	attrInstanceID  = "instance_id"
 
-	// Idempotency records live in the images table under
-	// image_id = "idempotency#<sha256 of the key>". They carry no
-	// ListPartition attribute, so the list index never shows them, and an
-	// image id is a ULID, so GET /images/{id} never reads them.
-	idemPrefix    = "idempotency#"
+	// A request with an Idempotency-Key claims its image item before any
+	// work: the item is created "pending" (state, owner, lease_until,
+	// source_url and the TTL attribute, no list attributes, so neither the
+	// list index nor GET shows it) with a conditional put, and completed by
+	// its owner with a second conditional put of the whole image item. The
+	// image id is derived from the key, so a repeat finds the item.
 	attrState     = "state"
 	attrOwner     = "owner"
 	attrLease     = "lease_until" // unix milliseconds
-	attrResult    = "result_id"
 	statePending  = "pending"
-	stateDone     = "done"
 	claimLeaseMin = 30 * time.Second
 )
 
@@ -56,7 +55,6 @@ const (
 	condClaim    = "attribute_not_exists(image_id) OR (#state = :pending AND lease_until < :now)"
 	condComplete = "#state = :pending AND #owner = :owner"
 	condRelease  = "#state = :pending AND #owner = :owner"
-	updComplete  = "SET #state = :done, result_id = :result"
 )
 
 func sv(v string) types.AttributeValue { return &types.AttributeValueMemberS{Value: v} }
@@ -111,10 +109,16 @@ func imageFromItem(item map[string]types.AttributeValue) (Image, bool) {
 	}, true
 }
 
-// claim is an idempotency key this request owns.
+// claim is the pending image item this request owns.
 type claim struct {
-	id    string // the record's image_id
+	id    string // the image id, derived from the key
 	owner string
+	// tookOver is set when the claim replaced an expired one: its owner
+	// may have left an object behind.
+	tookOver bool
+	// item is the pending item as written: what the completing write
+	// replaces while the claim holds (for the capacity count).
+	item map[string]types.AttributeValue
 }
 
 // CheckIdempotencyKey reports whether k is an acceptable Idempotency-Key:
@@ -131,9 +135,16 @@ func CheckIdempotencyKey(k string) error {
 	return nil
 }
 
-func idemID(key string) string {
-	sum := sha256.Sum256([]byte(key))
-	return idemPrefix + hex.EncodeToString(sum[:])
+// KeyedID is the image id of a request with Idempotency-Key key: a ULID
+// whose 128 bits are the start of SHA-256 over a fixed prefix and the key.
+// Every instance derives the same id, so the image item itself is the
+// idempotency record. Unlike a fresh ULID its time part means nothing; the
+// list sorts on created_at, not on ids.
+func KeyedID(key string) string {
+	sum := sha256.Sum256([]byte("twinstack idempotency key\x00" + key))
+	var u ulid.ULID
+	copy(u[:], sum[:16])
+	return u.String()
 }
 
 // claimLease is how long a pending claim blocks others before it may be
@@ -142,49 +153,46 @@ func (s *Service) claimLease() time.Duration {
 	return max(s.cfg.DownloadTimeout+s.cfg.StorageTimeout+10*time.Second, claimLeaseMin)
 }
 
-// claim takes the idempotency key for this request, or returns the image a
-// completed earlier request stored under it. It waits (polling) while
-// another request holds the key, as long as ctx allows.
-func (s *Service) claim(ctx, sctx context.Context, key, url string) (*claim, *Image, error) {
+// claim creates the pending image item of key for this request, or returns
+// the image a completed earlier request stored under it. It waits
+// (polling) while another request holds the key, as long as ctx allows.
+func (s *Service) claim(ctx, sctx context.Context, key, url string, tm *Timing) (*claim, *Image, error) {
 	const op = "ingest.Put"
-	id := idemID(key)
+	id := KeyedID(key)
 	owner := newOwner()
 	delay := 20 * time.Millisecond
 	for {
 		now := s.cfg.Now()
-		_, err := s.cfg.DB.PutItem(sctx, &dynamodb.PutItemInput{
-			TableName: &s.cfg.Table,
-			Item: map[string]types.AttributeValue{
-				attrID: sv(id), attrState: sv(statePending), attrOwner: sv(owner),
-				attrLease: nv(now.Add(s.claimLease()).UnixMilli()), attrSourceURL: sv(url),
-			},
-			ConditionExpression:       aws.String(condClaim),
-			ExpressionAttributeNames:  map[string]string{"#state": attrState},
-			ExpressionAttributeValues: map[string]types.AttributeValue{":pending": sv(statePending), ":now": nv(now.UnixMilli())},
+		item := map[string]types.AttributeValue{
+			attrID: sv(id), attrState: sv(statePending), attrOwner: sv(owner),
+			attrLease: nv(now.Add(s.claimLease()).UnixMilli()), attrSourceURL: sv(url),
+			attrInstanceID:     sv(s.cfg.InstanceID),
+			s.cfg.TTLAttribute: nv(now.Add(s.cfg.IdempotencyTTL).Unix()),
+		}
+		out, err := s.cfg.DB.PutItem(sctx, &dynamodb.PutItemInput{
+			TableName:                           &s.cfg.Table,
+			Item:                                item,
+			ConditionExpression:                 aws.String(condClaim),
+			ExpressionAttributeNames:            map[string]string{"#state": attrState},
+			ExpressionAttributeValues:           map[string]types.AttributeValue{":pending": sv(statePending), ":now": nv(now.UnixMilli())},
+			ReturnValues:                        types.ReturnValueAllOld,
+			ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,
 		})
 		if err == nil {
-			return &claim{id: id, owner: owner}, nil, nil
+			tm.Capacity.write(out.Attributes, item)
+			return &claim{id: id, owner: owner, tookOver: len(out.Attributes) > 0, item: item}, nil, nil
 		}
 		var ccf *types.ConditionalCheckFailedException
 		if !errors.As(err, &ccf) {
 			return nil, nil, storageErr(op, "claim idempotency key", err)
 		}
-		out, err := s.cfg.DB.GetItem(sctx, &dynamodb.GetItemInput{
-			TableName: &s.cfg.Table, Key: map[string]types.AttributeValue{attrID: sv(id)}, ConsistentRead: aws.Bool(true),
-		})
-		if err != nil {
-			return nil, nil, storageErr(op, "read idempotency record", err)
-		}
-		rec := out.Item
+		rec := ccf.Item
+		tm.Capacity.failedWrite(rec)
 		if rec != nil {
 			if str(rec, attrSourceURL) != url {
 				return nil, nil, apperr.Errorf(apperr.Conflict, op, "Idempotency-Key was used with a different image_url")
 			}
-			if str(rec, attrState) == stateDone {
-				img, err := s.get(sctx, str(rec, attrResult))
-				if err != nil {
-					return nil, nil, err
-				}
+			if img, ok := imageFromItem(rec); ok {
 				return nil, &img, nil
 			}
 		}
@@ -204,52 +212,77 @@ func newOwner() string {
 	return hex.EncodeToString(b[:])
 }
 
-// release gives up an uncompleted claim.
-func (s *Service) release(ctx context.Context, c *claim) error {
-	_, err := s.cfg.DB.DeleteItem(ctx, &dynamodb.DeleteItemInput{
+// release deletes an uncompleted claim so that a retry starts afresh.
+func (s *Service) release(ctx context.Context, c *claim, tm *Timing) error {
+	out, err := s.cfg.DB.DeleteItem(ctx, &dynamodb.DeleteItemInput{
 		TableName:                 &s.cfg.Table,
 		Key:                       map[string]types.AttributeValue{attrID: sv(c.id)},
 		ConditionExpression:       aws.String(condRelease),
 		ExpressionAttributeNames:  map[string]string{"#state": attrState, "#owner": attrOwner},
 		ExpressionAttributeValues: map[string]types.AttributeValue{":pending": sv(statePending), ":owner": sv(c.owner)},
+		ReturnValues:              types.ReturnValueAllOld,
 	})
+	if err == nil {
+		tm.Capacity.write(out.Attributes, nil)
+		return nil
+	}
 	var ccf *types.ConditionalCheckFailedException
 	if errors.As(err, &ccf) {
+		tm.Capacity.failedWrite(nil)
 		return nil // taken over after the lease: not ours any more
 	}
 	return err
 }
 
-// writeItem stores the image item; with a claim, it completes the claim in
-// the same transaction.
-func (s *Service) writeItem(ctx context.Context, img Image, c *claim) error {
+// errClaimLost is a completing write whose claim was taken over.
+var errClaimLost = errors.New("the Idempotency-Key claim expired before the image was stored")
+
+// writeItem stores the image item: a new item without a claim, else the
+// completion of the claim's pending item (only while this request still
+// owns it). Either is one conditional PutItem; the completed item enters
+// the list index.
+func (s *Service) writeItem(ctx context.Context, img Image, c *claim, tm *Timing) error {
 	const op = "ingest.Put"
-	if c == nil {
-		_, err := s.cfg.DB.PutItem(ctx, &dynamodb.PutItemInput{
-			TableName: &s.cfg.Table, Item: imageItem(img), ConditionExpression: aws.String(condNew),
-		})
-		if err != nil {
-			return storageErr(op, "write item", err)
-		}
-		return nil
+	in := &dynamodb.PutItemInput{TableName: &s.cfg.Table, Item: imageItem(img), ConditionExpression: aws.String(condNew)}
+	if c != nil {
+		in.ConditionExpression = aws.String(condComplete)
+		in.ExpressionAttributeNames = map[string]string{"#state": attrState, "#owner": attrOwner}
+		in.ExpressionAttributeValues = map[string]types.AttributeValue{":pending": sv(statePending), ":owner": sv(c.owner)}
 	}
-	_, err := s.cfg.DB.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{
-		{Put: &types.Put{TableName: &s.cfg.Table, Item: imageItem(img), ConditionExpression: aws.String(condNew)}},
-		{Update: &types.Update{
-			TableName:                 &s.cfg.Table,
-			Key:                       map[string]types.AttributeValue{attrID: sv(c.id)},
-			UpdateExpression:          aws.String(updComplete),
-			ConditionExpression:       aws.String(condComplete),
-			ExpressionAttributeNames:  map[string]string{"#state": attrState, "#owner": attrOwner},
-			ExpressionAttributeValues: map[string]types.AttributeValue{":pending": sv(statePending), ":owner": sv(c.owner), ":done": sv(stateDone), ":result": sv(img.ID)},
-		}},
-	}})
+	_, err := s.cfg.DB.PutItem(ctx, in)
 	if err != nil {
-		var tce *types.TransactionCanceledException
-		if errors.As(err, &tce) && len(tce.CancellationReasons) == 2 && aws.ToString(tce.CancellationReasons[1].Code) == "ConditionalCheckFailed" {
-			return apperr.Errorf(apperr.Conflict, op, "the Idempotency-Key claim expired before the image was stored")
+		var ccf *types.ConditionalCheckFailedException
+		if errors.As(err, &ccf) {
+			tm.Capacity.failedWrite(nil)
+		}
+		if c != nil && errors.As(err, &ccf) {
+			return &apperr.Error{Code: apperr.Conflict, Op: op, Message: errClaimLost.Error(), Err: errClaimLost}
 		}
 		return storageErr(op, "write item", err)
+	}
+	var old map[string]types.AttributeValue // a new item replaces nothing
+	if c != nil {
+		old = c.item // the condition held: the item was our pending one
+	}
+	tm.Capacity.write(old, in.Item)
+	return nil
+}
+
+// takeOverObject removes what the previous owner of a taken-over claim may
+// have stored under the image's key before it crashed: the current version
+// of the object, which no item refers to.
+func (s *Service) takeOverObject(ctx context.Context, log *slog.Logger, key string) error {
+	out, err := s.cfg.S3.HeadObject(ctx, &s3.HeadObjectInput{Bucket: &s.cfg.Bucket, Key: &key})
+	if err != nil {
+		if code := errorCode(err); code == "NotFound" || code == "NoSuchKey" {
+			return nil
+		}
+		return storageErr("ingest.Put", "check the object of a taken-over claim", err)
+	}
+	log.Warn("removing the object of a taken-over idempotency claim", "bucket", s.cfg.Bucket, "key", key, "version_id", aws.ToString(out.VersionId))
+	in := &s3.DeleteObjectInput{Bucket: &s.cfg.Bucket, Key: &key, VersionId: out.VersionId}
+	if _, err := s.cfg.S3.DeleteObject(ctx, in); err != nil {
+		return storageErr("ingest.Put", "remove the object of a taken-over claim", err)
 	}
 	return nil
 }

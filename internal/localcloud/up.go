@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"maps"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -333,6 +334,18 @@ func (r *run) startDaemon(ctx context.Context, spec proc.Spec, role, dep string,
 	return pr, nil
 }
 
+// originPorts is the servers' ALLOWED_ORIGIN_PORTS: 80, 443 and the
+// local origin's port.
+func (r *run) originPorts() string {
+	ports := "80,443"
+	if r.st.Origin != nil {
+		if u, err := url.Parse(r.st.Origin.URL); err == nil && u.Port() != "" {
+			ports += "," + u.Port()
+		}
+	}
+	return ports
+}
+
 func (r *run) startOrigin(ctx context.Context) (string, error) {
 	port, err := proc.FreePort()
 	if err != nil {
@@ -599,6 +612,8 @@ func (r *run) startCompute(ctx context.Context, name string, sys *constructs.Sys
 				"AWS_REGION": r.region, "AWS_ENDPOINT_URL": r.rec.Endpoint,
 				"AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test",
 				"ALLOW_PRIVATE_ORIGINS": "true", "INSTANCE_ID": instanceID, "IMDS": "off",
+				// The local origin's port, besides the default 80 and 443.
+				"ALLOWED_ORIGIN_PORTS": r.originPorts(),
 			})
 			spec := proc.Spec{Name: fmt.Sprintf("server-%s-%d", name, i), Path: r.o.Twinstack, Args: []string{"serve"}, Env: env}
 			if _, err := r.startDaemon(ctx, spec, "server", name, port, url, url+"/readyz"); err != nil {

@@ -20,6 +20,7 @@ func CSVHeader() []string {
 		"error_code", "error", "bytes_out", "bytes_in",
 		"download_ms", "s3_ms", "dynamodb_ms", "server_total_ms", "lambda_server_ms", "lambda_total_ms",
 		"image_bytes", "image_id", "bucket", "key",
+		"write_units", "index_write_units", "read_units",
 	}
 }
 
@@ -42,6 +43,7 @@ func WriteCSV(w io.Writer, recs []bench.Record) error {
 			r.Code, r.Error, strconv.FormatUint(r.BytesOut, 10), strconv.FormatUint(r.BytesIn, 10),
 			fnan(r.DownloadMs), fnan(r.S3Ms), fnan(r.DynamoDBMs), fnan(r.ServerTotalMs), fnan(r.LambdaServerMs), fnan(r.LambdaTotalMs),
 			img, r.ImageID, r.Bucket, r.Key,
+			fnan(r.WriteUnits), fnan(r.IndexWriteUnits), fnan(r.ReadUnits),
 		}
 		if err := cw.Write(row); err != nil {
 			return err
@@ -92,6 +94,7 @@ func ReadCSV(r io.Reader) ([]bench.Record, error) {
 			DownloadMs: p.float("download_ms"), S3Ms: p.float("s3_ms"), DynamoDBMs: p.float("dynamodb_ms"),
 			ServerTotalMs: p.float("server_total_ms"), LambdaServerMs: p.float("lambda_server_ms"), LambdaTotalMs: p.float("lambda_total_ms"),
 			ImageBytes: -1, ImageID: p.str("image_id"), Bucket: p.str("bucket"), Key: p.str("key"),
+			WriteUnits: p.float("write_units"), IndexWriteUnits: p.float("index_write_units"), ReadUnits: p.float("read_units"),
 		}
 		if p.str("image_bytes") != "" {
 			rec.ImageBytes = p.int("image_bytes")

@@ -173,6 +173,12 @@ func Compare(ds []Deployment, fm []bench.MaxResult) *Comparison {
 			return 0, false
 		})
 	}
+	units := func(get func(s *bench.Summary) float64) func(d *Deployment) (float64, bool) {
+		return func(d *Deployment) (float64, bool) { return get(&d.Summary), d.Summary.CapacityAnswers > 0 }
+	}
+	add("dynamodb", "write units per request (table)", "WRU", true, units(func(s *bench.Summary) float64 { return s.MeanWriteUnits }))
+	add("dynamodb", "write units per request (list index)", "WRU", true, units(func(s *bench.Summary) float64 { return s.MeanIndexWriteUnits }))
+	add("dynamodb", "read units per request", "RRU", true, units(func(s *bench.Summary) float64 { return s.MeanReadUnits }))
 	costOf := func(get func(e *cost.Estimate) float64) func(d *Deployment) (float64, bool) {
 		return func(d *Deployment) (float64, bool) {
 			if d.Cost == nil {

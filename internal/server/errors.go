@@ -23,6 +23,8 @@ func StatusOf(c apperr.Code) int {
 		return http.StatusConflict
 	case apperr.TooLarge:
 		return http.StatusRequestEntityTooLarge
+	case apperr.TooManyRequests:
+		return http.StatusTooManyRequests
 	case apperr.NotAnImage:
 		return http.StatusUnprocessableEntity
 	case apperr.Unsupported:
@@ -37,6 +39,10 @@ func StatusOf(c apperr.Code) int {
 		return http.StatusInternalServerError
 	}
 }
+
+// RetryAfter is the Retry-After of a 429, in seconds: about one short
+// ingest.
+const RetryAfter = "1"
 
 // Failure is the body of every failed request.
 type Failure struct {
@@ -79,9 +85,14 @@ func (s *Server) handleError(err error, c echo.Context) {
 	code, status, msg := classify(err)
 	c.Set(ctxErrorCode, code)
 	if code == apperr.Internal {
+		// The cause stays in the log; the client gets the request id.
 		logger(c, s.log).Error("internal error", "err", err)
+		msg = "internal error; quote request id " + c.Response().Header().Get(HeaderRequestID)
 	} else {
 		c.Set(ctxErrorCause, err)
+	}
+	if code == apperr.TooManyRequests {
+		c.Response().Header().Set("Retry-After", RetryAfter)
 	}
 	var werr error
 	if c.Request().Method == http.MethodHead {

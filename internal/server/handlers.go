@@ -45,9 +45,15 @@ type AlbumList struct {
 	Albums []albums.Album `json:"albums"`
 }
 
+// serverTiming is the Server-Timing value of an ingest: durations in
+// milliseconds, and the DynamoDB capacity it consumed as desc values
+// (wcu: table write units, wcu-index: list index write units, rcu: read
+// units).
 func serverTiming(t ingest.Timing) string {
 	ms := func(d time.Duration) string { return strconv.FormatFloat(float64(d.Microseconds())/1000, 'f', 1, 64) }
-	return "download;dur=" + ms(t.Download) + ", s3;dur=" + ms(t.S3) + ", dynamodb;dur=" + ms(t.DynamoDB) + ", total;dur=" + ms(t.Total)
+	units := func(v float64) string { return strconv.FormatFloat(v, 'f', -1, 64) }
+	return "download;dur=" + ms(t.Download) + ", s3;dur=" + ms(t.S3) + ", dynamodb;dur=" + ms(t.DynamoDB) + ", total;dur=" + ms(t.Total) +
+		`, wcu;desc="` + units(t.Capacity.WriteUnits) + `", wcu-index;desc="` + units(t.Capacity.IndexWriteUnits) + `", rcu;desc="` + units(t.Capacity.ReadUnits) + `"`
 }
 
 func (s *Server) postImage(c echo.Context) error {
@@ -72,6 +78,9 @@ func (s *Server) postImage(c echo.Context) error {
 	s.metrics.dependency.WithLabelValues("origin").Observe(tm.Download.Seconds())
 	s.metrics.dependency.WithLabelValues("s3").Observe(tm.S3.Seconds())
 	s.metrics.dependency.WithLabelValues("dynamodb").Observe(tm.DynamoDB.Seconds())
+	s.metrics.capacity.WithLabelValues("write").Add(tm.Capacity.WriteUnits)
+	s.metrics.capacity.WithLabelValues("index_write").Add(tm.Capacity.IndexWriteUnits)
+	s.metrics.capacity.WithLabelValues("read").Add(tm.Capacity.ReadUnits)
 	if err != nil {
 		s.metrics.ingests.WithLabelValues(string(apperr.CodeOf(err))).Inc()
 		return err

@@ -12,6 +12,7 @@ type metrics struct {
 	bytes      prometheus.Counter
 	dependency *prometheus.HistogramVec
 	ingests    *prometheus.CounterVec
+	capacity   *prometheus.CounterVec
 }
 
 func newMetrics(reg prometheus.Registerer) (*metrics, error) {
@@ -36,8 +37,11 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 		ingests: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "twinstack_ingests_total", Help: "POST /images outcomes by code (success, replayed or an error code).",
 		}, []string{"outcome"}),
+		capacity: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "twinstack_dynamodb_capacity_units_total", Help: "DynamoDB capacity units consumed by ingests (write, index_write, read), counted from the items written.",
+		}, []string{"kind"}),
 	}
-	for _, c := range []prometheus.Collector{m.requests, m.duration, m.inFlight, m.bytes, m.dependency, m.ingests,
+	for _, c := range []prometheus.Collector{m.requests, m.duration, m.inFlight, m.bytes, m.dependency, m.ingests, m.capacity,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{})} {
 		if err := reg.Register(c); err != nil {
 			return nil, err

@@ -3,7 +3,9 @@ package server
 import (
 	"crypto/rand"
 	"encoding/hex"
+	"errors"
 	"log/slog"
+	"net/http"
 	"strconv"
 
 	"github.com/labstack/echo/v4"
@@ -51,6 +53,17 @@ func newRequestID() string {
 	return hex.EncodeToString(b[:])
 }
 
+// metricMethod bounds the method label: the methods HTTP defines, else
+// "other" (a client may send any token as a method).
+func metricMethod(m string) string {
+	switch m {
+	case http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut, http.MethodPatch,
+		http.MethodDelete, http.MethodConnect, http.MethodOptions, http.MethodTrace:
+		return m
+	}
+	return "other"
+}
+
 // observe is the outermost middleware: it assigns the request id, gives
 // the request a logger carrying it, writes errors through the error
 // handler, then records metrics and one access log line.
@@ -80,8 +93,9 @@ func (s *Server) observe(next echo.HandlerFunc) echo.HandlerFunc {
 		}
 		status := c.Response().Status
 		elapsed := s.now().Sub(start)
-		s.metrics.requests.WithLabelValues(route, req.Method, strconv.Itoa(status)).Inc()
-		s.metrics.duration.WithLabelValues(route, req.Method).Observe(elapsed.Seconds())
+		method := metricMethod(req.Method)
+		s.metrics.requests.WithLabelValues(route, method, strconv.Itoa(status)).Inc()
+		s.metrics.duration.WithLabelValues(route, method).Observe(elapsed.Seconds())
 
 		attrs := []any{
 			"method", req.Method, "route", route, "path", req.URL.Path, "status", status,
@@ -94,6 +108,12 @@ func (s *Server) observe(next echo.HandlerFunc) echo.HandlerFunc {
 		}
 		if cause, ok := c.Get(ctxErrorCause).(error); ok {
 			attrs = append(attrs, "err", cause.Error())
+			// The client saw a generic message; the log keeps the detail
+			// (a blocked address, a transport error) with the request id.
+			var ae *apperr.Error
+			if errors.As(cause, &ae) && ae.Message != "" && ae.Err != nil && ae.Err.Error() != ae.Message {
+				attrs = append(attrs, "cause", ae.Err.Error())
+			}
 		}
 		if status >= 500 {
 			level = slog.LevelWarn

@@ -51,9 +51,22 @@ type Config struct {
 	ReadyTimeout time.Duration
 	// ShutdownTimeout bounds the drain at the end of Run (default 25s).
 	ShutdownTimeout time.Duration
+	// ReadTimeout bounds reading a whole request, WriteTimeout the time
+	// from the end of its headers to the end of the answer; WriteTimeout
+	// must cover the longest ingest (download + storage). Defaults: 30s
+	// and DefaultWriteTimeout. Run applies them.
+	ReadTimeout, WriteTimeout time.Duration
 	// Now is the clock for durations (default time.Now).
 	Now func() time.Time
 }
+
+// Timeout defaults: requests are small JSON bodies; the answer of an ingest
+// may take the download and storage timeouts plus a margin.
+const (
+	DefaultReadTimeout  = 30 * time.Second
+	DefaultWriteTimeout = ingest.DefaultDownloadTimeout + ingest.DefaultStorageTimeout + WriteMargin
+	WriteMargin         = 5 * time.Second
+)
 
 // Server is the HTTP server. Build it with New.
 type Server struct {
@@ -84,6 +97,12 @@ func New(cfg Config) (*Server, error) {
 	}
 	if cfg.ShutdownTimeout <= 0 {
 		cfg.ShutdownTimeout = 25 * time.Second
+	}
+	if cfg.ReadTimeout <= 0 {
+		cfg.ReadTimeout = DefaultReadTimeout
+	}
+	if cfg.WriteTimeout <= 0 {
+		cfg.WriteTimeout = DefaultWriteTimeout
 	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
@@ -158,6 +177,8 @@ func (s *Server) Run(ctx context.Context, ln net.Listener) error {
 	srv := &http.Server{
 		Handler:           s.echo,
 		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       s.cfg.ReadTimeout,
+		WriteTimeout:      s.cfg.WriteTimeout,
 		IdleTimeout:       120 * time.Second,
 		MaxHeaderBytes:    64 << 10,
 		// Requests outlive a SIGTERM: they are drained, not cancelled.

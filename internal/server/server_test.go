@@ -139,7 +139,16 @@ func TestStatusTable(t *testing.T) {
 	}
 }
 
-var timingRE = regexp.MustCompile(`^download;dur=\d+\.\d, s3;dur=\d+\.\d, dynamodb;dur=\d+\.\d, total;dur=\d+\.\d$`)
+var timingRE = regexp.MustCompile(`^download;dur=\d+\.\d, s3;dur=\d+\.\d, dynamodb;dur=\d+\.\d, total;dur=\d+\.\d, wcu;desc="([\d.]+)", wcu-index;desc="([\d.]+)", rcu;desc="([\d.]+)"$`)
+
+// capacityOf is the "wcu/wcu-index/rcu" of a Server-Timing value.
+func capacityOf(st string) string {
+	m := timingRE.FindStringSubmatch(st)
+	if m == nil {
+		return "none"
+	}
+	return m[1] + "/" + m[2] + "/" + m[3]
+}
 
 func TestPostImage(t *testing.T) {
 	e := newEnv(t)
@@ -188,6 +197,18 @@ func TestPostImage(t *testing.T) {
 	again := e.do(t, "POST", "/images", `{"image_url":"`+url+`"}`, "Idempotency-Key", "k1")
 	if first.status != 201 || again.status != 200 || again.raw != first.raw {
 		t.Errorf("idempotent: %d %s / %d %s", first.status, first.raw, again.status, again.raw)
+	}
+	// Write units by DynamoDB's rules for items under 1 KB: unkeyed, one
+	// put (+1 index write); keyed, claim + completing put (+1 index
+	// write); a replay, one failed conditional put.
+	for _, c := range []struct{ name, got, want string }{
+		{"unkeyed", capacityOf(r.header.Get("Server-Timing")), "1/1/0"},
+		{"keyed", capacityOf(first.header.Get("Server-Timing")), "2/1/0"},
+		{"replay", capacityOf(again.header.Get("Server-Timing")), "1/0/0"},
+	} {
+		if c.got != c.want {
+			t.Errorf("%s: capacity %s, want %s (wcu/wcu-index/rcu)", c.name, c.got, c.want)
+		}
 	}
 	if n := len(e.s3.Objects()); n != 2 {
 		t.Errorf("%d objects, want 2", n)

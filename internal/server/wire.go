@@ -59,9 +59,14 @@ func Build(ctx context.Context, c config.Serve, d Deps) (*Server, error) {
 	svc, err := ingest.New(ingest.Config{
 		Bucket: c.ImagesBucket, Table: c.ImagesTable,
 		S3: s3c, Presign: s3.NewPresignClient(s3c), DB: ddb,
-		Guard:           ssrf.New(ssrf.AllowPrivate(c.AllowPrivate)),
+		Guard:           ssrf.New(ssrf.AllowPrivate(c.AllowPrivate), ssrf.AllowPorts(c.AllowedOriginPorts...)),
 		MaxBytes:        c.MaxImageBytes,
 		DownloadTimeout: c.DownloadTimeout,
+		StorageTimeout:  ingest.DefaultStorageTimeout,
+		MaxInFlight:     c.MaxConcurrentIngests,
+		MinDownloadRate: minRate(c.MinDownloadRate),
+		IdempotencyTTL:  c.IdempotencyTTL,
+		TTLAttribute:    c.TTLAttribute,
 		InstanceID:      id,
 		Logger:          d.Logger,
 	})
@@ -75,7 +80,16 @@ func Build(ctx context.Context, c config.Serve, d Deps) (*Server, error) {
 		Registry:        d.Registry,
 		OpenAPI:         d.OpenAPI,
 		ShutdownTimeout: c.ShutdownTimeout,
+		WriteTimeout:    c.DownloadTimeout + ingest.DefaultStorageTimeout + WriteMargin,
 	})
+}
+
+// minRate maps the setting's 0 (off) to ingest's "no limit".
+func minRate(v int64) int64 {
+	if v == 0 {
+		return -1
+	}
+	return v
 }
 
 // InstanceIDSource asks the instance metadata service for the instance id.

@@ -19,6 +19,7 @@ var ErrBlocked = errors.New("blocked destination")
 // concurrent use.
 type Guard struct {
 	allowPrivate bool
+	ports        []uint16 // nil: any port
 }
 
 // Option configures a Guard.
@@ -32,7 +33,20 @@ func AllowPrivate(allow bool) Option {
 	return func(g *Guard) { g.allowPrivate = allow }
 }
 
-// New returns a Guard. By default only public addresses pass.
+// AllowPorts limits the destination ports to ports (a server passes 80
+// and 443 by default). Without it, or with none, any port passes.
+func AllowPorts(ports ...int) Option {
+	return func(g *Guard) {
+		g.ports = nil
+		for _, p := range ports {
+			if p > 0 && p < 1<<16 {
+				g.ports = append(g.ports, uint16(p))
+			}
+		}
+	}
+}
+
+// New returns a Guard. By default only public addresses pass, on any port.
 func New(opts ...Option) *Guard {
 	g := &Guard{}
 	for _, o := range opts {
@@ -63,6 +77,20 @@ func (g *Guard) CheckAddr(addr netip.Addr) error {
 	return &BlockedError{Addr: addr.String(), Class: c}
 }
 
+// CheckPort returns nil when port may be dialled, or an error wrapping
+// ErrBlocked.
+func (g *Guard) CheckPort(port int) error {
+	if g.ports == nil {
+		return nil
+	}
+	for _, p := range g.ports {
+		if int(p) == port {
+			return nil
+		}
+	}
+	return &BlockedError{Addr: strconv.Itoa(port), Port: port}
+}
+
 // Control is for net.Dialer.Control: it runs after name resolution with the
 // address being connected to ("ip:port") and refuses blocked ones. Anything
 // that is not a TCP connection to an IP address is refused too.
@@ -75,6 +103,9 @@ func (g *Guard) Control(network, address string, _ syscall.RawConn) error {
 	ap, err := netip.ParseAddrPort(address)
 	if err != nil {
 		return &BlockedError{Addr: address, Class: Invalid}
+	}
+	if err := g.CheckPort(int(ap.Port())); err != nil {
+		return err
 	}
 	return g.CheckAddr(ap.Addr())
 }
@@ -119,9 +150,16 @@ type BlockedError struct {
 	// Ambiguous is set when the host was a numeric spelling other than
 	// canonical dotted-decimal.
 	Ambiguous bool
+	// Port is set when the port, not the address, was refused.
+	Port int
 }
 
+// Error names the address: for logs, never for clients (it would tell a
+// prober what a name resolves to).
 func (e *BlockedError) Error() string {
+	if e.Port != 0 {
+		return fmt.Sprintf("%v: port %d is not allowed", ErrBlocked, e.Port)
+	}
 	if e.Ambiguous {
 		return fmt.Sprintf("%v: %q is a non-canonical IP address spelling", ErrBlocked, e.Addr)
 	}

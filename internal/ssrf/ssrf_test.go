@@ -190,3 +190,19 @@ func TestClassString(t *testing.T) {
 		t.Error(d)
 	}
 }
+
+func TestAllowPorts(t *testing.T) {
+	g := ssrf.New(ssrf.AllowPorts(80, 443))
+	for _, tc := range []struct {
+		addr string
+		ok   bool
+	}{{"93.184.216.34:80", true}, {"93.184.216.34:443", true}, {"93.184.216.34:22", false}, {"93.184.216.34:8080", false}} {
+		err := g.Control("tcp", tc.addr, nil)
+		if (err == nil) != tc.ok || (err != nil && !errors.Is(err, ssrf.ErrBlocked)) {
+			t.Errorf("Control(%s) = %v, want allowed %v", tc.addr, err, tc.ok)
+		}
+	}
+	if err := ssrf.New().Control("tcp", "93.184.216.34:22", nil); err != nil {
+		t.Errorf("without AllowPorts any port passes: %v", err)
+	}
+}

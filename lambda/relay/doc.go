@@ -5,7 +5,9 @@
 // Idempotency-Key) and answers with the server's JSON plus timings.
 //
 // Every outcome is an answer, never a function error or a panic: the server's
-// own answers pass through with their status, and a server that cannot be
+// own answers pass through with their status (a 429 too_many_requests from a
+// full server keeps its Retry-After, as a header of a function URL answer
+// and as retry_after_s in the body), and a server that cannot be
 // reached, does not answer before the invocation's deadline (less a margin)
 // or answers something other than JSON becomes a failure payload shaped like
 // the server's, with code server_unreachable, server_timeout or bad_gateway.

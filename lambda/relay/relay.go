@@ -12,6 +12,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"strconv"
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
@@ -157,6 +158,9 @@ func (r *Relay) Invoke(ctx context.Context, payload []byte) ([]byte, error) {
 	if out.serverTiming != "" {
 		headers["Server-Timing"] = out.serverTiming
 	}
+	if out.retryAfter > 0 {
+		headers["Retry-After"] = strconv.Itoa(out.retryAfter)
+	}
 	if ev.badMethod {
 		headers["Allow"] = http.MethodPost
 	}
@@ -177,6 +181,7 @@ type outcome struct {
 	message      string
 	cause        error // logged, never shown
 	serverTiming string
+	retryAfter   int // seconds, from a 429's Retry-After; 0 when none
 	server       time.Duration
 }
 
@@ -223,6 +228,9 @@ func (o outcome) body(reqID string, total time.Duration) []byte {
 	fields["total_ms"] = millis(total)
 	if o.fields != nil && o.serverTiming != "" {
 		fields["server_timing"] = o.serverTiming
+	}
+	if o.retryAfter > 0 {
+		fields["retry_after_s"] = o.retryAfter
 	}
 	b, err := json.Marshal(fields)
 	if err != nil {
@@ -296,6 +304,12 @@ func (r *Relay) call(ctx context.Context, reqID, imageURL string) outcome {
 	}
 	out.server = elapsed
 	out.serverTiming = resp.Header.Get("Server-Timing")
+	if resp.StatusCode == http.StatusTooManyRequests {
+		// The server is full: the caller is told when to come back.
+		if n, err := strconv.Atoi(resp.Header.Get("Retry-After")); err == nil && n > 0 && n <= 3600 {
+			out.retryAfter = n
+		}
+	}
 	return out
 }
 

@@ -625,3 +625,29 @@ func TestLogRedactsQuery(t *testing.T) {
 		t.Errorf("log line lacks the redacted URL or request id: %s", s)
 	}
 }
+
+// TestTooManyRequestsPassesThrough: a full server's 429 reaches the caller
+// as 429 too_many_requests with the server's Retry-After, as a header of a
+// function URL answer and as retry_after_s in the body.
+func TestTooManyRequestsPassesThrough(t *testing.T) {
+	busy := failureBody(apperr.TooManyRequests, "all 8 ingest slots of this instance are busy; retry later")
+	srv := newFakeServer(t, func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		w.Header().Set("Retry-After", "1")
+		w.WriteHeader(http.StatusTooManyRequests)
+		io.WriteString(w, busy)
+	})
+	r, _ := newRelay(t, srv.URL, Options{})
+	body := `{"image_url":"` + imageURL + `"}`
+	resp, got := proxyAnswer(t, invoke(t, r, "req-429", 5*time.Second, urlEvent("POST", body, false)))
+	if resp.StatusCode != 429 || resp.Headers["Retry-After"] != "1" {
+		t.Errorf("status %d Retry-After %q, want 429 and 1", resp.StatusCode, resp.Headers["Retry-After"])
+	}
+	if e, _ := got["error"].(map[string]any); e["code"] != "too_many_requests" || got["retry_after_s"] != 1.0 {
+		t.Errorf("body %v", got)
+	}
+	direct := decoded(t, invoke(t, r, "req-429b", 5*time.Second, body))
+	if direct["retry_after_s"] != 1.0 {
+		t.Errorf("direct answer %v, want retry_after_s 1", direct)
+	}
+}

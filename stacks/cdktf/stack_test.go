@@ -282,7 +282,7 @@ func checkIAM(t *testing.T, tf *tfJSON, w want) {
 			"actions":   []string{"s3:AbortMultipartUpload", "s3:DeleteObject", "s3:DeleteObjectVersion", "s3:GetObject", "s3:PutObject"},
 			"resources": []string{"${aws_s3_bucket.ImagesBucket.arn}/images/*"}},
 		{"sid": "ImagesTable", "effect": "Allow",
-			"actions":   []string{"dynamodb:DeleteItem", "dynamodb:DescribeTable", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"},
+			"actions":   []string{"dynamodb:DeleteItem", "dynamodb:DescribeTable", "dynamodb:GetItem", "dynamodb:PutItem"},
 			"resources": []string{"${aws_dynamodb_table.ImagesTable.arn}"}},
 		{"sid": "ImagesListIndex", "effect": "Allow", "actions": []string{"dynamodb:Query"},
 			"resources": []string{"${aws_dynamodb_table.ImagesTable.arn}/index/by-created"}},

@@ -220,6 +220,7 @@ func deployment(o Options, t *bench.Target, st *state.State, s bench.Summary, la
 		dep.Cost, err = cost.Compute(o.Prices, prof, cost.Usage{
 			RatePerSecond: s.Throughput, LambdaBilledMs: lambdaBilled(s), LambdaDurationFrom: lambdaFrom(s),
 			ImageBytes: s.MeanImageBytes, RequestBytes: s.MeanBytesOut, ResponseBytes: s.MeanBytesIn,
+			WriteUnits: s.MeanWriteUnits, IndexWriteUnits: s.MeanIndexWriteUnits,
 		}, cost.Assumptions{})
 	}
 	if err != nil {

@@ -26,7 +26,7 @@ type Index struct {
 // DB is a fake DynamoDB holding tables with a string partition key.
 type DB struct {
 	// Hook, when set, runs before each operation ("PutItem", "Query",
-	// "TransactWriteItems", …) with the table name; a non-nil error fails
+	// "DeleteItem", …) with the table name; a non-nil error fails
 	// it.
 	Hook func(op, table string) error
 
@@ -101,8 +101,14 @@ func (t *table) key(k Item) (string, error) {
 	return v.Value, nil
 }
 
-func ccf() error {
-	return &types.ConditionalCheckFailedException{Message: aws.String("The conditional request failed")}
+// ccf is the failure of a condition on existing (nil: absent), which it
+// carries when the caller asked for it.
+func ccf(rv types.ReturnValuesOnConditionCheckFailure, existing Item) error {
+	e := &types.ConditionalCheckFailedException{Message: aws.String("The conditional request failed")}
+	if rv == types.ReturnValuesOnConditionCheckFailureAllOld && existing != nil {
+		e.Item = maps.Clone(existing)
+	}
+	return e
 }
 
 func (d *DB) PutItem(ctx context.Context, in *dynamodb.PutItemInput, _ ...func(*dynamodb.Options)) (*dynamodb.PutItemOutput, error) {
@@ -121,10 +127,14 @@ func (d *DB) PutItem(ctx context.Context, in *dynamodb.PutItemInput, _ ...func(*
 		return nil, err
 	}
 	if !ok {
-		return nil, ccf()
+		return nil, ccf(in.ReturnValuesOnConditionCheckFailure, t.items[k])
+	}
+	out := &dynamodb.PutItemOutput{}
+	if old, had := t.items[k]; had && in.ReturnValues == types.ReturnValueAllOld {
+		out.Attributes = maps.Clone(old)
 	}
 	t.items[k] = maps.Clone(in.Item)
-	return &dynamodb.PutItemOutput{}, nil
+	return out, nil
 }
 
 func (d *DB) GetItem(ctx context.Context, in *dynamodb.GetItemInput, _ ...func(*dynamodb.Options)) (*dynamodb.GetItemOutput, error) {
@@ -161,83 +171,14 @@ func (d *DB) DeleteItem(ctx context.Context, in *dynamodb.DeleteItemInput, _ ...
 		return nil, err
 	}
 	if !ok {
-		return nil, ccf()
+		return nil, ccf(in.ReturnValuesOnConditionCheckFailure, t.items[k])
+	}
+	out := &dynamodb.DeleteItemOutput{}
+	if old, had := t.items[k]; had && in.ReturnValues == types.ReturnValueAllOld {
+		out.Attributes = maps.Clone(old)
 	}
 	delete(t.items, k)
-	return &dynamodb.DeleteItemOutput{}, nil
-}
-
-func (d *DB) TransactWriteItems(ctx context.Context, in *dynamodb.TransactWriteItemsInput, _ ...func(*dynamodb.Options)) (*dynamodb.TransactWriteItemsOutput, error) {
-	type write struct {
-		t     *table
-		k     string
-		apply func(Item) Item
-	}
-	var ws []write
-	var conds []func() (bool, error)
-	for _, ti := range in.TransactItems {
-		switch {
-		case ti.Put != nil:
-			p := ti.Put
-			t, err := d.begin("TransactWriteItems", aws.ToString(p.TableName))
-			if err != nil {
-				return nil, err
-			}
-			k, err := t.key(p.Item)
-			if err != nil {
-				return nil, err
-			}
-			ws = append(ws, write{t, k, func(Item) Item { return maps.Clone(p.Item) }})
-			conds = append(conds, func() (bool, error) {
-				return eval(p.ConditionExpression, t.items[k], p.ExpressionAttributeNames, p.ExpressionAttributeValues)
-			})
-		case ti.Update != nil:
-			u := ti.Update
-			t, err := d.begin("TransactWriteItems", aws.ToString(u.TableName))
-			if err != nil {
-				return nil, err
-			}
-			k, err := t.key(u.Key)
-			if err != nil {
-				return nil, err
-			}
-			ws = append(ws, write{t, k, func(old Item) Item {
-				it := maps.Clone(old)
-				if it == nil {
-					it = maps.Clone(u.Key)
-				}
-				applySet(it, aws.ToString(u.UpdateExpression), u.ExpressionAttributeNames, u.ExpressionAttributeValues)
-				return it
-			}})
-			conds = append(conds, func() (bool, error) {
-				return eval(u.ConditionExpression, t.items[k], u.ExpressionAttributeNames, u.ExpressionAttributeValues)
-			})
-		default:
-			return nil, &smithy.GenericAPIError{Code: "ValidationException", Message: "fake supports Put and Update only"}
-		}
-	}
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	reasons := make([]types.CancellationReason, len(conds))
-	failed := false
-	for i, c := range conds {
-		ok, err := c()
-		if err != nil {
-			return nil, err
-		}
-		reasons[i].Code = aws.String("None")
-		if !ok {
-			reasons[i].Code = aws.String("ConditionalCheckFailed")
-			failed = true
-		}
-	}
-	if failed {
-		return nil, &types.TransactionCanceledException{Message: aws.String("Transaction cancelled"), CancellationReasons: reasons}
-	}
-	for _, w := range ws {
-		w.t.items[w.k] = w.apply(w.t.items[w.k])
-	}
-	return &dynamodb.TransactWriteItemsOutput{}, nil
+	return out, nil
 }
 
 func (d *DB) Query(ctx context.Context, in *dynamodb.QueryInput, _ ...func(*dynamodb.Options)) (*dynamodb.QueryOutput, error) {
@@ -345,21 +286,6 @@ func sval(v types.AttributeValue) string {
 		return x.Value
 	}
 	return ""
-}
-
-// applySet applies "SET a = :v, #b = :w".
-func applySet(it Item, expr string, names map[string]string, vals map[string]types.AttributeValue) {
-	body, ok := strings.CutPrefix(strings.TrimSpace(expr), "SET ")
-	if !ok {
-		panic("ingesttest: unsupported update expression " + expr)
-	}
-	for _, a := range strings.Split(body, ",") {
-		lhs, rhs, ok := strings.Cut(a, "=")
-		if !ok {
-			panic("ingesttest: unsupported update expression " + expr)
-		}
-		it[resolveName(strings.TrimSpace(lhs), names)] = vals[strings.TrimSpace(rhs)]
-	}
 }
 
 func resolveName(s string, names map[string]string) string {

@@ -199,6 +199,19 @@ func (f *S3) GetObject(ctx context.Context, in *s3.GetObjectInput, _ ...func(*s3
 	return &s3.GetObjectOutput{Body: io.NopCloser(bytes.NewReader(o.Body)), ContentType: &o.ContentType, ContentLength: &o.Size}, nil
 }
 
+func (f *S3) HeadObject(ctx context.Context, in *s3.HeadObjectInput, _ ...func(*s3.Options)) (*s3.HeadObjectOutput, error) {
+	if err := f.begin("HeadObject", deref(in.Bucket), deref(in.Key)); err != nil {
+		return nil, err
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	o, ok := f.objects[deref(in.Key)]
+	if !ok {
+		return nil, &types.NotFound{Message: ptr("Not Found")}
+	}
+	return &s3.HeadObjectOutput{ContentType: &o.ContentType, ContentLength: &o.Size, VersionId: ptr(o.VersionID)}, nil
+}
+
 // PresignGetObject returns a fake signed URL.
 func (f *S3) PresignGetObject(ctx context.Context, in *s3.GetObjectInput, _ ...func(*s3.PresignOptions)) (*v4.PresignedHTTPRequest, error) {
 	u := "https://s3.fake/" + url.PathEscape(deref(in.Bucket)) + "/" + deref(in.Key) + "?X-Amz-Signature=fake"
