@@ -181,3 +181,29 @@ func CompareVersions(a, b string) int {
 	}
 	return 0
 }
+
+// Markdown renders the list as the README's table: one row per entry with
+// the value the emulator is observed to produce.
+func (l *List) Markdown() string {
+	var b strings.Builder
+	b.WriteString("| id | deployment | check (matches) | declared | observed | what the emulator does | locally | seen on |\n")
+	b.WriteString("| --- | --- | --- | --- | --- | --- | --- | --- |\n")
+	cell := func(s string) string { return strings.ReplaceAll(s, "|", `\|`) }
+	for _, g := range l.Gaps {
+		obs := "`" + g.Observed + "`"
+		if g.Observed == "" {
+			obs = "empty"
+		}
+		local := "unverified"
+		if g.Patch {
+			local = "patched"
+		}
+		declared := strings.TrimSpace(g.Type + " `" + g.Property + "`")
+		if g.Property == "" {
+			declared = g.Type
+		}
+		fmt.Fprintf(&b, "| `%s` | %s | `%s` (%d) | %s | %s | %s | %s | %s |\n",
+			g.ID, g.Deployment, cell(g.Check), g.Matches, cell(declared), cell(obs), cell(g.Note), local, g.SeenOn)
+	}
+	return b.String()
+}

@@ -62,7 +62,7 @@ func Down(ctx context.Context, o Options) error {
 		// destroy below removes the resources they changed. Say so.
 		for _, w := range d.Workarounds {
 			for _, x := range w.Detail {
-				p.note("%s: emulator workaround of local up (%s): %s; not restored, the destroy removes the resource", name, w.Step, x)
+				p.note("%s: emulator workaround of local up (%s): %s; not restored (the deployment is destroyed next)", name, w.Step, x)
 			}
 		}
 		if !alive {

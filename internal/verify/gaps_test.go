@@ -218,3 +218,21 @@ func itoa(n int) string { b, _ := json.Marshal(n); return string(b) }
 func openEgress() ec2types.IpPermission {
 	return ec2types.IpPermission{IpProtocol: aws.String("-1"), IpRanges: []ec2types.IpRange{{CidrIp: aws.String("0.0.0.0/0")}}}
 }
+
+// A check local up patched that shows the gap's observation again has
+// drifted since: the emulator does not revert a setting by itself.
+func TestPatchedBeforeThenChanged(t *testing.T) {
+	sys := defaultSystem(t)
+	gaps := gapList(t, versioningGap)
+	before := map[string]string{"bucket.versioning": "v"}
+	w := conforming(sys)
+	got := byID(run(t, sys, w, Options{Deployment: "cloudformation", Gaps: gaps, PatchedBefore: before}))["bucket.versioning"]
+	if got.Status != Patched || got.Gap != "v" {
+		t.Errorf("unchanged since local up: %s", Line(got))
+	}
+	w.versioning = ""
+	got = byID(run(t, sys, w, Options{Deployment: "cloudformation", Gaps: gaps, PatchedBefore: before, Patch: true}))["bucket.versioning"]
+	if got.Status != Drift {
+		t.Errorf("changed since local up: %s", Line(got))
+	}
+}

@@ -386,6 +386,13 @@ func decide(res Result, opts Options, patchable bool) (Result, bool) {
 		return res, false
 	}
 	obs := res.Observation()
+	if gid, ok := opts.PatchedBefore[ck]; ok {
+		// local up already set the model's value: the emulator does not
+		// revert it by itself, so any difference now, even one equal to
+		// the gap's observation, happened since.
+		res.Note = fmt.Sprintf("local up patched emulator gap %s here; the value has changed since", gid)
+		return res, false
+	}
 	for _, w := range opts.Workarounds {
 		if ok, _ := path.Match(w.Check, ck); ok && w.Observed == obs {
 			res.Status = Unverified
@@ -520,13 +527,17 @@ func (r *Report) Verdict() string {
 	return r.Deployment + ": " + strings.Join(parts, "; ")
 }
 
-// shortNote is what an unverified result's summary says: the gap entry's
-// observation ("moto stores x86_64"), or the workaround.
+// shortNote is what an unverified result's summary says: what the
+// emulator left ("moto leaves x86_64"), or the workaround. It reads only
+// fields that JSON carries, so a decoded report gives the same verdict.
 func shortNote(x Result) string {
-	if x.Entry != nil {
-		return "moto leaves " + quote(x.Entry.Observed)
+	if x.Gap == "" {
+		return x.Note
 	}
-	return x.Note
+	if x.Got == nil {
+		return "moto creates none"
+	}
+	return "moto leaves " + quote(*x.Got)
 }
 
 func plural(n int, one, many string) string {
