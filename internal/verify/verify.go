@@ -279,7 +279,7 @@ func runChecks(ctx context.Context, r *reader, checks []check, opts Options) *Re
 		res := &rep.Results[i]
 		if err := checks[i].patch(ctx); err != nil {
 			res.Status = Error
-			res.Note = fmt.Sprintf("emulator gap (seen on %s): moto left %s; the patch through the API failed: %v", res.Entry.SeenOn, quote(res.Observation()), err)
+			res.Note = fmt.Sprintf("emulator gap (seen on %s): moto left %s; the patch through the API failed: %v", res.Entry.SeenOn, shown(res.Observation()), err)
 			continue
 		}
 		patched = append(patched, i)
@@ -289,11 +289,11 @@ func runChecks(ctx context.Context, r *reader, checks []check, opts Options) *Re
 		res := &rep.Results[i]
 		again := runCheck(ctx, checks[i])
 		if again.Status == OK {
-			res.Note = fmt.Sprintf("emulator gap (seen on %s): moto left %s; set through the API and re-verified", res.Entry.SeenOn, quote(res.Observation()))
+			res.Note = fmt.Sprintf("emulator gap (seen on %s): moto left %s; set through the API and re-verified", res.Entry.SeenOn, shown(res.Observation()))
 			res.Status, res.Got = Patched, again.Got
 			continue
 		}
-		res.Note = fmt.Sprintf("emulator gap (seen on %s): moto left %s; patched through the API, but the re-check finds %s %s", res.Entry.SeenOn, quote(res.Observation()), again.Status, quote(again.Observation()))
+		res.Note = fmt.Sprintf("emulator gap (seen on %s): moto left %s; patched through the API, but the re-check finds %s %s", res.Entry.SeenOn, shown(res.Observation()), again.Status, shown(again.Observation()))
 		if again.Note != "" {
 			res.Note += ": " + again.Note
 		}
@@ -320,7 +320,7 @@ func runChecks(ctx context.Context, r *reader, checks []check, opts Options) *Re
 			switch {
 			case covered[g] && !observed[g]:
 				rep.GapFile = append(rep.GapFile, GapFinding{ID: g.ID, Kind: "stale",
-					Detail: fmt.Sprintf("no check matching %s observed %s on %s (entry seen on %s): re-test, then remove or correct the entry", g.Check, quote(g.Observed), orDefault(opts.Emulator, "the emulator"), g.SeenOn)})
+					Detail: fmt.Sprintf("no check matching %s observed %s on %s (entry seen on %s): re-test, then remove or correct the entry", g.Check, shown(g.Observed), orDefault(opts.Emulator, "the emulator"), g.SeenOn)})
 			case observed[g] && opts.EmulatorVersion != "" && emugaps.CompareVersions(g.SeenOn, opts.EmulatorVersion) != 0:
 				rep.GapFile = append(rep.GapFile, GapFinding{ID: g.ID, Kind: "outdated",
 					Detail: fmt.Sprintf("re-tested on %s: still observed, but the entry says seen on %s: update seen_on", opts.EmulatorVersion, g.SeenOn)})
@@ -376,7 +376,7 @@ func decide(res Result, opts Options, patchable bool) (Result, bool) {
 			for _, g := range opts.Gaps.Covering(opts.Deployment, ck) {
 				if g.ID == gid {
 					res.Status, res.Gap, res.Entry = Patched, g.ID, g
-					res.Note = fmt.Sprintf("emulator gap (seen on %s): moto left %s; set through the API by local up", g.SeenOn, quote(g.Observed))
+					res.Note = fmt.Sprintf("emulator gap (seen on %s): moto left %s; set through the API by local up", g.SeenOn, shown(g.Observed))
 				}
 			}
 		}
@@ -405,7 +405,7 @@ func decide(res Result, opts Options, patchable bool) (Result, bool) {
 		if cov := opts.Gaps.Covering(opts.Deployment, ck); len(cov) > 0 {
 			var ids []string
 			for _, c := range cov {
-				ids = append(ids, fmt.Sprintf("%s observes %s", c.ID, quote(c.Observed)))
+				ids = append(ids, fmt.Sprintf("%s observes %s", c.ID, shown(c.Observed)))
 			}
 			res.Note = "not an emulator gap: " + strings.Join(ids, ", ")
 		}
@@ -446,7 +446,7 @@ func Line(r Result) string {
 	case Patched:
 		b.WriteString(r.got())
 	case Unverified:
-		fmt.Fprintf(&b, "want %s, got %s", quote(r.Want), quote(r.Observation()))
+		fmt.Fprintf(&b, "want %s, got %s", quote(r.Want), shown(r.Observation()))
 	}
 	if r.Note != "" {
 		if r.Status != Error {
@@ -462,6 +462,14 @@ func Line(r Result) string {
 		}
 	}
 	return strings.TrimRight(b.String(), " ")
+}
+
+// shown is an observation as notes print it.
+func shown(obs string) string {
+	if obs == emugaps.NotFound {
+		return "nothing"
+	}
+	return quote(obs)
 }
 
 func quote(s string) string {
