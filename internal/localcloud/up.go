@@ -730,7 +730,10 @@ func removeBucketPolicies(ctx context.Context, c verify.S3API, prefix string) ([
 			continue
 		}
 		if _, err := c.GetBucketPolicy(ctx, &s3.GetBucketPolicyInput{Bucket: b.Name}); err != nil {
-			continue
+			if verify.APIErrorCode(err) == "NoSuchBucketPolicy" {
+				continue
+			}
+			return n, fmt.Errorf("policy of %s: %w", name, err)
 		}
 		if _, err := l.DeleteBucketPolicy(ctx, &s3.DeleteBucketPolicyInput{Bucket: b.Name}); err != nil {
 			return n, fmt.Errorf("delete policy of %s: %w", name, err)
