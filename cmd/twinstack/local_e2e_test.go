@@ -17,12 +17,17 @@ import (
 	ddbtypes "github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
+	"github.com/aws/aws-sdk-go-v2/service/iam"
+	"github.com/aws/aws-sdk-go-v2/service/lambda"
+	lambdatypes "github.com/aws/aws-sdk-go-v2/service/lambda/types"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
 
+	"github.com/twinstack/twinstack/constructs"
 	"github.com/twinstack/twinstack/internal/bench"
+	"github.com/twinstack/twinstack/internal/config"
 	"github.com/twinstack/twinstack/internal/localcloud"
 	"github.com/twinstack/twinstack/internal/proc"
 	"github.com/twinstack/twinstack/internal/report"
@@ -114,9 +119,27 @@ func TestLocalCloudEndToEnd(t *testing.T) {
 	})
 	for _, dep := range []string{state.Terraform, state.CloudFormation} {
 		t.Run("verify "+dep, func(t *testing.T) {
-			if code, out := c.run("verify", "--deployment", dep); code != 0 {
-				t.Fatalf("exit %d\n%s", code, out)
+			code, rep := verifyJSON(t, c, dep)
+			// After local up (patches on) nothing differs; what moto cannot
+			// hold is unverified (exit 3), never drift.
+			if code != 0 && code != 3 {
+				t.Fatalf("exit %d, want 0 or 3: %+v", code, rep.Summary)
 			}
+			s := rep.Summary
+			if s.Drift+s.Missing+s.Error != 0 || s.OK+s.Patched+s.Unverified != s.Total || s.Total < 90 {
+				t.Errorf("summary %+v", s)
+			}
+			if (code == 3) != (s.Unverified > 0) {
+				t.Errorf("exit %d with %d unverified", code, s.Unverified)
+			}
+			for _, f := range rep.GapFile {
+				t.Errorf("emulator-gaps.json entry %s is %s: %s", f.ID, f.Kind, f.Detail)
+			}
+			_, text := c.run("verify", "--deployment", dep)
+			if !strings.Contains(text, rep.Verdict()) {
+				t.Errorf("text output lacks the summary %q", rep.Verdict())
+			}
+			t.Logf("%s", rep.Verdict())
 		})
 		for _, via := range []string{localcloud.ViaLambda, localcloud.ViaServer} {
 			t.Run("invoke "+dep+" via "+via, func(t *testing.T) {
@@ -148,43 +171,13 @@ func TestLocalCloudEndToEnd(t *testing.T) {
 		})
 	}
 
-	t.Run("verify detects drift", func(t *testing.T) {
-		ctx := context.Background()
-		cfg, err := verify.AWSConfig(ctx, st.Region, st.Emulator.Endpoint, false)
-		if err != nil {
-			t.Fatal(err)
-		}
-		s3c := s3.NewFromConfig(cfg, func(o *s3.Options) { o.UsePathStyle = true })
-		ec2c := ec2.NewFromConfig(cfg)
-		d := st.Deployments[state.Terraform]
-		sgs, err := ec2c.DescribeSecurityGroups(ctx, &ec2.DescribeSecurityGroupsInput{Filters: []ec2types.Filter{{Name: aws.String("group-name"), Values: []string{d.Prefix + "-server"}}}})
-		if err != nil || len(sgs.SecurityGroups) != 1 {
-			t.Fatalf("server group: %v", err)
-		}
-		sg := sgs.SecurityGroups[0].GroupId
-		open := []ec2types.IpPermission{{IpProtocol: aws.String("tcp"), FromPort: aws.Int32(22), ToPort: aws.Int32(22), IpRanges: []ec2types.IpRange{{CidrIp: aws.String("0.0.0.0/0")}}}}
-		if _, err := s3c.PutBucketVersioning(ctx, &s3.PutBucketVersioningInput{Bucket: aws.String(d.Bucket), VersioningConfiguration: &s3types.VersioningConfiguration{Status: s3types.BucketVersioningStatusSuspended}}); err != nil {
-			t.Fatal(err)
-		}
-		if _, err := ec2c.AuthorizeSecurityGroupIngress(ctx, &ec2.AuthorizeSecurityGroupIngressInput{GroupId: sg, IpPermissions: open}); err != nil {
-			t.Fatal(err)
-		}
-		code, out := c.run("verify", "--deployment", state.Terraform)
-		if code != 1 {
-			t.Errorf("verify after drift: exit %d, want 1", code)
-		}
-		for _, want := range []*regexp.Regexp{
-			regexp.MustCompile(`(?m)^different\s+bucket\.versioning\s+want Enabled, got Suspended`),
-			regexp.MustCompile(`(?m)^different\s+sg\.ServerSecurityGroup\.ingress\.nothing-else\s+.*tcp 22 from 0\.0\.0\.0/0`),
-		} {
-			if !want.MatchString(out) {
-				t.Errorf("verify output does not match %s", want)
-			}
-		}
-		// Put things back for the rest of the run.
-		s3c.PutBucketVersioning(ctx, &s3.PutBucketVersioningInput{Bucket: aws.String(d.Bucket), VersioningConfiguration: &s3types.VersioningConfiguration{Status: s3types.BucketVersioningStatusEnabled}})
-		ec2c.RevokeSecurityGroupIngress(ctx, &ec2.RevokeSecurityGroupIngressInput{GroupId: sg, IpPermissions: open})
-	})
+	// Drift on both deployments, several of it on properties that have
+	// emulator gap entries (CloudFormation): verify must name each one.
+	for _, dep := range []string{state.Terraform, state.CloudFormation} {
+		t.Run("verify detects drift on "+dep, func(t *testing.T) {
+			verifyDetectsDrift(t, c, st, rec, dep)
+		})
+	}
 
 	if code, out := c.run("local", "down"); code != 0 {
 		t.Fatalf("local down: exit %d\n%s", code, out)
@@ -294,5 +287,141 @@ func benchEndToEnd(t *testing.T, root string, st *state.State, via string) {
 	}
 	if len(res.Deployments) != 2 {
 		t.Errorf("results.json has %d deployments, want 2", len(res.Deployments))
+	}
+}
+
+// verifyJSON runs `twinstack verify --format json` and decodes its report.
+func verifyJSON(t *testing.T, c cliRun, dep string) (int, *verify.Report) {
+	t.Helper()
+	var out, errOut bytes.Buffer
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	code := Main(ctx, []string{"verify", "--deployment", dep, "--format", "json", "--dir", c.root}, os.Getenv, &out, &errOut)
+	var rep verify.Report
+	if err := json.Unmarshal(out.Bytes(), &rep); err != nil {
+		t.Fatalf("verify --format json: exit %d, not one JSON object: %v\n%s\n%s", code, err, out.String(), errOut.String())
+	}
+	return code, &rep
+}
+
+// verifyDetectsDrift changes six properties of a deployment behind its
+// back, checks that verify exits 1 and names each as drift, and puts
+// everything back.
+func verifyDetectsDrift(t *testing.T, c cliRun, st *state.State, rec *localcloud.Record, dep string) {
+	ctx := context.Background()
+	cfg, err := verify.AWSConfig(ctx, st.Region, st.Emulator.Endpoint, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s3c := s3.NewFromConfig(cfg, func(o *s3.Options) { o.UsePathStyle = true })
+	ec2c := ec2.NewFromConfig(cfg)
+	iamc := iam.NewFromConfig(cfg)
+	lc := lambda.NewFromConfig(cfg)
+	d := st.Deployments[dep]
+	conf, err := config.Load(nil, localcloud.Overlay(rec.Deployments[dep].Env, os.Getenv))
+	if err != nil {
+		t.Fatal(err)
+	}
+	sys, err := constructs.New(conf.System)
+	if err != nil {
+		t.Fatal(err)
+	}
+	server := sys.Group(sys.Servers[0].Group)
+	role := sys.Role(sys.Servers[0].Role)
+	sgs, err := ec2c.DescribeSecurityGroups(ctx, &ec2.DescribeSecurityGroupsInput{Filters: []ec2types.Filter{{Name: aws.String("group-name"), Values: []string{server.Name}}}})
+	if err != nil || len(sgs.SecurityGroups) != 1 {
+		t.Fatalf("server group %s: %v", server.Name, err)
+	}
+	sg := sgs.SecurityGroups[0].GroupId
+	instance := strings.Split(d.Outputs["ServerInstanceIds"], ",")[0]
+	fn, err := lc.GetFunctionConfiguration(ctx, &lambda.GetFunctionConfigurationInput{FunctionName: aws.String(d.Outputs["FunctionName"])})
+	if err != nil {
+		t.Fatal(err)
+	}
+	envVar := sys.Function.Environment[0].Name
+	env := map[string]string{}
+	for k, v := range fn.Environment.Variables {
+		env[k] = v
+	}
+	changed := map[string]string{}
+	for k, v := range env {
+		changed[k] = v
+	}
+	changed[envVar] = "http://drifted.invalid"
+	open := []ec2types.IpPermission{{IpProtocol: aws.String("tcp"), FromPort: aws.Int32(22), ToPort: aws.Int32(22), IpRanges: []ec2types.IpRange{{CidrIp: aws.String("0.0.0.0/0")}}}}
+	admin := "arn:aws:iam::aws:policy/AdministratorAccess"
+	yes, no := aws.Bool(true), aws.Bool(false)
+	pab := func(policy *bool) *s3types.PublicAccessBlockConfiguration {
+		return &s3types.PublicAccessBlockConfiguration{BlockPublicAcls: yes, BlockPublicPolicy: policy, IgnorePublicAcls: yes, RestrictPublicBuckets: yes}
+	}
+	must := func(what string, _ any, err error) {
+		t.Helper()
+		if err != nil {
+			t.Fatalf("%s: %v", what, err)
+		}
+	}
+	o1, err := s3c.PutBucketVersioning(ctx, &s3.PutBucketVersioningInput{Bucket: aws.String(d.Bucket), VersioningConfiguration: &s3types.VersioningConfiguration{Status: s3types.BucketVersioningStatusSuspended}})
+	must("suspend versioning", o1, err)
+	o2, err := iamc.AttachRolePolicy(ctx, &iam.AttachRolePolicyInput{RoleName: aws.String(role.Name), PolicyArn: aws.String(admin)})
+	must("attach AdministratorAccess", o2, err)
+	o3, err := ec2c.AuthorizeSecurityGroupIngress(ctx, &ec2.AuthorizeSecurityGroupIngressInput{GroupId: sg, IpPermissions: open})
+	must("open ssh to the world", o3, err)
+	o4, err := ec2c.ModifyInstanceMetadataOptions(ctx, &ec2.ModifyInstanceMetadataOptionsInput{InstanceId: aws.String(instance), HttpTokens: ec2types.HttpTokensStateOptional})
+	must("make IMDSv2 optional", o4, err)
+	o5, err := s3c.PutPublicAccessBlock(ctx, &s3.PutPublicAccessBlockInput{Bucket: aws.String(d.Bucket), PublicAccessBlockConfiguration: pab(no)})
+	must("relax the public-access block", o5, err)
+	o6, err := lc.UpdateFunctionConfiguration(ctx, &lambda.UpdateFunctionConfigurationInput{FunctionName: fn.FunctionName, Environment: &lambdatypes.Environment{Variables: changed}})
+	must("change a Lambda variable", o6, err)
+	t.Cleanup(func() {
+		s3c.PutBucketVersioning(ctx, &s3.PutBucketVersioningInput{Bucket: aws.String(d.Bucket), VersioningConfiguration: &s3types.VersioningConfiguration{Status: s3types.BucketVersioningStatusEnabled}})
+		iamc.DetachRolePolicy(ctx, &iam.DetachRolePolicyInput{RoleName: aws.String(role.Name), PolicyArn: aws.String(admin)})
+		ec2c.RevokeSecurityGroupIngress(ctx, &ec2.RevokeSecurityGroupIngressInput{GroupId: sg, IpPermissions: open})
+		ec2c.ModifyInstanceMetadataOptions(ctx, &ec2.ModifyInstanceMetadataOptionsInput{InstanceId: aws.String(instance), HttpTokens: ec2types.HttpTokensStateRequired})
+		s3c.PutPublicAccessBlock(ctx, &s3.PutPublicAccessBlockInput{Bucket: aws.String(d.Bucket), PublicAccessBlockConfiguration: pab(yes)})
+		lc.UpdateFunctionConfiguration(ctx, &lambda.UpdateFunctionConfigurationInput{FunctionName: fn.FunctionName, Environment: &lambdatypes.Environment{Variables: env}})
+	})
+	var serverIdx string
+	for _, in := range sys.Servers {
+		if in.Index == 1 {
+			serverIdx = string(in.ID)
+		}
+	}
+	// Each drift, by check id, with the value verify must read back.
+	want := map[string]string{
+		"bucket.versioning":                                 "Suspended",
+		"role." + string(role.ID) + ".managed-policies":     admin,
+		"sg." + string(server.ID) + ".ingress.nothing-else": "also tcp 22 from 0.0.0.0/0",
+		"instance." + serverIdx + ".imdsv2":                 "optional",
+		"bucket.public-access-block.BlockPublicPolicy":      "false",
+		"function.environment." + envVar:                    "http://drifted.invalid",
+	}
+	code, rep := verifyJSON(t, c, dep)
+	if code != 1 {
+		t.Errorf("verify after drift: exit %d, want 1", code)
+	}
+	got := map[string]verify.Result{}
+	for _, x := range rep.Results {
+		got[x.ID] = x
+	}
+	for id, value := range want {
+		x, ok := got[id]
+		switch {
+		case !ok:
+			t.Errorf("no check %s", id)
+		case x.Status != verify.Drift:
+			t.Errorf("%s: %s, want drift (%s)", id, x.Status, verify.Line(x))
+		case x.Got == nil || !strings.Contains(*x.Got, value):
+			t.Errorf("%s: got %v, want it to show %q", id, x.Got, value)
+		}
+	}
+	// Nothing else differs: six drifts, no missing, no error.
+	if s := rep.Summary; s.Drift != len(want) || s.Missing != 0 || s.Error != 0 {
+		for _, x := range rep.Failed() {
+			t.Log(verify.Line(x))
+		}
+		t.Errorf("summary %+v, want exactly %d drifts", s, len(want))
+	}
+	if !strings.Contains(rep.Verdict(), "6 drift (") {
+		t.Errorf("verdict %q", rep.Verdict())
 	}
 }

@@ -12,7 +12,10 @@
 // — or the next `up` after a crash — stops exactly those processes by PID
 // and never anything found by name. Nothing it does bends the stacks to the
 // emulator: what the emulator drops is reported by verify against the gap
-// list, and patched through the API only when asked.
+// list, and patched through the API only when asked. Each deployment is
+// verified before any emulator workaround changes it; a workaround that
+// changes deployed resources is a labelled step, recorded (so that verify
+// can tell it from drift) and reported by `down`.
 //
 // What `local up --instances 2` starts (per deployment, ts-tf and ts-cfn):
 //

@@ -58,6 +58,13 @@ func Down(ctx context.Context, o Options) error {
 		if d == nil || !(d.Deploying || d.Deployed) {
 			continue
 		}
+		// The workarounds local up applied are not undone one by one: the
+		// destroy below removes the resources they changed. Say so.
+		for _, w := range d.Workarounds {
+			for _, x := range w.Detail {
+				p.note("%s: emulator workaround of local up (%s): %s; not restored (the deployment is destroyed next)", name, w.Step, x)
+			}
+		}
 		if !alive {
 			p.note("%s: the emulator at %s is gone, nothing to destroy", name, rec.Endpoint)
 			continue

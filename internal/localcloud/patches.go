@@ -24,8 +24,11 @@ func detachPatchedPolicies(ctx context.Context, c *verify.Clients, sys *construc
 	}
 	for _, ro := range sys.Roles {
 		o, err := c.IAM.ListAttachedRolePolicies(ctx, &iam.ListAttachedRolePoliciesInput{RoleName: aws.String(ro.Name)})
-		if err != nil {
+		if verify.APIErrorCode(err) == "NoSuchEntity" {
 			continue // no such role
+		}
+		if err != nil {
+			return err
 		}
 		for _, p := range o.AttachedPolicies {
 			if !strings.HasPrefix(aws.ToString(p.PolicyArn), "arn:aws:iam::aws:policy/") {

@@ -10,6 +10,7 @@ import (
 
 	"github.com/twinstack/twinstack/internal/proc"
 	"github.com/twinstack/twinstack/internal/state"
+	"github.com/twinstack/twinstack/internal/verify"
 )
 
 // Layout names the local cloud's files under the project root.
@@ -67,8 +68,20 @@ type DeploymentRecord struct {
 	// there may be something to destroy.
 	Deploying bool `json:"deploying"`
 	Deployed  bool `json:"deployed"`
-	// Patched lists the verify checks local up patched through the API.
-	Patched []string `json:"patched,omitempty"`
+	// Patched maps the verify checks local up patched through the API to
+	// the emulator gap entry each patch was for.
+	Patched map[string]string `json:"patched,omitempty"`
+	// Workarounds are the changes local up made to the deployment for
+	// the emulator's sake, after verifying it; `local down` reports them.
+	Workarounds []Workaround `json:"workarounds,omitempty"`
+}
+
+// Workaround is one labelled emulator workaround step of `local up` that
+// changed a deployed resource.
+type Workaround struct {
+	verify.Workaround
+	// Detail says what the step changed ("removed the policy of bucket x").
+	Detail []string `json:"detail,omitempty"`
 }
 
 // Record is .twinstack/local.json: written after every step of `up`.

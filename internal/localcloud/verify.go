@@ -44,13 +44,14 @@ func Verify(ctx context.Context, o VerifyOptions) (*verify.Report, error) {
 	}
 	l := Layout{Root: o.Root}
 	getenv := o.Getenv
-	var patched map[string]bool
+	var patched map[string]string
+	var workarounds []verify.Workaround
 	if rec, err := LoadRecord(l.RecordFile()); err == nil && rec != nil {
 		if d := rec.Deployments[o.Deployment]; d != nil {
 			getenv = Overlay(d.Env, o.Getenv)
-			patched = map[string]bool{}
-			for _, c := range d.Patched {
-				patched[c] = true
+			patched = d.Patched
+			for _, w := range d.Workarounds {
+				workarounds = append(workarounds, w.Workaround)
 			}
 		}
 		if o.EmulatorVersion == "" {
@@ -75,9 +76,12 @@ func Verify(ctx context.Context, o VerifyOptions) (*verify.Report, error) {
 		return nil, apperr.E(apperr.InvalidConfig, op, err)
 	}
 	clients := verify.NewClients(awsCfg, endpoint != "")
-	vo := verify.Options{Deployment: o.Deployment, Patch: o.Patch, Progress: o.Progress, PatchedBefore: patched,
+	vo := verify.Options{Deployment: o.Deployment, Patch: o.Patch, Progress: o.Progress,
 		FunctionZip: filepath.Join(o.Root, constructs.LambdaZipPath)}
+	// Only against the emulator: the gap list, what local up patched and
+	// its recorded workarounds. Against AWS no gap file is loaded.
 	if endpoint != "" && IsMoto(ctx, endpoint) {
+		vo.PatchedBefore, vo.Workarounds = patched, workarounds
 		gf := o.GapsFile
 		if gf == "" {
 			gf = filepath.Join(o.Root, emugaps.DefaultFile)

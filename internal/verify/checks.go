@@ -23,45 +23,97 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
+	"github.com/aws/smithy-go"
 
 	"github.com/twinstack/twinstack/constructs"
 )
 
-// found turns a lookup error into the (found, err) pair of a check:
-// not-found errors mean "missing", others are failures.
+// notFoundCode reports whether an AWS API error code means that the thing
+// asked for does not exist.
+func notFoundCode(code string) bool {
+	switch code {
+	case "NotFound", "NoSuchBucket", "NoSuchBucketPolicy", "NoSuchPublicAccessBlockConfiguration",
+		"ServerSideEncryptionConfigurationNotFoundError",
+		"ResourceNotFoundException", "TableNotFoundException",
+		"NoSuchEntity",
+		"LoadBalancerNotFound", "TargetGroupNotFound", "ListenerNotFound",
+		"InvalidInstanceID.NotFound", "InvalidGroup.NotFound", "InvalidVpcID.NotFound", "InvalidSubnetID.NotFound",
+		"InvalidRouteTableID.NotFound", "InvalidInternetGatewayID.NotFound",
+		"ParameterNotFound":
+		return true
+	}
+	return false
+}
+
+// APIErrorCode is the AWS API error code of err, or "".
+func APIErrorCode(err error) string {
+	var ae smithy.APIError
+	if errors.As(err, &ae) {
+		return ae.ErrorCode()
+	}
+	return ""
+}
+
+// found turns a lookup error into the (found, err) pair of a check: errors
+// whose API error code means "does not exist" (and errNotFound) mean
+// missing; others are failures.
 func found(err error) (bool, error) {
 	if err == nil {
 		return true, nil
 	}
-	if errors.Is(err, errNotFound) || isNotFound(err.Error()) {
+	if errors.Is(err, errNotFound) || notFoundCode(APIErrorCode(err)) {
 		return false, nil
 	}
 	return false, err
 }
 
-func buildChecks(r *reader) []check {
-	var cs []check
-	cs = append(cs, bucketChecks(r)...)
-	for _, t := range []*constructs.Table{&r.sys.ImagesTable, &r.sys.AlbumsTable} {
-		cs = append(cs, tableChecks(r, t)...)
+// lookup finds one deployed resource (found=false when it does not exist).
+type lookup[T any] func(ctx context.Context) (T, bool, error)
+
+// lookupOf wraps a reader method that returns errNotFound-style errors.
+func lookupOf[T any](fn func(ctx context.Context) (T, error)) lookup[T] {
+	return func(ctx context.Context) (T, bool, error) {
+		v, err := fn(ctx)
+		if err != nil {
+			ok, err := found(err)
+			var zero T
+			return zero, ok, err
+		}
+		return v, true, nil
 	}
-	cs = append(cs, networkChecks(r)...)
-	for i := range r.sys.Groups {
-		cs = append(cs, groupChecks(r, &r.sys.Groups[i])...)
-	}
-	for i := range r.sys.Roles {
-		cs = append(cs, roleChecks(r, &r.sys.Roles[i])...)
-	}
-	for i := range r.sys.Servers {
-		cs = append(cs, instanceChecks(r, &r.sys.Servers[i])...)
-	}
-	if r.sys.LoadBalancer != nil {
-		cs = append(cs, loadBalancerChecks(r, r.sys.LoadBalancer)...)
-	}
-	cs = append(cs, functionChecks(r, &r.sys.Function)...)
-	cs = append(cs, hardeningChecks(r)...)
-	return cs
 }
+
+// prop is a check of one property read from a looked-up resource. read
+// returns found=false when the resource exists but the property does not.
+func prop[T any](id string, res constructs.ID, property, want string, l lookup[T], read func(ctx context.Context, v T) (string, bool, error)) check {
+	return check{id: id, resource: res, property: property, want: want,
+		get: func(ctx context.Context) (string, bool, error) {
+			v, ok, err := l(ctx)
+			if !ok || err != nil {
+				return "", false, err
+			}
+			return read(ctx, v)
+		}}
+}
+
+// value is a read that cannot be absent or fail.
+func value[T any](fn func(v T) string) func(context.Context, T) (string, bool, error) {
+	return func(_ context.Context, v T) (string, bool, error) { return fn(v), true, nil }
+}
+
+// must returns a lookup's value for a patch: absence is an error there.
+func must[T any](ctx context.Context, l lookup[T], what string) (T, error) {
+	v, ok, err := l(ctx)
+	if err != nil {
+		return v, err
+	}
+	if !ok {
+		return v, fmt.Errorf("%s: %w", what, errNotFound)
+	}
+	return v, nil
+}
+
+func tf(b bool) string { return strconv.FormatBool(b) }
 
 // --- S3 ---
 
@@ -69,28 +121,22 @@ func bucketChecks(r *reader) []check {
 	b := &r.sys.Bucket
 	name := func() *string { return aws.String(r.bucketName()) }
 	var cs []check
-	cs = append(cs, check{id: "bucket.exists", resource: b.ID, want: "exists",
+	cs = append(cs, check{id: "bucket.exists", resource: b.ID, property: "bucket", want: "exists",
 		get: func(ctx context.Context) (string, bool, error) {
 			_, err := r.c.S3.HeadBucket(ctx, &s3.HeadBucketInput{Bucket: name()})
-			if err != nil {
-				if strings.Contains(err.Error(), "NotFound") || strings.Contains(err.Error(), "404") {
-					return "", false, nil
-				}
+			if ok, err := found(err); !ok {
 				return "", false, err
 			}
 			return "exists", true, nil
 		}})
 	if b.Versioned {
-		cs = append(cs, check{id: "bucket.versioning", resource: b.ID, want: "Enabled",
+		cs = append(cs, check{id: "bucket.versioning", resource: b.ID, property: "VersioningConfiguration.Status", want: string(s3types.BucketVersioningStatusEnabled),
 			get: func(ctx context.Context) (string, bool, error) {
 				o, err := r.c.S3.GetBucketVersioning(ctx, &s3.GetBucketVersioningInput{Bucket: name()})
-				if err != nil {
+				if ok, err := found(err); !ok {
 					return "", false, err
 				}
-				if o.Status == "" {
-					return "never enabled", true, nil
-				}
-				return string(o.Status), true, nil
+				return string(o.Status), true, nil // "" when never enabled
 			},
 			patch: func(ctx context.Context) error {
 				_, err := r.c.S3.PutBucketVersioning(ctx, &s3.PutBucketVersioningInput{Bucket: name(),
@@ -99,40 +145,54 @@ func bucketChecks(r *reader) []check {
 			}})
 	}
 	if b.BlockPublicAccess {
-		const all = "BlockPublicAcls, BlockPublicPolicy, IgnorePublicAcls, RestrictPublicBuckets"
-		cs = append(cs, check{id: "bucket.public-access-block", resource: b.ID, want: all,
-			get: func(ctx context.Context) (string, bool, error) {
+		pab := lookupOf(func(ctx context.Context) (*s3types.PublicAccessBlockConfiguration, error) {
+			return cached(r, "pab", func() (*s3types.PublicAccessBlockConfiguration, error) {
 				o, err := r.c.S3.GetPublicAccessBlock(ctx, &s3.GetPublicAccessBlockInput{Bucket: name()})
 				if err != nil {
-					return "", false, notFoundIs(err, "NoSuchPublicAccessBlockConfiguration")
+					return nil, err
 				}
-				c := o.PublicAccessBlockConfiguration
-				var on []string
-				if c != nil {
-					for n, v := range map[string]*bool{"BlockPublicAcls": c.BlockPublicAcls, "BlockPublicPolicy": c.BlockPublicPolicy, "IgnorePublicAcls": c.IgnorePublicAcls, "RestrictPublicBuckets": c.RestrictPublicBuckets} {
-						if aws.ToBool(v) {
-							on = append(on, n)
-						}
+				if o.PublicAccessBlockConfiguration == nil {
+					return nil, errNotFound
+				}
+				return o.PublicAccessBlockConfiguration, nil
+			})
+		})
+		flags := []struct {
+			name string
+			ptr  func(*s3types.PublicAccessBlockConfiguration) **bool
+		}{
+			{"BlockPublicAcls", func(c *s3types.PublicAccessBlockConfiguration) **bool { return &c.BlockPublicAcls }},
+			{"BlockPublicPolicy", func(c *s3types.PublicAccessBlockConfiguration) **bool { return &c.BlockPublicPolicy }},
+			{"IgnorePublicAcls", func(c *s3types.PublicAccessBlockConfiguration) **bool { return &c.IgnorePublicAcls }},
+			{"RestrictPublicBuckets", func(c *s3types.PublicAccessBlockConfiguration) **bool { return &c.RestrictPublicBuckets }},
+		}
+		for _, f := range flags {
+			c := prop("bucket.public-access-block."+f.name, b.ID, "PublicAccessBlockConfiguration."+f.name, "true", pab,
+				value(func(c *s3types.PublicAccessBlockConfiguration) string { return tf(aws.ToBool(*f.ptr(c))) }))
+			// The patch sets this flag and keeps the others as they are
+			// (all false when there was no configuration).
+			c.patch = func(ctx context.Context) error {
+				cur := s3types.PublicAccessBlockConfiguration{BlockPublicAcls: aws.Bool(false), BlockPublicPolicy: aws.Bool(false), IgnorePublicAcls: aws.Bool(false), RestrictPublicBuckets: aws.Bool(false)}
+				if v, ok, err := pab(ctx); err != nil {
+					return err
+				} else if ok {
+					for _, g := range flags {
+						*g.ptr(&cur) = aws.Bool(aws.ToBool(*g.ptr(v)))
 					}
 				}
-				if len(on) == 0 {
-					return "none", true, nil
-				}
-				return sortedSet(on), true, nil
-			},
-			patch: func(ctx context.Context) error {
-				t := aws.Bool(true)
-				_, err := r.c.S3.PutPublicAccessBlock(ctx, &s3.PutPublicAccessBlockInput{Bucket: name(),
-					PublicAccessBlockConfiguration: &s3types.PublicAccessBlockConfiguration{BlockPublicAcls: t, BlockPublicPolicy: t, IgnorePublicAcls: t, RestrictPublicBuckets: t}})
+				*f.ptr(&cur) = aws.Bool(true)
+				_, err := r.c.S3.PutPublicAccessBlock(ctx, &s3.PutPublicAccessBlockInput{Bucket: name(), PublicAccessBlockConfiguration: &cur})
 				return err
-			}})
+			}
+			cs = append(cs, c)
+		}
 	}
 	if b.Encryption != "" {
-		cs = append(cs, check{id: "bucket.encryption", resource: b.ID, want: b.Encryption,
+		cs = append(cs, check{id: "bucket.encryption", resource: b.ID, property: "ServerSideEncryptionConfiguration.Rules.SSEAlgorithm", want: b.Encryption,
 			get: func(ctx context.Context) (string, bool, error) {
 				o, err := r.c.S3.GetBucketEncryption(ctx, &s3.GetBucketEncryptionInput{Bucket: name()})
-				if err != nil {
-					return "", false, notFoundIs(err, "ServerSideEncryptionConfigurationNotFoundError")
+				if ok, err := found(err); !ok {
+					return "", false, err
 				}
 				var algs []string
 				if o.ServerSideEncryptionConfiguration != nil {
@@ -153,11 +213,11 @@ func bucketChecks(r *reader) []check {
 	}
 	for _, st := range b.Policy {
 		want := r.renderStatement(st)
-		cs = append(cs, check{id: "bucket.policy." + st.Sid, resource: b.ID, want: want,
+		cs = append(cs, check{id: "bucket.policy." + st.Sid, resource: b.ID, property: "Policy.Statement[" + st.Sid + "]", want: want,
 			get: func(ctx context.Context) (string, bool, error) {
 				o, err := r.c.S3.GetBucketPolicy(ctx, &s3.GetBucketPolicyInput{Bucket: name()})
-				if err != nil {
-					return "", false, notFoundIs(err, "NoSuchBucketPolicy")
+				if ok, err := found(err); !ok {
+					return "", false, err
 				}
 				sts, err := parsePolicy(aws.ToString(o.Policy))
 				if err != nil {
@@ -178,6 +238,7 @@ func bucketChecks(r *reader) []check {
 				}
 				return strings.Join(got, " | "), true, nil
 			},
+			// The model's whole policy replaces whatever is there.
 			patch: func(ctx context.Context) error {
 				doc, err := r.policyJSON(b.Policy, true)
 				if err != nil {
@@ -188,13 +249,6 @@ func bucketChecks(r *reader) []check {
 			}})
 	}
 	return cs
-}
-
-func notFoundIs(err error, code string) error {
-	if strings.Contains(err.Error(), code) {
-		return nil
-	}
-	return err
 }
 
 // renderStatement is the canonical text of a model statement.
@@ -272,7 +326,7 @@ func keyText(ks []ddbtypes.KeySchemaElement, defs []ddbtypes.AttributeDefinition
 	for _, k := range ks {
 		parts = append(parts, fmt.Sprintf("%s %s %s", aws.ToString(k.AttributeName), types[aws.ToString(k.AttributeName)], k.KeyType))
 	}
-	sort.Slice(parts, func(i, j int) bool {
+	sort.SliceStable(parts, func(i, j int) bool {
 		return strings.HasSuffix(parts[i], "HASH") && !strings.HasSuffix(parts[j], "HASH")
 	})
 	return strings.Join(parts, ", ")
@@ -286,47 +340,42 @@ func modelKeys(p constructs.Key, s *constructs.Key) string {
 	return out
 }
 
-func tableChecks(r *reader, t *constructs.Table) []check {
+func tableChecks(r *reader) []check {
+	var cs []check
+	for _, t := range []*constructs.Table{&r.sys.ImagesTable, &r.sys.AlbumsTable} {
+		cs = append(cs, oneTableChecks(r, t)...)
+	}
+	return cs
+}
+
+func oneTableChecks(r *reader, t *constructs.Table) []check {
 	pre := "table." + string(t.ID) + "."
-	desc := func(ctx context.Context) (*ddbtypes.TableDescription, bool, error) {
+	desc := lookupOf(func(ctx context.Context) (*ddbtypes.TableDescription, error) {
 		o, err := r.table(ctx, t)
 		if err != nil {
-			ok, err := found(err)
-			return nil, ok, err
+			return nil, err
 		}
-		return o.Table, o.Table != nil, nil
-	}
-	cs := []check{
-		{id: pre + "keys", resource: t.ID, want: modelKeys(t.Partition, t.Sort),
-			get: func(ctx context.Context) (string, bool, error) {
-				d, ok, err := desc(ctx)
-				if !ok {
-					return "", ok, err
-				}
-				return keyText(d.KeySchema, d.AttributeDefinitions), true, nil
-			}},
-		{id: pre + "billing", resource: t.ID, want: t.BillingMode,
-			get: func(ctx context.Context) (string, bool, error) {
-				d, ok, err := desc(ctx)
-				if !ok {
-					return "", ok, err
-				}
-				if d.BillingModeSummary == nil {
-					return "PROVISIONED", true, nil
-				}
-				return string(d.BillingModeSummary.BillingMode), true, nil
-			}},
-	}
+		if o.Table == nil {
+			return nil, errNotFound
+		}
+		return o.Table, nil
+	})
 	var wantIdx []string
 	for _, ix := range t.Indexes {
 		wantIdx = append(wantIdx, ix.Name+" ("+modelKeys(ix.Partition, ix.Sort)+", "+ix.Projection+")")
 	}
-	cs = append(cs, check{id: pre + "indexes", resource: t.ID, want: orDefault(strings.Join(wantIdx, "; "), "none"),
-		get: func(ctx context.Context) (string, bool, error) {
-			d, ok, err := desc(ctx)
-			if !ok {
-				return "", ok, err
+	sort.Strings(wantIdx)
+	cs := []check{
+		prop(pre+"keys", t.ID, "KeySchema", modelKeys(t.Partition, t.Sort), desc, value(func(d *ddbtypes.TableDescription) string {
+			return keyText(d.KeySchema, d.AttributeDefinitions)
+		})),
+		prop(pre+"billing", t.ID, "BillingModeSummary.BillingMode", t.BillingMode, desc, value(func(d *ddbtypes.TableDescription) string {
+			if d.BillingModeSummary == nil {
+				return "PROVISIONED"
 			}
+			return string(d.BillingModeSummary.BillingMode)
+		})),
+		prop(pre+"indexes", t.ID, "GlobalSecondaryIndexes", orDefault(strings.Join(wantIdx, "; "), "none"), desc, value(func(d *ddbtypes.TableDescription) string {
 			var got []string
 			for _, g := range d.GlobalSecondaryIndexes {
 				proj := ""
@@ -336,189 +385,182 @@ func tableChecks(r *reader, t *constructs.Table) []check {
 				got = append(got, aws.ToString(g.IndexName)+" ("+keyText(g.KeySchema, d.AttributeDefinitions)+", "+proj+")")
 			}
 			sort.Strings(got)
-			return orDefault(strings.Join(got, "; "), "none"), true, nil
-		}})
-	cs = append(cs, check{id: pre + "deletion-protection", resource: t.ID, want: onOff(t.DeletionProtection),
-		get: func(ctx context.Context) (string, bool, error) {
-			d, ok, err := desc(ctx)
-			if !ok {
-				return "", ok, err
-			}
-			return onOff(aws.ToBool(d.DeletionProtectionEnabled)), true, nil
-		}})
-	want := "DISABLED"
-	if t.PointInTimeRecovery {
-		want = "ENABLED"
+			return orDefault(strings.Join(got, "; "), "none")
+		})),
+		prop(pre+"deletion-protection", t.ID, "DeletionProtectionEnabled", tf(t.DeletionProtection), desc, value(func(d *ddbtypes.TableDescription) string {
+			return tf(aws.ToBool(d.DeletionProtectionEnabled))
+		})),
 	}
-	name := t.Name
-	cs = append(cs, check{id: pre + "pitr", resource: t.ID, want: want,
-		get: func(ctx context.Context) (string, bool, error) {
-			if _, ok, err := desc(ctx); !ok {
-				return "", ok, err
-			}
-			o, err := r.c.DynamoDB.DescribeContinuousBackups(ctx, &dynamodb.DescribeContinuousBackupsInput{TableName: &name})
-			if err != nil {
-				return "", false, err
-			}
-			if d := o.ContinuousBackupsDescription; d != nil && d.PointInTimeRecoveryDescription != nil {
-				return string(d.PointInTimeRecoveryDescription.PointInTimeRecoveryStatus), true, nil
-			}
-			return "DISABLED", true, nil
-		},
-		patch: func(ctx context.Context) error {
-			_, err := r.c.DynamoDB.UpdateContinuousBackups(ctx, &dynamodb.UpdateContinuousBackupsInput{TableName: &name,
-				PointInTimeRecoverySpecification: &ddbtypes.PointInTimeRecoverySpecification{PointInTimeRecoveryEnabled: aws.Bool(t.PointInTimeRecovery)}})
+	want := string(ddbtypes.PointInTimeRecoveryStatusDisabled)
+	if t.PointInTimeRecovery {
+		want = string(ddbtypes.PointInTimeRecoveryStatusEnabled)
+	}
+	pitr := prop(pre+"pitr", t.ID, "PointInTimeRecoveryDescription.PointInTimeRecoveryStatus", want, desc, func(ctx context.Context, d *ddbtypes.TableDescription) (string, bool, error) {
+		o, err := r.c.DynamoDB.DescribeContinuousBackups(ctx, &dynamodb.DescribeContinuousBackupsInput{TableName: d.TableName})
+		if ok, err := found(err); !ok {
+			return "", false, err
+		}
+		if c := o.ContinuousBackupsDescription; c != nil && c.PointInTimeRecoveryDescription != nil {
+			return string(c.PointInTimeRecoveryDescription.PointInTimeRecoveryStatus), true, nil
+		}
+		return string(ddbtypes.PointInTimeRecoveryStatusDisabled), true, nil
+	})
+	pitr.patch = func(ctx context.Context) error {
+		d, err := must(ctx, desc, "table "+t.Name)
+		if err != nil {
 			return err
-		}})
-	return cs
+		}
+		_, err = r.c.DynamoDB.UpdateContinuousBackups(ctx, &dynamodb.UpdateContinuousBackupsInput{TableName: d.TableName,
+			PointInTimeRecoverySpecification: &ddbtypes.PointInTimeRecoverySpecification{PointInTimeRecoveryEnabled: aws.Bool(t.PointInTimeRecovery)}})
+		return err
+	}
+	return append(cs, pitr)
 }
 
 // --- network ---
 
 func networkChecks(r *reader) []check {
 	n := &r.sys.Network
-	cs := []check{
-		{id: "vpc.cidr", resource: n.VPC.ID, want: n.VPC.CIDR,
-			get: func(ctx context.Context) (string, bool, error) {
-				v, err := r.vpc(ctx)
-				if err != nil {
-					ok, err := found(err)
-					return "", ok, err
-				}
-				return aws.ToString(v.CidrBlock), true, nil
-			}},
-		{id: "vpc.dns", resource: n.VPC.ID, want: fmt.Sprintf("support %s, hostnames %s", onOff(n.VPC.DNSSupport), onOff(n.VPC.DNSHostnames)),
-			get: func(ctx context.Context) (string, bool, error) {
-				id, err := r.vpcID(ctx)
-				if err != nil {
-					ok, err := found(err)
-					return "", ok, err
-				}
-				sup, err := r.c.EC2.DescribeVpcAttribute(ctx, &ec2.DescribeVpcAttributeInput{VpcId: &id, Attribute: ec2types.VpcAttributeNameEnableDnsSupport})
-				if err != nil {
-					return "", false, err
-				}
-				host, err := r.c.EC2.DescribeVpcAttribute(ctx, &ec2.DescribeVpcAttributeInput{VpcId: &id, Attribute: ec2types.VpcAttributeNameEnableDnsHostnames})
-				if err != nil {
-					return "", false, err
-				}
-				return fmt.Sprintf("support %s, hostnames %s", onOff(attrBool(sup.EnableDnsSupport)), onOff(attrBool(host.EnableDnsHostnames))), true, nil
-			},
-			patch: func(ctx context.Context) error {
-				id, err := r.vpcID(ctx)
-				if err != nil {
-					return err
-				}
-				if _, err := r.c.EC2.ModifyVpcAttribute(ctx, &ec2.ModifyVpcAttributeInput{VpcId: &id, EnableDnsSupport: &ec2types.AttributeBooleanValue{Value: aws.Bool(n.VPC.DNSSupport)}}); err != nil {
-					return err
-				}
-				_, err = r.c.EC2.ModifyVpcAttribute(ctx, &ec2.ModifyVpcAttributeInput{VpcId: &id, EnableDnsHostnames: &ec2types.AttributeBooleanValue{Value: aws.Bool(n.VPC.DNSHostnames)}})
+	vpcID := lookupOf(r.vpcID)
+	dns := func(id, property string, want bool, attr ec2types.VpcAttributeName, pick func(*ec2.DescribeVpcAttributeOutput) *ec2types.AttributeBooleanValue, in func(*ec2types.AttributeBooleanValue) *ec2.ModifyVpcAttributeInput) check {
+		c := prop(id, n.VPC.ID, property, tf(want), vpcID, func(ctx context.Context, vid string) (string, bool, error) {
+			o, err := r.c.EC2.DescribeVpcAttribute(ctx, &ec2.DescribeVpcAttributeInput{VpcId: &vid, Attribute: attr})
+			if ok, err := found(err); !ok {
+				return "", false, err
+			}
+			return tf(attrBool(pick(o))), true, nil
+		})
+		c.patch = func(ctx context.Context) error {
+			vid, err := must(ctx, vpcID, "vpc")
+			if err != nil {
 				return err
-			}},
-		{id: "vpc.internet-gateway", resource: n.Gateway, want: "attached",
-			get: func(ctx context.Context) (string, bool, error) {
-				igw, err := r.internetGateway(ctx)
-				if err != nil {
-					ok, err := found(err)
-					return "", ok, err
-				}
-				return "attached", igw != "", nil
-			}},
+			}
+			x := in(&ec2types.AttributeBooleanValue{Value: aws.Bool(want)})
+			x.VpcId = &vid
+			_, err = r.c.EC2.ModifyVpcAttribute(ctx, x)
+			return err
+		}
+		return c
+	}
+	cs := []check{
+		prop("vpc.cidr", n.VPC.ID, "CidrBlock", n.VPC.CIDR, lookupOf(r.vpc), value(func(v *ec2types.Vpc) string { return aws.ToString(v.CidrBlock) })),
+		dns("vpc.dns-support", "EnableDnsSupport", n.VPC.DNSSupport, ec2types.VpcAttributeNameEnableDnsSupport,
+			func(o *ec2.DescribeVpcAttributeOutput) *ec2types.AttributeBooleanValue { return o.EnableDnsSupport },
+			func(v *ec2types.AttributeBooleanValue) *ec2.ModifyVpcAttributeInput {
+				return &ec2.ModifyVpcAttributeInput{EnableDnsSupport: v}
+			}),
+		dns("vpc.dns-hostnames", "EnableDnsHostnames", n.VPC.DNSHostnames, ec2types.VpcAttributeNameEnableDnsHostnames,
+			func(o *ec2.DescribeVpcAttributeOutput) *ec2types.AttributeBooleanValue { return o.EnableDnsHostnames },
+			func(v *ec2types.AttributeBooleanValue) *ec2.ModifyVpcAttributeInput {
+				return &ec2.ModifyVpcAttributeInput{EnableDnsHostnames: v}
+			}),
+		prop("vpc.internet-gateway", n.Gateway, "InternetGateway.Attachments", "attached", vpcID, func(ctx context.Context, _ string) (string, bool, error) {
+			igw, err := r.internetGateway(ctx)
+			if err != nil {
+				return "", false, err
+			}
+			return "attached", igw != "", nil
+		}),
 	}
 	for _, s := range n.Subnets {
-		want := fmt.Sprintf("%s in zone %d, public=%t", s.CIDR, s.AZ, s.Public)
-		cs = append(cs, check{id: "subnet." + string(s.ID), resource: s.ID, want: want,
-			patch: func(ctx context.Context) error {
-				d, err := r.subnet(ctx, s.ID)
-				if err != nil {
-					return err
-				}
-				_, err = r.c.EC2.ModifySubnetAttribute(ctx, &ec2.ModifySubnetAttributeInput{SubnetId: d.SubnetId, MapPublicIpOnLaunch: &ec2types.AttributeBooleanValue{Value: aws.Bool(s.Public)}})
-				return err
-			},
-			get: func(ctx context.Context) (string, bool, error) {
-				d, err := r.subnet(ctx, s.ID)
-				if err != nil {
-					ok, err := found(err)
-					return "", ok, err
-				}
+		pre := "subnet." + string(s.ID)
+		sub := lookupOf(func(ctx context.Context) (ec2types.Subnet, error) { return r.subnet(ctx, s.ID) })
+		cs = append(cs,
+			prop(pre+".cidr", s.ID, "CidrBlock", s.CIDR, sub, value(func(d ec2types.Subnet) string { return aws.ToString(d.CidrBlock) })),
+			prop(pre+".zone", s.ID, "AvailabilityZone", fmt.Sprintf("zone %d", s.AZ), sub, func(ctx context.Context, d ec2types.Subnet) (string, bool, error) {
 				zs, err := r.zones(ctx)
 				if err != nil {
 					return "", false, err
 				}
-				zi := -1
 				for i, z := range zs {
 					if z == aws.ToString(d.AvailabilityZone) {
-						zi = i
+						return fmt.Sprintf("zone %d", i), true, nil
 					}
 				}
-				return fmt.Sprintf("%s in zone %d, public=%t", aws.ToString(d.CidrBlock), zi, aws.ToBool(d.MapPublicIpOnLaunch)), true, nil
-			}})
-		cs = append(cs, check{id: "subnet." + string(s.ID) + ".default-route", resource: s.RouteTable, want: n.Internet + " -> internet gateway",
-			// The patch associates the subnet with the route table the
-			// deployment created for it (found in the inventory).
-			patch: func(ctx context.Context) error {
-				rtb := r.physical(s.RouteTable)
-				if !strings.HasPrefix(rtb, "rtb-") {
-					return fmt.Errorf("route table %s: not in the deployment's inventory", s.RouteTable)
-				}
-				d, err := r.subnet(ctx, s.ID)
-				if err != nil {
-					return err
-				}
-				_, err = r.c.EC2.AssociateRouteTable(ctx, &ec2.AssociateRouteTableInput{SubnetId: d.SubnetId, RouteTableId: aws.String(rtb)})
+				return aws.ToString(d.AvailabilityZone), true, nil
+			}))
+		mp := prop(pre+".map-public-ip", s.ID, "MapPublicIpOnLaunch", tf(s.Public), sub, value(func(d ec2types.Subnet) string { return tf(aws.ToBool(d.MapPublicIpOnLaunch)) }))
+		mp.patch = func(ctx context.Context) error {
+			d, err := must(ctx, sub, "subnet "+string(s.ID))
+			if err != nil {
 				return err
-			},
-			get: func(ctx context.Context) (string, bool, error) {
-				d, err := r.subnet(ctx, s.ID)
-				if err != nil {
-					ok, err := found(err)
-					return "", ok, err
+			}
+			_, err = r.c.EC2.ModifySubnetAttribute(ctx, &ec2.ModifySubnetAttributeInput{SubnetId: d.SubnetId, MapPublicIpOnLaunch: &ec2types.AttributeBooleanValue{Value: aws.Bool(s.Public)}})
+			return err
+		}
+		route := prop(pre+".default-route", s.RouteTable, "RouteTable.Routes["+n.Internet+"]", n.Internet+" -> internet gateway", sub, func(ctx context.Context, d ec2types.Subnet) (string, bool, error) {
+			rts, err := r.routeTables(ctx)
+			if err != nil {
+				return "", false, err
+			}
+			igw, err := r.internetGateway(ctx)
+			if err != nil {
+				return "", false, err
+			}
+			rt, _ := routeTableFor(rts, aws.ToString(d.SubnetId))
+			if rt == nil {
+				return "", false, nil
+			}
+			for _, rr := range rt.Routes {
+				if aws.ToString(rr.DestinationCidrBlock) != n.Internet {
+					continue
 				}
-				rts, err := r.routeTables(ctx)
-				if err != nil {
-					return "", false, err
+				if gw := aws.ToString(rr.GatewayId); gw != "" && gw == igw {
+					return n.Internet + " -> internet gateway", true, nil
 				}
-				igw, _ := r.internetGateway(ctx)
-				rt := routeTableFor(rts, aws.ToString(d.SubnetId))
-				if rt == nil {
-					return "", false, nil
-				}
-				for _, rr := range rt.Routes {
-					if aws.ToString(rr.DestinationCidrBlock) != n.Internet {
-						continue
-					}
-					if gw := aws.ToString(rr.GatewayId); gw != "" && gw == igw {
-						return n.Internet + " -> internet gateway", true, nil
-					}
-					return n.Internet + " -> " + aws.ToString(rr.GatewayId) + aws.ToString(rr.NatGatewayId), true, nil
-				}
-				return "no default route", true, nil
-			}})
+				return n.Internet + " -> " + aws.ToString(rr.GatewayId) + aws.ToString(rr.NatGatewayId), true, nil
+			}
+			return "no default route", true, nil
+		})
+		// The patch associates the subnet with the route table the
+		// deployment created for it (found in the inventory), replacing
+		// any other association.
+		route.patch = func(ctx context.Context) error {
+			rtb := r.physical(s.RouteTable)
+			if !strings.HasPrefix(rtb, "rtb-") {
+				return fmt.Errorf("route table %s: not in the deployment's inventory", s.RouteTable)
+			}
+			d, err := must(ctx, sub, "subnet "+string(s.ID))
+			if err != nil {
+				return err
+			}
+			rts, err := r.routeTables(ctx)
+			if err != nil {
+				return err
+			}
+			if _, assoc := routeTableFor(rts, aws.ToString(d.SubnetId)); assoc != "" {
+				_, err = r.c.EC2.ReplaceRouteTableAssociation(ctx, &ec2.ReplaceRouteTableAssociationInput{AssociationId: aws.String(assoc), RouteTableId: aws.String(rtb)})
+				return err
+			}
+			_, err = r.c.EC2.AssociateRouteTable(ctx, &ec2.AssociateRouteTableInput{SubnetId: d.SubnetId, RouteTableId: aws.String(rtb)})
+			return err
+		}
+		cs = append(cs, mp, route)
 	}
 	return cs
 }
 
-func routeTableFor(rts []ec2types.RouteTable, subnetID string) *ec2types.RouteTable {
+// routeTableFor returns the route table that routes subnetID (its explicit
+// association, else the main table) and the explicit association's id.
+func routeTableFor(rts []ec2types.RouteTable, subnetID string) (*ec2types.RouteTable, string) {
 	var main *ec2types.RouteTable
 	for i := range rts {
 		for _, a := range rts[i].Associations {
 			if aws.ToString(a.SubnetId) == subnetID {
-				return &rts[i]
+				return &rts[i], aws.ToString(a.RouteTableAssociationId)
 			}
 			if aws.ToBool(a.Main) {
 				main = &rts[i]
 			}
 		}
 	}
-	return main
+	return main, ""
 }
 
 // --- security groups ---
 
 // ruleText is the canonical text of a rule: "tcp 8080 from LambdaSecurityGroup".
 func ruleText(proto string, from, to int, dir, peer string) string {
-	p := proto
 	switch proto {
 	case constructs.All, "all":
 		return "all " + dir + " " + peer
@@ -527,7 +569,7 @@ func ruleText(proto string, from, to int, dir, peer string) string {
 	if to != from {
 		ports += "-" + strconv.Itoa(to)
 	}
-	return p + " " + ports + " " + dir + " " + peer
+	return proto + " " + ports + " " + dir + " " + peer
 }
 
 func modelRuleText(ru constructs.Rule, egress bool) string {
@@ -542,33 +584,51 @@ func modelRuleText(ru constructs.Rule, egress bool) string {
 	return ruleText(ru.Protocol, ru.FromPort, ru.ToPort, dir, peer)
 }
 
-// deployedRules flattens a group's permissions into canonical rule texts.
-// The AWS CDK's "disallow all traffic" placeholder (icmp 252-86 to
+// deployedRule is one deployed rule: its canonical text and the
+// permission that grants exactly it (for a revoke).
+type deployedRule struct {
+	text string
+	perm ec2types.IpPermission
+}
+
+// deployedRules flattens a group's permissions into single rules. The AWS
+// CDK's "disallow all traffic" placeholder (icmp 252-86 to
 // 255.255.255.255/32) allows nothing and is left out.
-func (r *reader) deployedRules(ctx context.Context, perms []ec2types.IpPermission, egress bool) []string {
+func (r *reader) deployedRules(ctx context.Context, perms []ec2types.IpPermission, egress bool) []deployedRule {
 	dir := "from"
 	if egress {
 		dir = "to"
 	}
-	var out []string
+	var out []deployedRule
 	for _, p := range perms {
 		proto := aws.ToString(p.IpProtocol)
 		from, to := int(aws.ToInt32(p.FromPort)), int(aws.ToInt32(p.ToPort))
+		one := func() ec2types.IpPermission {
+			return ec2types.IpPermission{IpProtocol: p.IpProtocol, FromPort: p.FromPort, ToPort: p.ToPort}
+		}
 		for _, ip := range p.IpRanges {
 			c := aws.ToString(ip.CidrIp)
 			if proto == "icmp" && c == "255.255.255.255/32" && from == 252 && to == 86 {
 				continue
 			}
-			out = append(out, ruleText(proto, from, to, dir, c))
+			q := one()
+			q.IpRanges = []ec2types.IpRange{{CidrIp: ip.CidrIp}}
+			out = append(out, deployedRule{ruleText(proto, from, to, dir, c), q})
 		}
 		for _, ip := range p.Ipv6Ranges {
-			out = append(out, ruleText(proto, from, to, dir, aws.ToString(ip.CidrIpv6)))
+			q := one()
+			q.Ipv6Ranges = []ec2types.Ipv6Range{{CidrIpv6: ip.CidrIpv6}}
+			out = append(out, deployedRule{ruleText(proto, from, to, dir, aws.ToString(ip.CidrIpv6)), q})
 		}
 		for _, g := range p.UserIdGroupPairs {
-			out = append(out, ruleText(proto, from, to, dir, r.groupName(ctx, aws.ToString(g.GroupId))))
+			q := one()
+			q.UserIdGroupPairs = []ec2types.UserIdGroupPair{{GroupId: g.GroupId}}
+			out = append(out, deployedRule{ruleText(proto, from, to, dir, r.groupName(ctx, aws.ToString(g.GroupId))), q})
 		}
 		for _, pl := range p.PrefixListIds {
-			out = append(out, ruleText(proto, from, to, dir, aws.ToString(pl.PrefixListId)))
+			q := one()
+			q.PrefixListIds = []ec2types.PrefixListId{{PrefixListId: pl.PrefixListId}}
+			out = append(out, deployedRule{ruleText(proto, from, to, dir, aws.ToString(pl.PrefixListId)), q})
 		}
 	}
 	return out
@@ -595,7 +655,15 @@ func (r *reader) permission(ctx context.Context, ru constructs.Rule) (ec2types.I
 	return p, nil
 }
 
-func groupChecks(r *reader, g *constructs.SecurityGroup) []check {
+func groupChecks(r *reader) []check {
+	var cs []check
+	for i := range r.sys.Groups {
+		cs = append(cs, oneGroupChecks(r, &r.sys.Groups[i])...)
+	}
+	return cs
+}
+
+func oneGroupChecks(r *reader, g *constructs.SecurityGroup) []check {
 	pre := "sg." + string(g.ID)
 	get := func(ctx context.Context) (ec2types.SecurityGroup, bool, error) {
 		gs, err := r.groups(ctx)
@@ -605,15 +673,11 @@ func groupChecks(r *reader, g *constructs.SecurityGroup) []check {
 		d, ok := gs[g.ID]
 		return d, ok, nil
 	}
-	cs := []check{{id: pre + ".exists", resource: g.ID, want: g.Name,
-		get: func(ctx context.Context) (string, bool, error) {
-			d, ok, err := get(ctx)
-			return aws.ToString(d.GroupName), ok, err
-		}}}
+	cs := []check{prop(pre+".exists", g.ID, "GroupName", g.Name, get, value(func(d ec2types.SecurityGroup) string { return aws.ToString(d.GroupName) }))}
 	for _, egress := range []bool{false, true} {
-		rules, dir := g.Ingress, "ingress"
+		rules, dir, property := g.Ingress, "ingress", "IpPermissions"
 		if egress {
-			rules, dir = g.Egress, "egress"
+			rules, dir, property = g.Egress, "egress", "IpPermissionsEgress"
 		}
 		perms := func(d ec2types.SecurityGroup) []ec2types.IpPermission {
 			if egress {
@@ -625,77 +689,70 @@ func groupChecks(r *reader, g *constructs.SecurityGroup) []check {
 		for _, ru := range rules {
 			text := modelRuleText(ru, egress)
 			want = append(want, text)
-			cs = append(cs, check{id: fmt.Sprintf("%s.%s[%s]", pre, dir, text), resource: g.ID, want: "allowed",
-				get: func(ctx context.Context) (string, bool, error) {
-					d, ok, err := get(ctx)
-					if !ok {
-						return "", ok, err
-					}
-					for _, x := range r.deployedRules(ctx, perms(d), egress) {
-						if x == text {
-							return "allowed", true, nil
-						}
-					}
-					return "", false, nil
-				},
-				patch: func(ctx context.Context) error {
-					d, ok, err := get(ctx)
-					if !ok {
-						return fmt.Errorf("group %s: %w", g.ID, errors.Join(err, errNotFound))
-					}
-					p, err := r.permission(ctx, ru)
-					if err != nil {
-						return err
-					}
-					if egress {
-						_, err = r.c.EC2.AuthorizeSecurityGroupEgress(ctx, &ec2.AuthorizeSecurityGroupEgressInput{GroupId: d.GroupId, IpPermissions: []ec2types.IpPermission{p}})
-					} else {
-						_, err = r.c.EC2.AuthorizeSecurityGroupIngress(ctx, &ec2.AuthorizeSecurityGroupIngressInput{GroupId: d.GroupId, IpPermissions: []ec2types.IpPermission{p}})
-					}
-					return err
-				}})
-		}
-		cs = append(cs, check{id: fmt.Sprintf("%s.%s.nothing-else", pre, dir), resource: g.ID, want: "no other rules",
-			get: func(ctx context.Context) (string, bool, error) {
-				d, ok, err := get(ctx)
-				if !ok {
-					return "", ok, err
-				}
-				var extra []string
+			c := prop(fmt.Sprintf("%s.%s[%s]", pre, dir, text), g.ID, property+"["+text+"]", "allowed", get, func(ctx context.Context, d ec2types.SecurityGroup) (string, bool, error) {
 				for _, x := range r.deployedRules(ctx, perms(d), egress) {
-					if !contains(want, x) {
-						extra = append(extra, x)
+					if x.text == text {
+						return "allowed", true, nil
 					}
 				}
-				if len(extra) == 0 {
-					return "no other rules", true, nil
+				return "", false, nil
+			})
+			c.patch = func(ctx context.Context) error {
+				d, err := must(ctx, get, "group "+string(g.ID))
+				if err != nil {
+					return err
 				}
-				return "also " + sortedSet(extra), true, nil
-			},
-			// Only egress extras are patched: the default allow-all egress
-			// an emulator leaves in place. Extra ingress is never removed
-			// by verify.
-			patch: func(ctx context.Context) error {
-				if !egress {
-					return errors.New("extra ingress rules are not removed automatically")
+				p, err := r.permission(ctx, ru)
+				if err != nil {
+					return err
 				}
-				d, ok, err := get(ctx)
-				if !ok {
-					return errors.Join(err, errNotFound)
+				if egress {
+					_, err = r.c.EC2.AuthorizeSecurityGroupEgress(ctx, &ec2.AuthorizeSecurityGroupEgressInput{GroupId: d.GroupId, IpPermissions: []ec2types.IpPermission{p}})
+				} else {
+					_, err = r.c.EC2.AuthorizeSecurityGroupIngress(ctx, &ec2.AuthorizeSecurityGroupIngressInput{GroupId: d.GroupId, IpPermissions: []ec2types.IpPermission{p}})
 				}
-				for _, p := range d.IpPermissionsEgress {
-					for _, ip := range p.IpRanges {
-						if ru := ruleText(aws.ToString(p.IpProtocol), int(aws.ToInt32(p.FromPort)), int(aws.ToInt32(p.ToPort)), "to", aws.ToString(ip.CidrIp)); !contains(want, ru) {
-							q := p
-							q.IpRanges, q.Ipv6Ranges, q.UserIdGroupPairs, q.PrefixListIds = []ec2types.IpRange{{CidrIp: ip.CidrIp}}, nil, nil, nil
-							if _, err := r.c.EC2.RevokeSecurityGroupEgress(ctx, &ec2.RevokeSecurityGroupEgressInput{GroupId: d.GroupId, IpPermissions: []ec2types.IpPermission{q}}); err != nil {
-								return err
-							}
-						}
-					}
+				return err
+			}
+			cs = append(cs, c)
+		}
+		extra := func(ctx context.Context, d ec2types.SecurityGroup) []deployedRule {
+			var out []deployedRule
+			for _, x := range r.deployedRules(ctx, perms(d), egress) {
+				if !contains(want, x.text) {
+					out = append(out, x)
 				}
-				return nil
-			}})
+			}
+			return out
+		}
+		c := prop(fmt.Sprintf("%s.%s.nothing-else", pre, dir), g.ID, property+" (rules not in the model)", "no other rules", get, func(ctx context.Context, d ec2types.SecurityGroup) (string, bool, error) {
+			var texts []string
+			for _, x := range extra(ctx, d) {
+				texts = append(texts, x.text)
+			}
+			if len(texts) == 0 {
+				return "no other rules", true, nil
+			}
+			return "also " + sortedSet(texts), true, nil
+		})
+		// The patch revokes every rule the model does not have.
+		c.patch = func(ctx context.Context) error {
+			d, err := must(ctx, get, "group "+string(g.ID))
+			if err != nil {
+				return err
+			}
+			for _, x := range extra(ctx, d) {
+				if egress {
+					_, err = r.c.EC2.RevokeSecurityGroupEgress(ctx, &ec2.RevokeSecurityGroupEgressInput{GroupId: d.GroupId, IpPermissions: []ec2types.IpPermission{x.perm}})
+				} else {
+					_, err = r.c.EC2.RevokeSecurityGroupIngress(ctx, &ec2.RevokeSecurityGroupIngressInput{GroupId: d.GroupId, IpPermissions: []ec2types.IpPermission{x.perm}})
+				}
+				if err != nil {
+					return fmt.Errorf("revoke %s: %w", x.text, err)
+				}
+			}
+			return nil
+		}
+		cs = append(cs, c)
 	}
 	return cs
 }
@@ -711,136 +768,144 @@ func contains(xs []string, x string) bool {
 
 // --- IAM ---
 
-func roleChecks(r *reader, ro *constructs.Role) []check {
+func roleChecks(r *reader) []check {
+	var cs []check
+	for i := range r.sys.Roles {
+		cs = append(cs, oneRoleChecks(r, &r.sys.Roles[i])...)
+	}
+	return cs
+}
+
+// awsManaged reports whether arn is an AWS managed policy.
+func awsManaged(arn string) bool { return strings.HasPrefix(arn, "arn:aws:iam::aws:policy/") }
+
+func oneRoleChecks(r *reader, ro *constructs.Role) []check {
 	pre := "role." + string(ro.ID)
-	cs := []check{{id: pre + ".trust", resource: ro.ID, want: "sts:AssumeRole by " + ro.Service,
-		get: func(ctx context.Context) (string, bool, error) {
-			o, err := r.role(ctx, ro)
-			if err != nil {
-				ok, err := found(err)
-				return "", ok, err
+	role := lookupOf(func(ctx context.Context) (*iam.GetRoleOutput, error) { return r.role(ctx, ro) })
+	cs := []check{prop(pre+".trust", ro.ID, "AssumeRolePolicyDocument", "sts:AssumeRole by "+ro.Service, role, func(_ context.Context, o *iam.GetRoleOutput) (string, bool, error) {
+		sts, err := parsePolicy(aws.ToString(o.Role.AssumeRolePolicyDocument))
+		if err != nil {
+			return "", false, err
+		}
+		var got []string
+		for _, s := range sts {
+			if s.Effect == "Allow" {
+				got = append(got, sortedSet(s.Actions)+" by "+strings.TrimPrefix(sortedSet(s.Principals), "Service:"))
 			}
-			sts, err := parsePolicy(aws.ToString(o.Role.AssumeRolePolicyDocument))
-			if err != nil {
-				return "", false, err
-			}
-			var got []string
-			for _, s := range sts {
-				if s.Effect == "Allow" {
-					got = append(got, sortedSet(s.Actions)+" by "+strings.TrimPrefix(sortedSet(s.Principals), "Service:"))
-				}
-			}
-			return strings.Join(got, "; "), true, nil
-		}}}
+		}
+		return strings.Join(got, "; "), true, nil
+	})}
 	var wantArns []string
 	for _, m := range ro.ManagedPolicies {
 		wantArns = append(wantArns, constructs.ManagedPolicyARN(m))
 	}
-	cs = append(cs, check{id: pre + ".managed-policies", resource: ro.ID, want: orDefault(sortedSet(wantArns), "none"),
-		get: func(ctx context.Context) (string, bool, error) {
-			if _, err := r.role(ctx, ro); err != nil {
-				ok, err := found(err)
-				return "", ok, err
+	mp := prop(pre+".managed-policies", ro.ID, "AttachedPolicies (AWS managed)", orDefault(sortedSet(wantArns), "none"), role, func(ctx context.Context, _ *iam.GetRoleOutput) (string, bool, error) {
+		a, err := r.attached(ctx, ro)
+		if err != nil {
+			return "", false, err
+		}
+		var got []string
+		for _, x := range a {
+			if awsManaged(x) {
+				got = append(got, x)
 			}
-			a, err := r.attached(ctx, ro)
-			if err != nil {
-				return "", false, err
-			}
-			var aws []string
-			for _, x := range a {
-				if strings.HasPrefix(x, "arn:aws:iam::aws:policy/") {
-					aws = append(aws, x)
+		}
+		return orDefault(sortedSet(got), "none"), true, nil
+	})
+	// The patch attaches what is missing and detaches AWS managed policies
+	// the model does not have.
+	mp.patch = func(ctx context.Context) error {
+		if _, err := must(ctx, role, "role "+ro.Name); err != nil {
+			return err
+		}
+		a, err := r.attached(ctx, ro)
+		if err != nil {
+			return err
+		}
+		name := aws.String(r.roleName(ctx, ro))
+		for _, arn := range wantArns {
+			if !contains(a, arn) {
+				if _, err := r.c.IAM.AttachRolePolicy(ctx, &iam.AttachRolePolicyInput{RoleName: name, PolicyArn: aws.String(arn)}); err != nil {
+					return fmt.Errorf("attach %s: %w", arn, err)
 				}
 			}
-			return orDefault(sortedSet(aws), "none"), true, nil
-		},
-		patch: func(ctx context.Context) error {
-			a, _ := r.attached(ctx, ro)
-			for _, arn := range wantArns {
-				if contains(a, arn) {
-					continue
-				}
-				if _, err := r.c.IAM.AttachRolePolicy(ctx, &iam.AttachRolePolicyInput{RoleName: aws.String(r.roleName(ctx, ro)), PolicyArn: aws.String(arn)}); err != nil {
-					return err
+		}
+		for _, arn := range a {
+			if awsManaged(arn) && !contains(wantArns, arn) {
+				if _, err := r.c.IAM.DetachRolePolicy(ctx, &iam.DetachRolePolicyInput{RoleName: name, PolicyArn: aws.String(arn)}); err != nil {
+					return fmt.Errorf("detach %s: %w", arn, err)
 				}
 			}
-			return nil
-		}})
-	for _, st := range ro.Statements {
-		cs = append(cs, check{id: pre + ".policy." + st.Sid, resource: ro.ID, want: "granted",
-			get: func(ctx context.Context) (string, bool, error) {
-				if _, err := r.role(ctx, ro); err != nil {
-					ok, err := found(err)
-					return "", ok, err
-				}
-				sts, err := r.rolePolicies(ctx, ro)
-				if err != nil {
-					return "", false, err
-				}
-				var miss []string
-				for _, a := range st.Actions {
-					for _, v := range st.Resources {
-						res := r.arn(v)
-						if !allowed(sts, a, res) {
-							miss = append(miss, a+" on "+res)
-						}
-					}
-				}
-				if len(miss) == 0 {
-					return "granted", true, nil
-				}
-				if len(miss) == len(st.Actions)*len(st.Resources) {
-					return "", false, nil
-				}
-				return "not granted: " + strings.Join(miss, ", "), true, nil
-			},
-			patch: func(ctx context.Context) error {
-				doc, err := r.policyJSON(ro.Statements, false)
-				if err != nil {
-					return err
-				}
-				_, err = r.c.IAM.PutRolePolicy(ctx, &iam.PutRolePolicyInput{RoleName: aws.String(r.roleName(ctx, ro)), PolicyName: aws.String(orDefault(ro.PolicyName, string(ro.ID))), PolicyDocument: aws.String(doc)})
-				return err
-			}})
+		}
+		return nil
 	}
-	cs = append(cs, check{id: pre + ".no-wildcard-grants", resource: ro.ID, want: "none",
-		get: func(ctx context.Context) (string, bool, error) {
-			if _, err := r.role(ctx, ro); err != nil {
-				ok, err := found(err)
-				return "", ok, err
-			}
+	cs = append(cs, mp)
+	for _, st := range ro.Statements {
+		c := prop(pre+".policy."+st.Sid, ro.ID, "RolePolicy.Statement["+st.Sid+"]", "granted", role, func(ctx context.Context, _ *iam.GetRoleOutput) (string, bool, error) {
 			sts, err := r.rolePolicies(ctx, ro)
 			if err != nil {
 				return "", false, err
 			}
-			var bad []string
-			for _, s := range sts {
-				if s.Effect != "Allow" {
-					continue
-				}
-				for _, a := range s.Actions {
-					if a == "*" || strings.HasSuffix(a, ":*") {
-						bad = append(bad, a+" on "+sortedSet(s.Resources))
+			var miss []string
+			for _, a := range st.Actions {
+				for _, v := range st.Resources {
+					res := r.arn(v)
+					if !allowed(sts, a, res) {
+						miss = append(miss, a+" on "+res)
 					}
 				}
-				if contains(s.Resources, "*") && !constructs.WildcardOnly(s.Actions) {
-					bad = append(bad, sortedSet(s.Actions)+" on *")
+			}
+			if len(miss) == 0 {
+				return "granted", true, nil
+			}
+			if len(miss) == len(st.Actions)*len(st.Resources) {
+				return "", false, nil
+			}
+			return "not granted: " + strings.Join(miss, ", "), true, nil
+		})
+		// The model's inline policy replaces the one of that name.
+		c.patch = func(ctx context.Context) error {
+			doc, err := r.policyJSON(ro.Statements, false)
+			if err != nil {
+				return err
+			}
+			_, err = r.c.IAM.PutRolePolicy(ctx, &iam.PutRolePolicyInput{RoleName: aws.String(r.roleName(ctx, ro)), PolicyName: aws.String(orDefault(ro.PolicyName, string(ro.ID))), PolicyDocument: aws.String(doc)})
+			return err
+		}
+		cs = append(cs, c)
+	}
+	cs = append(cs, prop(pre+".no-wildcard-grants", ro.ID, "RolePolicy.Statement (wildcards)", "none", role, func(ctx context.Context, _ *iam.GetRoleOutput) (string, bool, error) {
+		sts, err := r.rolePolicies(ctx, ro)
+		if err != nil {
+			return "", false, err
+		}
+		var bad []string
+		for _, s := range sts {
+			if s.Effect != "Allow" {
+				continue
+			}
+			for _, a := range s.Actions {
+				if a == "*" || strings.HasSuffix(a, ":*") {
+					bad = append(bad, a+" on "+sortedSet(s.Resources))
 				}
 			}
-			return orDefault(sortedSet(bad), "none"), true, nil
-		}})
+			if contains(s.Resources, "*") && !constructs.WildcardOnly(s.Actions) {
+				bad = append(bad, sortedSet(s.Actions)+" on *")
+			}
+		}
+		return orDefault(sortedSet(bad), "none"), true, nil
+	}))
 	if ro.InstanceProfile != "" {
 		name := ro.ProfileName
-		cs = append(cs, check{id: "profile." + string(ro.InstanceProfile), resource: ro.InstanceProfile, want: "role " + ro.Name,
+		cs = append(cs, check{id: "profile." + string(ro.InstanceProfile), resource: ro.InstanceProfile, property: "InstanceProfile.Roles", want: "role " + ro.Name,
 			get: func(ctx context.Context) (string, bool, error) {
 				pn := name
 				if p := r.physical(ro.InstanceProfile); p != "" && !strings.HasPrefix(p, "arn:") {
 					pn = p
 				}
 				o, err := r.c.IAM.GetInstanceProfile(ctx, &iam.GetInstanceProfileInput{InstanceProfileName: &pn})
-				if err != nil {
-					ok, err := found(err)
-					return "", ok, err
+				if ok, err := found(err); !ok {
+					return "", false, err
 				}
 				var roles []string
 				for _, x := range o.InstanceProfile.Roles {
@@ -878,39 +943,29 @@ func allowed(sts []statement, action, resource string) bool {
 
 // --- EC2 instances ---
 
-func instanceChecks(r *reader, in *constructs.Instance) []check {
-	pre := "instance." + string(in.ID)
-	get := func(ctx context.Context) (*ec2types.Instance, bool, error) {
-		d, err := r.instance(ctx, in)
-		if err != nil {
-			ok, err := found(err)
-			return nil, ok, err
-		}
-		return d, true, nil
+func instanceChecks(r *reader) []check {
+	var cs []check
+	for i := range r.sys.Servers {
+		cs = append(cs, oneInstanceChecks(r, &r.sys.Servers[i])...)
 	}
-	field := func(suffix, want string, f func(context.Context, *ec2types.Instance) (string, error)) check {
-		return check{id: pre + suffix, resource: in.ID, want: want,
-			get: func(ctx context.Context) (string, bool, error) {
-				d, ok, err := get(ctx)
-				if !ok {
-					return "", ok, err
-				}
-				v, err := f(ctx, d)
-				return v, err == nil, err
-			}}
+	return cs
+}
+
+func oneInstanceChecks(r *reader, in *constructs.Instance) []check {
+	pre := "instance." + string(in.ID)
+	get := lookupOf(func(ctx context.Context) (*ec2types.Instance, error) { return r.instance(ctx, in) })
+	field := func(suffix, property, want string, f func(context.Context, *ec2types.Instance) (string, error)) check {
+		return prop(pre+suffix, in.ID, property, want, get, func(ctx context.Context, d *ec2types.Instance) (string, bool, error) {
+			v, err := f(ctx, d)
+			return v, err == nil, err
+		})
 	}
 	cs := []check{
-		field(".type", in.Type, func(_ context.Context, d *ec2types.Instance) (string, error) { return string(d.InstanceType), nil }),
-		field(".architecture", in.Architecture, func(_ context.Context, d *ec2types.Instance) (string, error) {
+		field(".type", "InstanceType", in.Type, func(_ context.Context, d *ec2types.Instance) (string, error) { return string(d.InstanceType), nil }),
+		field(".architecture", "Architecture", in.Architecture, func(_ context.Context, d *ec2types.Instance) (string, error) {
 			return string(d.Architecture), nil
 		}),
-	}
-	ami := check{id: pre + ".ami", resource: in.ID, want: "latest AL2023 (" + in.AMIParameter + ")",
-		get: func(ctx context.Context) (string, bool, error) {
-			d, ok, err := get(ctx)
-			if !ok {
-				return "", ok, err
-			}
+		field(".ami", "ImageId", "latest AL2023 ("+in.AMIParameter+")", func(ctx context.Context, d *ec2types.Instance) (string, error) {
 			p, err := cached(r, "ssm/"+in.AMIParameter, func() (string, error) {
 				o, err := r.c.SSM.GetParameter(ctx, &ssm.GetParameterInput{Name: aws.String(in.AMIParameter)})
 				if err != nil {
@@ -919,41 +974,39 @@ func instanceChecks(r *reader, in *constructs.Instance) []check {
 				return aws.ToString(o.Parameter.Value), nil
 			})
 			if err != nil {
-				return "", false, fmt.Errorf("ssm parameter %s: %w", in.AMIParameter, err)
+				return "", fmt.Errorf("ssm parameter %s: %w", in.AMIParameter, err)
 			}
 			if aws.ToString(d.ImageId) == p {
-				return "latest AL2023 (" + in.AMIParameter + ")", true, nil
+				return "latest AL2023 (" + in.AMIParameter + ")", nil
 			}
-			return aws.ToString(d.ImageId) + " (parameter holds " + p + ")", true, nil
-		}}
-	cs = append(cs, ami)
-	subnet := field(".subnet", string(in.Subnet), func(ctx context.Context, d *ec2types.Instance) (string, error) {
-		return r.subnetName(ctx, aws.ToString(d.SubnetId)), nil
-	})
-	cs = append(cs, subnet)
+			return aws.ToString(d.ImageId) + " (parameter holds " + p + ")", nil
+		}),
+		field(".subnet", "SubnetId", string(in.Subnet), func(ctx context.Context, d *ec2types.Instance) (string, error) {
+			return r.subnetName(ctx, aws.ToString(d.SubnetId)), nil
+		}),
+	}
 	if in.RequireIMDSv2 {
-		c := field(".imdsv2", "required", func(_ context.Context, d *ec2types.Instance) (string, error) {
+		c := field(".imdsv2", "MetadataOptions.HttpTokens", string(ec2types.HttpTokensStateRequired), func(_ context.Context, d *ec2types.Instance) (string, error) {
 			if d.MetadataOptions == nil {
-				return "optional", nil
+				return "", nil
 			}
 			return string(d.MetadataOptions.HttpTokens), nil
 		})
 		c.patch = func(ctx context.Context) error {
-			d, ok, err := get(ctx)
-			if !ok {
-				return errors.Join(err, errNotFound)
+			d, err := must(ctx, get, "instance "+string(in.ID))
+			if err != nil {
+				return err
 			}
-			_, err = r.c.EC2.ModifyInstanceMetadataOptions(ctx, &ec2.ModifyInstanceMetadataOptionsInput{InstanceId: d.InstanceId,
-				HttpTokens: ec2types.HttpTokensStateRequired, HttpEndpoint: ec2types.InstanceMetadataEndpointStateEnabled})
+			_, err = r.c.EC2.ModifyInstanceMetadataOptions(ctx, &ec2.ModifyInstanceMetadataOptionsInput{InstanceId: d.InstanceId, HttpTokens: ec2types.HttpTokensStateRequired})
 			return err
 		}
 		cs = append(cs, c)
 	}
-	want := "unencrypted"
-	if in.RootVolume.Encrypted {
-		want = "encrypted"
-	}
-	cs = append(cs, field(".root-volume", fmt.Sprintf("%s %d GiB %s", in.RootVolume.Type, in.RootVolume.SizeGiB, want), func(ctx context.Context, d *ec2types.Instance) (string, error) {
+	root := lookupOf(func(ctx context.Context) (ec2types.Volume, error) {
+		d, err := r.instance(ctx, in)
+		if err != nil {
+			return ec2types.Volume{}, err
+		}
 		var vid string
 		for _, m := range d.BlockDeviceMappings {
 			if aws.ToString(m.DeviceName) == aws.ToString(d.RootDeviceName) && m.Ebs != nil {
@@ -961,22 +1014,27 @@ func instanceChecks(r *reader, in *constructs.Instance) []check {
 			}
 		}
 		if vid == "" {
-			return "no root volume", nil
+			return ec2types.Volume{}, fmt.Errorf("root volume of %s: %w", in.ID, errNotFound)
 		}
-		o, err := r.c.EC2.DescribeVolumes(ctx, &ec2.DescribeVolumesInput{VolumeIds: []string{vid}})
-		if err != nil || len(o.Volumes) == 0 {
-			return "", fmt.Errorf("describe volume %s: %w", vid, err)
-		}
-		v := o.Volumes[0]
-		enc := "unencrypted"
-		if aws.ToBool(v.Encrypted) {
-			enc = "encrypted"
-		}
-		return fmt.Sprintf("%s %d GiB %s", v.VolumeType, aws.ToInt32(v.Size), enc), nil
-	}))
+		return cached(r, "volume/"+vid, func() (ec2types.Volume, error) {
+			o, err := r.c.EC2.DescribeVolumes(ctx, &ec2.DescribeVolumesInput{VolumeIds: []string{vid}})
+			if err != nil {
+				return ec2types.Volume{}, fmt.Errorf("describe volume %s: %w", vid, err)
+			}
+			if len(o.Volumes) == 0 {
+				return ec2types.Volume{}, fmt.Errorf("volume %s: %w", vid, errNotFound)
+			}
+			return o.Volumes[0], nil
+		})
+	})
+	rv := in.RootVolume
+	cs = append(cs,
+		prop(pre+".root-volume.type", in.ID, "RootVolume.VolumeType", rv.Type, root, value(func(v ec2types.Volume) string { return string(v.VolumeType) })),
+		prop(pre+".root-volume.size", in.ID, "RootVolume.Size", fmt.Sprintf("%d GiB", rv.SizeGiB), root, value(func(v ec2types.Volume) string { return fmt.Sprintf("%d GiB", aws.ToInt32(v.Size)) })),
+		prop(pre+".root-volume.encrypted", in.ID, "RootVolume.Encrypted", tf(rv.Encrypted), root, value(func(v ec2types.Volume) string { return tf(aws.ToBool(v.Encrypted)) })))
 	role := r.sys.Role(in.Role)
 	if role != nil && role.ProfileName != "" {
-		cs = append(cs, field(".profile", role.ProfileName, func(_ context.Context, d *ec2types.Instance) (string, error) {
+		cs = append(cs, field(".profile", "IamInstanceProfile", role.ProfileName, func(_ context.Context, d *ec2types.Instance) (string, error) {
 			if d.IamInstanceProfile == nil {
 				return "none", nil
 			}
@@ -985,17 +1043,18 @@ func instanceChecks(r *reader, in *constructs.Instance) []check {
 		}))
 	}
 	g := r.sys.Group(in.Group)
-	groups := field(".security-groups", string(in.Group), func(ctx context.Context, d *ec2types.Instance) (string, error) {
+	groups := field(".security-groups", "SecurityGroups", string(in.Group), func(ctx context.Context, d *ec2types.Instance) (string, error) {
 		var names []string
 		for _, x := range d.SecurityGroups {
 			names = append(names, r.groupName(ctx, aws.ToString(x.GroupId)))
 		}
-		return sortedSet(names), nil
+		return orDefault(sortedSet(names), "none"), nil
 	})
+	// The patch sets the instance's groups to exactly the model's one.
 	groups.patch = func(ctx context.Context) error {
-		d, ok, err := get(ctx)
-		if !ok {
-			return errors.Join(err, errNotFound)
+		d, err := must(ctx, get, "instance "+string(in.ID))
+		if err != nil {
+			return err
 		}
 		gs, err := r.groups(ctx)
 		if err != nil {
@@ -1008,29 +1067,38 @@ func instanceChecks(r *reader, in *constructs.Instance) []check {
 		_, err = r.c.EC2.ModifyInstanceAttribute(ctx, &ec2.ModifyInstanceAttributeInput{InstanceId: d.InstanceId, Groups: []string{aws.ToString(sg.GroupId)}})
 		return err
 	}
-	cs = append(cs, groups)
-	return cs
+	return append(cs, groups)
 }
 
 // --- load balancer ---
 
-func loadBalancerChecks(r *reader, lb *constructs.LoadBalancer) []check {
-	getLB := func(ctx context.Context) (*elbtypes.LoadBalancer, bool, error) {
+func loadBalancerChecks(r *reader) []check {
+	lb := r.sys.LoadBalancer
+	if lb == nil {
+		return nil
+	}
+	getLB := lookupOf(func(ctx context.Context) (*elbtypes.LoadBalancer, error) { return r.loadBalancer(ctx, lb) })
+	getTG := lookupOf(func(ctx context.Context) (*elbtypes.TargetGroup, error) { return r.targetGroup(ctx, lb) })
+	// The listener is the balancer's one listener on the model's port, or
+	// its only listener.
+	getL := lookupOf(func(ctx context.Context) (*elbtypes.Listener, error) {
 		d, err := r.loadBalancer(ctx, lb)
 		if err != nil {
-			ok, err := found(err)
-			return nil, ok, err
+			return nil, err
 		}
-		return d, true, nil
-	}
-	getTG := func(ctx context.Context) (*elbtypes.TargetGroup, bool, error) {
-		d, err := r.targetGroup(ctx, lb)
-		if err != nil {
-			ok, err := found(err)
-			return nil, ok, err
-		}
-		return d, true, nil
-	}
+		return cached(r, "listener", func() (*elbtypes.Listener, error) {
+			o, err := r.c.ELB.DescribeListeners(ctx, &elb.DescribeListenersInput{LoadBalancerArn: d.LoadBalancerArn})
+			if err != nil {
+				return nil, err
+			}
+			for i, l := range o.Listeners {
+				if int(aws.ToInt32(l.Port)) == lb.ListenerPort || len(o.Listeners) == 1 {
+					return &o.Listeners[i], nil
+				}
+			}
+			return nil, errNotFound
+		})
+	})
 	scheme := "internet-facing"
 	if lb.Internal {
 		scheme = "internal"
@@ -1039,193 +1107,202 @@ func loadBalancerChecks(r *reader, lb *constructs.LoadBalancer) []check {
 	for _, s := range lb.Subnets {
 		subnets = append(subnets, string(s))
 	}
+	pre, lpre, tpre := "lb."+string(lb.ID), "lb."+string(lb.Listener), "lb."+string(lb.TargetGroup)
 	cs := []check{
-		{id: "lb." + string(lb.ID), resource: lb.ID, want: scheme + " application",
-			get: func(ctx context.Context) (string, bool, error) {
-				d, ok, err := getLB(ctx)
-				if !ok {
-					return "", ok, err
+		prop(pre+".scheme", lb.ID, "Scheme", scheme, getLB, value(func(d *elbtypes.LoadBalancer) string { return string(d.Scheme) })),
+		prop(pre+".type", lb.ID, "Type", "application", getLB, value(func(d *elbtypes.LoadBalancer) string { return string(d.Type) })),
+		prop(pre+".subnets", lb.ID, "AvailabilityZones.SubnetId", sortedSet(subnets), getLB, func(ctx context.Context, d *elbtypes.LoadBalancer) (string, bool, error) {
+			var got []string
+			for _, z := range d.AvailabilityZones {
+				got = append(got, r.subnetName(ctx, aws.ToString(z.SubnetId)))
+			}
+			return orDefault(sortedSet(got), "none"), true, nil
+		}),
+		prop(pre+".security-groups", lb.ID, "SecurityGroups", string(lb.Group), getLB, func(ctx context.Context, d *elbtypes.LoadBalancer) (string, bool, error) {
+			var got []string
+			for _, g := range d.SecurityGroups {
+				got = append(got, r.groupName(ctx, g))
+			}
+			return orDefault(sortedSet(got), "none"), true, nil
+		}),
+		prop(lpre+".protocol", lb.Listener, "Protocol", "HTTP", getL, value(func(l *elbtypes.Listener) string { return string(l.Protocol) })),
+		prop(lpre+".port", lb.Listener, "Port", strconv.Itoa(lb.ListenerPort), getL, value(func(l *elbtypes.Listener) string { return strconv.Itoa(int(aws.ToInt32(l.Port))) })),
+		prop(lpre+".default-action", lb.Listener, "DefaultActions", "forward to "+lb.TargetName, getL, func(ctx context.Context, l *elbtypes.Listener) (string, bool, error) {
+			var got []string
+			for _, a := range l.DefaultActions {
+				tg := aws.ToString(a.TargetGroupArn)
+				if t, err := r.targetGroup(ctx, lb); err == nil && aws.ToString(t.TargetGroupArn) == tg {
+					tg = aws.ToString(t.TargetGroupName)
 				}
-				return string(d.Scheme) + " " + string(d.Type), true, nil
+				got = append(got, fmt.Sprintf("%s to %s", a.Type, tg))
+			}
+			return orDefault(sortedSet(got), "none"), true, nil
+		}),
+		prop(tpre+".protocol", lb.TargetGroup, "Protocol", "HTTP", getTG, value(func(d *elbtypes.TargetGroup) string { return string(d.Protocol) })),
+		prop(tpre+".port", lb.TargetGroup, "Port", strconv.Itoa(lb.TargetPort), getTG, value(func(d *elbtypes.TargetGroup) string { return strconv.Itoa(int(aws.ToInt32(d.Port))) })),
+		prop(tpre+".target-type", lb.TargetGroup, "TargetType", "instance", getTG, value(func(d *elbtypes.TargetGroup) string { return string(d.TargetType) })),
+	}
+	h := lb.Health
+	i32 := func(p *int32) string { return strconv.Itoa(int(aws.ToInt32(p))) }
+	health := []struct {
+		name, property, want string
+		read                 func(*elbtypes.TargetGroup) string
+		set                  func(*elb.ModifyTargetGroupInput)
+	}{
+		{"protocol", "HealthCheckProtocol", "HTTP", func(d *elbtypes.TargetGroup) string { return string(d.HealthCheckProtocol) },
+			func(in *elb.ModifyTargetGroupInput) { in.HealthCheckProtocol = elbtypes.ProtocolEnumHttp }},
+		{"path", "HealthCheckPath", lb.HealthPath, func(d *elbtypes.TargetGroup) string { return aws.ToString(d.HealthCheckPath) },
+			func(in *elb.ModifyTargetGroupInput) { in.HealthCheckPath = aws.String(lb.HealthPath) }},
+		{"interval", "HealthCheckIntervalSeconds", strconv.Itoa(h.IntervalSec), func(d *elbtypes.TargetGroup) string { return i32(d.HealthCheckIntervalSeconds) },
+			func(in *elb.ModifyTargetGroupInput) { in.HealthCheckIntervalSeconds = aws.Int32(int32(h.IntervalSec)) }},
+		{"timeout", "HealthCheckTimeoutSeconds", strconv.Itoa(h.TimeoutSec), func(d *elbtypes.TargetGroup) string { return i32(d.HealthCheckTimeoutSeconds) },
+			func(in *elb.ModifyTargetGroupInput) { in.HealthCheckTimeoutSeconds = aws.Int32(int32(h.TimeoutSec)) }},
+		{"healthy-threshold", "HealthyThresholdCount", strconv.Itoa(h.HealthyThreshold), func(d *elbtypes.TargetGroup) string { return i32(d.HealthyThresholdCount) },
+			func(in *elb.ModifyTargetGroupInput) { in.HealthyThresholdCount = aws.Int32(int32(h.HealthyThreshold)) }},
+		{"unhealthy-threshold", "UnhealthyThresholdCount", strconv.Itoa(h.UnhealthyThreshold), func(d *elbtypes.TargetGroup) string { return i32(d.UnhealthyThresholdCount) },
+			func(in *elb.ModifyTargetGroupInput) {
+				in.UnhealthyThresholdCount = aws.Int32(int32(h.UnhealthyThreshold))
 			}},
-		{id: "lb." + string(lb.ID) + ".subnets", resource: lb.ID, want: sortedSet(subnets),
-			get: func(ctx context.Context) (string, bool, error) {
-				d, ok, err := getLB(ctx)
-				if !ok {
-					return "", ok, err
-				}
-				var got []string
-				for _, z := range d.AvailabilityZones {
-					got = append(got, r.subnetName(ctx, aws.ToString(z.SubnetId)))
-				}
-				return sortedSet(got), true, nil
-			}},
-		{id: "lb." + string(lb.ID) + ".security-groups", resource: lb.ID, want: string(lb.Group),
-			get: func(ctx context.Context) (string, bool, error) {
-				d, ok, err := getLB(ctx)
-				if !ok {
-					return "", ok, err
-				}
-				var got []string
-				for _, g := range d.SecurityGroups {
-					got = append(got, r.groupName(ctx, g))
-				}
-				return sortedSet(got), true, nil
-			}},
-		{id: "lb." + string(lb.Listener), resource: lb.Listener, want: fmt.Sprintf("HTTP %d forward to %s", lb.ListenerPort, lb.TargetName),
-			get: func(ctx context.Context) (string, bool, error) {
-				d, ok, err := getLB(ctx)
-				if !ok {
-					return "", ok, err
-				}
-				o, err := r.c.ELB.DescribeListeners(ctx, &elb.DescribeListenersInput{LoadBalancerArn: d.LoadBalancerArn})
-				if err != nil {
-					return "", false, err
-				}
-				var got []string
-				for _, l := range o.Listeners {
-					for _, a := range l.DefaultActions {
-						tg := aws.ToString(a.TargetGroupArn)
-						if t, err := r.targetGroup(ctx, lb); err == nil && aws.ToString(t.TargetGroupArn) == tg {
-							tg = aws.ToString(t.TargetGroupName)
-						}
-						got = append(got, fmt.Sprintf("%s %d %s to %s", l.Protocol, aws.ToInt32(l.Port), a.Type, tg))
-					}
-				}
-				if len(got) == 0 {
-					return "", false, nil
-				}
-				return sortedSet(got), true, nil
-			}},
-		{id: "lb." + string(lb.TargetGroup), resource: lb.TargetGroup, want: fmt.Sprintf("HTTP %d instance targets", lb.TargetPort),
-			get: func(ctx context.Context) (string, bool, error) {
-				d, ok, err := getTG(ctx)
-				if !ok {
-					return "", ok, err
-				}
-				return fmt.Sprintf("%s %d %s targets", d.Protocol, aws.ToInt32(d.Port), d.TargetType), true, nil
-			}},
-		{id: "lb." + string(lb.TargetGroup) + ".health-check", resource: lb.TargetGroup, want: healthText("HTTP", lb.HealthPath, lb.Health),
-			get: func(ctx context.Context) (string, bool, error) {
-				d, ok, err := getTG(ctx)
-				if !ok {
-					return "", ok, err
-				}
-				h := constructs.HealthCheck{HealthyThreshold: int(aws.ToInt32(d.HealthyThresholdCount)), UnhealthyThreshold: int(aws.ToInt32(d.UnhealthyThresholdCount)),
-					IntervalSec: int(aws.ToInt32(d.HealthCheckIntervalSeconds)), TimeoutSec: int(aws.ToInt32(d.HealthCheckTimeoutSeconds))}
-				if d.Matcher != nil {
-					h.Matcher = aws.ToString(d.Matcher.HttpCode)
-				}
-				return healthText(string(d.HealthCheckProtocol), aws.ToString(d.HealthCheckPath), h), true, nil
-			},
-			patch: func(ctx context.Context) error {
-				d, ok, err := getTG(ctx)
-				if !ok {
-					return errors.Join(err, errNotFound)
-				}
-				h := lb.Health
-				_, err = r.c.ELB.ModifyTargetGroup(ctx, &elb.ModifyTargetGroupInput{TargetGroupArn: d.TargetGroupArn,
-					HealthCheckProtocol: elbtypes.ProtocolEnumHttp, HealthCheckPath: aws.String(lb.HealthPath),
-					HealthCheckIntervalSeconds: aws.Int32(int32(h.IntervalSec)), HealthCheckTimeoutSeconds: aws.Int32(int32(h.TimeoutSec)),
-					HealthyThresholdCount: aws.Int32(int32(h.HealthyThreshold)), UnhealthyThresholdCount: aws.Int32(int32(h.UnhealthyThreshold)),
-					Matcher: &elbtypes.Matcher{HttpCode: aws.String(h.Matcher)}})
+		{"matcher", "Matcher.HttpCode", h.Matcher, func(d *elbtypes.TargetGroup) string {
+			if d.Matcher == nil {
+				return ""
+			}
+			return aws.ToString(d.Matcher.HttpCode)
+		}, func(in *elb.ModifyTargetGroupInput) { in.Matcher = &elbtypes.Matcher{HttpCode: aws.String(h.Matcher)} }},
+	}
+	for _, x := range health {
+		c := prop(tpre+".health-check."+x.name, lb.TargetGroup, x.property, x.want, getTG, value(x.read))
+		c.patch = func(ctx context.Context) error {
+			d, err := must(ctx, getTG, "target group "+lb.TargetName)
+			if err != nil {
 				return err
-			}},
+			}
+			in := &elb.ModifyTargetGroupInput{TargetGroupArn: d.TargetGroupArn}
+			x.set(in)
+			_, err = r.c.ELB.ModifyTargetGroup(ctx, in)
+			return err
+		}
+		cs = append(cs, c)
 	}
 	var want []string
 	for _, t := range lb.Targets {
 		want = append(want, fmt.Sprintf("%s:%d", t, lb.TargetPort))
 	}
-	cs = append(cs, check{id: "lb." + string(lb.TargetGroup) + ".targets", resource: lb.TargetGroup, want: sortedSet(want),
-		get: func(ctx context.Context) (string, bool, error) {
-			d, ok, err := getTG(ctx)
-			if !ok {
-				return "", ok, err
+	type target struct {
+		text string
+		desc elbtypes.TargetDescription
+	}
+	targets := func(ctx context.Context, d *elbtypes.TargetGroup) ([]target, error) {
+		o, err := r.c.ELB.DescribeTargetHealth(ctx, &elb.DescribeTargetHealthInput{TargetGroupArn: d.TargetGroupArn})
+		if err != nil {
+			return nil, err
+		}
+		var out []target
+		for _, h := range o.TargetHealthDescriptions {
+			if h.Target != nil {
+				out = append(out, target{fmt.Sprintf("%s:%d", r.instanceName(ctx, aws.ToString(h.Target.Id)), aws.ToInt32(h.Target.Port)), *h.Target})
 			}
-			o, err := r.c.ELB.DescribeTargetHealth(ctx, &elb.DescribeTargetHealthInput{TargetGroupArn: d.TargetGroupArn})
-			if err != nil {
-				return "", false, err
-			}
-			var got []string
-			for _, h := range o.TargetHealthDescriptions {
-				if h.Target != nil {
-					got = append(got, fmt.Sprintf("%s:%d", r.instanceName(ctx, aws.ToString(h.Target.Id)), aws.ToInt32(h.Target.Port)))
-				}
-			}
-			return orDefault(sortedSet(got), "none"), true, nil
-		},
-		patch: func(ctx context.Context) error {
-			d, ok, err := getTG(ctx)
-			if !ok {
-				return errors.Join(err, errNotFound)
-			}
-			var ts []elbtypes.TargetDescription
-			for _, id := range lb.Targets {
-				for i := range r.sys.Servers {
-					if r.sys.Servers[i].ID == id {
-						in, err := r.instance(ctx, &r.sys.Servers[i])
-						if err != nil {
-							return err
-						}
-						ts = append(ts, elbtypes.TargetDescription{Id: in.InstanceId, Port: aws.Int32(int32(lb.TargetPort))})
-					}
-				}
-			}
-			_, err = r.c.ELB.RegisterTargets(ctx, &elb.RegisterTargetsInput{TargetGroupArn: d.TargetGroupArn, Targets: ts})
+		}
+		return out, nil
+	}
+	tc := prop(tpre+".targets", lb.TargetGroup, "Targets", orDefault(sortedSet(want), "none"), getTG, func(ctx context.Context, d *elbtypes.TargetGroup) (string, bool, error) {
+		ts, err := targets(ctx, d)
+		if err != nil {
+			return "", false, err
+		}
+		var got []string
+		for _, t := range ts {
+			got = append(got, t.text)
+		}
+		return orDefault(sortedSet(got), "none"), true, nil
+	})
+	// The patch registers the model's targets and deregisters the others.
+	tc.patch = func(ctx context.Context) error {
+		d, err := must(ctx, getTG, "target group "+lb.TargetName)
+		if err != nil {
 			return err
-		}})
-	return cs
+		}
+		have, err := targets(ctx, d)
+		if err != nil {
+			return err
+		}
+		var add, drop []elbtypes.TargetDescription
+		var haveText []string
+		for _, t := range have {
+			haveText = append(haveText, t.text)
+			if !contains(want, t.text) {
+				drop = append(drop, t.desc)
+			}
+		}
+		for _, id := range lb.Targets {
+			if contains(haveText, fmt.Sprintf("%s:%d", id, lb.TargetPort)) {
+				continue
+			}
+			in := serverByID(r.sys, id)
+			if in == nil {
+				return fmt.Errorf("target %s is not a server of the model", id)
+			}
+			x, err := r.instance(ctx, in)
+			if err != nil {
+				return err
+			}
+			add = append(add, elbtypes.TargetDescription{Id: x.InstanceId, Port: aws.Int32(int32(lb.TargetPort))})
+		}
+		if len(drop) > 0 {
+			if _, err := r.c.ELB.DeregisterTargets(ctx, &elb.DeregisterTargetsInput{TargetGroupArn: d.TargetGroupArn, Targets: drop}); err != nil {
+				return err
+			}
+		}
+		if len(add) > 0 {
+			_, err = r.c.ELB.RegisterTargets(ctx, &elb.RegisterTargetsInput{TargetGroupArn: d.TargetGroupArn, Targets: add})
+		}
+		return err
+	}
+	return append(cs, tc)
+}
+
+func serverByID(sys *constructs.System, id constructs.ID) *constructs.Instance {
+	for i := range sys.Servers {
+		if sys.Servers[i].ID == id {
+			return &sys.Servers[i]
+		}
+	}
+	return nil
 }
 
 // --- Lambda ---
 
-func functionChecks(r *reader, f *constructs.Function) []check {
+func functionChecks(r *reader) []check {
+	f := &r.sys.Function
 	name := func() *string {
 		if p := r.physical(f.ID); p != "" {
 			return aws.String(p)
 		}
 		return aws.String(f.Name)
 	}
-	get := func(ctx context.Context) (*lambda.GetFunctionConfigurationOutput, bool, error) {
-		o, err := cached(r, "fn", func() (*lambda.GetFunctionConfigurationOutput, error) {
+	get := lookupOf(func(ctx context.Context) (*lambda.GetFunctionConfigurationOutput, error) {
+		return cached(r, "fn", func() (*lambda.GetFunctionConfigurationOutput, error) {
 			return r.c.Lambda.GetFunctionConfiguration(ctx, &lambda.GetFunctionConfigurationInput{FunctionName: name()})
 		})
-		if err != nil {
-			ok, err := found(err)
-			return nil, ok, err
-		}
-		return o, true, nil
-	}
-	field := func(suffix, want string, fn func(context.Context, *lambda.GetFunctionConfigurationOutput) (string, error)) check {
-		return check{id: "function" + suffix, resource: f.ID, want: want,
-			get: func(ctx context.Context) (string, bool, error) {
-				d, ok, err := get(ctx)
-				if !ok {
-					return "", ok, err
-				}
-				v, err := fn(ctx, d)
-				return v, err == nil, err
-			}}
+	})
+	type cfg = *lambda.GetFunctionConfigurationOutput
+	field := func(suffix, property, want string, fn func(context.Context, cfg) string) check {
+		return prop("function"+suffix, f.ID, property, want, get, func(ctx context.Context, d cfg) (string, bool, error) { return fn(ctx, d), true, nil })
 	}
 	var subnets []string
 	for _, s := range f.Subnets {
 		subnets = append(subnets, string(s))
 	}
-	role := r.sys.Role(f.Role)
 	cs := []check{
-		field(".runtime", f.Runtime, func(_ context.Context, d *lambda.GetFunctionConfigurationOutput) (string, error) {
-			return string(d.Runtime), nil
-		}),
-		field(".handler", f.Handler, func(_ context.Context, d *lambda.GetFunctionConfigurationOutput) (string, error) {
-			return aws.ToString(d.Handler), nil
-		}),
+		field(".runtime", "Runtime", f.Runtime, func(_ context.Context, d cfg) string { return string(d.Runtime) }),
+		field(".handler", "Handler", f.Handler, func(_ context.Context, d cfg) string { return aws.ToString(d.Handler) }),
 	}
-	arch := field(".architecture", f.Architecture, func(_ context.Context, d *lambda.GetFunctionConfigurationOutput) (string, error) {
+	arch := field(".architecture", "Architectures", f.Architecture, func(_ context.Context, d cfg) string {
 		var as []string
 		for _, a := range d.Architectures {
 			as = append(as, string(a))
 		}
-		return orDefault(sortedSet(as), "x86_64"), nil
+		return orDefault(sortedSet(as), "x86_64")
 	})
 	arch.patch = func(ctx context.Context) error {
 		if r.functionZip == "" {
@@ -1240,98 +1317,92 @@ func functionChecks(r *reader, f *constructs.Function) []check {
 		return err
 	}
 	cs = append(cs, arch,
-		field(".memory", strconv.Itoa(f.MemoryMB)+" MB", func(_ context.Context, d *lambda.GetFunctionConfigurationOutput) (string, error) {
-			return strconv.Itoa(int(aws.ToInt32(d.MemorySize))) + " MB", nil
+		field(".memory", "MemorySize", strconv.Itoa(f.MemoryMB)+" MB", func(_ context.Context, d cfg) string {
+			return strconv.Itoa(int(aws.ToInt32(d.MemorySize))) + " MB"
 		}),
-		field(".timeout", strconv.Itoa(f.TimeoutSec)+" s", func(_ context.Context, d *lambda.GetFunctionConfigurationOutput) (string, error) {
-			return strconv.Itoa(int(aws.ToInt32(d.Timeout))) + " s", nil
+		field(".timeout", "Timeout", strconv.Itoa(f.TimeoutSec)+" s", func(_ context.Context, d cfg) string {
+			return strconv.Itoa(int(aws.ToInt32(d.Timeout))) + " s"
 		}))
-	if role != nil {
-		cs = append(cs, field(".role", role.Name, func(ctx context.Context, d *lambda.GetFunctionConfigurationOutput) (string, error) {
+	if role := r.sys.Role(f.Role); role != nil {
+		cs = append(cs, field(".role", "Role", role.Name, func(ctx context.Context, d cfg) string {
 			arn := aws.ToString(d.Role)
 			n := arn[strings.LastIndex(arn, "/")+1:]
 			if n == r.roleName(ctx, role) {
-				return role.Name, nil
+				return role.Name
 			}
-			return n, nil
+			return n
 		}))
 	}
-	envCheck := check{id: "function.environment", resource: f.ID,
-		wantFn: func(ctx context.Context) (string, error) {
-			var kv []string
-			for _, e := range f.Environment {
-				v, err := r.value(ctx, e.Value)
-				if err != nil {
-					return "", err
+	// One check per environment variable, and one for variables the model
+	// does not have.
+	var names []string
+	for _, e := range f.Environment {
+		names = append(names, e.Name)
+		c := prop("function.environment."+e.Name, f.ID, "Environment.Variables."+e.Name, "", get, func(_ context.Context, d cfg) (string, bool, error) {
+			if d.Environment == nil {
+				return "", false, nil
+			}
+			v, ok := d.Environment.Variables[e.Name]
+			return v, ok, nil
+		})
+		c.wantFn = func(ctx context.Context) (string, error) { return r.value(ctx, e.Value) }
+		cs = append(cs, c)
+	}
+	cs = append(cs, field(".environment.nothing-else", "Environment.Variables (not in the model)", "no other variables", func(_ context.Context, d cfg) string {
+		var extra []string
+		if d.Environment != nil {
+			for k := range d.Environment.Variables {
+				if !contains(names, k) {
+					extra = append(extra, k)
 				}
-				kv = append(kv, e.Name+"="+v)
 			}
-			return orDefault(sortedSet(kv), "none"), nil
-		},
-		get: func(ctx context.Context) (string, bool, error) {
-			d, ok, err := get(ctx)
-			if !ok {
-				return "", ok, err
-			}
-			var kv []string
-			if d.Environment != nil {
-				for k, v := range d.Environment.Variables {
-					kv = append(kv, k+"="+v)
-				}
-			}
-			return orDefault(sortedSet(kv), "none"), true, nil
-		}}
-	cs = append(cs, envCheck,
-		field(".vpc-subnets", sortedSet(subnets), func(ctx context.Context, d *lambda.GetFunctionConfigurationOutput) (string, error) {
+		}
+		if len(extra) == 0 {
+			return "no other variables"
+		}
+		return "also " + sortedSet(extra)
+	}),
+		field(".vpc-subnets", "VpcConfig.SubnetIds", orDefault(sortedSet(subnets), "none"), func(ctx context.Context, d cfg) string {
 			var got []string
 			if d.VpcConfig != nil {
 				for _, s := range d.VpcConfig.SubnetIds {
 					got = append(got, r.subnetName(ctx, s))
 				}
 			}
-			return orDefault(sortedSet(got), "none"), nil
+			return orDefault(sortedSet(got), "none")
 		}),
-		field(".vpc-security-groups", string(f.Group), func(ctx context.Context, d *lambda.GetFunctionConfigurationOutput) (string, error) {
+		field(".vpc-security-groups", "VpcConfig.SecurityGroupIds", orDefault(string(f.Group), "none"), func(ctx context.Context, d cfg) string {
 			var got []string
 			if d.VpcConfig != nil {
 				for _, g := range d.VpcConfig.SecurityGroupIds {
 					got = append(got, r.groupName(ctx, g))
 				}
 			}
-			return orDefault(sortedSet(got), "none"), nil
+			return orDefault(sortedSet(got), "none")
 		}))
 	if f.URL != "" {
-		cs = append(cs, check{id: "function.url.auth", resource: f.URL, want: f.URLAuth,
-			get: func(ctx context.Context) (string, bool, error) {
-				if _, ok, err := get(ctx); !ok {
-					return "", ok, err
-				}
-				o, err := r.c.Lambda.GetFunctionUrlConfig(ctx, &lambda.GetFunctionUrlConfigInput{FunctionName: name()})
-				if err != nil {
-					ok, err := found(err)
-					return "", ok, err
-				}
-				return string(o.AuthType), true, nil
-			},
-			patch: func(ctx context.Context) error {
-				_, err := r.c.Lambda.CreateFunctionUrlConfig(ctx, &lambda.CreateFunctionUrlConfigInput{FunctionName: name(), AuthType: lambdatypes.FunctionUrlAuthType(f.URLAuth)})
+		url := prop("function.url.auth", f.URL, "FunctionUrlConfig.AuthType", f.URLAuth, get, func(ctx context.Context, _ cfg) (string, bool, error) {
+			o, err := r.c.Lambda.GetFunctionUrlConfig(ctx, &lambda.GetFunctionUrlConfigInput{FunctionName: name()})
+			if ok, err := found(err); !ok {
+				return "", false, err
+			}
+			return string(o.AuthType), true, nil
+		})
+		url.patch = func(ctx context.Context) error {
+			auth := lambdatypes.FunctionUrlAuthType(f.URLAuth)
+			_, err := r.c.Lambda.GetFunctionUrlConfig(ctx, &lambda.GetFunctionUrlConfigInput{FunctionName: name()})
+			if ok, err := found(err); err != nil {
 				return err
-			}})
+			} else if ok {
+				_, err = r.c.Lambda.UpdateFunctionUrlConfig(ctx, &lambda.UpdateFunctionUrlConfigInput{FunctionName: name(), AuthType: auth})
+				return err
+			}
+			_, err = r.c.Lambda.CreateFunctionUrlConfig(ctx, &lambda.CreateFunctionUrlConfigInput{FunctionName: name(), AuthType: auth})
+			return err
+		}
+		cs = append(cs, url)
 	}
 	return cs
 }
 
-func onOff(b bool) string {
-	if b {
-		return "on"
-	}
-	return "off"
-}
-
 func attrBool(v *ec2types.AttributeBooleanValue) bool { return v != nil && aws.ToBool(v.Value) }
-
-// healthText is the canonical text of a target group's health check.
-func healthText(proto, path string, h constructs.HealthCheck) string {
-	return fmt.Sprintf("%s %s every %ds, timeout %ds, healthy after %d, unhealthy after %d, codes %s",
-		proto, path, h.IntervalSec, h.TimeoutSec, h.HealthyThreshold, h.UnhealthyThreshold, h.Matcher)
-}

@@ -1,19 +1,20 @@
 // Package verify is the post-deploy conformance check: it reads a deployed
 // system back through the AWS API (SDK for Go v2) and compares it with the
-// model built from the same configuration (constructs.New), one check per
-// setting the design cares about: bucket versioning, public-access block,
-// encryption and policy; table keys, index, billing and PITR; VPC, subnets
-// and routes; every security-group rule and group membership; instance type,
-// AMI, IMDSv2, root encryption and profile; IAM trust and policies; the load
-// balancer, listener, target group, health check and targets; the Lambda's
-// runtime, architecture, memory, timeout, environment, VPC configuration and
-// function URL.
+// model built from the same configuration (constructs.New). Each check
+// compares exactly one property of one resource (bucket versioning, one
+// public-access flag, a table's PITR status, one security-group rule or the
+// group's extra rules, an instance's HttpTokens, one health-check setting, one
+// Lambda environment variable, ...), so that a verdict and a gap entry
+// cover only that property. checkSets lists the functions that build the
+// checks; a new check file adds its function there.
 //
-// It works the same against a real account and against the local emulator.
-// Only against an emulator does the gap list (internal/emugaps) apply: a
-// failing check listed there is reported as an emulator gap, optionally
-// patched through the API and re-checked; a listed check that passes is
-// reported as a stale entry.
+// Verdicts: ok, patched, unverified, drift, missing, error. Only against
+// an emulator does a gap list (internal/emugaps) apply, and an entry
+// applies only when the observed value equals the one it states. Patches
+// run after every check has been read; each sets the model's value
+// exactly (extras removed too) and is re-verified: a failed patch is an
+// error, a re-check that still differs is drift. Not-found is decided by
+// the API error code (smithy.APIError), never by message text.
 //
 // It imports constructs, emugaps and the AWS SDK; never the stacks, the
 // toolchains' libraries or the local cloud.

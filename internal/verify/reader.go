@@ -196,7 +196,7 @@ func (r *reader) subnet(ctx context.Context, id constructs.ID) (ec2types.Subnet,
 	return d, nil
 }
 
-// subnets returns the VPC's subnets by model id (matched by CIDR).
+// subnets returns the VPC's subnets by model id.
 func (r *reader) subnets(ctx context.Context) (map[constructs.ID]ec2types.Subnet, error) {
 	vid, err := r.vpcID(ctx)
 	if err != nil {
@@ -207,10 +207,13 @@ func (r *reader) subnets(ctx context.Context) (map[constructs.ID]ec2types.Subnet
 		if err != nil {
 			return nil, fmt.Errorf("describe subnets: %w", err)
 		}
+		// By the deployment's inventory where it names the subnet, else by
+		// CIDR.
 		out := map[constructs.ID]ec2types.Subnet{}
 		for _, s := range r.sys.Network.Subnets {
+			p := r.physical(s.ID)
 			for _, d := range o.Subnets {
-				if aws.ToString(d.CidrBlock) == s.CIDR {
+				if (p != "" && aws.ToString(d.SubnetId) == p) || (p == "" && aws.ToString(d.CidrBlock) == s.CIDR) {
 					out[s.ID] = d
 				}
 			}
@@ -396,9 +399,6 @@ func (r *reader) loadBalancer(ctx context.Context, lb *constructs.LoadBalancer) 
 		}
 		o, err := r.c.ELB.DescribeLoadBalancers(ctx, in)
 		if err != nil {
-			if isNotFound(err.Error()) {
-				return nil, errNotFound
-			}
 			return nil, fmt.Errorf("describe load balancers: %w", err)
 		}
 		if len(o.LoadBalancers) == 0 {
@@ -416,9 +416,6 @@ func (r *reader) targetGroup(ctx context.Context, lb *constructs.LoadBalancer) (
 		}
 		o, err := r.c.ELB.DescribeTargetGroups(ctx, in)
 		if err != nil {
-			if isNotFound(err.Error()) {
-				return nil, errNotFound
-			}
 			return nil, fmt.Errorf("describe target groups: %w", err)
 		}
 		if len(o.TargetGroups) == 0 {

@@ -1,14 +1,11 @@
 package verify
 
 import (
-	"context"
-	"errors"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/twinstack/twinstack/constructs"
-	"github.com/twinstack/twinstack/internal/emugaps"
 )
 
 func TestGlobMatch(t *testing.T) {
@@ -106,96 +103,5 @@ func TestInventoryFromTFState(t *testing.T) {
 	want := map[constructs.ID]string{"ImagesBucket": "b", "LoadBalancer": "arn:lb"}
 	if d := cmp.Diff(want, got); d != "" {
 		t.Fatalf("(-want +got):\n%s", d)
-	}
-}
-
-// applyGap decides what a failing or passing check becomes when a gap is
-// listed for it.
-func TestApplyGap(t *testing.T) {
-	gaps, err := emugaps.Parse([]byte(`{"emulator":"moto","gaps":[
-		{"deployment":"cloudformation","check":"x.patchable","seen_on":"5.2.1","patch":true},
-		{"deployment":"cloudformation","check":"x.fixed","seen_on":"5.2.1","patch":true},
-		{"deployment":"cloudformation","check":"x.nopatch","seen_on":"5.2.1","patch":false}]}`))
-	if err != nil {
-		t.Fatal(err)
-	}
-	value := map[string]string{"x.patchable": "off", "x.fixed": "on", "x.nopatch": "off", "x.unlisted": "off", "x.broken": "off"}
-	mk := func(id string, patchErr error) check {
-		return check{id: id, want: "on",
-			get: func(context.Context) (string, bool, error) { return value[id], true, nil },
-			patch: func(context.Context) error {
-				if patchErr != nil {
-					return patchErr
-				}
-				value[id] = "on"
-				return nil
-			}}
-	}
-	r := &reader{memo: map[string]memoEntry{}}
-	opts := Options{Deployment: "cloudformation", Gaps: gaps, Patch: true}
-	tests := []struct {
-		ck   check
-		want Status
-	}{
-		{mk("x.patchable", nil), Patched},
-		{mk("x.fixed", nil), OK},
-		{mk("x.nopatch", nil), Gap},
-		{mk("x.unlisted", nil), Different},
-	}
-	for _, tc := range tests {
-		res := applyGap(context.Background(), r, tc.ck, runCheck(context.Background(), tc.ck), opts)
-		if res.Status != tc.want {
-			t.Errorf("%s: %s, want %s (%s)", tc.ck.id, res.Status, tc.want, Line(res))
-		}
-	}
-	value["x.patchable"] = "off"
-	res := applyGap(context.Background(), r, mk("x.patchable", errors.New("denied")), runCheck(context.Background(), mk("x.patchable", nil)), opts)
-	if res.Status != Gap || res.Detail != "patch failed: denied" {
-		t.Errorf("failed patch: %s %q", res.Status, res.Detail)
-	}
-	if !res.Pass() {
-		t.Error("a listed gap must not fail verification")
-	}
-	if (Result{Status: Different}).Pass() || (Result{Status: Missing}).Pass() || (Result{Status: Failed}).Pass() {
-		t.Error("differences must fail verification")
-	}
-}
-
-func TestStaleGapEntries(t *testing.T) {
-	gaps, err := emugaps.Parse([]byte(`{"emulator":"moto","gaps":[
-		{"deployment":"cloudformation","check":"instance.*.imdsv2","seen_on":"5.2.1","patch":true},
-		{"deployment":"cloudformation","check":"bucket.versioning","seen_on":"5.2.1","patch":true},
-		{"deployment":"cloudformation","check":"function.url.auth","seen_on":"5.2.1","patch":true}]}`))
-	if err != nil {
-		t.Fatal(err)
-	}
-	fixed := func(id, got string) check {
-		return check{id: id, want: "on", get: func(context.Context) (string, bool, error) { return got, true, nil }}
-	}
-	checks := []check{
-		fixed("instance.Server1.imdsv2", "on"), // closed for both instances: stale
-		fixed("instance.Server2.imdsv2", "on"),
-		fixed("bucket.versioning", "off"), // still a gap
-		fixed("function.url.auth", "on"),  // passes, but patched by local up earlier
-	}
-	r := &reader{memo: map[string]memoEntry{}}
-	rep := runChecks(context.Background(), r, checks, Options{Deployment: "cloudformation", Gaps: gaps,
-		PatchedBefore: map[string]bool{"function.url.auth": true}})
-	var stale []string
-	for _, g := range rep.StaleGaps {
-		stale = append(stale, g.Check)
-	}
-	if d := cmp.Diff([]string{"instance.*.imdsv2"}, stale); d != "" {
-		t.Fatalf("stale entries (-want +got):\n%s", d)
-	}
-	var got []Status
-	for _, x := range rep.Results {
-		got = append(got, x.Status)
-	}
-	if d := cmp.Diff([]Status{OK, OK, Gap, Patched}, got); d != "" {
-		t.Fatalf("statuses (-want +got):\n%s", d)
-	}
-	if len(rep.Failed()) != 0 {
-		t.Fatalf("failed: %v", rep.Failed())
 	}
 }

@@ -1,0 +1,436 @@
+package verify
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	ddbtypes "github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
+	elbtypes "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2/types"
+	iamtypes "github.com/aws/aws-sdk-go-v2/service/iam/types"
+	lambdatypes "github.com/aws/aws-sdk-go-v2/service/lambda/types"
+	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
+
+	"github.com/twinstack/twinstack/constructs"
+)
+
+func defaultSystem(t *testing.T) *constructs.System {
+	t.Helper()
+	sys, err := constructs.New(constructs.Defaults())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return sys
+}
+
+// inventory names subnets and groups by the fake's physical ids, as a
+// deployment's state or stack does.
+func inventory(sys *constructs.System) map[constructs.ID]string {
+	inv := map[constructs.ID]string{}
+	for _, s := range sys.Network.Subnets {
+		inv[s.ID] = "subnet-" + string(s.ID)
+		inv[s.RouteTable] = "rtb-" + string(s.ID)
+	}
+	for _, g := range sys.Groups {
+		inv[g.ID] = "sg-" + string(g.ID)
+	}
+	return inv
+}
+
+func run(t *testing.T, sys *constructs.System, w *world, opts Options) *Report {
+	t.Helper()
+	if opts.Inventory == nil {
+		opts.Inventory = inventory(sys)
+	}
+	rep, err := Run(context.Background(), w.clients(), sys, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return rep
+}
+
+func byID(rep *Report) map[string]Result {
+	m := map[string]Result{}
+	for _, x := range rep.Results {
+		m[x.ID] = x
+	}
+	return m
+}
+
+// Every check passes on a deployment that holds exactly the model.
+func TestEveryCheckOK(t *testing.T) {
+	sys := defaultSystem(t)
+	rep := run(t, sys, conforming(sys), Options{Deployment: "terraform"})
+	if len(rep.Results) != len(CheckIDs(sys)) || len(rep.Results) == 0 {
+		t.Fatalf("%d results for %d checks", len(rep.Results), len(CheckIDs(sys)))
+	}
+	for _, x := range rep.Results {
+		if x.Status != OK {
+			t.Errorf("%s", Line(x))
+		}
+	}
+	if rep.ExitCode() != ExitOK || !strings.Contains(rep.Verdict(), "conforms on all") {
+		t.Errorf("exit %d, verdict %q", rep.ExitCode(), rep.Verdict())
+	}
+}
+
+// Every check reports missing when nothing is deployed (the fake answers
+// with each API's not-found error code).
+func TestEveryCheckMissing(t *testing.T) {
+	sys := defaultSystem(t)
+	w := &world{tables: map[string]*ddbtypes.TableDescription{}}
+	rep := run(t, sys, w, Options{Deployment: "terraform", Inventory: map[constructs.ID]string{}})
+	for _, x := range rep.Results {
+		if x.Status != Missing {
+			t.Errorf("%s", Line(x))
+		}
+	}
+	if rep.ExitCode() != ExitDrift {
+		t.Errorf("exit %d, want %d", rep.ExitCode(), ExitDrift)
+	}
+}
+
+// Every check reports an error (not missing, not drift) when the API fails
+// with a code that does not mean "not found".
+func TestEveryCheckError(t *testing.T) {
+	sys := defaultSystem(t)
+	w := conforming(sys)
+	w.failCode = "InternalError"
+	rep := run(t, sys, w, Options{Deployment: "terraform"})
+	for _, x := range rep.Results {
+		if x.Status != Error || !strings.Contains(x.Note, "InternalError") {
+			t.Errorf("%s", Line(x))
+		}
+	}
+	if rep.ExitCode() != ExitError {
+		t.Errorf("exit %d, want %d", rep.ExitCode(), ExitError)
+	}
+}
+
+// presenceOnly are the checks whose property is the existence of one
+// thing: they are ok or missing, never drift.
+func presenceOnly(id string) bool {
+	return id == "bucket.exists" || id == "vpc.internet-gateway" ||
+		strings.Contains(id, ".ingress[") || strings.Contains(id, ".egress[")
+}
+
+// drift returns a change to a conforming world that makes check id
+// differ from the model, or nil.
+func drift(sys *constructs.System, id string) func(w *world) {
+	f := false
+	parts := strings.Split(id, ".")
+	last := parts[len(parts)-1]
+	findInstance := func(w *world) *ec2types.Instance {
+		for _, in := range sys.Servers {
+			if parts[1] == string(in.ID) {
+				return w.instanceByID(aws.String("i-" + string(in.ID)))
+			}
+		}
+		return nil
+	}
+	findTable := func(w *world) *ddbtypes.TableDescription {
+		for _, t := range []constructs.Table{sys.ImagesTable, sys.AlbumsTable} {
+			if string(t.ID) == parts[1] {
+				return w.tables[t.Name]
+			}
+		}
+		return nil
+	}
+	findSubnet := func(w *world) *ec2types.Subnet {
+		for i := range w.subnets {
+			if aws.ToString(w.subnets[i].SubnetId) == "subnet-"+parts[1] {
+				return &w.subnets[i]
+			}
+		}
+		return nil
+	}
+	findGroup := func(w *world) *ec2types.SecurityGroup { return w.group(aws.String("sg-" + parts[1])) }
+	findRole := func() *constructs.Role {
+		for i := range sys.Roles {
+			if string(sys.Roles[i].ID) == parts[1] {
+				return &sys.Roles[i]
+			}
+		}
+		return nil
+	}
+	extra := ec2types.IpPermission{IpProtocol: aws.String("tcp"), FromPort: aws.Int32(22), ToPort: aws.Int32(22), IpRanges: []ec2types.IpRange{{CidrIp: aws.String("0.0.0.0/0")}}}
+	switch {
+	case id == "bucket.versioning":
+		return func(w *world) { w.versioning = s3types.BucketVersioningStatusSuspended }
+	case strings.HasPrefix(id, "bucket.public-access-block."):
+		return func(w *world) {
+			c := *w.pab
+			switch last {
+			case "BlockPublicAcls":
+				c.BlockPublicAcls = &f
+			case "BlockPublicPolicy":
+				c.BlockPublicPolicy = &f
+			case "IgnorePublicAcls":
+				c.IgnorePublicAcls = &f
+			case "RestrictPublicBuckets":
+				c.RestrictPublicBuckets = &f
+			}
+			w.pab = &c
+		}
+	case id == "bucket.encryption":
+		return func(w *world) { w.enc = "aws:kms" }
+	case strings.HasPrefix(id, "bucket.policy."):
+		return func(w *world) { w.policy = aws.String(strings.Replace(*w.policy, `"false"`, `"true"`, 1)) }
+	case strings.HasPrefix(id, "table."):
+		return func(w *world) {
+			d := findTable(w)
+			switch last {
+			case "keys":
+				d.KeySchema = []ddbtypes.KeySchemaElement{{AttributeName: aws.String("other"), KeyType: ddbtypes.KeyTypeHash}}
+			case "billing":
+				d.BillingModeSummary = nil
+			case "indexes":
+				if len(d.GlobalSecondaryIndexes) > 0 {
+					d.GlobalSecondaryIndexes = nil
+				} else {
+					d.GlobalSecondaryIndexes = []ddbtypes.GlobalSecondaryIndexDescription{{IndexName: aws.String("extra"), Projection: &ddbtypes.Projection{ProjectionType: "ALL"}}}
+				}
+			case "deletion-protection":
+				d.DeletionProtectionEnabled = aws.Bool(!aws.ToBool(d.DeletionProtectionEnabled))
+			case "pitr":
+				if w.pitr[*d.TableName] == ddbtypes.PointInTimeRecoveryStatusEnabled {
+					w.pitr[*d.TableName] = ddbtypes.PointInTimeRecoveryStatusDisabled
+				} else {
+					w.pitr[*d.TableName] = ddbtypes.PointInTimeRecoveryStatusEnabled
+				}
+			}
+		}
+	case id == "vpc.cidr":
+		return func(w *world) { w.vpc.CidrBlock = aws.String("10.99.0.0/16") }
+	case id == "vpc.dns-support":
+		return func(w *world) { w.dnsSupport = !w.dnsSupport }
+	case id == "vpc.dns-hostnames":
+		return func(w *world) { w.dnsHost = !w.dnsHost }
+	case strings.HasPrefix(id, "subnet."):
+		return func(w *world) {
+			s := findSubnet(w)
+			switch last {
+			case "cidr":
+				s.CidrBlock = aws.String("10.99.1.0/24")
+			case "zone":
+				s.AvailabilityZone = aws.String(w.zones[2])
+			case "map-public-ip":
+				s.MapPublicIpOnLaunch = aws.Bool(!aws.ToBool(s.MapPublicIpOnLaunch))
+			case "default-route":
+				for i := range w.routeTables {
+					if aws.ToString(w.routeTables[i].RouteTableId) == "rtb-"+parts[1] {
+						w.routeTables[i].Routes[0].GatewayId = aws.String("igw-other")
+					}
+				}
+			}
+		}
+	case strings.HasPrefix(id, "sg.") && last == "exists":
+		return func(w *world) { findGroup(w).GroupName = aws.String("renamed") }
+	case strings.HasSuffix(id, ".ingress.nothing-else"):
+		return func(w *world) { g := findGroup(w); g.IpPermissions = append(g.IpPermissions, extra) }
+	case strings.HasSuffix(id, ".egress.nothing-else"):
+		return func(w *world) { g := findGroup(w); g.IpPermissionsEgress = append(g.IpPermissionsEgress, extra) }
+	case strings.HasPrefix(id, "role."):
+		ro := findRole()
+		return func(w *world) {
+			switch {
+			case last == "trust":
+				w.roles[ro.Name].AssumeRolePolicyDocument = aws.String(`{"Statement":[{"Effect":"Allow","Principal":{"Service":"lambda.amazonaws.com"},"Action":"sts:AssumeRole"}]}`)
+				if ro.Service == "lambda.amazonaws.com" {
+					w.roles[ro.Name].AssumeRolePolicyDocument = aws.String(`{"Statement":[{"Effect":"Allow","Principal":{"Service":"ec2.amazonaws.com"},"Action":"sts:AssumeRole"}]}`)
+				}
+			case last == "managed-policies":
+				w.attached[ro.Name] = append(w.attached[ro.Name], "arn:aws:iam::aws:policy/AdministratorAccess")
+			case parts[2] == "policy":
+				for _, st := range ro.Statements {
+					if st.Sid == last {
+						doc := w.inline[ro.Name][ro.PolicyName]
+						w.inline[ro.Name][ro.PolicyName] = strings.Replace(doc, `"`+st.Actions[0]+`"`, `"s3:Nothing"`, 1)
+					}
+				}
+			case last == "no-wildcard-grants":
+				if w.inline[ro.Name] == nil {
+					w.inline[ro.Name] = map[string]string{}
+				}
+				w.inline[ro.Name]["extra"] = `{"Statement":[{"Effect":"Allow","Action":"s3:*","Resource":"*"}]}`
+			}
+		}
+	case strings.HasPrefix(id, "profile."):
+		return func(w *world) {
+			for _, p := range w.profiles {
+				p.Roles = []iamtypes.Role{{RoleName: aws.String("other")}}
+			}
+		}
+	case strings.HasPrefix(id, "instance."):
+		return func(w *world) {
+			x := findInstance(w)
+			switch strings.Join(parts[2:], ".") {
+			case "type":
+				x.InstanceType = "m5.large"
+			case "architecture":
+				x.Architecture = "arm64_mac"
+			case "ami":
+				x.ImageId = aws.String("ami-old")
+			case "subnet":
+				x.SubnetId = aws.String("subnet-other")
+			case "imdsv2":
+				x.MetadataOptions = &ec2types.InstanceMetadataOptionsResponse{HttpTokens: ec2types.HttpTokensStateOptional}
+			case "root-volume.type", "root-volume.size", "root-volume.encrypted":
+				for i := range w.volumes {
+					if aws.ToString(w.volumes[i].VolumeId) == "vol-"+parts[1] {
+						switch last {
+						case "type":
+							w.volumes[i].VolumeType = "io2"
+						case "size":
+							w.volumes[i].Size = aws.Int32(1000)
+						case "encrypted":
+							w.volumes[i].Encrypted = aws.Bool(!aws.ToBool(w.volumes[i].Encrypted))
+						}
+					}
+				}
+			case "profile":
+				x.IamInstanceProfile = nil
+			case "security-groups":
+				x.SecurityGroups = append(x.SecurityGroups, ec2types.GroupIdentifier{GroupId: aws.String("sg-other")})
+			}
+		}
+	case strings.HasPrefix(id, "lb."):
+		return func(w *world) {
+			switch strings.Join(parts[2:], ".") {
+			case "scheme":
+				w.lb.Scheme = elbtypes.LoadBalancerSchemeEnumInternetFacing
+				if !sys.LoadBalancer.Internal {
+					w.lb.Scheme = elbtypes.LoadBalancerSchemeEnumInternal
+				}
+			case "type":
+				w.lb.Type = elbtypes.LoadBalancerTypeEnumNetwork
+			case "subnets":
+				w.lb.AvailabilityZones = w.lb.AvailabilityZones[:1]
+			case "security-groups":
+				w.lb.SecurityGroups = append(w.lb.SecurityGroups, "sg-other")
+			case "protocol":
+				if parts[1] == string(sys.LoadBalancer.Listener) {
+					w.listeners[0].Protocol = elbtypes.ProtocolEnumHttps
+				} else {
+					w.tg.Protocol = elbtypes.ProtocolEnumHttps
+				}
+			case "port":
+				if parts[1] == string(sys.LoadBalancer.Listener) {
+					w.listeners[0].Port = aws.Int32(8443)
+				} else {
+					w.tg.Port = aws.Int32(9999)
+				}
+			case "default-action":
+				w.listeners[0].DefaultActions[0].Type = elbtypes.ActionTypeEnumFixedResponse
+			case "target-type":
+				w.tg.TargetType = elbtypes.TargetTypeEnumIp
+			case "health-check.protocol":
+				w.tg.HealthCheckProtocol = elbtypes.ProtocolEnumHttps
+			case "health-check.path":
+				w.tg.HealthCheckPath = aws.String("/")
+			case "health-check.interval":
+				w.tg.HealthCheckIntervalSeconds = aws.Int32(300)
+			case "health-check.timeout":
+				w.tg.HealthCheckTimeoutSeconds = aws.Int32(120)
+			case "health-check.healthy-threshold":
+				w.tg.HealthyThresholdCount = aws.Int32(10)
+			case "health-check.unhealthy-threshold":
+				w.tg.UnhealthyThresholdCount = aws.Int32(10)
+			case "health-check.matcher":
+				w.tg.Matcher = &elbtypes.Matcher{HttpCode: aws.String("200-499")}
+			case "targets":
+				w.targets = append(w.targets, elbtypes.TargetDescription{Id: aws.String("i-stranger"), Port: aws.Int32(80)})
+			}
+		}
+	case strings.HasPrefix(id, "function."):
+		return func(w *world) {
+			switch strings.Join(parts[1:], ".") {
+			case "runtime":
+				w.fn.Runtime = lambdatypes.RuntimeNodejs20x
+			case "handler":
+				w.fn.Handler = aws.String("index.handler")
+			case "architecture":
+				w.fn.Architectures = []lambdatypes.Architecture{lambdatypes.ArchitectureX8664}
+				if sys.Function.Architecture == "x86_64" {
+					w.fn.Architectures = []lambdatypes.Architecture{lambdatypes.ArchitectureArm64}
+				}
+			case "memory":
+				w.fn.MemorySize = aws.Int32(10240)
+			case "timeout":
+				w.fn.Timeout = aws.Int32(900)
+			case "role":
+				w.fn.Role = aws.String("arn:aws:iam::1:role/other")
+			case "environment.nothing-else":
+				w.fn.Environment.Variables["EXTRA"] = "1"
+			case "vpc-subnets":
+				w.fn.VpcConfig.SubnetIds = w.fn.VpcConfig.SubnetIds[:1]
+			case "vpc-security-groups":
+				w.fn.VpcConfig.SecurityGroupIds = nil
+			case "url.auth":
+				a := lambdatypes.FunctionUrlAuthTypeNone
+				w.url = &a
+			default:
+				if parts[1] == "environment" {
+					w.fn.Environment.Variables[last] = "changed"
+				}
+			}
+		}
+	}
+	return nil
+}
+
+// Every check that compares a value reports drift for a changed value,
+// and only that check does.
+func TestEveryCheckDrift(t *testing.T) {
+	sys := defaultSystem(t)
+	for _, id := range CheckIDs(sys) {
+		if presenceOnly(id) {
+			continue
+		}
+		t.Run(id, func(t *testing.T) {
+			change := drift(sys, id)
+			if change == nil {
+				t.Fatalf("no drift case for check %s: add one", id)
+			}
+			w := conforming(sys)
+			change(w)
+			rep := run(t, sys, w, Options{Deployment: "terraform"})
+			for _, x := range rep.Results {
+				switch {
+				case x.ID == id && x.Status != Drift:
+					t.Errorf("want drift: %s", Line(x))
+				case x.ID == id && (x.Got == nil || *x.Got == x.Want):
+					t.Errorf("drift without a different value: %s", Line(x))
+				case x.ID != id && x.Status != OK:
+					t.Errorf("another check changed too: %s", Line(x))
+				}
+			}
+		})
+	}
+}
+
+// Presence-only checks report missing when their one thing is gone.
+func TestPresenceChecksMissing(t *testing.T) {
+	sys := defaultSystem(t)
+	for _, id := range CheckIDs(sys) {
+		if !presenceOnly(id) || id == "bucket.exists" {
+			continue
+		}
+		t.Run(id, func(t *testing.T) {
+			w := conforming(sys)
+			if id == "vpc.internet-gateway" {
+				w.igw = ""
+			} else {
+				parts := strings.SplitN(id, ".", 3)
+				g := w.group(aws.String("sg-" + parts[1]))
+				g.IpPermissions, g.IpPermissionsEgress = nil, nil
+			}
+			got := byID(run(t, sys, w, Options{Deployment: "terraform"}))[id]
+			if got.Status != Missing {
+				t.Errorf("want missing: %s", Line(got))
+			}
+		})
+	}
+}
