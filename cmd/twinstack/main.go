@@ -50,6 +50,7 @@ func commands() map[string]command {
 		"invoke":      {"send one image through a deployment", runInvoke},
 		"consistency": {"check that every instance serves the same albums", runConsistency},
 		"bench":       {"measure latency, throughput, errors and cost of the deployments", runBench},
+		"state":       {"state bootstrap: create the S3 bucket of the Terraform state", runState},
 
 		"build-lambda": {"build the Lambda bootstrap and its reproducible zip", runBuildLambda},
 	}
