@@ -58,15 +58,11 @@ func (r *run) stateS3Client(ctx context.Context, region string) (stateS3, error)
 // whatever its Bool condition says: the policy is removed and the gap
 // recorded) and the conditional write the lock file relies on (a gap when
 // a second If-None-Match: * write is not refused).
-func (r *run) bootstrapState(ctx context.Context, ts constructs.TerraformState, dep *state.Deployment) (string, error) {
+func (r *run) bootstrapState(ctx context.Context, c stateS3, ts constructs.TerraformState, dep *state.Deployment) (string, error) {
 	const op = "local up"
 	b, err := constructs.NewStateBucket(ts.Bucket, ts.Region)
 	if err != nil {
 		return "", apperr.E(apperr.InvalidConfig, op, err)
-	}
-	c, err := r.stateS3Client(ctx, ts.Region)
-	if err != nil {
-		return "", apperr.E(apperr.Internal, op, err)
 	}
 	res, err := statebucket.Bootstrap(ctx, c, b, nil)
 	if err != nil {
@@ -230,7 +226,11 @@ func (r *run) terraformState(ctx context.Context, name string, ts constructs.Ter
 		return nil
 	}
 	if err := r.p.step("bootstrap the Terraform state bucket in the emulator (twinstack state bootstrap)", func() (string, error) {
-		return r.bootstrapState(ctx, ts, dep)
+		c, err := r.stateS3Client(ctx, ts.Region)
+		if err != nil {
+			return "", apperr.E(apperr.Internal, "local up", err)
+		}
+		return r.bootstrapState(ctx, c, ts, dep)
 	}); err != nil {
 		return err
 	}
