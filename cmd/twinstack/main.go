@@ -51,6 +51,7 @@ func commands() map[string]command {
 		"consistency": {"check that every instance serves the same albums", runConsistency},
 		"bench":       {"measure latency, throughput, errors and cost of the deployments", runBench},
 		"demo":        {"the main job: local up, verify, invoke, consistency, diff, bench, local down", runDemo},
+		"state":       {"state bootstrap: create the S3 bucket of the Terraform state", runState},
 
 		"build-lambda": {"build the Lambda bootstrap and its reproducible zip", runBuildLambda},
 	}

@@ -37,6 +37,10 @@ type Config struct {
 	// defaults to the prefix so that deployments with distinct prefixes
 	// live side by side.
 	StackName string
+
+	// TFState is where the Terraform deployment keeps its state (local
+	// file, or an S3 object with native locking).
+	TFState constructs.TerraformState
 }
 
 // Local reports whether the stacks target a local AWS endpoint.
@@ -68,6 +72,7 @@ func Load(args []string, getenv func(string) string) (Config, error) {
 	fs.StringVar(&sc.AllowedOriginPorts, "allowed-origin-ports", d.AllowedOriginPorts, "comma-separated destination ports the servers may fetch images from")
 	fs.StringVar(&c.Endpoint, "endpoint", "", "local AWS endpoint URL (moto); empty for real AWS")
 	fs.StringVar(&c.StackName, "stack-name", "", "stack name (default: the prefix)")
+	tfState := tfStateFlags(fs)
 	configFile := fs.String("config", "", "JSON configuration file (default "+DefaultFile+" when present)")
 
 	if getenv == nil {
@@ -103,6 +108,11 @@ func Load(args []string, getenv func(string) string) (Config, error) {
 	if err := sc.Validate(); err != nil {
 		return Config{}, apperr.E(apperr.InvalidConfig, op, err)
 	}
+	ts, err := constructs.NewTerraformState(*tfState, c.StackName, sc.Region)
+	if err != nil {
+		return Config{}, apperr.E(apperr.InvalidConfig, op, err)
+	}
+	c.TFState = ts
 	return c, nil
 }
 
@@ -199,4 +209,15 @@ func flagValue(args []string, name string) (string, bool) {
 		}
 	}
 	return "", false
+}
+
+// tfStateFlags declares the Terraform state settings (tf_state,
+// tf_state_bucket, tf_state_key, tf_state_region; TWINSTACK_TF_STATE, ...).
+func tfStateFlags(fs *flag.FlagSet) *constructs.StateConfig {
+	var s constructs.StateConfig
+	fs.StringVar(&s.Backend, "tf-state", constructs.StateLocal, "where Terraform keeps its state: local or s3")
+	fs.StringVar(&s.Bucket, "tf-state-bucket", "", "S3 bucket of the Terraform state (tf-state=s3; see `twinstack state bootstrap`)")
+	fs.StringVar(&s.Key, "tf-state-key", "", "S3 key of the Terraform state (default <stack>/terraform.tfstate)")
+	fs.StringVar(&s.Region, "tf-state-region", "", "region of the state bucket (default the stack's region)")
+	return &s
 }

@@ -63,7 +63,7 @@ func TestLoadPrecedence(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			want := Config{System: constructs.Defaults(), StackName: "twinstack"}
+			want := Config{System: constructs.Defaults(), StackName: "twinstack", TFState: constructs.TerraformState{Backend: constructs.StateLocal}}
 			tc.want(&want)
 			got, err := Load(tc.args, env(tc.env))
 			if err != nil {

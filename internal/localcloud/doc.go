@@ -39,7 +39,14 @@
 //
 //	origin (sample PNG/JPEG/GIF/WebP) <-- image downloads by the servers
 //
-// It imports the model, config, state, proc, verify, emugaps and
+// The Terraform deployment keeps its state in S3 on the emulator
+// (tf_state=s3, bucket StateBucket), as a team would: `up` bootstraps the
+// state bucket with package statebucket, measures what the emulator does
+// with its TLS-only policy and with the lock file's conditional write
+// (gaps are recorded on the deployment, never hidden), and reads the state
+// object back after the deploy (tfstate.go).
+//
+// It imports the model, config, state, proc, verify, emugaps, statebucket and
 // internal/moto; never the stacks' libraries (it runs the CLIs) and never
 // cmd/.
 package localcloud

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/twinstack/twinstack/constructs"
 	"github.com/twinstack/twinstack/internal/config"
 	"github.com/twinstack/twinstack/internal/state"
 )
@@ -21,12 +22,18 @@ var Prefixes = map[string]string{state.Terraform: "ts-tf", state.CloudFormation:
 // its own prefix (and so stack name), the local endpoint, the instance
 // count, and destroy-data so that `down` leaves nothing behind.
 func DeploymentEnv(name, endpoint string, instances int) map[string]string {
-	return map[string]string{
+	m := map[string]string{
 		config.EnvName(config.EnvPrefix, "prefix"):         Prefixes[name],
 		config.EnvName(config.EnvPrefix, "endpoint"):       endpoint,
 		config.EnvName(config.EnvPrefix, "instance-count"): strconv.Itoa(instances),
 		config.EnvName(config.EnvPrefix, "destroy-data"):   "true",
 	}
+	if name == state.Terraform {
+		// Remote state on the emulator, as a team keeps it (tfstate.go).
+		m[config.EnvName(config.EnvPrefix, "tf-state")] = constructs.StateS3
+		m[config.EnvName(config.EnvPrefix, "tf-state-bucket")] = StateBucket
+	}
+	return m
 }
 
 // Overlay returns a getenv that answers from m first, then from base.

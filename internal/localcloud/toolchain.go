@@ -77,7 +77,9 @@ type cdktfToolchain struct {
 	cli
 	out   string // --output directory
 	stack string
-	state string // the stack's Terraform state file
+	state string // the stack's Terraform state file (local backend)
+	// readState reads the state from a remote backend; nil: the file.
+	readState func(ctx context.Context) ([]byte, error)
 }
 
 func (t *cdktfToolchain) stackDir() string { return filepath.Join(t.out, "stacks", t.stack) }
@@ -121,7 +123,13 @@ func (t *cdktfToolchain) Destroy(ctx context.Context) error {
 }
 
 func (t *cdktfToolchain) Outputs(ctx context.Context) (map[string]string, error) {
-	b, err := os.ReadFile(t.state)
+	var b []byte
+	var err error
+	if t.readState != nil {
+		b, err = t.readState(ctx)
+	} else {
+		b, err = os.ReadFile(t.state)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("terraform state: %w", err)
 	}

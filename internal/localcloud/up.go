@@ -445,6 +445,9 @@ func (r *run) deployment(ctx context.Context, name string) error {
 	}); err != nil {
 		return err
 	}
+	if err := r.terraformState(ctx, name, cfg.TFState, tc, dep); err != nil {
+		return err
+	}
 	if cdk, ok := tc.(*cdkToolchain); ok {
 		if err := r.p.step("bootstrap the AWS CDK in the emulator", func() (string, error) {
 			return "", cdk.Bootstrap(ctx, filepath.Join(r.l.Dir(), "cdk-bootstrap"))
@@ -482,6 +485,9 @@ func (r *run) deployment(ctx context.Context, name string) error {
 		dep.Timings.DeploySeconds = seconds(time.Since(deployStart))
 		return "", nil
 	}); err != nil {
+		return err
+	}
+	if err := r.checkRemoteState(ctx, tc, cfg.TFState); err != nil {
 		return err
 	}
 	drec.Deployed = true

@@ -228,6 +228,12 @@ func buildDoc(r *Results) []section {
 			{"resources", func(t *Toolchain) string { return count(t.ResourceCount) }},
 			{"template size", func(t *Toolchain) string { return bytesOf(t.TemplateBytes) }},
 			{"emulator gaps (patched)", func(t *Toolchain) string { return fmt.Sprintf("%d (%d)", t.EmulatorGaps, t.GapsPatched) }},
+			{"state and locking", func(t *Toolchain) string {
+				if t.StateStore == "" {
+					return "-"
+				}
+				return t.StateStore
+			}},
 		}
 		for _, rw := range rows {
 			row := []string{rw.name}

@@ -92,6 +92,9 @@ type Toolchain struct {
 	EmulatorGaps   int      `json:"emulator_gaps"`
 	GapsPatched    int      `json:"emulator_gaps_patched"`
 	Gaps           []string `json:"gaps,omitempty"`
+	// StateStore says where the toolchain keeps the deployment's state
+	// and how a second writer is refused.
+	StateStore string `json:"state_store,omitempty"`
 }
 
 // PriceInfo says which prices the costs used.

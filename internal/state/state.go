@@ -103,6 +103,9 @@ type Deployment struct {
 	TemplatePath  string `json:"template_path,omitempty"`
 	// Gaps are the emulator gaps verify found for this deployment.
 	Gaps []Gap `json:"emulator_gaps,omitempty"`
+	// StateStore says where the toolchain keeps the deployment's state
+	// and how it refuses a second writer.
+	StateStore string `json:"state_store,omitempty"`
 }
 
 // Timings are wall times of the deployment's lifecycle in seconds; zero

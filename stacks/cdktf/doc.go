@@ -35,6 +35,11 @@
 //   - The local backend's path is relative ("../../../terraform.<stack>.tfstate",
 //     i.e. the project root when the output dir is the default cdktf.out),
 //     because cdktf's default is an absolute path that differs per checkout.
+//   - With tf_state=s3 the backend is the model's constructs.TerraformState:
+//     bucket, key, region, encrypt and use_lockfile (added as an override:
+//     cdktf 0.21's S3BackendConfig predates it). With the local switch the
+//     backend gets the endpoint, path-style addressing and the emulator's
+//     credentials, as the provider does.
 //
 // Output is deterministic: two synths of the same config and artifacts are
 // byte-identical.

@@ -16,7 +16,7 @@ import (
 
 // cases are the folders under testdata: each holds the configuration
 // (twinstack.json) and the golden synth output (want.tf.json).
-var cases = []string{"count1", "count2", "count3"}
+var cases = []string{"count1", "count2", "count3", "s3", "s3-endpoint"}
 
 // requireTool returns the path of an external tool, skipping the test when
 // it is missing unless TWINSTACK_REQUIRE_TOOLS=1 (CI), where it fails.

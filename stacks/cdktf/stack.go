@@ -117,11 +117,35 @@ func (r *renderer) render() error {
 	return r.sys.Walk(r.visit)
 }
 
-// backend configures local state at a relative path.
+// backend configures where Terraform keeps state: a local file at a
+// relative path, or the model's S3 backend (encrypted, native lock file);
+// with the local switch the S3 backend points at the endpoint, path-style.
 func (r *renderer) backend() {
-	cdktf.NewLocalBackend(r.stack, &cdktf.LocalBackendConfig{
-		Path: jsii.String("../../../terraform." + r.cfg.StackName + ".tfstate"),
-	})
+	st := r.cfg.TFState
+	if !st.Remote() {
+		cdktf.NewLocalBackend(r.stack, &cdktf.LocalBackendConfig{
+			Path: jsii.String("../../../terraform." + r.cfg.StackName + ".tfstate"),
+		})
+		return
+	}
+	c := &cdktf.S3BackendConfig{
+		Bucket:  jsii.String(st.Bucket),
+		Key:     jsii.String(st.Key),
+		Region:  jsii.String(st.Region),
+		Encrypt: jsii.Bool(st.Encrypt),
+	}
+	if ep := r.cfg.Endpoint; ep != "" {
+		c.AccessKey, c.SecretKey = jsii.String("test"), jsii.String("test")
+		c.UsePathStyle = jsii.Bool(true)
+		c.SkipCredentialsValidation = jsii.Bool(true)
+		c.SkipMetadataApiCheck = jsii.Bool(true)
+		c.SkipRegionValidation = jsii.Bool(true)
+		c.SkipRequestingAccountId = jsii.Bool(true)
+		c.Endpoints = &cdktf.S3BackendEndpointConfig{S3: jsii.String(ep), Sts: jsii.String(ep)}
+	}
+	cdktf.NewS3Backend(r.stack, c)
+	// cdktf 0.21's S3BackendConfig predates use_lockfile (Terraform 1.10).
+	r.stack.AddOverride(jsii.String("terraform.backend.s3.use_lockfile"), st.UseLockfile)
 }
 
 // provider declares hashicorp/aws and its configuration; with the local

@@ -26,6 +26,8 @@ type want struct {
 	reserved, noncurrentDays, ttlHours int
 	ports                              string
 	noSSM                              bool
+	// backend is the terraform.backend block; nil: local state.
+	backend obj
 }
 
 var wants = map[string]want{
@@ -35,6 +37,17 @@ var wants = map[string]want{
 		reserved: 20, noncurrentDays: 30, ttlHours: 24, ports: "80,443"},
 	"count3": {prefix: "twin-local", region: "eu-west-1", instanceType: "t4g.small", arch: "arm64", endpoint: "http://localhost:4566", count: 3, memory: 512, timeout: 60, destroy: true,
 		reserved: 50, noncurrentDays: 7, ttlHours: 48, ports: "443", noSSM: true},
+	// Issue 16: S3 state with native locking, encrypted; on real AWS and
+	// on a local endpoint (path-style, endpoint override).
+	"s3": {prefix: "twinstack", region: "eu-west-1", instanceType: "t3.micro", arch: "x86_64", count: 1, memory: 256, timeout: 30,
+		reserved: 20, noncurrentDays: 30, ttlHours: 24, ports: "80,443",
+		backend: obj{"s3": obj{"bucket": "acme-tfstate-123456789012", "key": "envs/prod/twinstack.tfstate", "region": "eu-central-1", "encrypt": true, "use_lockfile": true}}},
+	"s3-endpoint": {prefix: "ts-tf", region: "us-east-1", instanceType: "t3.micro", arch: "x86_64", endpoint: "http://127.0.0.1:5000", count: 1, memory: 256, timeout: 30,
+		reserved: 20, noncurrentDays: 30, ttlHours: 24, ports: "80,443",
+		backend: obj{"s3": obj{"bucket": "ts-tfstate", "key": "ts-tf/terraform.tfstate", "region": "us-east-1", "encrypt": true, "use_lockfile": true,
+			"use_path_style": true, "endpoints": obj{"s3": "http://127.0.0.1:5000", "sts": "http://127.0.0.1:5000"},
+			"access_key": "test", "secret_key": "test", "skip_credentials_validation": true, "skip_metadata_api_check": true,
+			"skip_region_validation": true, "skip_requesting_account_id": true}}},
 }
 
 const account = "${data.aws_caller_identity.current.account_id}"
@@ -75,7 +88,11 @@ type obj = map[string]any
 
 func checkProvider(t *testing.T, tf *tfJSON, w want) {
 	diff(t, "required_providers", obj{"aws": obj{"source": "hashicorp/aws", "version": "5.100.0"}}, tf.Terraform["required_providers"])
-	diff(t, "backend", obj{"local": obj{"path": "../../../terraform." + w.prefix + ".tfstate"}}, tf.Terraform["backend"])
+	backend := w.backend
+	if backend == nil {
+		backend = obj{"local": obj{"path": "../../../terraform." + w.prefix + ".tfstate"}}
+	}
+	diff(t, "backend", backend, tf.Terraform["backend"])
 	p := obj{"region": w.region}
 	if ep := w.endpoint; ep != "" {
 		p = obj{

@@ -324,6 +324,7 @@ func toolchainOf(d *state.Deployment, last state.Timings) *report.Toolchain {
 	if d != nil {
 		tm = d.Timings
 		t.ResourceCount, t.TemplateBytes = d.ResourceCount, d.TemplateBytes
+		t.StateStore = d.StateStore
 		for _, g := range d.Gaps {
 			t.EmulatorGaps++
 			s := strings.TrimSpace(g.Resource + " " + g.Property)

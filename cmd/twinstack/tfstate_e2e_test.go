@@ -1,0 +1,287 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/ec2"
+	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
+	elb "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+
+	"github.com/twinstack/twinstack/internal/localcloud"
+	"github.com/twinstack/twinstack/internal/moto"
+	"github.com/twinstack/twinstack/internal/state"
+	"github.com/twinstack/twinstack/internal/verify"
+)
+
+// TestTerraformRemoteStateEndToEnd proves issue 16 on the local cloud:
+// `local up` deploys the Terraform stack with its state in S3 on moto (the
+// state bucket bootstrapped, the emulator's policy gap reported); two more
+// "machines" (fresh cdktf output directories, no local state) change the
+// same stack at once: the first takes the S3 lock file and applies on top
+// of the shared state, the second is refused by the lock; `local down`
+// destroys everything the state holds (also what the other machine added),
+// and the state bucket keeps the state's whole history.
+func TestTerraformRemoteStateEndToEnd(t *testing.T) {
+	if testing.Short() {
+		t.Skip("deploys the Terraform stack into moto (minutes); skipped with -short")
+	}
+	root, err := filepath.Abs("../..")
+	if err != nil {
+		t.Fatal(err)
+	}
+	requireTools(t, root)
+	l := localcloud.Layout{Root: root}
+	if _, err := os.Stat(l.RecordFile()); err == nil {
+		t.Skipf("a local cloud is up in %s: take it down first (twinstack local down)", root)
+	}
+	// Our own emulator, so that it outlives `local down` and the state
+	// bucket can be inspected afterwards.
+	m := moto.StartT(t)
+	ep := m.Endpoint()
+	c := cliRun{t, root}
+	t.Cleanup(func() {
+		if _, err := os.Stat(l.RecordFile()); err == nil {
+			c.run("local", "down")
+		}
+	})
+	ctx := context.Background()
+	awsCfg, err := verify.AWSConfig(ctx, "us-east-1", ep, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s3c := s3.NewFromConfig(awsCfg, func(o *s3.Options) { o.UsePathStyle = true })
+	const bucket, key = localcloud.StateBucket, "ts-tf/terraform.tfstate"
+	versions := func() int {
+		t.Helper()
+		o, err := s3c.ListObjectVersions(ctx, &s3.ListObjectVersionsInput{Bucket: aws.String(bucket), Prefix: aws.String(key)})
+		if err != nil {
+			t.Fatalf("state versions: %v", err)
+		}
+		n := 0
+		for _, v := range o.Versions {
+			if aws.ToString(v.Key) == key {
+				n++
+			}
+		}
+		return n
+	}
+	readState := func() (resources map[string]bool) {
+		t.Helper()
+		o, err := s3c.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(bucket), Key: aws.String(key)})
+		if err != nil {
+			t.Fatalf("state object s3://%s/%s: %v", bucket, key, err)
+		}
+		defer o.Body.Close()
+		var st struct {
+			Resources []struct{ Mode, Type, Name string } `json:"resources"`
+		}
+		if err := json.NewDecoder(o.Body).Decode(&st); err != nil {
+			t.Fatalf("state object: %v", err)
+		}
+		resources = map[string]bool{}
+		for _, r := range st.Resources {
+			if r.Mode == "managed" {
+				resources[r.Type+"."+r.Name] = true
+			}
+		}
+		return resources
+	}
+	locked := func() bool {
+		_, err := s3c.HeadObject(ctx, &s3.HeadObjectInput{Bucket: aws.String(bucket), Key: aws.String(key + ".tflock")})
+		return err == nil
+	}
+
+	// 1. local up: the Terraform deployment alone, one instance.
+	code, out := c.run("local", "up", "--deployments", "terraform", "--instances", "1", "--endpoint", ep)
+	if code != 0 {
+		t.Fatalf("local up: exit %d\n%s", code, out)
+	}
+	for _, want := range []string{
+		"done   bootstrap the Terraform state bucket in the emulator",
+		"done   read the Terraform state back from s3://ts-tfstate/ts-tf/terraform.tfstate",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("local up output lacks %q", want)
+		}
+	}
+	if _, err := os.Stat(l.TFState("ts-tf")); err == nil {
+		t.Errorf("a local state file %s was written: the backend is not S3", l.TFState("ts-tf"))
+	}
+	res := readState()
+	if !res["aws_instance.Server1"] || !res["aws_s3_bucket.ImagesBucket"] || res["aws_lb.LoadBalancer"] {
+		t.Fatalf("state after local up holds %v", res)
+	}
+	if locked() {
+		t.Errorf("lock file left after local up")
+	}
+	st, err := state.Load(l.StateFile())
+	if err != nil {
+		t.Fatal(err)
+	}
+	dep := st.Deployments[state.Terraform]
+	if !strings.Contains(dep.StateStore, "s3://ts-tfstate/ts-tf/terraform.tfstate") || !strings.Contains(dep.StateStore, "conditional write refused a second writer") {
+		t.Errorf("state store = %q", dep.StateStore)
+	}
+	// The emulator gap is reported with its observation, never hidden.
+	var gap *state.Gap
+	for i, g := range dep.Gaps {
+		if g.Resource == "s3://"+bucket {
+			gap = &dep.Gaps[i]
+		}
+	}
+	if gap == nil || gap.Property != "bucket policy DenyInsecureTransport" || !strings.Contains(gap.Detail, "Forbidden") {
+		t.Errorf("state bucket policy gap not reported: %+v", dep.Gaps)
+	} else {
+		t.Logf("emulator gap: %s: %s", gap.Property, gap.Detail)
+	}
+	afterUp := versions()
+
+	// 2. Two other machines change the stack (a second instance, so a
+	// load balancer: minutes on moto) at the same time.
+	env := teamEnv(root, ep)
+	cdktf := filepath.Join(root, "node_modules", ".bin", "cdktf")
+	dirA, dirB := t.TempDir(), t.TempDir()
+	for _, d := range []string{dirA, dirB} {
+		if b, err := runIn(ctx, root, env, cdktf, "synth", "--output", d); err != nil {
+			t.Fatalf("cdktf synth --output %s: %v\n%s", d, err, b)
+		}
+	}
+	deployArgs := func(d string) []string {
+		return []string{"deploy", "--auto-approve", "--skip-synth", "--skip-provider-lock", "--output", d}
+	}
+	logA := filepath.Join(t.TempDir(), "deploy-a.log")
+	fa, err := os.Create(logA)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer fa.Close()
+	a := exec.CommandContext(ctx, cdktf, deployArgs(dirA)...)
+	a.Dir, a.Env, a.Stdout, a.Stderr = root, env, fa, fa
+	started := time.Now()
+	if err := a.Start(); err != nil {
+		t.Fatal(err)
+	}
+	doneA := make(chan error, 1)
+	go func() { doneA <- a.Wait() }()
+	aLog := func() string { b, _ := os.ReadFile(logA); return string(b) }
+
+	var waitedLock time.Duration
+	for !locked() {
+		select {
+		case err := <-doneA:
+			t.Fatalf("the first deploy ended (%v) before its lock was seen\n%s", err, aLog())
+		case <-time.After(250 * time.Millisecond):
+		}
+		if time.Since(started) > 5*time.Minute {
+			t.Fatalf("no lock file after 5 minutes\n%s", aLog())
+		}
+	}
+	waitedLock = time.Since(started)
+	b0 := time.Now()
+	outB, errB := runIn(ctx, root, env, cdktf, deployArgs(dirB)...)
+	t.Logf("second deploy (lock seen after %v) ended after %v: %v", waitedLock.Round(time.Millisecond), time.Since(b0).Round(time.Millisecond), errB)
+	select {
+	case err := <-doneA:
+		t.Fatalf("the first deploy ended (%v) before the second was refused: the test proves nothing\n%s", err, aLog())
+	default:
+	}
+	if errB == nil {
+		t.Fatalf("the second concurrent deploy succeeded\n%s", outB)
+	}
+	for _, want := range []string{"Error acquiring the state lock", "PreconditionFailed"} {
+		if !strings.Contains(string(outB), want) {
+			t.Errorf("second deploy output lacks %q:\n%s", want, outB)
+		}
+	}
+	if err := <-doneA; err != nil {
+		t.Fatalf("first deploy: %v\n%s", err, aLog())
+	}
+	t.Logf("first deploy took %v", time.Since(started).Round(time.Second))
+	// A fresh directory applied on top of the shared state: it added the
+	// second server and the balancer and recreated nothing.
+	if log := aLog(); !strings.Contains(log, "0 destroyed") {
+		t.Errorf("first deploy did not apply on top of the shared state:\n%s", log)
+	}
+	res = readState()
+	if !res["aws_instance.Server2"] || !res["aws_lb.LoadBalancer"] {
+		t.Errorf("state after the other machine's deploy holds %v", res)
+	}
+	if locked() {
+		t.Errorf("lock file left after the deploy")
+	}
+	if n := versions(); n <= afterUp {
+		t.Errorf("state versions after the second apply = %d, want more than %d", n, afterUp)
+	}
+
+	// 3. local down destroys from its own directory what the shared state
+	// holds (the balancer the other machine added, too); the state
+	// bucket and its history stay.
+	beforeDown := versions()
+	if code, out := c.run("local", "down"); code != 0 {
+		t.Fatalf("local down: exit %d\n%s", code, out)
+	}
+	if res := readState(); len(res) != 0 {
+		t.Errorf("state after destroy still holds %v", res)
+	}
+	if n := versions(); n <= beforeDown {
+		t.Errorf("state versions after destroy = %d, want more than %d (history kept)", n, beforeDown)
+	} else {
+		t.Logf("state object versions kept in s3://%s/%s: %d", bucket, key, n)
+	}
+	lbs, err := elb.NewFromConfig(awsCfg).DescribeLoadBalancers(ctx, &elb.DescribeLoadBalancersInput{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(lbs.LoadBalancers) != 0 {
+		t.Errorf("%d load balancer(s) left: the destroy did not see the other machine's changes", len(lbs.LoadBalancers))
+	}
+	ins, err := ec2.NewFromConfig(awsCfg).DescribeInstances(ctx, &ec2.DescribeInstancesInput{Filters: []ec2types.Filter{
+		{Name: aws.String("instance-state-name"), Values: []string{"pending", "running"}}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range ins.Reservations {
+		for _, i := range r.Instances {
+			t.Errorf("instance %s still runs after local down", aws.ToString(i.InstanceId))
+		}
+	}
+}
+
+// teamEnv is the environment of another machine deploying the local
+// Terraform deployment with two instances: the same configuration as
+// `local up` (remote state included) against the same emulator.
+func teamEnv(root, endpoint string) []string {
+	m := localcloud.DeploymentEnv(state.Terraform, endpoint, 2)
+	for k, v := range map[string]string{
+		"AWS_ENDPOINT_URL": endpoint, "AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test",
+		"AWS_REGION": "us-east-1", "AWS_DEFAULT_REGION": "us-east-1", "AWS_SESSION_TOKEN": "", "AWS_PROFILE": "",
+		"TF_CLI_CONFIG_FILE": filepath.Join(root, ".terraformrc"), "CHECKPOINT_DISABLE": "1", "CDKTF_DISABLE_TELEMETRY": "true",
+		"JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION": "1", "CI": "true", "FORCE_COLOR": "0",
+	} {
+		m[k] = v
+	}
+	var base []string
+	for _, kv := range os.Environ() {
+		if !strings.HasPrefix(kv, "TWINSTACK_") {
+			base = append(base, kv)
+		}
+	}
+	return localcloud.Environ(base, m)
+}
+
+// runIn runs a command in dir and returns its combined output.
+func runIn(ctx context.Context, dir string, env []string, name string, args ...string) ([]byte, error) {
+	cmd := exec.CommandContext(ctx, name, args...)
+	cmd.Dir, cmd.Env = dir, env
+	out, err := cmd.CombinedOutput()
+	return out, err
+}
