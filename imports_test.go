@@ -62,7 +62,7 @@ func importRules() map[string]importRule {
 			project: []string{"", "constructs", "prices", "internal/apperr", "internal/artifact", "internal/bench",
 				"internal/bench/run", "internal/config", "internal/cost", "internal/demo", "internal/diff", "internal/lbproxy",
 				"internal/localcloud", "internal/origin", "internal/report", "internal/server", "internal/state",
-				"internal/toolenv", "internal/verify"},
+				"internal/statebucket", "internal/toolenv", "internal/verify"},
 			external: []string{awsSDK, smithy},
 		},
 		// The Lambda: no AWS SDK, no server packages.
@@ -99,9 +99,12 @@ func importRules() map[string]importRule {
 		// The local cloud runs the CLIs; it never imports the stacks' libraries or cmd/.
 		"internal/localcloud": {
 			project: []string{"constructs", "internal/apperr", "internal/config", "internal/emugaps", "internal/moto",
-				"internal/origin", "internal/proc", "internal/state", "internal/toolenv", "internal/verify"},
+				"internal/origin", "internal/proc", "internal/state", "internal/statebucket", "internal/toolenv", "internal/verify"},
 			external: []string{awsSDK, smithy},
 		},
+		// The Terraform state bucket, made before the stack: the model's
+		// settings through the S3 API.
+		"internal/statebucket": {project: []string{"constructs", "internal/apperr"}, external: []string{awsSDK, smithy}},
 		// bench drives HTTP load; it does not know the server, the Lambda, the local cloud or report formats.
 		"internal/bench": {
 			project:  []string{"internal/apperr"},
