@@ -13,12 +13,22 @@ import (
 // maxDepth bounds the nesting of values and conditions.
 const maxDepth = 200
 
-// Read parses a CloudFormation template in JSON. file is used in messages
-// only.
+// Read parses a CloudFormation template in JSON or YAML (short-form tags
+// included). file is used in messages and source positions.
 func Read(file string, data []byte) (*inventory.Document, error) {
-	raw, err := inventory.DecodeJSON(file, data)
-	if err != nil {
-		return nil, err
+	var raw any
+	var lines map[string]int
+	if isJSON(data) {
+		var err error
+		if raw, err = inventory.DecodeJSON(file, data); err != nil {
+			return nil, err
+		}
+	} else {
+		yd, err := decodeYAML(file, data)
+		if err != nil {
+			return nil, err
+		}
+		raw, lines = yd.tree, yd.lines
 	}
 	r := &reader{doc: &inventory.Document{Dialect: inventory.CloudFormation, Path: file}}
 	if err := r.read(raw); err != nil {
@@ -26,6 +36,11 @@ func Read(file string, data []byte) (*inventory.Document, error) {
 			e.File = file
 		}
 		return nil, err
+	}
+	for _, res := range r.doc.Resources {
+		if l, ok := lines[res.Addr]; ok {
+			res.Pos = fmt.Sprintf("%s:%d", file, l)
+		}
 	}
 	r.doc.Sort()
 	return r.doc, nil

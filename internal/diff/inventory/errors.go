@@ -12,7 +12,7 @@ import (
 // Reasons a document cannot be read. Errors returned by the readers wrap one
 // of them; branch with errors.Is.
 var (
-	ErrSyntax           = errors.New("malformed JSON")
+	ErrSyntax           = errors.New("malformed input")
 	ErrStructure        = errors.New("not a valid document")
 	ErrDangling         = errors.New("dangling reference")
 	ErrUnknownIntrinsic = errors.New("unknown intrinsic function")

@@ -60,6 +60,8 @@ type Resource struct {
 	// Meta holds the other resource-level settings (DeletionPolicy,
 	// lifecycle, provider, ...), evaluated.
 	Meta map[string]Value
+	// Pos is where the element is declared ("main.tf:12"), when known.
+	Pos string
 }
 
 // Output is one stack output.
