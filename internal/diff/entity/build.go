@@ -106,6 +106,9 @@ func (b *builder) unsupported(res *inventory.Resource, reason string) {
 // finish lists every resource not accounted for, and every property of a
 // compared resource that no comparison read, as unsupported; and sorts.
 func (b *builder) finish() *Set {
+	for _, n := range b.doc.Notes {
+		b.set.Ignored = append(b.set.Ignored, Note{Addr: n.Addr, Type: n.Type, Reason: n.Reason})
+	}
 	for _, res := range b.doc.Resources {
 		o := b.owner[res.Addr]
 		if res.Mode != inventory.Managed || o == nil || o.Kind == ArtifactStore {
