@@ -2,27 +2,81 @@ package diff
 
 import (
 	"fmt"
+	"slices"
 	"sort"
+	"strings"
 
 	"github.com/twinstack/twinstack/internal/diff/cfn"
 	"github.com/twinstack/twinstack/internal/diff/entity"
+	"github.com/twinstack/twinstack/internal/diff/inventory"
+	"github.com/twinstack/twinstack/internal/diff/tfhcl"
 	"github.com/twinstack/twinstack/internal/diff/tfjson"
 )
 
-// Input is one synthesized document.
+// Input is one document: a Terraform JSON configuration, a CloudFormation
+// template (JSON or YAML), or — with Files — a Terraform root module of
+// .tf files.
 type Input struct {
-	Path string // for messages and the report
-	Data []byte
+	Path  string // for messages and the report
+	Data  []byte
+	Files []Input // the .tf files of a module (Data unused)
+}
+
+// Options are the inputs of hand-written documents besides their files,
+// and the pairs the matcher must make.
+type Options struct {
+	TFVars     map[string]string // --tf-var NAME=VALUE
+	TFVarFiles []Input           // --tf-var-file
+	CFNParams  map[string]string // --cfn-param NAME=VALUE
+	// ReadFile reads a file next to the Terraform module for file() and
+	// templatefile(); nil keeps file contents symbolic.
+	ReadFile func(name string) ([]byte, error)
+	// Match pins Terraform addresses to CloudFormation logical IDs.
+	Match []Pin
+}
+
+// Pin makes the entity holding Terraform resource TF the counterpart of
+// the entity holding CloudFormation resource CFN.
+type Pin struct{ TF, CFN string }
+
+// isModule reports whether in is HCL (a module directory or a .tf file).
+func isModule(in Input) bool {
+	return len(in.Files) > 0 || strings.HasSuffix(in.Path, ".tf")
 }
 
 // Load reads and maps both documents. Errors are *inventory.Error (with the
 // path and the reason) for documents that cannot be read.
 func Load(tf, cf Input) (tfSet, cfSet *entity.Set, err error) {
-	tdoc, err := tfjson.Read(tf.Path, tf.Data)
+	return LoadWith(tf, cf, Options{})
+}
+
+// LoadWith is Load with the inputs of hand-written documents.
+func LoadWith(tf, cf Input, opts Options) (tfSet, cfSet *entity.Set, err error) {
+	var tdoc *inventory.Document
+	if isModule(tf) {
+		files := tf.Files
+		if len(files) == 0 {
+			files = []Input{tf}
+		}
+		hf := make([]tfhcl.File, len(files))
+		for i, f := range files {
+			hf[i] = tfhcl.File{Path: f.Path, Data: f.Data}
+		}
+		vf := make([]tfhcl.File, len(opts.TFVarFiles))
+		for i, f := range opts.TFVarFiles {
+			vf[i] = tfhcl.File{Path: f.Path, Data: f.Data}
+		}
+		tdoc, err = tfhcl.Read(tf.Path, hf, tfhcl.Options{Vars: opts.TFVars, VarFiles: vf, ReadFile: opts.ReadFile})
+	} else {
+		if len(opts.TFVars) > 0 || len(opts.TFVarFiles) > 0 {
+			return nil, nil, fmt.Errorf("%s: --tf-var and --tf-var-file apply to .tf modules only", tf.Path)
+		}
+		tdoc, err = tfjson.Read(tf.Path, tf.Data)
+	}
 	if err != nil {
 		return nil, nil, err
 	}
-	cdoc, err := cfn.Read(cf.Path, cf.Data)
+	cdoc, err := cfn.ReadWith(cf.Path, cf.Data, opts.CFNParams)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -37,16 +91,52 @@ func Load(tf, cf Input) (tfSet, cfSet *entity.Set, err error) {
 
 // Run reads, maps and compares two documents.
 func Run(tf, cf Input) (*Report, error) {
-	t, c, err := Load(tf, cf)
+	return RunWith(tf, cf, Options{})
+}
+
+// RunWith is Run with the inputs of hand-written documents and pins.
+func RunWith(tf, cf Input, opts Options) (*Report, error) {
+	t, c, err := LoadWith(tf, cf, opts)
 	if err != nil {
 		return nil, err
 	}
-	return Compare(t, c), nil
+	if err := checkPins(t, c, opts.Match); err != nil {
+		return nil, err
+	}
+	return Compare(t, c, opts.Match...), nil
+}
+
+// owner returns the entity of s that holds the resource at addr.
+func owner(s *entity.Set, addr string) *entity.Entity {
+	for _, e := range s.Entities {
+		if slices.Contains(e.Sources, addr) {
+			return e
+		}
+	}
+	return nil
+}
+
+// checkPins rejects a pin that names no compared resource or pairs
+// entities of different kinds.
+func checkPins(t, c *entity.Set, pins []Pin) error {
+	for _, p := range pins {
+		te, ce := owner(t, p.TF), owner(c, p.CFN)
+		switch {
+		case te == nil:
+			return fmt.Errorf("--match %s=%s: %s is not a compared Terraform resource", p.TF, p.CFN, p.TF)
+		case ce == nil:
+			return fmt.Errorf("--match %s=%s: %s is not a compared CloudFormation resource", p.TF, p.CFN, p.CFN)
+		case te.Kind != ce.Kind:
+			return fmt.Errorf("--match %s=%s: a %s cannot be paired with a %s", p.TF, p.CFN, te.Kind, ce.Kind)
+		}
+	}
+	return nil
 }
 
 // Compare pairs the entities of the two sides and compares every property
 // of every pair. Keys in the report are Terraform's where the sides differ.
-func Compare(tf, cf *entity.Set) *Report {
+// Pins pair their entities first.
+func Compare(tf, cf *entity.Set, pins ...Pin) *Report {
 	r := &Report{
 		Terraform:      Side{Path: tf.Path, Entities: len(tf.Entities)},
 		CloudFormation: Side{Path: cf.Path, Entities: len(cf.Entities)},
@@ -69,7 +159,17 @@ func Compare(tf, cf *entity.Set) *Report {
 			alias[k][cs[j].Key] = ts[i].Key
 			pairs = append(pairs, pair{ts[i], cs[j]})
 		}
-		// By identity first.
+		// Pinned pairs first.
+		for _, p := range pins {
+			for i, t := range ts {
+				for j, c := range cs {
+					if !tUsed[i] && !cUsed[j] && slices.Contains(t.Sources, p.TF) && slices.Contains(c.Sources, p.CFN) {
+						match(i, j)
+					}
+				}
+			}
+		}
+		// By identity next.
 		byKey := map[string]int{}
 		for j, c := range cs {
 			byKey[c.Key] = j

@@ -21,8 +21,8 @@ const (
 	// Different: some property differs or some entity exists on one side
 	// only.
 	Different Status = "different"
-	// Unsupported: some resource was not understood, so equivalence cannot
-	// be claimed (whatever else the report says).
+	// Unsupported: no difference was found but some resource or property
+	// was not compared, so equivalence cannot be claimed.
 	Unsupported Status = "unsupported"
 )
 
@@ -115,10 +115,10 @@ func (r *Report) sort() {
 		})
 	}
 	switch {
-	case len(r.Unsupported) > 0:
-		r.Status = Unsupported
 	case len(r.Different) > 0 || len(r.OnlyTerraform) > 0 || len(r.OnlyCloudFormation) > 0:
 		r.Status = Different
+	case len(r.Unsupported) > 0:
+		r.Status = Unsupported
 	default:
 		r.Status = Equivalent
 	}

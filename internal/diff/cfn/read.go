@@ -16,6 +16,12 @@ const maxDepth = 200
 // Read parses a CloudFormation template in JSON or YAML (short-form tags
 // included). file is used in messages and source positions.
 func Read(file string, data []byte) (*inventory.Document, error) {
+	return ReadWith(file, data, nil)
+}
+
+// ReadWith is Read with parameter values that replace the defaults
+// (--cfn-param); a value for an undeclared parameter is an error.
+func ReadWith(file string, data []byte, params map[string]string) (*inventory.Document, error) {
 	var raw any
 	var lines map[string]int
 	if isJSON(data) {
@@ -29,6 +35,17 @@ func Read(file string, data []byte) (*inventory.Document, error) {
 			return nil, err
 		}
 		raw, lines = yd.tree, yd.lines
+	}
+	if len(params) > 0 {
+		top, _ := raw.(map[string]any)
+		ps, _ := top["Parameters"].(map[string]any)
+		for _, name := range slices.Sorted(maps.Keys(params)) {
+			p, ok := ps[name].(map[string]any)
+			if !ok {
+				return nil, &inventory.Error{File: file, Path: "Parameters." + name, Kind: inventory.ErrDangling, Reason: "a value is given for a parameter the template does not declare"}
+			}
+			p["Default"] = params[name]
+		}
 	}
 	r := &reader{doc: &inventory.Document{Dialect: inventory.CloudFormation, Path: file}}
 	if err := r.read(raw); err != nil {
