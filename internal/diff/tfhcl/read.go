@@ -634,6 +634,10 @@ func (r *reader) traverse(root string, steps []string, path string) (inventory.V
 		if err := need(1, root+".NAME"); err != nil {
 			return nil, err
 		}
+		if root == "path" && (steps[0] == "module" || steps[0] == "root") {
+			// Files are read relative to the module: its path is ".".
+			return inventory.Lit("."), nil
+		}
 		return inventory.RefStr(&inventory.Ref{Kind: inventory.ToPseudo, Addr: inventory.PseudoPath, Attr: root + "." + steps[0]}), nil
 	case "count", "each", "self", "module":
 		return nil, inventory.Errorf(inventory.ErrUnsupported, "", "%s references are not supported here", root)
