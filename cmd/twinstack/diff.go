@@ -22,7 +22,7 @@ import (
 //
 //	twinstack diff [--tf PATH] [--cfn PATH] [--format table|json|markdown] [--synth] [--stack NAME]
 //	               [--tf-var NAME=VALUE]... [--tf-var-file PATH]... [--cfn-param NAME=VALUE]...
-//	               [--match TF_ADDRESS=CFN_LOGICAL_ID]...
+//	               [--match TF_ADDRESS=CFN_LOGICAL_ID]... [--region REGION]
 //
 // --tf takes a .tf.json file, a .tf file or a root-module directory;
 // --cfn a JSON or YAML template.
@@ -41,6 +41,7 @@ func runDiff(ctx context.Context, e *Env, args []string) error {
 	fs.Var(&tfVars, "tf-var", "set a Terraform variable: NAME=VALUE (repeatable)")
 	fs.Var(&varFiles, "tf-var-file", "read Terraform variables from a .tfvars file (repeatable)")
 	fs.Var(&cfnParams, "cfn-param", "set a CloudFormation parameter: NAME=VALUE (repeatable)")
+	region := fs.String("region", "", "the region both stacks deploy to: AWS::Region and Terraform's aws_region compare as it")
 	fs.Var(&matches, "match", "pair a Terraform address with a CloudFormation logical ID: TF_ADDRESS=CFN_ID (repeatable)")
 	format := fs.String("format", "table", "report format: table, json or markdown")
 	synth := fs.Bool("synth", false, "run npx cdktf synth and npx cdk synth first")
@@ -89,7 +90,7 @@ func runDiff(ctx context.Context, e *Env, args []string) error {
 	if err != nil {
 		return err
 	}
-	opts := diff.Options{TFVars: tfVars.m, CFNParams: cfnParams.m}
+	opts := diff.Options{TFVars: tfVars.m, CFNParams: cfnParams.m, Region: *region}
 	for _, p := range matches.list {
 		opts.Match = append(opts.Match, diff.Pin{TF: p[0], CFN: p[1]})
 	}

@@ -33,6 +33,9 @@ type Options struct {
 	ReadFile func(name string) ([]byte, error)
 	// Match pins Terraform addresses to CloudFormation logical IDs.
 	Match []Pin
+	// Region is the region both stacks deploy to: AWS::Region and the
+	// Terraform region data source compare as this literal.
+	Region string
 }
 
 // Pin makes the entity holding Terraform resource TF the counterpart of
@@ -85,6 +88,10 @@ func LoadWith(tf, cf Input, opts Options) (tfSet, cfSet *entity.Set, err error) 
 	}
 	if cfSet, err = entity.FromCloudFormation(cdoc); err != nil {
 		return nil, nil, fmt.Errorf("%s: %w", cf.Path, err)
+	}
+	if opts.Region != "" {
+		tfSet.Resolve("{region}", opts.Region)
+		cfSet.Resolve("{region}", opts.Region)
 	}
 	return tfSet, cfSet, nil
 }

@@ -23,6 +23,9 @@ func FromCloudFormation(doc *inventory.Document) (*Set, error) {
 type cloudFormation struct {
 	b     *builder
 	store *Entity // the CDK bootstrap bucket, by role
+	// storeParams are parameters naming the bucket the deployer uploads
+	// artifacts to (a Lambda's Code.S3Bucket): the artifact store by role.
+	storeParams map[string]bool
 	// autoDelete holds CDK's auto-delete-objects provider resources: they
 	// implement a bucket's data-on-destroy and are compared as that.
 	autoDelete map[string]bool
@@ -37,6 +40,10 @@ var (
 	assetKey        = regexp.MustCompile(`^/(?:[0-9a-f]{64}|<hash>)(?:\.(?:[A-Za-z0-9_-]+|<hash>))*`)
 )
 
+// objectKey is a hand-written object key after the artifact store's name
+// ("/server/server-linux-amd64"), not a wildcard.
+var objectKey = regexp.MustCompile(`^/[A-Za-z0-9_.\-][^\s"*]*`)
+
 const autoDeleteMarker = "{cdk-auto-delete-provider}"
 
 func (c *cloudFormation) special(b *builder, res *inventory.Resource, r *inventory.Ref) (Expr, bool) {
@@ -45,6 +52,11 @@ func (c *cloudFormation) special(b *builder, res *inventory.Resource, r *invento
 	}
 	if res.Mode != inventory.Parameter {
 		return nil, false
+	}
+	if c.storeParams[res.Addr] {
+		st := c.artifactStore()
+		st.Sources = []string{res.Addr}
+		return RefExpr(ArtifactStore, st.Key, "name"), true
 	}
 	def, hasDefault := res.Props["Default"]
 	if strings.HasPrefix(res.Type, "AWS::SSM::Parameter::Value<") && hasDefault {
@@ -125,6 +137,10 @@ func (c *cloudFormation) post(e Expr) Expr {
 			if m := assetKey.FindString(lit); m != "" {
 				out = append(out, Text("/{object}"))
 				lit = lit[len(m):]
+			} else if m := objectKey.FindString(lit); m != "" {
+				// A key written by hand in the artifact store.
+				out = append(out, Text("/{object}"))
+				lit = lit[len(m):]
 			}
 		}
 		afterStore = false
@@ -170,6 +186,12 @@ func (c *cloudFormation) build(b *builder) {
 			} else {
 				b.used[res.Addr] = true
 			}
+		}
+	}
+	c.storeParams = map[string]bool{}
+	for _, fn := range byType["AWS::Lambda::Function"] {
+		if p := b.target(prop(fn, "Code", "S3Bucket")); p != nil && p.Mode == inventory.Parameter {
+			c.storeParams[p.Addr] = true
 		}
 	}
 	for _, res := range byType["AWS::CDK::Metadata"] {

@@ -264,3 +264,33 @@ func (s *Set) sort() {
 	sortNotes(s.Ignored)
 	sortNotes(s.Unsupported)
 }
+
+// Resolve replaces a symbolic value ("{region}") by what it is known to be
+// ("us-east-1") in every key, property and reference of the set: the
+// deploy region given on the command line makes a template's AWS::Region
+// and a module's literal region the same.
+func (s *Set) Resolve(symbol, value string) {
+	fix := func(e Expr) {
+		for i := range e {
+			if e[i].Ref != nil {
+				r := *e[i].Ref
+				r.Key = strings.ReplaceAll(r.Key, symbol, value)
+				e[i].Ref = &r
+				continue
+			}
+			e[i].Lit = strings.ReplaceAll(e[i].Lit, symbol, value)
+		}
+	}
+	for _, e := range s.Entities {
+		e.Key = strings.ReplaceAll(e.Key, symbol, value)
+		for name, p := range e.Props {
+			items := make([]Expr, len(p.Items))
+			for i, it := range p.Items {
+				items[i] = append(Expr(nil), it...)
+				fix(items[i])
+			}
+			e.Props[name] = Prop{Items: items, Set: p.Set}
+		}
+	}
+	s.sort()
+}
