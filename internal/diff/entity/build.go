@@ -115,13 +115,14 @@ func (b *builder) finish() *Set {
 			continue
 		}
 		for _, k := range sortedKeys(res.Props) {
-			if b.seen[res][k] {
-				continue
-			}
 			if _, ok := b.d.notCompared(res.Type, k); ok {
 				continue
 			}
-			b.set.Unsupported = append(b.set.Unsupported, Note{Addr: res.Addr, Type: res.Type, Reason: "property " + k + " is not compared by diff"})
+			missed := map[string]bool{}
+			b.uncovered(res, k, res.Props[k], missed)
+			for _, p := range sortedKeys(missed) {
+				b.set.Unsupported = append(b.set.Unsupported, Note{Addr: res.Addr, Type: res.Type, Reason: "property " + p + " is not compared by diff"})
+			}
 		}
 	}
 	for _, res := range b.doc.Resources {
@@ -244,9 +245,54 @@ func (b *builder) ref(r *inventory.Ref) Expr {
 // compared.
 func (b *builder) read(res *inventory.Resource, path ...string) inventory.Value {
 	if res != nil && len(path) > 0 {
-		b.consume(res, path[0])
+		b.consume(res, strings.Join(path, "."))
 	}
 	return prop(res, path...)
+}
+
+// covered reports whether a comparison read the property at path (dotted)
+// or a property enclosing it.
+func (b *builder) covered(res *inventory.Resource, path string) bool {
+	m := b.seen[res]
+	for {
+		if m[path] {
+			return true
+		}
+		i := strings.LastIndexByte(path, '.')
+		if i < 0 {
+			return false
+		}
+		path = path[:i]
+	}
+}
+
+// uncovered lists the paths of the values in v (at path) that no
+// comparison read: every key at every depth, list elements sharing their
+// list's path.
+func (b *builder) uncovered(res *inventory.Resource, path string, v inventory.Value, out map[string]bool) {
+	if b.covered(res, path) {
+		return
+	}
+	switch x := v.(type) {
+	case nil, inventory.Null:
+		return
+	case inventory.Map:
+		if len(x) == 0 {
+			out[path] = true
+		}
+		for k, e := range x {
+			b.uncovered(res, path+"."+k, e, out)
+		}
+	case inventory.List:
+		if len(x) == 0 {
+			out[path] = true
+		}
+		for _, e := range x {
+			b.uncovered(res, path, e, out)
+		}
+	default:
+		out[path] = true
+	}
 }
 
 // consume records that properties of res are compared.

@@ -703,7 +703,15 @@ func (c *cloudFormation) instance(b *builder, e *Entity, res *inventory.Resource
 	e.Props["imds.endpoint"] = ScalarText(literal(p("MetadataOptions", "MetadataOptions", "HttpEndpoint"), "enabled"))
 	e.Props["imds.hop-limit"] = ScalarText(numText(p("MetadataOptions", "MetadataOptions", "HttpPutResponseHopLimit"), Unset))
 	var root inventory.Value
-	for _, m := range list(p("BlockDeviceMappings", "BlockDeviceMappings")) {
+	bdm := prop(res, "BlockDeviceMappings")
+	if bdm == nil && lt != nil {
+		bdm = get(lt, "BlockDeviceMappings")
+	}
+	// The keys compared, one by one: any other (a KMS key, a second
+	// volume) is listed as not compared.
+	b.consume(res, "BlockDeviceMappings.DeviceName", "BlockDeviceMappings.Ebs.Encrypted", "BlockDeviceMappings.Ebs.VolumeSize",
+		"BlockDeviceMappings.Ebs.VolumeType", "BlockDeviceMappings.Ebs.DeleteOnTermination")
+	for _, m := range list(bdm) {
 		switch literal(get(m, "DeviceName"), "") {
 		case "/dev/xvda", "/dev/sda1":
 			root = get(m, "Ebs")

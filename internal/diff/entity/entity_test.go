@@ -173,7 +173,31 @@ func TestUncomparedPropertiesAreListed(t *testing.T) {
 	for _, n := range append(cf.Unsupported, tf.Unsupported...) {
 		got = append(got, n.Addr+": "+n.Reason)
 	}
-	want := []string{"B: property LifecycleConfiguration is not compared by diff", "aws_instance.i: property monitoring is not compared by diff"}
+	want := []string{"B: property LifecycleConfiguration.Rules is not compared by diff", "aws_instance.i: property monitoring is not compared by diff"}
+	if !cmp.Equal(got, want) {
+		t.Errorf("unsupported:\n%s", cmp.Diff(want, got))
+	}
+}
+
+// TestUncomparedNestedKeysAreListed: a key that only one side sets deep
+// inside a compared property is listed with its full path, not dropped.
+func TestUncomparedNestedKeysAreListed(t *testing.T) {
+	cf := fromCFN(t, `{"Resources": {"I": {"Type": "AWS::EC2::Instance", "Properties": {"InstanceType": "t3.micro",
+		"MetadataOptions": {"HttpTokens": "required", "InstanceMetadataTags": "enabled"},
+		"BlockDeviceMappings": [{"DeviceName": "/dev/xvda", "Ebs": {"Encrypted": true, "KmsKeyId": "alias/x"}}]}}}}`)
+	tf := fromTF(t, `{"resource": {"aws_instance": {"i": {"instance_type": "t3.micro",
+		"metadata_options": {"http_tokens": "required", "instance_metadata_tags": "enabled"},
+		"root_block_device": {"encrypted": true, "kms_key_id": "alias/x"}}}}}`)
+	var got []string
+	for _, n := range append(cf.Unsupported, tf.Unsupported...) {
+		got = append(got, n.Addr+": "+n.Reason)
+	}
+	want := []string{
+		"I: property BlockDeviceMappings.Ebs.KmsKeyId is not compared by diff",
+		"I: property MetadataOptions.InstanceMetadataTags is not compared by diff",
+		"aws_instance.i: property metadata_options.instance_metadata_tags is not compared by diff",
+		"aws_instance.i: property root_block_device.kms_key_id is not compared by diff",
+	}
 	if !cmp.Equal(got, want) {
 		t.Errorf("unsupported:\n%s", cmp.Diff(want, got))
 	}
