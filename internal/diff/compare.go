@@ -186,6 +186,21 @@ func Compare(tf, cf *entity.Set, pins ...Pin) *Report {
 				match(i, j)
 			}
 		}
+		// Outputs whose names differ only in case and separators
+		// (CloudFormation allows no underscore: web_ip is WebIp).
+		if k == entity.Output {
+			byNorm := map[string]int{}
+			for j, c := range cs {
+				if !cUsed[j] {
+					byNorm[normName(c.Key)] = j
+				}
+			}
+			for i, t := range ts {
+				if j, ok := byNorm[normName(t.Key)]; ok && !tUsed[i] && !cUsed[j] {
+					match(i, j)
+				}
+			}
+		}
 		// Then what is left by the properties the entities share: a
 		// renamed bucket is still the bucket, reported as a name
 		// difference. Outputs are identified by their name alone.
@@ -212,12 +227,18 @@ func Compare(tf, cf *entity.Set, pins ...Pin) *Report {
 		}
 		for i, t := range ts {
 			if !tUsed[i] {
-				r.OnlyTerraform = append(r.OnlyTerraform, entityItem(t))
+				it := entityItem(t)
+				it.At = tf.Where(t)
+				it.Sentence = itemSentence("Terraform", it)
+				r.OnlyTerraform = append(r.OnlyTerraform, it)
 			}
 		}
 		for j, c := range cs {
 			if !cUsed[j] {
-				r.OnlyCloudFormation = append(r.OnlyCloudFormation, entityItem(c))
+				it := entityItem(c)
+				it.At = cf.Where(c)
+				it.Sentence = itemSentence("CloudFormation", it)
+				r.OnlyCloudFormation = append(r.OnlyCloudFormation, it)
 			}
 		}
 	}
@@ -229,11 +250,13 @@ func Compare(tf, cf *entity.Set, pins ...Pin) *Report {
 			if equalStrings(tv, cv) {
 				continue
 			}
-			d := Difference{Kind: string(p.t.Kind), Key: p.t.Key, Property: name, Terraform: tv, CloudFormation: cv}
+			d := Difference{Kind: string(p.t.Kind), Key: p.t.Key, Property: name, Terraform: tv, CloudFormation: cv,
+				TerraformAt: tf.Where(p.t), CloudFormationAt: cf.Where(p.c)}
 			if p.t.Prop(name).Set || p.c.Prop(name).Set {
 				d.Set = true
 				d.OnlyTerraform, d.OnlyCloudFormation = setDiff(tv, cv)
 			}
+			d.Sentence = sentence(d)
 			diffs = append(diffs, d)
 		}
 		if len(diffs) == 0 {
@@ -363,4 +386,10 @@ func setDiff(a, b []string) (onlyA, onlyB []string) {
 		}
 	}
 	return onlyA, onlyB
+}
+
+// normName folds case and separators: web_ip, WebIp and web-ip are one name.
+func normName(s string) string {
+	s = strings.ToLower(s)
+	return strings.NewReplacer("_", "", "-", "").Replace(s)
 }

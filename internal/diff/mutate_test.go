@@ -124,7 +124,8 @@ func mutations() []mutation {
 		func(t *testing.T, d doc) {
 			appendTo(t, d, cfTable+".KeySchema", map[string]any{"AttributeName": "created_at", "KeyType": "RANGE"})
 		})
-	add("table billing mode", one(entity.Table, kImages, "billing-mode"),
+	// Provisioned instead of on demand: the capacity changes with it.
+	add("table billing mode", []change{{"table", kImages, "billing-mode"}, {"table", kImages, "capacity"}},
 		setter(tfTable+".billing_mode", "PROVISIONED"), setter(cfTable+".BillingMode", "PROVISIONED"))
 	add("table point-in-time recovery", one(entity.Table, kImages, "point-in-time-recovery"),
 		setter(tfTable+".point_in_time_recovery.enabled", false),

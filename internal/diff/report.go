@@ -57,13 +57,21 @@ type Difference struct {
 	Set                bool     `json:"set,omitempty"`
 	OnlyTerraform      []string `json:"only_in_terraform,omitempty"`
 	OnlyCloudFormation []string `json:"only_in_cloudformation,omitempty"`
+	// Sentence says the difference in words.
+	Sentence string `json:"sentence"`
+	// TerraformAt and CloudFormationAt are where the entity is declared
+	// (file:line), when the reader knows.
+	TerraformAt      []string `json:"terraform_at,omitempty"`
+	CloudFormationAt []string `json:"cloudformation_at,omitempty"`
 }
 
 // Item is an entity present on one side only.
 type Item struct {
-	Kind    string   `json:"kind"`
-	Key     string   `json:"key"`
-	Sources []string `json:"sources"`
+	Kind     string   `json:"kind"`
+	Key      string   `json:"key"`
+	Sources  []string `json:"sources"`
+	Sentence string   `json:"sentence"`
+	At       []string `json:"at,omitempty"`
 }
 
 // Match is a pair of entities with equal properties.
@@ -247,6 +255,9 @@ func (r *Report) writeTable(w io.Writer) error {
 			fmt.Fprintln(t, strings.Join(row, "\t"))
 		}
 		t.Flush()
+	}
+	if f := r.findings(); f != "" {
+		b.WriteString("\nFINDINGS\n" + f)
 	}
 	var rows [][]string
 	for _, d := range r.Different {

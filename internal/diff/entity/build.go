@@ -106,6 +106,14 @@ func (b *builder) unsupported(res *inventory.Resource, reason string) {
 // finish lists every resource not accounted for, and every property of a
 // compared resource that no comparison read, as unsupported; and sorts.
 func (b *builder) finish() *Set {
+	for _, res := range b.doc.Resources {
+		if res.Pos != "" {
+			if b.set.Pos == nil {
+				b.set.Pos = map[string]string{}
+			}
+			b.set.Pos[res.Addr] = res.Pos
+		}
+	}
 	for _, n := range b.doc.Notes {
 		b.set.Ignored = append(b.set.Ignored, Note{Addr: n.Addr, Type: n.Type, Reason: n.Reason})
 	}

@@ -456,6 +456,8 @@ func (c *cloudFormation) table(b *builder, e *Entity, res *inventory.Resource) {
 	e.Props["partition-key"] = ScalarText(hash)
 	e.Props["sort-key"] = ScalarText(rng)
 	e.Props["billing-mode"] = ScalarText(literal(b.read(res, "BillingMode"), "PROVISIONED"))
+	e.Props["capacity"] = ScalarText(capacity(literal(b.read(res, "BillingMode"), "PROVISIONED"),
+		numText(b.read(res, "ProvisionedThroughput", "ReadCapacityUnits"), Unset), numText(b.read(res, "ProvisionedThroughput", "WriteCapacityUnits"), Unset)))
 	e.Props["point-in-time-recovery"] = ScalarText(boolText(b.read(res, "PointInTimeRecoverySpecification", "PointInTimeRecoveryEnabled"), false))
 	var idx []Expr
 	for _, g := range list(b.read(res, "GlobalSecondaryIndexes")) {
@@ -622,7 +624,11 @@ func (c *cloudFormation) role(b *builder, e *Entity, res *inventory.Resource, tr
 	setPermissions(e, sts)
 	var pn []Expr
 	for _, p := range profiles {
-		pn = append(pn, b.expr(b.read(p, "InstanceProfileName")))
+		if n := b.read(p, "InstanceProfileName"); n != nil {
+			pn = append(pn, b.expr(n))
+		} else {
+			pn = append(pn, Text("(name generated at deploy)"))
+		}
 	}
 	e.Props["instance-profile"] = SetOf(pn...)
 }

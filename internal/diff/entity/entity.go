@@ -1,6 +1,7 @@
 package entity
 
 import (
+	"slices"
 	"sort"
 	"strings"
 
@@ -45,7 +46,7 @@ func Properties(k Kind) []string {
 		return []string{"name", "versioning", "public-access-block.block-public-acls", "public-access-block.block-public-policy",
 			"public-access-block.ignore-public-acls", "public-access-block.restrict-public-buckets", "encryption", "policy", "data-on-destroy"}
 	case Table:
-		return []string{"name", "partition-key", "sort-key", "billing-mode", "point-in-time-recovery", "indexes", "deletion-protection", "data-on-destroy"}
+		return []string{"name", "partition-key", "sort-key", "billing-mode", "capacity", "point-in-time-recovery", "indexes", "deletion-protection", "data-on-destroy"}
 	case VPC:
 		return []string{"cidr", "dns-support", "dns-hostnames"}
 	case Gateway:
@@ -229,6 +230,21 @@ type Set struct {
 	// understand: their meaning is not compared, so equivalence cannot be
 	// claimed.
 	Unsupported []Note
+	// Pos maps a resource address to where it is declared (file:line),
+	// when the reader knows.
+	Pos map[string]string
+}
+
+// Where lists where the resources of e are declared, in source order of
+// their addresses.
+func (s *Set) Where(e *Entity) []string {
+	var out []string
+	for _, a := range e.Sources {
+		if p, ok := s.Pos[a]; ok && !slices.Contains(out, p) {
+			out = append(out, p)
+		}
+	}
+	return out
 }
 
 // Of returns the entities of kind k.
@@ -293,4 +309,12 @@ func (s *Set) Resolve(symbol, value string) {
 		}
 	}
 	s.sort()
+}
+
+// capacity is a table's provisioned throughput: none when on demand.
+func capacity(mode, read, write string) string {
+	if mode == "PAY_PER_REQUEST" {
+		return "on demand"
+	}
+	return "read " + read + ", write " + write
 }

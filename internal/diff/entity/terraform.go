@@ -24,7 +24,7 @@ type terraform struct{}
 // knownData reports the data sources whose values the diff understands.
 func knownData(typ string) bool {
 	switch typ {
-	case "aws_caller_identity", "aws_partition", "aws_region", "aws_availability_zones", "aws_ssm_parameter", "aws_iam_policy_document":
+	case "aws_caller_identity", "aws_partition", "aws_region", "aws_availability_zones", "aws_ssm_parameter", "aws_iam_policy_document", "aws_ami":
 		return true
 	}
 	return false
@@ -65,8 +65,36 @@ func (terraform) special(b *builder, res *inventory.Resource, r *inventory.Ref) 
 		if r.Attr == "value" || r.Attr == "insecure_value" {
 			return Text("{ssm:" + literal(res.Props["name"], "?") + "}"), true
 		}
+	case "aws_ami":
+		if r.Attr == "id" || r.Attr == "image_id" {
+			return Text(amiLookup(res)), true
+		}
 	}
 	return nil, false
+}
+
+// amiLookup describes a data "aws_ami" search: an image chosen at plan
+// time, never the same thing as a literal AMI id.
+func amiLookup(res *inventory.Resource) string {
+	var parts []string
+	if o := list(res.Props["owners"]); len(o) > 0 {
+		var owners []string
+		for _, v := range o {
+			owners = append(owners, literal(v, "?"))
+		}
+		parts = append(parts, "owners "+strings.Join(owners, ","))
+	}
+	for _, f := range list(res.Props["filter"]) {
+		var vals []string
+		for _, v := range list(get(f, "values")) {
+			vals = append(vals, literal(v, "?"))
+		}
+		parts = append(parts, literal(get(f, "name"), "?")+"="+strings.Join(vals, ","))
+	}
+	if boolText(res.Props["most_recent"], false) == "true" {
+		parts = append(parts, "most recent")
+	}
+	return "{AMI lookup: " + strings.Join(parts, "; ") + "}"
 }
 
 func (terraform) attr(res *inventory.Resource, a string) string {
@@ -454,6 +482,8 @@ func (t *terraform) table(b *builder, e *Entity, res *inventory.Resource) {
 	e.Props["partition-key"] = ScalarText(key(b.read(res, "hash_key")))
 	e.Props["sort-key"] = ScalarText(key(b.read(res, "range_key")))
 	e.Props["billing-mode"] = ScalarText(literal(b.read(res, "billing_mode"), "PROVISIONED"))
+	e.Props["capacity"] = ScalarText(capacity(literal(b.read(res, "billing_mode"), "PROVISIONED"),
+		numText(b.read(res, "read_capacity"), Unset), numText(b.read(res, "write_capacity"), Unset)))
 	e.Props["point-in-time-recovery"] = ScalarText(boolText(b.read(res, "point_in_time_recovery", "enabled"), false))
 	var idx []Expr
 	for _, g := range list(b.read(res, "global_secondary_index")) {
