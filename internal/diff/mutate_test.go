@@ -124,6 +124,11 @@ func mutations() []mutation {
 		func(t *testing.T, d doc) {
 			appendTo(t, d, cfTable+".KeySchema", map[string]any{"AttributeName": "created_at", "KeyType": "RANGE"})
 		})
+	// The Terraform-only artifacts bucket: the store must stay private.
+	add("artifact store public access block", one(entity.ArtifactStore, "artifacts", "public-access-block"),
+		setter("resource.aws_s3_bucket_public_access_block.ArtifactsBucket.block_public_policy", false), nil)
+	add("artifact store TLS only", one(entity.ArtifactStore, "artifacts", "tls-only"),
+		setter("data.aws_iam_policy_document.ArtifactsBucketPolicy.statement.0.effect", "Allow"), nil)
 	// Provisioned instead of on demand: the capacity changes with it.
 	add("table billing mode", []change{{"table", kImages, "billing-mode"}, {"table", kImages, "capacity"}},
 		setter(tfTable+".billing_mode", "PROVISIONED"), setter(cfTable+".BillingMode", "PROVISIONED"))
@@ -507,7 +512,9 @@ func TestMutationsCoverEveryProperty(t *testing.T) {
 	}
 	// Properties that one side cannot express independently.
 	oneSided := map[string]string{
-		"table/data-on-destroy": "Terraform keeps table data through deletion protection, which is its own property",
+		"table/data-on-destroy":              "Terraform keeps table data through deletion protection, which is its own property",
+		"artifact-store/public-access-block": "CDK's artifact store is the bootstrap bucket, outside the template",
+		"artifact-store/tls-only":            "CDK's artifact store is the bootstrap bucket, outside the template",
 	}
 	for _, k := range entity.Kinds() {
 		for _, p := range entity.Properties(k) {

@@ -91,6 +91,17 @@ func (b *builder) fold(e *Entity, addr string) {
 	e.Sources = append(e.Sources, addr)
 }
 
+// ignoreProps records properties of res that are deliberately not
+// compared, with the reason, in the report.
+func (b *builder) ignoreProps(res *inventory.Resource, reason string, keys ...string) {
+	for _, k := range keys {
+		if _, ok := res.Props[k]; ok {
+			b.consume(res, k)
+			b.set.Ignored = append(b.set.Ignored, Note{Addr: res.Addr, Type: res.Type, Reason: "property " + k + ": " + reason})
+		}
+	}
+}
+
 // ignore records a resource that is deliberately not compared.
 func (b *builder) ignore(res *inventory.Resource, reason string) {
 	b.used[res.Addr] = true
@@ -119,7 +130,7 @@ func (b *builder) finish() *Set {
 	}
 	for _, res := range b.doc.Resources {
 		o := b.owner[res.Addr]
-		if res.Mode != inventory.Managed || o == nil || o.Kind == ArtifactStore {
+		if res.Mode != inventory.Managed || o == nil {
 			continue
 		}
 		for _, k := range sortedKeys(res.Props) {
@@ -129,6 +140,9 @@ func (b *builder) finish() *Set {
 			missed := map[string]bool{}
 			b.uncovered(res, k, res.Props[k], missed)
 			for _, p := range sortedKeys(missed) {
+				if _, ok := b.d.notCompared(res.Type, p); ok {
+					continue
+				}
 				b.set.Unsupported = append(b.set.Unsupported, Note{Addr: res.Addr, Type: res.Type, Reason: "property " + p + " is not compared by diff"})
 			}
 		}
@@ -425,11 +439,31 @@ func (b *builder) statements(doc inventory.Value) ([]statement, error) {
 		}
 		return nil, fmt.Errorf("policy is not a JSON object")
 	}
+	// Id and Sid are labels. Every other key is compared, or makes the
+	// policy not compared.
+	for _, k := range m.Keys() {
+		switch k {
+		case "Statement", "Id":
+		case "Version":
+			if v := literal(m[k], ""); v != "2012-10-17" {
+				return nil, fmt.Errorf("policy language version %q is not compared (only 2012-10-17)", v)
+			}
+		default:
+			return nil, fmt.Errorf("policy key %q is not compared", k)
+		}
+	}
 	var out []statement
 	for _, sv := range list(m["Statement"]) {
 		sm, ok := sv.(inventory.Map)
 		if !ok {
 			return nil, fmt.Errorf("policy statement is not an object")
+		}
+		for _, k := range sm.Keys() {
+			switch k {
+			case "Sid", "Effect", "Principal", "NotPrincipal", "Action", "NotAction", "Resource", "NotResource", "Condition":
+			default:
+				return nil, fmt.Errorf("policy statement key %q is not compared", k)
+			}
 		}
 		st := statement{effect: literal(sm["Effect"], "Allow")}
 		for _, k := range []string{"Principal", "NotPrincipal"} {

@@ -170,6 +170,8 @@ func (c *cloudFormation) artifactStore() *Entity {
 	if c.store == nil {
 		c.store = c.b.entity(ArtifactStore, "artifacts", "")
 		c.store.Sources = []string{"(CDK bootstrap assets bucket)"}
+		c.store.Props["public-access-block"] = ScalarText(storePAB)
+		c.store.Props["tls-only"] = ScalarText(storeTLS)
 	}
 	return c.store
 }
@@ -813,6 +815,12 @@ func (c *cloudFormation) function(b *builder, e *Entity, res *inventory.Resource
 // notCompared lists the CloudFormation properties that need no comparison.
 func (*cloudFormation) notCompared(typ, p string) (string, bool) {
 	switch {
+	case strings.HasSuffix(p, ".Sid") || strings.HasSuffix(p, "PolicyDocument.Id"):
+		return "statement ids are labels", true
+	case typ == "AWS::EC2::SecurityGroup" && (p == "SecurityGroupIngress.Description" || p == "SecurityGroupEgress.Description"):
+		return "rule descriptions are labels; a rule is (direction, protocol, ports, peer)", true
+	case typ == "AWS::Lambda::Function" && (p == "Code.S3Bucket" || p == "Code.S3Key" || p == "Code.S3ObjectVersion" || p == "Code.ZipFile"):
+		return "where the package is uploaded is a deploy-time artifact, compared by role (function/package)", true
 	case p == "Tags":
 		return "tags are labels", true
 	case p == "Description" && (typ == "AWS::EC2::SecurityGroupIngress" || typ == "AWS::EC2::SecurityGroupEgress"):

@@ -40,8 +40,9 @@ func Properties(k Kind) []string {
 	switch k {
 	case ArtifactStore:
 		// Compared by role: CDK's bootstrap bucket and Terraform's
-		// artifacts bucket are both "where deploy-time artifacts live".
-		return nil
+		// artifacts bucket are both "where deploy-time artifacts live";
+		// what is compared is that it stays private.
+		return []string{"public-access-block", "tls-only"}
 	case Bucket:
 		return []string{"name", "versioning", "public-access-block.block-public-acls", "public-access-block.block-public-policy",
 			"public-access-block.ignore-public-acls", "public-access-block.restrict-public-buckets", "encryption", "policy", "data-on-destroy"}
@@ -317,4 +318,27 @@ func capacity(mode, read, write string) string {
 		return "on demand"
 	}
 	return "read " + read + ", write " + write
+}
+
+// privateStore is the artifact store's settings as CDK's bootstrap
+// template makes them (all public access blocked, a policy denying
+// requests without TLS); a bucket named by a parameter lives outside the
+// template and is taken to be the same.
+const (
+	storePAB = "block-public-acls block-public-policy ignore-public-acls restrict-public-buckets"
+	storeTLS = "yes"
+)
+
+// NotCompared says why a top-level property of a resource type needs no
+// comparison (tags are labels, a rule's description is not the rule),
+// in the vocabulary of dialect. ok is false for properties that are
+// compared (or reported as not compared).
+func NotCompared(dialect inventory.Dialect, typ, prop string) (reason string, ok bool) {
+	switch dialect {
+	case inventory.Terraform:
+		return terraform{}.notCompared(typ, prop)
+	case inventory.CloudFormation:
+		return (&cloudFormation{}).notCompared(typ, prop)
+	}
+	return "", false
 }

@@ -3,6 +3,8 @@ package entity
 import (
 	"encoding/base64"
 	"fmt"
+	"slices"
+	"sort"
 	"strings"
 
 	"github.com/twinstack/twinstack/internal/diff/inventory"
@@ -253,7 +255,7 @@ func (t *terraform) build(b *builder) {
 		case Bucket:
 			t.bucket(b, e, res, bucketParts)
 		case ArtifactStore:
-			// compared by role
+			t.artifactStore(b, e, bucketParts)
 		case Table:
 			t.table(b, e, res)
 		case VPC:
@@ -295,6 +297,53 @@ func (t *terraform) build(b *builder) {
 		e.Sources = []string{"output." + o.Name}
 		e.Props["value"] = Scalar(b.expr(o.Value))
 		e.Props["description"] = ScalarText(o.Description)
+	}
+}
+
+// artifactStore compares what matters of the buckets holding deploy-time
+// artifacts: that they stay private. Their names, contents and
+// lifecycle are the deployer's choice, ignored with that reason.
+func (t *terraform) artifactStore(b *builder, e *Entity, parts map[string]map[*Entity][]*inventory.Resource) {
+	pab := map[string]bool{"block_public_acls": true, "block_public_policy": true, "ignore_public_acls": true, "restrict_public_buckets": true}
+	for _, r := range parts["aws_s3_bucket_public_access_block"][e] {
+		for k := range pab {
+			pab[k] = pab[k] && boolText(b.read(r, k), false) == "true"
+		}
+	}
+	var on []string
+	for _, k := range []string{"block_public_acls", "block_public_policy", "ignore_public_acls", "restrict_public_buckets"} {
+		if pab[k] {
+			on = append(on, strings.ReplaceAll(k, "_", "-"))
+		}
+	}
+	if len(on) == 0 {
+		on = []string{"none"}
+	}
+	e.Props["public-access-block"] = ScalarText(strings.Join(on, " "))
+	tls := "no"
+	for _, r := range parts["aws_s3_bucket_policy"][e] {
+		sts, err := t.policy(b, b.read(r, "policy"))
+		if err != nil {
+			b.problem(r, "policy: "+err.Error())
+		}
+		for _, it := range permissions(sts) {
+			s := it.String()
+			if strings.HasPrefix(s, "Deny s3:* ") && strings.Contains(s, "aws:SecureTransport") && strings.Contains(s, "false") {
+				tls = "yes"
+			}
+		}
+	}
+	e.Props["tls-only"] = ScalarText(tls)
+	for _, a := range e.Sources {
+		res := b.doc.Lookup(a)
+		switch res.Type {
+		case "aws_s3_bucket":
+			b.ignoreProps(res, "the artifact store is compared by role; its name and lifecycle are the deployer's choice", "bucket", "bucket_prefix", "force_destroy")
+		case "aws_s3_object":
+			b.ignoreProps(res, "an uploaded artifact, compared by role where it is used", "key", "source", "source_hash", "etag", "content_type")
+		case "aws_s3_bucket_server_side_encryption_configuration":
+			b.ignoreProps(res, "S3 encrypts every object at rest; the algorithm of the artifact store is the deployer's choice", "rule")
+		}
 	}
 }
 
@@ -701,6 +750,7 @@ func (t *terraform) role(b *builder, e *Entity, res *inventory.Resource, trustSt
 func setPermissions(e *Entity, sts []statement) {
 	var plain []statement
 	access := "none"
+	var artActions []string
 	for _, st := range sts {
 		var own, art []Expr
 		for _, r := range st.resources {
@@ -720,6 +770,11 @@ func setPermissions(e *Entity, sts []statement) {
 			if access != "write" {
 				access = level
 			}
+			for _, a := range st.actions {
+				if !slices.Contains(artActions, a) {
+					artActions = append(artActions, a)
+				}
+			}
 		}
 		if len(own) > 0 {
 			st.resources = own
@@ -727,6 +782,10 @@ func setPermissions(e *Entity, sts []statement) {
 		}
 	}
 	e.Props["permissions"] = SetOf(permissions(plain)...)
+	if len(artActions) > 0 {
+		sort.Strings(artActions)
+		access += " (" + strings.Join(artActions, ", ") + ")"
+	}
 	e.Props["artifact-access"] = ScalarText(access)
 }
 
@@ -945,6 +1004,10 @@ func setURL(e *Entity, urls []*inventory.Resource, read func(*inventory.Resource
 // notCompared lists the Terraform arguments that need no comparison.
 func (terraform) notCompared(typ, p string) (string, bool) {
 	switch {
+	case typ == "aws_security_group" && (p == "ingress.description" || p == "egress.description"):
+		return "rule descriptions are labels; a rule is (direction, protocol, ports, peer)", true
+	case typ == "aws_lambda_function" && (p == "filename" || p == "s3_bucket" || p == "s3_key"):
+		return "where the package comes from is a deploy-time artifact, compared by role (function/package)", true
 	case p == "tags" || p == "tags_all":
 		return "tags are labels", true
 	case p == "description" && (typ == "aws_vpc_security_group_ingress_rule" || typ == "aws_vpc_security_group_egress_rule" || typ == "aws_security_group_rule"):

@@ -63,8 +63,9 @@ func DecodeJSON(file string, data []byte) (any, error) {
 	var v any
 	err := dec.Decode(&v)
 	if err == nil {
-		if _, terr := dec.Token(); terr == nil {
-			off := dec.InputOffset()
+		off := dec.InputOffset()
+		if rest := bytes.TrimSpace(data[off:]); len(rest) > 0 {
+			off += int64(bytes.Index(data[off:], rest[:1]))
 			line, col := position(data, off)
 			return nil, &Error{File: file, Line: line, Col: col, Kind: ErrSyntax, Reason: "data after the top-level value"}
 		}
