@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/google/go-cmp/cmp"
+
 	"github.com/twinstack/twinstack/internal/diff/cfn"
 	"github.com/twinstack/twinstack/internal/diff/inventory"
 )
@@ -212,4 +214,77 @@ func FuzzReadCloudFormation(f *testing.F) {
 			}
 		}
 	})
+}
+
+// FuzzReadYAML: any YAML text is read or rejected with an
+// *inventory.Error, never a panic. Seeds: testdata/fuzz/FuzzReadYAML
+// (short-form tags, anchors, block scalars, malformed text).
+func FuzzReadYAML(f *testing.F) {
+	f.Fuzz(func(t *testing.T, data []byte) {
+		if isJSONText(data) {
+			return // FuzzReadCloudFormation's input
+		}
+		_, err := cfn.Read("fuzz.yaml", data)
+		if err != nil {
+			var e *inventory.Error
+			if !errors.As(err, &e) {
+				t.Fatalf("error %T is not an *inventory.Error: %v", err, err)
+			}
+		}
+	})
+}
+
+func isJSONText(data []byte) bool {
+	s := strings.TrimLeft(string(data), " \t\r\n")
+	return s == "" || s[0] == '{' || s[0] == '['
+}
+
+// TestReadYAML: every short-form tag reads as its long form.
+func TestReadYAML(t *testing.T) {
+	src := `Parameters:
+  Env: {Type: String, Default: prod}
+Conditions:
+  IsProd: !Equals [!Ref Env, prod]
+  NotProd: !Not [!Condition IsProd]
+  Both: !And [!Condition IsProd, !Or [!Condition IsProd, !Condition NotProd]]
+Mappings:
+  M: {prod: {size: "8"}}
+Resources:
+  B:
+    Type: AWS::S3::Bucket
+    Properties:
+      A: !Sub "${Env}-${AWS::Region}"
+      B: !Sub ["${X}-y", {X: !Ref Env}]
+      C: !GetAtt B.Arn
+      D: !GetAtt [B, Arn]
+      E: !Join ["-", [a, !Select [1, !Split [",", "x,y"]]]]
+      F: !If [Both, yes, no]
+      G: !Base64 text
+      H: !FindInMap [M, !Ref Env, size]
+      I: !Select [0, !GetAZs ""]
+      J: !ImportValue shared-vpc
+      K: !Select [1, !Cidr ["10.0.0.0/16", 2, 8]]
+      L: |
+        line one
+        line two
+`
+	d, err := cfn.Read("t.yaml", []byte(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := d.Lookup("B")
+	got := map[string]string{}
+	for k, v := range b.Props {
+		got[k] = v.String()
+	}
+	want := map[string]string{
+		"A": "prod-${pseudo:region}", "B": "prod-y", "C": "${B.Arn}", "D": "${B.Arn}", "E": "a-y", "F": "yes",
+		"G": "text", "H": "8", "I": "${pseudo:azs[0]}", "J": "${import:shared-vpc}", "K": "10.0.1.0/24", "L": "line one\nline two\n",
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("(-want +got)\n%s", diff)
+	}
+	if b.Pos != "t.yaml:10" {
+		t.Errorf("position %q", b.Pos)
+	}
 }

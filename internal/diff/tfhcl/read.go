@@ -77,6 +77,8 @@ type reader struct {
 	// counted maps the address of a resource with count or for_each to
 	// its instance keys (a List of index literals or a Map of each.value).
 	counted map[string]inventory.Value
+	// bases are the declared resource addresses, instances not yet known.
+	bases map[string]bool
 }
 
 type decl struct {
@@ -164,6 +166,10 @@ func (r *reader) read(files []File) error {
 	}
 	if err := r.variables(variables); err != nil {
 		return err
+	}
+	r.bases = map[string]bool{}
+	for _, d := range decls {
+		r.bases[d.addr] = true
 	}
 	// Declare every resource instance first: references need to know
 	// what exists, not what it holds.
@@ -695,6 +701,11 @@ func (r *reader) traverse(root string, steps []string, path string) (inventory.V
 		}
 	}
 	res := r.doc.Lookup(base)
+	if res == nil && r.bases[base] {
+		// Declared, its instances not expanded yet (a count that refers
+		// to another resource): known only at deploy time.
+		return instRef(base, rest)
+	}
 	if res == nil || (root == "data") != (res.Mode == inventory.Data) {
 		return nil, inventory.Errorf(inventory.ErrDangling, "", "%s is not declared in the module", base)
 	}
