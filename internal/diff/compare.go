@@ -55,7 +55,42 @@ func Load(tf, cf Input) (tfSet, cfSet *entity.Set, err error) {
 
 // LoadWith is Load with the inputs of hand-written documents.
 func LoadWith(tf, cf Input, opts Options) (tfSet, cfSet *entity.Set, err error) {
+	if !isModule(tf) && (len(opts.TFVars) > 0 || len(opts.TFVarFiles) > 0) {
+		return nil, nil, fmt.Errorf("%s: --tf-var and --tf-var-file apply to .tf modules only", tf.Path)
+	}
+	// The two sides share nothing until they are compared: read and map
+	// them at the same time.
+	var cfErr error
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		cdoc, err := cfn.ReadWith(cf.Path, cf.Data, opts.CFNParams)
+		if err != nil {
+			cfErr = err
+			return
+		}
+		if cfSet, err = entity.FromCloudFormation(cdoc); err != nil {
+			cfErr = fmt.Errorf("%s: %w", cf.Path, err)
+		}
+	}()
+	tfSet, err = loadTerraform(tf, opts)
+	<-done
+	if err != nil {
+		return nil, nil, err
+	}
+	if cfErr != nil {
+		return nil, nil, cfErr
+	}
+	if opts.Region != "" {
+		tfSet.Resolve("{region}", opts.Region)
+		cfSet.Resolve("{region}", opts.Region)
+	}
+	return tfSet, cfSet, nil
+}
+
+func loadTerraform(tf Input, opts Options) (*entity.Set, error) {
 	var tdoc *inventory.Document
+	var err error
 	if isModule(tf) {
 		files := tf.Files
 		if len(files) == 0 {
@@ -71,29 +106,16 @@ func LoadWith(tf, cf Input, opts Options) (tfSet, cfSet *entity.Set, err error) 
 		}
 		tdoc, err = tfhcl.Read(tf.Path, hf, tfhcl.Options{Vars: opts.TFVars, VarFiles: vf, ReadFile: opts.ReadFile})
 	} else {
-		if len(opts.TFVars) > 0 || len(opts.TFVarFiles) > 0 {
-			return nil, nil, fmt.Errorf("%s: --tf-var and --tf-var-file apply to .tf modules only", tf.Path)
-		}
 		tdoc, err = tfjson.Read(tf.Path, tf.Data)
 	}
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
-	cdoc, err := cfn.ReadWith(cf.Path, cf.Data, opts.CFNParams)
+	set, err := entity.FromTerraform(tdoc)
 	if err != nil {
-		return nil, nil, err
+		return nil, fmt.Errorf("%s: %w", tf.Path, err)
 	}
-	if tfSet, err = entity.FromTerraform(tdoc); err != nil {
-		return nil, nil, fmt.Errorf("%s: %w", tf.Path, err)
-	}
-	if cfSet, err = entity.FromCloudFormation(cdoc); err != nil {
-		return nil, nil, fmt.Errorf("%s: %w", cf.Path, err)
-	}
-	if opts.Region != "" {
-		tfSet.Resolve("{region}", opts.Region)
-		cfSet.Resolve("{region}", opts.Region)
-	}
-	return tfSet, cfSet, nil
+	return set, nil
 }
 
 // Run reads, maps and compares two documents.

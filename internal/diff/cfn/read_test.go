@@ -267,6 +267,7 @@ Resources:
       L: |
         line one
         line two
+      M: {A: [dynamodb:GetItem, "s3:x"], B: x:y}
 `
 	d, err := cfn.Read("t.yaml", []byte(src))
 	if err != nil {
@@ -280,6 +281,7 @@ Resources:
 	want := map[string]string{
 		"A": "prod-${pseudo:region}", "B": "prod-y", "C": "${B.Arn}", "D": "${B.Arn}", "E": "a-y", "F": "yes",
 		"G": "text", "H": "8", "I": "${pseudo:azs[0]}", "J": "${import:shared-vpc}", "K": "10.0.1.0/24", "L": "line one\nline two\n",
+		"M": `{"A":["dynamodb:GetItem","s3:x"],"B":"x:y"}`,
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("(-want +got)\n%s", diff)

@@ -210,6 +210,10 @@ func (c *yamlConv) node(n ast.Node, path string, depth int) (any, error) {
 	case *ast.SequenceNode:
 		out := make([]any, 0, len(x.Values))
 		for i, e := range x.Values {
+			if s, ok := colonScalar(e); ok {
+				out = append(out, s)
+				continue
+			}
 			v, err := c.node(e, fmt.Sprintf("%s[%d]", path, i), depth+1)
 			if err != nil {
 				return nil, err
@@ -304,4 +308,36 @@ func (c *yamlConv) tag(x *ast.TagNode, path string, depth int) (any, error) {
 		v = ""
 	}
 	return map[string]any{long: v}, nil
+}
+
+// colonScalar recognises a plain scalar with a colon inside
+// ("dynamodb:GetItem") that the parser took for a one-pair mapping inside
+// a flow sequence nested in a flow mapping: a colon not followed by a
+// space does not separate a key from a value.
+func colonScalar(n ast.Node) (string, bool) {
+	var kv *ast.MappingValueNode
+	switch x := n.(type) {
+	case *ast.MappingValueNode:
+		kv = x
+	case *ast.MappingNode:
+		if len(x.Values) != 1 {
+			return "", false
+		}
+		kv = x.Values[0]
+	default:
+		return "", false
+	}
+	k, ok := kv.Key.(*ast.StringNode)
+	if !ok || kv.Start == nil || kv.Start.Position == nil {
+		return "", false
+	}
+	v, ok := kv.Value.(*ast.StringNode)
+	if !ok || v.Token == nil || v.Token.Position == nil {
+		return "", false
+	}
+	colon, val := kv.Start.Position, v.Token.Position
+	if colon.Line != val.Line || val.Column != colon.Column+1 {
+		return "", false
+	}
+	return k.Value + ":" + v.Value, true
 }
