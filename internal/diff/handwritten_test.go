@@ -218,3 +218,125 @@ func TestHandwrittenTools(t *testing.T) {
 		}
 	})
 }
+
+// TestSettingsOfOtherIssues: the settings the model gains elsewhere
+// (lifecycle rules, TTL, reserved concurrency, IMDS hop limit, a backend
+// "s3" block), written in each tool's own vocabulary, compare equal; the
+// backend is ignored with its reason.
+func TestSettingsOfOtherIssues(t *testing.T) {
+	tf := diff.Input{Path: "m", Files: []diff.Input{{Path: "m/main.tf", Data: []byte(`
+terraform {
+  backend "s3" {
+    bucket = "state"
+    key    = "twinstack.tfstate"
+  }
+}
+resource "aws_s3_bucket" "b" {
+  bucket = "demo"
+}
+resource "aws_s3_bucket_lifecycle_configuration" "b" {
+  bucket = aws_s3_bucket.b.id
+  rule {
+    id     = "abort-multipart"
+    status = "Enabled"
+    filter {}
+    abort_incomplete_multipart_upload {
+      days_after_initiation = 1
+    }
+  }
+  rule {
+    id     = "old-versions"
+    status = "Enabled"
+    filter {}
+    noncurrent_version_expiration {
+      noncurrent_days = 30
+    }
+  }
+}
+resource "aws_dynamodb_table" "t" {
+  name         = "images"
+  hash_key     = "id"
+  billing_mode = "PAY_PER_REQUEST"
+  attribute {
+    name = "id"
+    type = "S"
+  }
+  ttl {
+    attribute_name = "expires_at"
+    enabled        = true
+  }
+}
+resource "aws_instance" "i" {
+  instance_type = "t3.micro"
+  metadata_options {
+    http_tokens                 = "required"
+    http_put_response_hop_limit = 1
+  }
+  tags = { Name = "server" }
+}
+resource "aws_lambda_function" "f" {
+  function_name                  = "ingest"
+  role                           = "arn:aws:iam::123456789012:role/x"
+  runtime                        = "provided.al2023"
+  handler                        = "bootstrap"
+  reserved_concurrent_executions = 20
+}
+`)}}}
+	cf := diff.Input{Path: "t.yaml", Data: []byte(`
+Resources:
+  B:
+    Type: AWS::S3::Bucket
+    Properties:
+      BucketName: demo
+      LifecycleConfiguration:
+        Rules:
+          - Id: AbortIncompleteMultipartUploads
+            Status: Enabled
+            AbortIncompleteMultipartUpload: {DaysAfterInitiation: 1}
+          - Id: NoncurrentVersions
+            Status: Enabled
+            NoncurrentVersionExpiration: {NoncurrentDays: 30}
+  T:
+    Type: AWS::DynamoDB::Table
+    DeletionPolicy: Delete
+    Properties:
+      TableName: images
+      BillingMode: PAY_PER_REQUEST
+      KeySchema: [{AttributeName: id, KeyType: HASH}]
+      AttributeDefinitions: [{AttributeName: id, AttributeType: S}]
+      TimeToLiveSpecification: {AttributeName: expires_at, Enabled: true}
+  I:
+    Type: AWS::EC2::Instance
+    Properties:
+      InstanceType: t3.micro
+      MetadataOptions: {HttpTokens: required, HttpPutResponseHopLimit: 1}
+      Tags: [{Key: Name, Value: server}]
+  F:
+    Type: AWS::Lambda::Function
+    Properties:
+      FunctionName: ingest
+      Role: arn:aws:iam::123456789012:role/x
+      Runtime: provided.al2023
+      Handler: bootstrap
+      ReservedConcurrentExecutions: 20
+      Code: {ZipFile: "x"}
+`)}
+	r, err := diff.RunWith(tf, cf, diff.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Status != diff.Equivalent {
+		var b strings.Builder
+		_ = r.Write(&b, diff.Table)
+		t.Fatal(b.String())
+	}
+	found := false
+	for _, n := range r.Ignored {
+		if n.Addr == "terraform" && strings.Contains(n.Reason, "backend s3") {
+			found = true
+		}
+	}
+	if !found {
+		t.Errorf("backend not ignored with its reason: %v", r.Ignored)
+	}
+}

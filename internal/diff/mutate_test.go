@@ -124,6 +124,19 @@ func mutations() []mutation {
 		func(t *testing.T, d doc) {
 			appendTo(t, d, cfTable+".KeySchema", map[string]any{"AttributeName": "created_at", "KeyType": "RANGE"})
 		})
+	// Settings the model gains in other issues, added on one side.
+	add("bucket lifecycle", one(entity.Bucket, kBucket, "lifecycle"),
+		setter("resource.aws_s3_bucket_lifecycle_configuration", map[string]any{"ImagesBucket": map[string]any{
+			"bucket": "${aws_s3_bucket.ImagesBucket.id}",
+			"rule": []any{map[string]any{"id": "abort", "status": "Enabled", "filter": map[string]any{},
+				"abort_incomplete_multipart_upload": map[string]any{"days_after_initiation": 7}}}}}),
+		setter(cfBucket+".LifecycleConfiguration", map[string]any{"Rules": []any{map[string]any{"Id": "abort", "Status": "Enabled",
+			"AbortIncompleteMultipartUpload": map[string]any{"DaysAfterInitiation": 7}}}}))
+	add("table ttl", one(entity.Table, kImages, "ttl"),
+		setter(tfTable+".ttl", map[string]any{"attribute_name": "expires_at", "enabled": true}),
+		setter(cfTable+".TimeToLiveSpecification", map[string]any{"AttributeName": "expires_at", "Enabled": true}))
+	add("function reserved concurrency", one(entity.Function, kFunction, "reserved-concurrency"),
+		setter(tfFunction+".reserved_concurrent_executions", 20), setter(cfFunction+".ReservedConcurrentExecutions", 20))
 	// The Terraform-only artifacts bucket: the store must stay private.
 	add("artifact store public access block", one(entity.ArtifactStore, "artifacts", "public-access-block"),
 		setter("resource.aws_s3_bucket_public_access_block.ArtifactsBucket.block_public_policy", false), nil)

@@ -396,6 +396,27 @@ func (c *cloudFormation) bucket(b *builder, e *Entity, res *inventory.Resource, 
 	}
 	enc := literal(b.read(res, "BucketEncryption", "ServerSideEncryptionConfiguration", "ServerSideEncryptionByDefault", "SSEAlgorithm"), "AES256")
 	e.Props["encryption"] = ScalarText(enc)
+	var rules []Expr
+	for _, rule := range list(b.read(res, "LifecycleConfiguration", "Rules")) {
+		var acts []string
+		if d := get(rule, "AbortIncompleteMultipartUpload", "DaysAfterInitiation"); d != nil {
+			acts = append(acts, "abort incomplete multipart uploads after "+numText(d, "?")+" days")
+		}
+		if d := get(rule, "NoncurrentVersionExpiration", "NoncurrentDays"); d != nil {
+			acts = append(acts, "expire noncurrent versions after "+numText(d, "?")+" days")
+		}
+		if d := get(rule, "NoncurrentVersionExpirationInDays"); d != nil {
+			acts = append(acts, "expire noncurrent versions after "+numText(d, "?")+" days")
+		}
+		if d := get(rule, "ExpirationInDays"); d != nil {
+			acts = append(acts, "expire objects after "+numText(d, "?")+" days")
+		}
+		rules = append(rules, lifecycleRule(literal(get(rule, "Status"), "Enabled"), literal(get(rule, "Prefix"), ""), acts))
+	}
+	b.consume(res, "LifecycleConfiguration.Rules.Id", "LifecycleConfiguration.Rules.Status", "LifecycleConfiguration.Rules.Prefix",
+		"LifecycleConfiguration.Rules.AbortIncompleteMultipartUpload.DaysAfterInitiation", "LifecycleConfiguration.Rules.NoncurrentVersionExpiration.NoncurrentDays",
+		"LifecycleConfiguration.Rules.NoncurrentVersionExpirationInDays", "LifecycleConfiguration.Rules.ExpirationInDays")
+	e.Props["lifecycle"] = SetOf(rules...)
 	var sts []statement
 	for _, p := range policies {
 		s, err := b.statements(b.read(p, "PolicyDocument"))
@@ -458,6 +479,8 @@ func (c *cloudFormation) table(b *builder, e *Entity, res *inventory.Resource) {
 	e.Props["partition-key"] = ScalarText(hash)
 	e.Props["sort-key"] = ScalarText(rng)
 	e.Props["billing-mode"] = ScalarText(literal(b.read(res, "BillingMode"), "PROVISIONED"))
+	e.Props["ttl"] = ScalarText(ttlText(literal(b.read(res, "TimeToLiveSpecification", "AttributeName"), ""),
+		boolText(b.read(res, "TimeToLiveSpecification", "Enabled"), false) == "true"))
 	e.Props["capacity"] = ScalarText(capacity(literal(b.read(res, "BillingMode"), "PROVISIONED"),
 		numText(b.read(res, "ProvisionedThroughput", "ReadCapacityUnits"), Unset), numText(b.read(res, "ProvisionedThroughput", "WriteCapacityUnits"), Unset)))
 	e.Props["point-in-time-recovery"] = ScalarText(boolText(b.read(res, "PointInTimeRecoverySpecification", "PointInTimeRecoveryEnabled"), false))
@@ -789,6 +812,7 @@ func (c *cloudFormation) function(b *builder, e *Entity, res *inventory.Resource
 	e.Props["handler"] = ScalarText(literal(b.read(res, "Handler"), Unset))
 	e.Props["memory"] = ScalarText(numText(b.read(res, "MemorySize"), "128"))
 	e.Props["timeout"] = ScalarText(numText(b.read(res, "Timeout"), "3"))
+	e.Props["reserved-concurrency"] = ScalarText(numText(b.read(res, "ReservedConcurrentExecutions"), "unreserved"))
 	var env []Expr
 	if vars, ok := b.read(res, "Environment", "Variables").(inventory.Map); ok {
 		for _, k := range vars.Keys() {

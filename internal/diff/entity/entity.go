@@ -45,9 +45,9 @@ func Properties(k Kind) []string {
 		return []string{"public-access-block", "tls-only"}
 	case Bucket:
 		return []string{"name", "versioning", "public-access-block.block-public-acls", "public-access-block.block-public-policy",
-			"public-access-block.ignore-public-acls", "public-access-block.restrict-public-buckets", "encryption", "policy", "data-on-destroy"}
+			"public-access-block.ignore-public-acls", "public-access-block.restrict-public-buckets", "encryption", "policy", "lifecycle", "data-on-destroy"}
 	case Table:
-		return []string{"name", "partition-key", "sort-key", "billing-mode", "capacity", "point-in-time-recovery", "indexes", "deletion-protection", "data-on-destroy"}
+		return []string{"name", "partition-key", "sort-key", "billing-mode", "capacity", "point-in-time-recovery", "ttl", "indexes", "deletion-protection", "data-on-destroy"}
 	case VPC:
 		return []string{"cidr", "dns-support", "dns-hostnames"}
 	case Gateway:
@@ -70,7 +70,7 @@ func Properties(k Kind) []string {
 	case LoadBalancer:
 		return []string{"name", "type", "scheme", "subnets", "security-groups", "listeners"}
 	case Function:
-		return []string{"name", "runtime", "architecture", "handler", "memory", "timeout", "environment",
+		return []string{"name", "runtime", "architecture", "handler", "memory", "timeout", "reserved-concurrency", "environment",
 			"vpc.subnets", "vpc.security-groups", "role", "package", "url.auth", "url.invoke-mode"}
 	case Output:
 		return []string{"value", "description"}
@@ -341,4 +341,23 @@ func NotCompared(dialect inventory.Dialect, typ, prop string) (reason string, ok
 		return (&cloudFormation{}).notCompared(typ, prop)
 	}
 	return "", false
+}
+
+// lifecycleRule renders one S3 lifecycle rule by what it does; its id is
+// a label. filter is the prefix (or "") the rule applies to.
+func lifecycleRule(status, filter string, actions []string) Expr {
+	scope := "all objects"
+	if filter != "" {
+		scope = "prefix " + filter
+	}
+	sort.Strings(actions)
+	return Text(strings.Join(actions, ", ") + " (" + scope + ", " + strings.ToLower(status) + ")")
+}
+
+// ttlText is a table's time to live: the attribute, or off.
+func ttlText(attr string, enabled bool) string {
+	if !enabled || attr == "" {
+		return "off"
+	}
+	return "on " + attr
 }

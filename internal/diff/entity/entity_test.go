@@ -167,13 +167,13 @@ func TestUnknownTypesAreListed(t *testing.T) {
 // comparison (tags, rule descriptions).
 func TestUncomparedPropertiesAreListed(t *testing.T) {
 	cf := fromCFN(t, `{"Resources": {"B": {"Type": "AWS::S3::Bucket", "Properties": {"BucketName": "b",
-		"LifecycleConfiguration": {"Rules": []}, "Tags": [{"Key": "team", "Value": "x"}]}}}}`)
+		"AccelerateConfiguration": {"AccelerationStatus": "Enabled"}, "Tags": [{"Key": "team", "Value": "x"}]}}}}`)
 	tf := fromTF(t, `{"resource": {"aws_instance": {"i": {"tags": {"Name": "i", "team": "x"}, "monitoring": true}}}}`)
 	var got []string
 	for _, n := range append(cf.Unsupported, tf.Unsupported...) {
 		got = append(got, n.Addr+": "+n.Reason)
 	}
-	want := []string{"B: property LifecycleConfiguration.Rules is not compared by diff", "aws_instance.i: property monitoring is not compared by diff"}
+	want := []string{"B: property AccelerateConfiguration.AccelerationStatus is not compared by diff", "aws_instance.i: property monitoring is not compared by diff"}
 	if !cmp.Equal(got, want) {
 		t.Errorf("unsupported:\n%s", cmp.Diff(want, got))
 	}

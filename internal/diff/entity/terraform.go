@@ -224,7 +224,7 @@ func (t *terraform) build(b *builder) {
 	// Resources that configure another one.
 	bucketParts := map[string]map[*Entity][]*inventory.Resource{}
 	for _, typ := range []string{"aws_s3_bucket_versioning", "aws_s3_bucket_public_access_block",
-		"aws_s3_bucket_server_side_encryption_configuration", "aws_s3_bucket_policy"} {
+		"aws_s3_bucket_server_side_encryption_configuration", "aws_s3_bucket_policy", "aws_s3_bucket_lifecycle_configuration"} {
 		bucketParts[typ] = b.attach(byType[typ], "bucket", Bucket, ArtifactStore)
 	}
 	igwAttach := b.attach(byType["aws_internet_gateway_attachment"], "internet_gateway_id", Gateway)
@@ -489,6 +489,31 @@ func (t *terraform) bucket(b *builder, e *Entity, res *inventory.Resource, parts
 		enc = literal(b.read(r, "rule", "apply_server_side_encryption_by_default", "sse_algorithm"), enc)
 	}
 	e.Props["encryption"] = ScalarText(enc)
+	var rules []Expr
+	for _, r := range parts["aws_s3_bucket_lifecycle_configuration"][e] {
+		for _, rule := range list(b.read(r, "rule")) {
+			var acts []string
+			if d := get(rule, "abort_incomplete_multipart_upload", "days_after_initiation"); d != nil {
+				acts = append(acts, "abort incomplete multipart uploads after "+numText(d, "?")+" days")
+			}
+			if d := get(rule, "noncurrent_version_expiration", "noncurrent_days"); d != nil {
+				acts = append(acts, "expire noncurrent versions after "+numText(d, "?")+" days")
+			}
+			if d := get(rule, "expiration", "days"); d != nil {
+				acts = append(acts, "expire objects after "+numText(d, "?")+" days")
+			}
+			filter := literal(get(rule, "filter", "prefix"), literal(get(rule, "prefix"), ""))
+			rules = append(rules, lifecycleRule(literal(get(rule, "status"), "Enabled"), filter, acts))
+		}
+		b.consume(r, "rule.id", "rule.status", "rule.filter.prefix", "rule.prefix", "rule.abort_incomplete_multipart_upload.days_after_initiation",
+			"rule.noncurrent_version_expiration.noncurrent_days", "rule.expiration.days")
+		if f := get(b.read(r, "rule"), "filter"); f != nil {
+			if m, ok := one(f).(inventory.Map); ok && len(m) == 0 {
+				b.consume(r, "rule.filter") // an empty filter: all objects
+			}
+		}
+	}
+	e.Props["lifecycle"] = SetOf(rules...)
 	var sts []statement
 	policies := parts["aws_s3_bucket_policy"][e]
 	if p := b.read(res, "policy"); p != nil {
@@ -534,6 +559,7 @@ func (t *terraform) table(b *builder, e *Entity, res *inventory.Resource) {
 	e.Props["capacity"] = ScalarText(capacity(literal(b.read(res, "billing_mode"), "PROVISIONED"),
 		numText(b.read(res, "read_capacity"), Unset), numText(b.read(res, "write_capacity"), Unset)))
 	e.Props["point-in-time-recovery"] = ScalarText(boolText(b.read(res, "point_in_time_recovery", "enabled"), false))
+	e.Props["ttl"] = ScalarText(ttlText(literal(b.read(res, "ttl", "attribute_name"), ""), boolText(b.read(res, "ttl", "enabled"), false) == "true"))
 	var idx []Expr
 	for _, g := range list(b.read(res, "global_secondary_index")) {
 		idx = append(idx, Text(indexItem(literal(get(g, "name"), ""), key(get(g, "hash_key")), key(get(g, "range_key")), literal(get(g, "projection_type"), "?"))))
@@ -964,6 +990,12 @@ func (t *terraform) function(b *builder, e *Entity, res *inventory.Resource, url
 	e.Props["handler"] = ScalarText(literal(b.read(res, "handler"), Unset))
 	e.Props["memory"] = ScalarText(numText(b.read(res, "memory_size"), "128"))
 	e.Props["timeout"] = ScalarText(numText(b.read(res, "timeout"), "3"))
+	// -1 (the provider's default) is no reservation.
+	rc := numText(b.read(res, "reserved_concurrent_executions"), "-1")
+	if rc == "-1" {
+		rc = "unreserved"
+	}
+	e.Props["reserved-concurrency"] = ScalarText(rc)
 	var env []Expr
 	if vars, ok := get(b.read(res, "environment"), "variables").(inventory.Map); ok {
 		for _, k := range vars.Keys() {
