@@ -32,7 +32,34 @@ func knownData(typ string) bool {
 	return false
 }
 
+// helperReason says why a resource of a non-AWS provider that
+// hand-written Terraform typically uses is not compared itself; its
+// values still reach the AWS resources that use them, as named
+// placeholders.
+func helperReason(typ string) (string, bool) {
+	switch {
+	case strings.HasPrefix(typ, "random_"):
+		return "random provider: a generated value (a name suffix, a password) known only at apply; compared where used as {random:...}", true
+	case strings.HasPrefix(typ, "tls_"):
+		return "tls provider: key material generated at apply; compared where used as {tls:...} (an aws_key_pair from it is a key pair)", true
+	case typ == "local_file" || typ == "local_sensitive_file":
+		return "local provider: a file on the deployer's machine, not infrastructure", true
+	case typ == "archive_file":
+		return "archive provider: packaging on the deployer's machine; the package is compared by role where used", true
+	case typ == "null_resource" || typ == "terraform_data" || typ == "time_sleep":
+		return "a plan-time helper that creates no infrastructure", true
+	}
+	return "", false
+}
+
 func (terraform) special(b *builder, res *inventory.Resource, r *inventory.Ref) (Expr, bool) {
+	if _, ok := helperReason(res.Type); ok {
+		kind := strings.SplitN(res.Type, "_", 2)[0]
+		if res.Type == "archive_file" {
+			return Text("{package}"), true
+		}
+		return Text("{" + kind + ":" + strings.TrimPrefix(res.Addr, "data.") + "." + r.Attr + "}"), true
+	}
 	switch res.Mode {
 	case inventory.Parameter:
 		if d, ok := res.Props["default"]; ok {
@@ -138,10 +165,17 @@ func (t *terraform) build(b *builder) {
 	for _, res := range b.doc.Resources {
 		switch res.Mode {
 		case inventory.Managed:
+			if reason, ok := helperReason(res.Type); ok {
+				b.ignore(res, reason)
+				continue
+			}
 			byType[res.Type] = append(byType[res.Type], res)
 		case inventory.Data:
 			if knownData(res.Type) {
 				b.used[res.Addr] = true
+			}
+			if reason, ok := helperReason(res.Type); ok {
+				b.ignore(res, reason)
 			}
 		case inventory.Parameter:
 			b.used[res.Addr] = true
