@@ -326,6 +326,16 @@ func (r *Report) writeMarkdown(w io.Writer) error {
 			fmt.Fprintf(&b, "| %s |\n", strings.Join(cs, " | "))
 		}
 	}
+	if f := r.findings(); f != "" {
+		b.WriteString("\n## Findings\n\n")
+		for _, line := range strings.Split(strings.TrimSuffix(f, "\n"), "\n") {
+			if rest, ok := strings.CutPrefix(line, "  - "); ok {
+				b.WriteString("  - " + rest + "\n")
+				continue
+			}
+			b.WriteString("- **" + line + "**\n")
+		}
+	}
 	var rows [][]string
 	for _, d := range r.Different {
 		tv := shown(d, d.Terraform, d.CloudFormation, d.OnlyTerraform)
