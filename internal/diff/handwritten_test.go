@@ -340,3 +340,68 @@ Resources:
 		t.Errorf("backend not ignored with its reason: %v", r.Ignored)
 	}
 }
+
+// TestLogGroups: a function's log group, named after the function on
+// each side, pairs with its counterpart; a retention on either side (or
+// the default, never expiring) is a difference.
+func TestLogGroups(t *testing.T) {
+	hcl := func(retention string) diff.Input {
+		return diff.Input{Path: "m", Files: []diff.Input{{Path: "m/main.tf", Data: []byte(`
+resource "aws_lambda_function" "f" {
+  function_name = "ingest"
+  role          = "arn:aws:iam::123456789012:role/x"
+  runtime       = "provided.al2023"
+  handler       = "bootstrap"
+}
+resource "aws_cloudwatch_log_group" "f" {
+  name = "/aws/lambda/${aws_lambda_function.f.function_name}"
+  ` + retention + `
+}
+`)}}}
+	}
+	yaml := func(retention string) diff.Input {
+		return diff.Input{Path: "t.yaml", Data: []byte(`
+Resources:
+  Fn:
+    Type: AWS::Lambda::Function
+    Properties:
+      FunctionName: ingest
+      Role: arn:aws:iam::123456789012:role/x
+      Runtime: provided.al2023
+      Handler: bootstrap
+      Code: {ZipFile: "x"}
+  Logs:
+    Type: AWS::Logs::LogGroup
+    Properties:
+      LogGroupName: !Sub /aws/lambda/${Fn}
+      ` + retention + `
+`)}
+	}
+	for _, tc := range []struct {
+		name         string
+		tf, cf       diff.Input
+		want         diff.Status
+		tfRet, cfRet string
+	}{
+		{"equal", hcl("retention_in_days = 14"), yaml("RetentionInDays: 14"), diff.Equivalent, "", ""},
+		{"terraform side", hcl("retention_in_days = 30"), yaml("RetentionInDays: 14"), diff.Different, "30 days", "14 days"},
+		{"cloudformation default", hcl("retention_in_days = 14"), yaml(""), diff.Different, "14 days", "never expires"},
+		{"terraform default", hcl(""), yaml("RetentionInDays: 7"), diff.Different, "never expires", "7 days"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r, err := diff.RunWith(tc.tf, tc.cf, diff.Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if r.Status != tc.want {
+				t.Fatalf("%s: %v %v %v", r.Summary(), r.Different, r.OnlyTerraform, r.Unsupported)
+			}
+			if tc.want == diff.Different {
+				if len(r.Different) != 1 || r.Different[0].Kind != "log-group" || r.Different[0].Property != "retention" ||
+					r.Different[0].Terraform[0] != tc.tfRet || r.Different[0].CloudFormation[0] != tc.cfRet {
+					t.Errorf("differences %+v", r.Different)
+				}
+			}
+		})
+	}
+}

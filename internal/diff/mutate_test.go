@@ -529,7 +529,13 @@ func TestMutationsCoverEveryProperty(t *testing.T) {
 		"artifact-store/public-access-block": "CDK's artifact store is the bootstrap bucket, outside the template",
 		"artifact-store/tls-only":            "CDK's artifact store is the bootstrap bucket, outside the template",
 	}
+	// Kinds our model does not have: the synth fixtures cannot be mutated
+	// into them; TestLogGroups changes each property on each side.
+	notInModel := map[entity.Kind]bool{entity.LogGroup: true}
 	for _, k := range entity.Kinds() {
+		if notInModel[k] {
+			continue
+		}
 		for _, p := range entity.Properties(k) {
 			key := string(k) + "/" + p
 			sides := covered[key]

@@ -280,6 +280,9 @@ func (c *cloudFormation) build(b *builder) {
 		}
 		b.entity(Function, b.text(b.read(res, "FunctionName")), res.Addr)
 	}
+	for _, res := range byType["AWS::Logs::LogGroup"] {
+		b.entity(LogGroup, b.text(b.read(res, "LogGroupName")), res.Addr)
+	}
 
 	// Instance profiles and policies may name several roles.
 	profiles := b.attachMany(byType["AWS::IAM::InstanceProfile"], "Roles", Role)
@@ -341,6 +344,9 @@ func (c *cloudFormation) build(b *builder) {
 			c.loadBalancer(b, e, res, listeners[e])
 		case Function:
 			c.function(b, e, res, urls[e])
+		case LogGroup:
+			e.Props["name"] = Scalar(b.expr(b.read(res, "LogGroupName")))
+			e.Props["retention"] = ScalarText(retentionText(numText(b.read(res, "RetentionInDays"), "")))
 		}
 	}
 	for _, o := range b.doc.Outputs {

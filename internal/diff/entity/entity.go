@@ -24,13 +24,14 @@ const (
 	TargetGroup   Kind = "target-group"
 	LoadBalancer  Kind = "load-balancer"
 	Function      Kind = "function"
+	LogGroup      Kind = "log-group"
 	Output        Kind = "output"
 )
 
 // Kinds lists every kind, each after the kinds its properties refer to:
 // matching proceeds in this order.
 func Kinds() []Kind {
-	return []Kind{ArtifactStore, Bucket, Table, VPC, Gateway, Subnet, SecurityGroup, Role, Instance, TargetGroup, LoadBalancer, Function, Output}
+	return []Kind{ArtifactStore, Bucket, Table, VPC, Gateway, Subnet, SecurityGroup, Role, Instance, TargetGroup, LoadBalancer, Function, LogGroup, Output}
 }
 
 // Properties lists the compared properties of a kind, in report order.
@@ -72,6 +73,8 @@ func Properties(k Kind) []string {
 	case Function:
 		return []string{"name", "runtime", "architecture", "handler", "memory", "timeout", "reserved-concurrency", "environment",
 			"vpc.subnets", "vpc.security-groups", "role", "package", "url.auth", "url.invoke-mode"}
+	case LogGroup:
+		return []string{"name", "retention"}
 	case Output:
 		return []string{"value", "description"}
 	}
@@ -360,4 +363,12 @@ func ttlText(attr string, enabled bool) string {
 		return "off"
 	}
 	return "on " + attr
+}
+
+// retentionText is a log group's retention: days, or never expiring.
+func retentionText(days string) string {
+	if days == "" || days == "0" {
+		return "never expires"
+	}
+	return days + " days"
 }

@@ -251,6 +251,9 @@ func (t *terraform) build(b *builder) {
 	for _, res := range byType["aws_lambda_function"] {
 		b.entity(Function, b.text(b.read(res, "function_name")), res.Addr)
 	}
+	for _, res := range byType["aws_cloudwatch_log_group"] {
+		b.entity(LogGroup, b.text(b.read(res, "name")), res.Addr)
+	}
 	// Instance profiles belong to their role: references to a profile are
 	// references to the role's profile.
 	profiles := b.attach(byType["aws_iam_instance_profile"], "role", Role)
@@ -324,6 +327,9 @@ func (t *terraform) build(b *builder) {
 			t.loadBalancer(b, e, res, listeners[e])
 		case Function:
 			t.function(b, e, res, urls[e])
+		case LogGroup:
+			e.Props["name"] = Scalar(b.expr(b.read(res, "name")))
+			e.Props["retention"] = ScalarText(retentionText(numText(b.read(res, "retention_in_days"), "")))
 		}
 	}
 	for _, o := range b.doc.Outputs {
