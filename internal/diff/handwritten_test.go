@@ -405,3 +405,75 @@ Resources:
 		})
 	}
 }
+
+// TestKeyPairs: an aws_key_pair whose public key comes from a
+// tls_private_key is a key pair generated at deploy, as a CloudFormation
+// key pair without key material is; the instance's key is compared; the
+// tls resource is ignored with its reason.
+func TestKeyPairs(t *testing.T) {
+	tf := func(material string) diff.Input {
+		return diff.Input{Path: "m", Files: []diff.Input{{Path: "m/main.tf", Data: []byte(`
+resource "tls_private_key" "admin" {
+  algorithm = "ED25519"
+}
+resource "aws_key_pair" "admin" {
+  key_name   = "admin"
+  public_key = ` + material + `
+}
+resource "aws_instance" "web" {
+  instance_type = "t3.micro"
+  key_name      = aws_key_pair.admin.key_name
+  tags          = { Name = "web" }
+}
+`)}}}
+	}
+	cf := func(material, key string) diff.Input {
+		return diff.Input{Path: "t.yaml", Data: []byte(`
+Resources:
+  Admin:
+    Type: AWS::EC2::KeyPair
+    Properties:
+      KeyName: admin
+      ` + material + `
+  Web:
+    Type: AWS::EC2::Instance
+    Properties:
+      InstanceType: t3.micro
+      KeyName: ` + key + `
+      Tags: [{Key: Name, Value: web}]
+`)}
+	}
+	for _, tc := range []struct {
+		name   string
+		tf, cf diff.Input
+		want   []string
+	}{
+		{"generated on both", tf("tls_private_key.admin.public_key_openssh"), cf("", "!Ref Admin"), nil},
+		{"imported vs generated", tf(`"ssh-ed25519 AAAA admin"`), cf("", "!Ref Admin"), []string{"key-pair|admin|public-key"}},
+		{"instance without the key", tf("tls_private_key.admin.public_key_openssh"), cf("", "other"), []string{"instance|web|key-pair"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r, err := diff.RunWith(tc.tf, tc.cf, diff.Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []string
+			for _, d := range r.Different {
+				got = append(got, d.Kind+"|"+d.Key+"|"+d.Property)
+			}
+			if d := cmp.Diff(tc.want, got); d != "" {
+				t.Errorf("differences (-want +got):\n%s", d)
+			}
+			if len(r.Unsupported)+len(r.OnlyTerraform)+len(r.OnlyCloudFormation) > 0 {
+				t.Errorf("unsupported %v, only %v %v", r.Unsupported, r.OnlyTerraform, r.OnlyCloudFormation)
+			}
+			ignored := false
+			for _, n := range r.Ignored {
+				ignored = ignored || n.Addr == "tls_private_key.admin"
+			}
+			if !ignored {
+				t.Errorf("tls_private_key not ignored: %v", r.Ignored)
+			}
+		})
+	}
+}

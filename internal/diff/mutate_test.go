@@ -124,6 +124,9 @@ func mutations() []mutation {
 		func(t *testing.T, d doc) {
 			appendTo(t, d, cfTable+".KeySchema", map[string]any{"AttributeName": "created_at", "KeyType": "RANGE"})
 		})
+	// An SSH key on one side.
+	add("instance key pair", one(entity.Instance, kServer1, "key-pair"),
+		setter(tfServer1+".key_name", "admin"), setter("Resources.Server1.Properties.KeyName", "admin"))
 	// Settings the model gains in other issues, added on one side.
 	add("bucket lifecycle", one(entity.Bucket, kBucket, "lifecycle"),
 		setter("resource.aws_s3_bucket_lifecycle_configuration", map[string]any{"ImagesBucket": map[string]any{
@@ -530,8 +533,9 @@ func TestMutationsCoverEveryProperty(t *testing.T) {
 		"artifact-store/tls-only":            "CDK's artifact store is the bootstrap bucket, outside the template",
 	}
 	// Kinds our model does not have: the synth fixtures cannot be mutated
-	// into them; TestLogGroups changes each property on each side.
-	notInModel := map[entity.Kind]bool{entity.LogGroup: true}
+	// into them; TestLogGroups and TestKeyPairs change each property on
+	// each side.
+	notInModel := map[entity.Kind]bool{entity.LogGroup: true, entity.KeyPair: true}
 	for _, k := range entity.Kinds() {
 		if notInModel[k] {
 			continue

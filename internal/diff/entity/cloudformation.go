@@ -97,6 +97,8 @@ func (c *cloudFormation) attr(res *inventory.Resource, a string) string {
 		return "listener-arn"
 	case "AWS::Lambda::Url.FunctionUrl":
 		return "url"
+	case "AWS::EC2::KeyPair.":
+		return "name"
 	case "AWS::DynamoDB::Table.StreamArn":
 		return "stream-arn"
 	}
@@ -280,6 +282,9 @@ func (c *cloudFormation) build(b *builder) {
 		}
 		b.entity(Function, b.text(b.read(res, "FunctionName")), res.Addr)
 	}
+	for _, res := range byType["AWS::EC2::KeyPair"] {
+		b.entity(KeyPair, b.text(b.read(res, "KeyName")), res.Addr)
+	}
 	for _, res := range byType["AWS::Logs::LogGroup"] {
 		b.entity(LogGroup, b.text(b.read(res, "LogGroupName")), res.Addr)
 	}
@@ -344,6 +349,13 @@ func (c *cloudFormation) build(b *builder) {
 			c.loadBalancer(b, e, res, listeners[e])
 		case Function:
 			c.function(b, e, res, urls[e])
+		case KeyPair:
+			e.Props["name"] = Scalar(b.expr(b.read(res, "KeyName")))
+			var material Expr
+			if v := b.read(res, "PublicKeyMaterial"); v != nil {
+				material = b.expr(v)
+			}
+			e.Props["public-key"] = Scalar(publicKey(material))
 		case LogGroup:
 			e.Props["name"] = Scalar(b.expr(b.read(res, "LogGroupName")))
 			e.Props["retention"] = ScalarText(retentionText(numText(b.read(res, "RetentionInDays"), "")))
@@ -736,6 +748,7 @@ func (c *cloudFormation) instance(b *builder, e *Entity, res *inventory.Resource
 		}
 	}
 	e.Props["profile"] = Scalar(b.expr(profile))
+	e.Props["key-pair"] = Scalar(b.expr(p("KeyName", "KeyName")))
 	e.Props["imds.tokens"] = ScalarText(literal(p("MetadataOptions", "MetadataOptions", "HttpTokens"), Unset))
 	e.Props["imds.endpoint"] = ScalarText(literal(p("MetadataOptions", "MetadataOptions", "HttpEndpoint"), "enabled"))
 	e.Props["imds.hop-limit"] = ScalarText(numText(p("MetadataOptions", "MetadataOptions", "HttpPutResponseHopLimit"), Unset))

@@ -25,13 +25,14 @@ const (
 	LoadBalancer  Kind = "load-balancer"
 	Function      Kind = "function"
 	LogGroup      Kind = "log-group"
+	KeyPair       Kind = "key-pair"
 	Output        Kind = "output"
 )
 
 // Kinds lists every kind, each after the kinds its properties refer to:
 // matching proceeds in this order.
 func Kinds() []Kind {
-	return []Kind{ArtifactStore, Bucket, Table, VPC, Gateway, Subnet, SecurityGroup, Role, Instance, TargetGroup, LoadBalancer, Function, LogGroup, Output}
+	return []Kind{ArtifactStore, Bucket, Table, VPC, Gateway, Subnet, SecurityGroup, Role, KeyPair, Instance, TargetGroup, LoadBalancer, Function, LogGroup, Output}
 }
 
 // Properties lists the compared properties of a kind, in report order.
@@ -60,7 +61,7 @@ func Properties(k Kind) []string {
 	case Role:
 		return []string{"name", "trust", "policy-names", "permissions", "artifact-access", "instance-profile"}
 	case Instance:
-		return []string{"name", "type", "ami", "subnet", "security-groups", "profile",
+		return []string{"name", "type", "ami", "subnet", "security-groups", "profile", "key-pair",
 			"imds.tokens", "imds.endpoint", "imds.hop-limit",
 			"root-volume.encrypted", "root-volume.size", "root-volume.type", "root-volume.delete-on-termination",
 			"user-data.fetch", "user-data.environment", "user-data.script"}
@@ -75,6 +76,8 @@ func Properties(k Kind) []string {
 			"vpc.subnets", "vpc.security-groups", "role", "package", "url.auth", "url.invoke-mode"}
 	case LogGroup:
 		return []string{"name", "retention"}
+	case KeyPair:
+		return []string{"name", "public-key"}
 	case Output:
 		return []string{"value", "description"}
 	}
@@ -371,4 +374,16 @@ func retentionText(days string) string {
 		return "never expires"
 	}
 	return days + " days"
+}
+
+// publicKey is a key pair's public key: the material imported, or
+// generated at deploy (by AWS, or by Terraform's tls provider).
+func publicKey(material Expr) Expr {
+	if len(material) == 0 {
+		return Text("generated at deploy")
+	}
+	if strings.Contains(material.String(), "{tls:") {
+		return Text("generated at deploy")
+	}
+	return material
 }

@@ -128,6 +128,8 @@ func amiLookup(res *inventory.Resource) string {
 
 func (terraform) attr(res *inventory.Resource, a string) string {
 	switch res.Type + "." + a {
+	case "aws_key_pair.id", "aws_key_pair.key_name":
+		return "name"
 	case "aws_s3_bucket.id", "aws_s3_bucket.bucket", "aws_s3_object.bucket",
 		"aws_dynamodb_table.id", "aws_dynamodb_table.name",
 		"aws_iam_role.id", "aws_iam_role.name",
@@ -235,6 +237,9 @@ func (t *terraform) build(b *builder) {
 		}
 		roleTrust[e] = sts
 	}
+	for _, res := range byType["aws_key_pair"] {
+		b.entity(KeyPair, b.text(b.read(res, "key_name")), res.Addr)
+	}
 	for _, res := range byType["aws_instance"] {
 		b.entity(Instance, literal(b.read(res, "tags", "Name"), ""), res.Addr)
 	}
@@ -327,6 +332,13 @@ func (t *terraform) build(b *builder) {
 			t.loadBalancer(b, e, res, listeners[e])
 		case Function:
 			t.function(b, e, res, urls[e])
+		case KeyPair:
+			e.Props["name"] = Scalar(b.expr(b.read(res, "key_name")))
+			var material Expr
+			if v := b.read(res, "public_key"); v != nil {
+				material = b.expr(v)
+			}
+			e.Props["public-key"] = Scalar(publicKey(material))
 		case LogGroup:
 			e.Props["name"] = Scalar(b.expr(b.read(res, "name")))
 			e.Props["retention"] = ScalarText(retentionText(numText(b.read(res, "retention_in_days"), "")))
@@ -880,6 +892,7 @@ func (t *terraform) instance(b *builder, e *Entity, res *inventory.Resource) {
 	groups := append(b.exprs(b.read(res, "vpc_security_group_ids")), b.exprs(b.read(res, "security_groups"))...)
 	e.Props["security-groups"] = SetOf(groups...)
 	e.Props["profile"] = Scalar(b.expr(b.read(res, "iam_instance_profile")))
+	e.Props["key-pair"] = Scalar(b.expr(b.read(res, "key_name")))
 	e.Props["imds.tokens"] = ScalarText(literal(b.read(res, "metadata_options", "http_tokens"), Unset))
 	e.Props["imds.endpoint"] = ScalarText(literal(b.read(res, "metadata_options", "http_endpoint"), "enabled"))
 	e.Props["imds.hop-limit"] = ScalarText(numText(b.read(res, "metadata_options", "http_put_response_hop_limit"), Unset))
