@@ -477,3 +477,59 @@ Resources:
 		})
 	}
 }
+
+// TestInvokePermissions: the same permission written in each vocabulary
+// (a public function URL) compares equal; its statement id is a label.
+func TestInvokePermissions(t *testing.T) {
+	tf := diff.Input{Path: "m", Files: []diff.Input{{Path: "m/main.tf", Data: []byte(`
+resource "aws_lambda_function" "f" {
+  function_name = "ingest"
+  role          = "arn:aws:iam::123456789012:role/x"
+  runtime       = "provided.al2023"
+  handler       = "bootstrap"
+}
+resource "aws_lambda_function_url" "f" {
+  function_name      = aws_lambda_function.f.function_name
+  authorization_type = "NONE"
+}
+resource "aws_lambda_permission" "public_url" {
+  statement_id           = "AllowPublicUrl"
+  action                 = "lambda:InvokeFunctionUrl"
+  function_name          = aws_lambda_function.f.function_name
+  principal              = "*"
+  function_url_auth_type = "NONE"
+}
+`)}}}
+	cf := diff.Input{Path: "t.yaml", Data: []byte(`
+Resources:
+  Fn:
+    Type: AWS::Lambda::Function
+    Properties:
+      FunctionName: ingest
+      Role: arn:aws:iam::123456789012:role/x
+      Runtime: provided.al2023
+      Handler: bootstrap
+      Code: {ZipFile: "x"}
+  Url:
+    Type: AWS::Lambda::Url
+    Properties:
+      TargetFunctionArn: !GetAtt Fn.Arn
+      AuthType: NONE
+  PublicUrl:
+    Type: AWS::Lambda::Permission
+    Properties:
+      Action: lambda:InvokeFunctionUrl
+      FunctionName: !Ref Fn
+      Principal: "*"
+      FunctionUrlAuthType: NONE
+`)}
+	r, err := diff.RunWith(tf, cf, diff.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Status != diff.Equivalent {
+		var b strings.Builder
+		_ = r.Write(&b, diff.Table)
+		t.Fatal(b.String())
+	}
+}

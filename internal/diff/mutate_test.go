@@ -124,6 +124,12 @@ func mutations() []mutation {
 		func(t *testing.T, d doc) {
 			appendTo(t, d, cfTable+".KeySchema", map[string]any{"AttributeName": "created_at", "KeyType": "RANGE"})
 		})
+	// Who may invoke the function: a permission on one side.
+	add("function invoke permission", one(entity.Function, kFunction, "invoke-permissions"),
+		setter("resource.aws_lambda_permission", map[string]any{"Events": map[string]any{"action": "lambda:InvokeFunction",
+			"function_name": "${aws_lambda_function.Function.function_name}", "principal": "events.amazonaws.com", "statement_id": "events"}}),
+		setter("Resources.FunctionEvents", map[string]any{"Type": "AWS::Lambda::Permission", "Properties": map[string]any{
+			"Action": "lambda:InvokeFunction", "FunctionName": map[string]any{"Ref": "Function"}, "Principal": "events.amazonaws.com"}}))
 	// An SSH key on one side.
 	add("instance key pair", one(entity.Instance, kServer1, "key-pair"),
 		setter(tfServer1+".key_name", "admin"), setter("Resources.Server1.Properties.KeyName", "admin"))

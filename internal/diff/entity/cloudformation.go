@@ -308,6 +308,7 @@ func (c *cloudFormation) build(b *builder) {
 	}
 	listeners := b.attach(byType["AWS::ElasticLoadBalancingV2::Listener"], "LoadBalancerArn", LoadBalancer)
 	urls := b.attach(byType["AWS::Lambda::Url"], "TargetFunctionArn", Function)
+	perms := b.attach(byType["AWS::Lambda::Permission"], "FunctionName", Function)
 	templates := c.launchTemplates(b, byType)
 	routes := c.routes(b, byType)
 
@@ -349,6 +350,12 @@ func (c *cloudFormation) build(b *builder) {
 			c.loadBalancer(b, e, res, listeners[e])
 		case Function:
 			c.function(b, e, res, urls[e])
+			var items []Expr
+			for _, p := range perms[e] {
+				items = append(items, invokePermission(b.expr(b.read(p, "Action")), b.expr(b.read(p, "Principal")),
+					b.expr(b.read(p, "SourceArn")), b.expr(b.read(p, "FunctionUrlAuthType"))))
+			}
+			e.Props["invoke-permissions"] = SetOf(items...)
 		case KeyPair:
 			e.Props["name"] = Scalar(b.expr(b.read(res, "KeyName")))
 			var material Expr

@@ -73,7 +73,7 @@ func Properties(k Kind) []string {
 		return []string{"name", "type", "scheme", "subnets", "security-groups", "listeners"}
 	case Function:
 		return []string{"name", "runtime", "architecture", "handler", "memory", "timeout", "reserved-concurrency", "environment",
-			"vpc.subnets", "vpc.security-groups", "role", "package", "url.auth", "url.invoke-mode"}
+			"vpc.subnets", "vpc.security-groups", "role", "package", "url.auth", "url.invoke-mode", "invoke-permissions"}
 	case LogGroup:
 		return []string{"name", "retention"}
 	case KeyPair:
@@ -386,4 +386,16 @@ func publicKey(material Expr) Expr {
 		return Text("generated at deploy")
 	}
 	return material
+}
+
+// invokePermission renders who may invoke a function, and from where.
+func invokePermission(action, principal, source, urlAuth Expr) Expr {
+	out := Join(action, Text(" by "), principal)
+	if len(source) > 0 && source.String() != Unset {
+		out = Join(out, Text(" from "), source)
+	}
+	if len(urlAuth) > 0 && urlAuth.String() != Unset {
+		out = Join(out, Text(" (function URL auth "), urlAuth, Text(")"))
+	}
+	return out
 }

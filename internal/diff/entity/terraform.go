@@ -289,6 +289,7 @@ func (t *terraform) build(b *builder) {
 		}
 	}
 	urls := b.attach(byType["aws_lambda_function_url"], "function_name", Function)
+	perms := b.attach(byType["aws_lambda_permission"], "function_name", Function)
 	routes := t.routes(b, byType)
 
 	for _, e := range b.set.Entities {
@@ -332,6 +333,13 @@ func (t *terraform) build(b *builder) {
 			t.loadBalancer(b, e, res, listeners[e])
 		case Function:
 			t.function(b, e, res, urls[e])
+			var items []Expr
+			for _, p := range perms[e] {
+				b.ignoreProps(p, "a label of the permission statement", "statement_id", "statement_id_prefix")
+				items = append(items, invokePermission(b.expr(b.read(p, "action")), b.expr(b.read(p, "principal")),
+					b.expr(b.read(p, "source_arn")), b.expr(b.read(p, "function_url_auth_type"))))
+			}
+			e.Props["invoke-permissions"] = SetOf(items...)
 		case KeyPair:
 			e.Props["name"] = Scalar(b.expr(b.read(res, "key_name")))
 			var material Expr
