@@ -72,8 +72,6 @@ func stdlibFunc(name string) (function.Function, bool) {
 		f = stdlib.TrimSpaceFunc
 	case "chunklist":
 		f = stdlib.ChunklistFunc
-	case "coalesce":
-		f = stdlib.CoalesceFunc
 	case "coalescelist":
 		f = stdlib.CoalesceListFunc
 	case "compact":
@@ -423,6 +421,18 @@ func (ev *evaluator) call(name string, args []inventory.Value, rng hcl.Range) (i
 			return ev.stdlib("regex_replace", stdlib.RegexReplaceFunc, []inventory.Value{args[0], inventory.Lit(ls[1][1 : len(ls[1])-1]), args[2]}, rng)
 		}
 		return inventory.Lit(strings.ReplaceAll(ls[0], ls[1], ls[2])), nil
+	case "coalesce":
+		// Terraform's coalesce skips empty strings as well as nulls.
+		for _, a := range args {
+			if _, null := a.(inventory.Null); null {
+				continue
+			}
+			if l, ok := literal(a); ok && l == "" {
+				continue
+			}
+			return a, nil
+		}
+		return nil, errf(inventory.ErrStructure, "no non-null, non-empty argument")
 	case "cidrsubnet":
 		if err := nargs(3, 3); err != nil {
 			return nil, err
