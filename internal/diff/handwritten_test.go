@@ -533,3 +533,164 @@ Resources:
 		t.Fatal(b.String())
 	}
 }
+
+// TestVPCEndpoints: gateway and interface endpoints written in each
+// vocabulary compare equal (route tables either way, the region symbolic
+// on both sides); each property changed on either side is the difference
+// reported.
+func TestVPCEndpoints(t *testing.T) {
+	const hcl = `
+variable "region" { default = "eu-west-1" }
+resource "aws_vpc" "v" { cidr_block = "10.0.0.0/16" }
+resource "aws_vpc" "w" { cidr_block = "10.1.0.0/16" }
+resource "aws_subnet" "a" {
+  vpc_id     = aws_vpc.v.id
+  cidr_block = "10.0.1.0/24"
+}
+resource "aws_subnet" "b" {
+  vpc_id     = aws_vpc.v.id
+  cidr_block = "10.0.2.0/24"
+}
+resource "aws_route_table" "a" { vpc_id = aws_vpc.v.id }
+resource "aws_route_table" "b" { vpc_id = aws_vpc.v.id }
+resource "aws_route_table_association" "a" {
+  subnet_id      = aws_subnet.a.id
+  route_table_id = aws_route_table.a.id
+}
+resource "aws_route_table_association" "b" {
+  subnet_id      = aws_subnet.b.id
+  route_table_id = aws_route_table.b.id
+}
+resource "aws_security_group" "e" {
+  name        = "endpoints"
+  description = "x"
+  vpc_id      = aws_vpc.v.id
+  egress {
+    from_port   = 0
+    to_port     = 0
+    protocol    = "-1"
+    cidr_blocks = ["0.0.0.0/0"]
+  }
+}
+resource "aws_security_group" "f" {
+  name        = "other"
+  description = "x"
+  vpc_id      = aws_vpc.v.id
+  egress {
+    from_port   = 0
+    to_port     = 0
+    protocol    = "-1"
+    cidr_blocks = ["0.0.0.0/0"]
+  }
+}
+resource "aws_vpc_endpoint" "s3" {
+  vpc_id          = aws_vpc.v.id
+  service_name    = "com.amazonaws.${var.region}.s3"
+  route_table_ids = [aws_route_table.a.id]
+}
+resource "aws_vpc_endpoint" "ssm" {
+  vpc_id              = aws_vpc.v.id
+  service_name        = "com.amazonaws.${var.region}.ssm"
+  vpc_endpoint_type   = "Interface"
+  subnet_ids          = [aws_subnet.a.id]
+  security_group_ids  = [aws_security_group.e.id]
+  private_dns_enabled = true
+}
+`
+	const yaml = `
+Resources:
+  V: {Type: AWS::EC2::VPC, Properties: {CidrBlock: 10.0.0.0/16}}
+  W: {Type: AWS::EC2::VPC, Properties: {CidrBlock: 10.1.0.0/16}}
+  A: {Type: AWS::EC2::Subnet, Properties: {VpcId: !Ref V, CidrBlock: 10.0.1.0/24}}
+  B: {Type: AWS::EC2::Subnet, Properties: {VpcId: !Ref V, CidrBlock: 10.0.2.0/24}}
+  RTA: {Type: AWS::EC2::RouteTable, Properties: {VpcId: !Ref V}}
+  RTB: {Type: AWS::EC2::RouteTable, Properties: {VpcId: !Ref V}}
+  AssocA: {Type: AWS::EC2::SubnetRouteTableAssociation, Properties: {SubnetId: !Ref A, RouteTableId: !Ref RTA}}
+  AssocB: {Type: AWS::EC2::SubnetRouteTableAssociation, Properties: {SubnetId: !Ref B, RouteTableId: !Ref RTB}}
+  E: {Type: AWS::EC2::SecurityGroup, Properties: {GroupName: endpoints, GroupDescription: x, VpcId: !Ref V}}
+  F: {Type: AWS::EC2::SecurityGroup, Properties: {GroupName: other, GroupDescription: x, VpcId: !Ref V}}
+  S3:
+    Type: AWS::EC2::VPCEndpoint
+    Properties:
+      VpcId: !Ref V
+      ServiceName: !Sub com.amazonaws.${AWS::Region}.s3
+      RouteTableIds: [!Ref RTA]
+  Ssm:
+    Type: AWS::EC2::VPCEndpoint
+    Properties:
+      VpcId: !Ref V
+      ServiceName: !Sub com.amazonaws.${AWS::Region}.ssm
+      VpcEndpointType: Interface
+      SubnetIds: [!Ref A]
+      SecurityGroupIds: [!Ref E]
+      PrivateDnsEnabled: true
+`
+	run := func(t *testing.T, h, y string) []string {
+		t.Helper()
+		r, err := diff.RunWith(diff.Input{Path: "m", Files: []diff.Input{{Path: "m/main.tf", Data: []byte(h)}}},
+			diff.Input{Path: "t.yaml", Data: []byte(y)}, diff.Options{Region: "eu-west-1"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(r.Unsupported)+len(r.OnlyTerraform)+len(r.OnlyCloudFormation) > 0 {
+			t.Fatalf("unsupported %v, only %v %v", r.Unsupported, r.OnlyTerraform, r.OnlyCloudFormation)
+		}
+		var got []string
+		for _, d := range r.Different {
+			got = append(got, d.Kind+"/"+d.Property)
+		}
+		return got
+	}
+	if got := run(t, hcl, yaml); len(got) > 0 {
+		t.Fatalf("baseline differs: %v", got)
+	}
+	for _, tc := range []struct {
+		prop     string
+		side     string // "tf" or "cfn"
+		from, to string
+	}{
+		{"service", "tf", `${var.region}.ssm"`, `${var.region}.ssmmessages"`},
+		{"service", "cfn", `${AWS::Region}.ssm`, `${AWS::Region}.ssmmessages`},
+		{"type", "tf", `"Interface"`, `"GatewayLoadBalancer"`},
+		{"type", "cfn", `VpcEndpointType: Interface`, `VpcEndpointType: GatewayLoadBalancer`},
+		{"vpc", "tf", "vpc_id              = aws_vpc.v.id", "vpc_id              = aws_vpc.w.id"},
+		{"vpc", "cfn", "      VpcId: !Ref V\n      ServiceName: !Sub com.amazonaws.${AWS::Region}.ssm", "      VpcId: !Ref W\n      ServiceName: !Sub com.amazonaws.${AWS::Region}.ssm"},
+		{"subnets", "tf", "[aws_subnet.a.id]", "[aws_subnet.b.id]"},
+		{"subnets", "cfn", "SubnetIds: [!Ref A]", "SubnetIds: [!Ref B]"},
+		{"security-groups", "tf", "[aws_security_group.e.id]", "[aws_security_group.f.id]"},
+		{"security-groups", "cfn", "SecurityGroupIds: [!Ref E]", "SecurityGroupIds: [!Ref F]"},
+		{"route-tables", "tf", "[aws_route_table.a.id]", "[aws_route_table.b.id]"},
+		{"route-tables", "cfn", "RouteTableIds: [!Ref RTA]", "RouteTableIds: [!Ref RTB]"},
+		{"private-dns", "tf", "private_dns_enabled = true", "private_dns_enabled = false"},
+		{"private-dns", "cfn", "PrivateDnsEnabled: true", "PrivateDnsEnabled: false"},
+		{"policy", "tf", `route_table_ids = [aws_route_table.a.id]`, `route_table_ids = [aws_route_table.a.id]
+  policy = jsonencode({ Version = "2012-10-17", Statement = [{ Effect = "Allow", Principal = "*", Action = "s3:GetObject", Resource = "*" }] })`},
+		{"policy", "cfn", "RouteTableIds: [!Ref RTA]", `RouteTableIds: [!Ref RTA]
+      PolicyDocument: {Version: "2012-10-17", Statement: [{Effect: Allow, Principal: "*", Action: "s3:GetObject", Resource: "*"}]}`},
+	} {
+		t.Run(tc.prop+"/"+tc.side, func(t *testing.T) {
+			h, y := hcl, yaml
+			if tc.side == "tf" {
+				if !strings.Contains(h, tc.from) {
+					t.Fatalf("no %q", tc.from)
+				}
+				h = strings.Replace(h, tc.from, tc.to, 1)
+			} else {
+				if !strings.Contains(y, tc.from) {
+					t.Fatalf("no %q", tc.from)
+				}
+				y = strings.Replace(y, tc.from, tc.to, 1)
+			}
+			got := run(t, h, y)
+			want := []string{"vpc-endpoint/" + tc.prop}
+			if tc.prop == "service" {
+				// A renamed service is a different endpoint, paired by the
+				// properties it shares and reported by its service.
+				want = []string{"vpc-endpoint/service"}
+			}
+			if d := cmp.Diff(want, got); d != "" {
+				t.Errorf("(-want +got)\n%s", d)
+			}
+		})
+	}
+}

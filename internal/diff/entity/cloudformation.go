@@ -99,6 +99,8 @@ func (c *cloudFormation) attr(res *inventory.Resource, a string) string {
 		return "url"
 	case "AWS::EC2::KeyPair.":
 		return "name"
+	case "AWS::EC2::RouteTable.", "AWS::EC2::RouteTable.RouteTableId":
+		return "route-table-id"
 	case "AWS::DynamoDB::Table.StreamArn":
 		return "stream-arn"
 	}
@@ -282,6 +284,9 @@ func (c *cloudFormation) build(b *builder) {
 		}
 		b.entity(Function, b.text(b.read(res, "FunctionName")), res.Addr)
 	}
+	for _, res := range byType["AWS::EC2::VPCEndpoint"] {
+		b.entity(Endpoint, b.text(b.read(res, "ServiceName")), res.Addr)
+	}
 	for _, res := range byType["AWS::EC2::KeyPair"] {
 		b.entity(KeyPair, b.text(b.read(res, "KeyName")), res.Addr)
 	}
@@ -356,6 +361,19 @@ func (c *cloudFormation) build(b *builder) {
 					b.expr(b.read(p, "SourceArn")), b.expr(b.read(p, "FunctionUrlAuthType"))))
 			}
 			e.Props["invoke-permissions"] = SetOf(items...)
+		case Endpoint:
+			e.Props["service"] = Scalar(b.expr(b.read(res, "ServiceName")))
+			e.Props["type"] = ScalarText(literal(b.read(res, "VpcEndpointType"), "Gateway"))
+			e.Props["vpc"] = Scalar(b.expr(b.read(res, "VpcId")))
+			e.Props["subnets"] = b.refSet(b.read(res, "SubnetIds"))
+			e.Props["security-groups"] = b.refSet(b.read(res, "SecurityGroupIds"))
+			e.Props["route-tables"] = b.refSet(b.read(res, "RouteTableIds"))
+			e.Props["private-dns"] = ScalarText(boolText(b.read(res, "PrivateDnsEnabled"), false))
+			sts, err := b.statements(b.read(res, "PolicyDocument"))
+			if err != nil {
+				b.problem(res, "PolicyDocument: "+err.Error())
+			}
+			e.Props["policy"] = endpointPolicy(sts)
 		case KeyPair:
 			e.Props["name"] = Scalar(b.expr(b.read(res, "KeyName")))
 			var material Expr

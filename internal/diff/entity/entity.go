@@ -26,13 +26,14 @@ const (
 	Function      Kind = "function"
 	LogGroup      Kind = "log-group"
 	KeyPair       Kind = "key-pair"
+	Endpoint      Kind = "vpc-endpoint"
 	Output        Kind = "output"
 )
 
 // Kinds lists every kind, each after the kinds its properties refer to:
 // matching proceeds in this order.
 func Kinds() []Kind {
-	return []Kind{ArtifactStore, Bucket, Table, VPC, Gateway, Subnet, SecurityGroup, Role, KeyPair, Instance, TargetGroup, LoadBalancer, Function, LogGroup, Output}
+	return []Kind{ArtifactStore, Bucket, Table, VPC, Gateway, Subnet, SecurityGroup, Endpoint, Role, KeyPair, Instance, TargetGroup, LoadBalancer, Function, LogGroup, Output}
 }
 
 // Properties lists the compared properties of a kind, in report order.
@@ -78,6 +79,8 @@ func Properties(k Kind) []string {
 		return []string{"name", "retention"}
 	case KeyPair:
 		return []string{"name", "public-key"}
+	case Endpoint:
+		return []string{"service", "type", "vpc", "subnets", "security-groups", "route-tables", "private-dns", "policy"}
 	case Output:
 		return []string{"value", "description"}
 	}
@@ -398,4 +401,13 @@ func invokePermission(action, principal, source, urlAuth Expr) Expr {
 		out = Join(out, Text(" (function URL auth "), urlAuth, Text(")"))
 	}
 	return out
+}
+
+// endpointPolicy is a VPC endpoint's policy: its permissions, or the
+// default that allows everything.
+func endpointPolicy(sts []statement) Prop {
+	if len(sts) == 0 {
+		return SetOf(Text("(default: full access)"))
+	}
+	return SetOf(permissions(sts)...)
 }

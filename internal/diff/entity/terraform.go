@@ -130,6 +130,8 @@ func (terraform) attr(res *inventory.Resource, a string) string {
 	switch res.Type + "." + a {
 	case "aws_key_pair.id", "aws_key_pair.key_name":
 		return "name"
+	case "aws_route_table.id":
+		return "route-table-id"
 	case "aws_s3_bucket.id", "aws_s3_bucket.bucket", "aws_s3_object.bucket",
 		"aws_dynamodb_table.id", "aws_dynamodb_table.name",
 		"aws_iam_role.id", "aws_iam_role.name",
@@ -237,6 +239,9 @@ func (t *terraform) build(b *builder) {
 		}
 		roleTrust[e] = sts
 	}
+	for _, res := range byType["aws_vpc_endpoint"] {
+		b.entity(Endpoint, b.text(b.read(res, "service_name")), res.Addr)
+	}
 	for _, res := range byType["aws_key_pair"] {
 		b.entity(KeyPair, b.text(b.read(res, "key_name")), res.Addr)
 	}
@@ -340,6 +345,19 @@ func (t *terraform) build(b *builder) {
 					b.expr(b.read(p, "source_arn")), b.expr(b.read(p, "function_url_auth_type"))))
 			}
 			e.Props["invoke-permissions"] = SetOf(items...)
+		case Endpoint:
+			e.Props["service"] = Scalar(b.expr(b.read(res, "service_name")))
+			e.Props["type"] = ScalarText(literal(b.read(res, "vpc_endpoint_type"), "Gateway"))
+			e.Props["vpc"] = Scalar(b.expr(b.read(res, "vpc_id")))
+			e.Props["subnets"] = b.refSet(b.read(res, "subnet_ids"))
+			e.Props["security-groups"] = b.refSet(b.read(res, "security_group_ids"))
+			e.Props["route-tables"] = b.refSet(b.read(res, "route_table_ids"))
+			e.Props["private-dns"] = ScalarText(boolText(b.read(res, "private_dns_enabled"), false))
+			sts, err := t.policy(b, b.read(res, "policy"))
+			if err != nil {
+				b.problem(res, "policy: "+err.Error())
+			}
+			e.Props["policy"] = endpointPolicy(sts)
 		case KeyPair:
 			e.Props["name"] = Scalar(b.expr(b.read(res, "key_name")))
 			var material Expr
