@@ -94,6 +94,15 @@ func runDiff(ctx context.Context, e *Env, args []string) error {
 	for _, p := range matches.list {
 		opts.Match = append(opts.Match, diff.Pin{TF: p[0], CFN: p[1]})
 	}
+	// As terraform does: terraform.tfvars, then *.auto.tfvars in the
+	// module directory, then the files given.
+	if len(tf.Files) > 0 {
+		auto, _ := filepath.Glob(filepath.Join(tf.Path, "*.auto.tfvars"))
+		if _, err := os.Stat(filepath.Join(tf.Path, "terraform.tfvars")); err == nil {
+			auto = append([]string{filepath.Join(tf.Path, "terraform.tfvars")}, auto...)
+		}
+		varFiles = append(multi(auto), varFiles...)
+	}
 	for _, f := range varFiles {
 		data, err := os.ReadFile(f)
 		if err != nil {
@@ -161,8 +170,7 @@ func (m *multi) String() string     { return strings.Join(*m, ",") }
 func (m *multi) Set(s string) error { *m = append(*m, s); return nil }
 
 // readInput reads a document, or for --tf a module directory: its .tf
-// files (or its one .tf.json file), and terraform.tfvars and *.auto.tfvars
-// are not read implicitly (pass them with --tf-var-file).
+// files (or its one .tf.json file).
 func readInput(path, flagName string) (diff.Input, error) {
 	if st, err := os.Stat(path); err == nil && st.IsDir() {
 		if flagName != "--tf" {
