@@ -694,3 +694,72 @@ Resources:
 		})
 	}
 }
+
+// TestSymbolicInputs: a variable and a parameter without a value stay
+// symbolic, and project_name is ProjectName: the names compare equal;
+// a different input is a difference that names both.
+func TestSymbolicInputs(t *testing.T) {
+	tf := diff.Input{Path: "m", Files: []diff.Input{{Path: "m/main.tf", Data: []byte(`
+variable "project_name" {
+  type = string
+}
+variable "env" {
+  type = string
+}
+resource "aws_dynamodb_table" "images" {
+  name         = "${var.project_name}-images"
+  hash_key     = "id"
+  billing_mode = "PAY_PER_REQUEST"
+  attribute {
+    name = "id"
+    type = "S"
+  }
+}
+resource "aws_dynamodb_table" "albums" {
+  name         = "${var.env}-albums"
+  hash_key     = "id"
+  billing_mode = "PAY_PER_REQUEST"
+  attribute {
+    name = "id"
+    type = "S"
+  }
+}
+`)}}}
+	cf := diff.Input{Path: "t.yaml", Data: []byte(`
+Parameters:
+  ProjectName: {Type: String}
+  Stage: {Type: String}
+Resources:
+  Images:
+    Type: AWS::DynamoDB::Table
+    DeletionPolicy: Delete
+    Properties:
+      TableName: !Sub ${ProjectName}-images
+      BillingMode: PAY_PER_REQUEST
+      KeySchema: [{AttributeName: id, KeyType: HASH}]
+      AttributeDefinitions: [{AttributeName: id, AttributeType: S}]
+  Albums:
+    Type: AWS::DynamoDB::Table
+    DeletionPolicy: Delete
+    Properties:
+      TableName: !Sub ${Stage}-albums
+      BillingMode: PAY_PER_REQUEST
+      KeySchema: [{AttributeName: id, KeyType: HASH}]
+      AttributeDefinitions: [{AttributeName: id, AttributeType: S}]
+`)}
+	r, err := diff.RunWith(tf, cf, diff.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, d := range r.Different {
+		got = append(got, d.Property+": "+d.Terraform[0]+" / "+d.CloudFormation[0])
+	}
+	want := []string{"name: {input:env}-albums / {input:stage}-albums"}
+	if d := cmp.Diff(want, got); d != "" {
+		t.Errorf("(-want +got)\n%s", d)
+	}
+	if len(r.Equal) != 1 || r.Equal[0].Key != "{input:projectname}-images" {
+		t.Errorf("equal: %+v", r.Equal)
+	}
+}

@@ -65,7 +65,7 @@ func (c *cloudFormation) special(b *builder, res *inventory.Resource, r *invento
 	if hasDefault {
 		return b.expr(def), true
 	}
-	return Text("{param:" + res.Addr + "}"), true
+	return Text(inputName(res.Addr)), true
 }
 
 func (c *cloudFormation) attr(res *inventory.Resource, a string) string {

@@ -411,3 +411,11 @@ func endpointPolicy(sts []statement) Prop {
 	}
 	return SetOf(permissions(sts)...)
 }
+
+// inputName is a variable or parameter without a value, kept symbolic: a
+// Terraform variable project_name and a CloudFormation parameter
+// ProjectName are the same input ({input:projectname}).
+func inputName(name string) string {
+	n := strings.NewReplacer("_", "", "-", "").Replace(strings.ToLower(name))
+	return "{input:" + n + "}"
+}

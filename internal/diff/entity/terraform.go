@@ -65,7 +65,7 @@ func (terraform) special(b *builder, res *inventory.Resource, r *inventory.Ref) 
 		if d, ok := res.Props["default"]; ok {
 			return b.expr(d), true
 		}
-		return Text("{var:" + strings.TrimPrefix(res.Addr, "var.") + "}"), true
+		return Text(inputName(strings.TrimPrefix(res.Addr, "var."))), true
 	case inventory.Data:
 	default:
 		return nil, false
