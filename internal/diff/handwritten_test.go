@@ -763,3 +763,71 @@ Resources:
 		t.Errorf("equal: %+v", r.Equal)
 	}
 }
+
+// TestHTTPAPI: an API Gateway HTTP API in front of the function, written
+// in each vocabulary (testdata/handwritten/httpapi: invoke ARN against
+// function ARN, execution_arn against an execute-api ARN built with
+// !Sub), compares equal; each property changed on either side is the
+// difference reported.
+func TestHTTPAPI(t *testing.T) {
+	dir := filepath.Join("testdata", "handwritten", "httpapi")
+	hclB, err := os.ReadFile(filepath.Join(dir, "main.tf"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	yamlB, err := os.ReadFile(filepath.Join(dir, "template.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	run := func(t *testing.T, h, y string) []string {
+		t.Helper()
+		r, err := diff.RunWith(diff.Input{Path: dir, Files: []diff.Input{{Path: "main.tf", Data: []byte(h)}}},
+			diff.Input{Path: "template.yaml", Data: []byte(y)}, diff.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(r.Unsupported)+len(r.OnlyTerraform)+len(r.OnlyCloudFormation) > 0 {
+			t.Fatalf("unsupported %v, only %v %v", r.Unsupported, r.OnlyTerraform, r.OnlyCloudFormation)
+		}
+		var got []string
+		for _, d := range r.Different {
+			got = append(got, d.Kind+"/"+d.Property)
+		}
+		return got
+	}
+	hcl, yaml := string(hclB), string(yamlB)
+	if got := run(t, hcl, yaml); len(got) > 0 {
+		t.Fatalf("baseline differs: %v", got)
+	}
+	for _, tc := range []struct {
+		want, side, from, to string
+	}{
+		{"http-api/name", "tf", `"images-api"`, `"photos-api"`},
+		{"http-api/name", "cfn", "Name: images-api", "Name: photos-api"},
+		{"http-api/protocol", "tf", `protocol_type = "HTTP"`, `protocol_type = "WEBSOCKET"`},
+		{"http-api/protocol", "cfn", "ProtocolType: HTTP", "ProtocolType: WEBSOCKET"},
+		{"http-api/routes", "tf", `"POST /images"`, `"PUT /images"`},
+		{"http-api/routes", "cfn", "RouteKey: POST /images", "RouteKey: PUT /images"},
+		{"http-api/routes", "tf", `payload_format_version = "2.0"`, `payload_format_version = "1.0"`},
+		{"http-api/routes", "cfn", `PayloadFormatVersion: "2.0"`, `PayloadFormatVersion: "1.0"`},
+		{"http-api/stages", "tf", "auto_deploy = true", "auto_deploy = false"},
+		{"http-api/stages", "cfn", "AutoDeploy: true", "AutoDeploy: false"},
+		{"function/invoke-permissions", "tf", `/*/*"`, `/GET/*"`},
+		{"function/invoke-permissions", "cfn", `${Api}/*/*`, `${Api}/GET/*`},
+	} {
+		t.Run(tc.want+"/"+tc.side+"/"+tc.to, func(t *testing.T) {
+			h, y := hcl, yaml
+			src := &h
+			if tc.side == "cfn" {
+				src = &y
+			}
+			if !strings.Contains(*src, tc.from) {
+				t.Fatalf("no %q", tc.from)
+			}
+			*src = strings.Replace(*src, tc.from, tc.to, 1)
+			if d := cmp.Diff([]string{tc.want}, run(t, h, y)); d != "" {
+				t.Errorf("(-want +got)\n%s", d)
+			}
+		})
+	}
+}

@@ -101,6 +101,10 @@ func (c *cloudFormation) attr(res *inventory.Resource, a string) string {
 		return "name"
 	case "AWS::EC2::RouteTable.", "AWS::EC2::RouteTable.RouteTableId":
 		return "route-table-id"
+	case "AWS::ApiGatewayV2::Api.", "AWS::ApiGatewayV2::Api.ApiId":
+		return "id"
+	case "AWS::ApiGatewayV2::Integration.":
+		return "id"
 	case "AWS::DynamoDB::Table.StreamArn":
 		return "stream-arn"
 	}
@@ -290,6 +294,9 @@ func (c *cloudFormation) build(b *builder) {
 	for _, res := range byType["AWS::EC2::KeyPair"] {
 		b.entity(KeyPair, b.text(b.read(res, "KeyName")), res.Addr)
 	}
+	for _, res := range byType["AWS::ApiGatewayV2::Api"] {
+		b.entity(HTTPAPI, b.text(b.read(res, "Name")), res.Addr)
+	}
 	for _, res := range byType["AWS::Logs::LogGroup"] {
 		b.entity(LogGroup, b.text(b.read(res, "LogGroupName")), res.Addr)
 	}
@@ -314,6 +321,9 @@ func (c *cloudFormation) build(b *builder) {
 	listeners := b.attach(byType["AWS::ElasticLoadBalancingV2::Listener"], "LoadBalancerArn", LoadBalancer)
 	urls := b.attach(byType["AWS::Lambda::Url"], "TargetFunctionArn", Function)
 	perms := b.attach(byType["AWS::Lambda::Permission"], "FunctionName", Function)
+	apiIntegrations := b.attach(byType["AWS::ApiGatewayV2::Integration"], "ApiId", HTTPAPI)
+	apiRoutes := b.attach(byType["AWS::ApiGatewayV2::Route"], "ApiId", HTTPAPI)
+	apiStages := b.attach(byType["AWS::ApiGatewayV2::Stage"], "ApiId", HTTPAPI)
 	templates := c.launchTemplates(b, byType)
 	routes := c.routes(b, byType)
 
@@ -358,7 +368,7 @@ func (c *cloudFormation) build(b *builder) {
 			var items []Expr
 			for _, p := range perms[e] {
 				items = append(items, invokePermission(b.expr(b.read(p, "Action")), b.expr(b.read(p, "Principal")),
-					b.expr(b.read(p, "SourceArn")), b.expr(b.read(p, "FunctionUrlAuthType"))))
+					executeARN(b.expr(b.read(p, "SourceArn"))), b.expr(b.read(p, "FunctionUrlAuthType"))))
 			}
 			e.Props["invoke-permissions"] = SetOf(items...)
 		case Endpoint:
@@ -384,6 +394,35 @@ func (c *cloudFormation) build(b *builder) {
 		case LogGroup:
 			e.Props["name"] = Scalar(b.expr(b.read(res, "LogGroupName")))
 			e.Props["retention"] = ScalarText(retentionText(numText(b.read(res, "RetentionInDays"), "")))
+		case HTTPAPI:
+			e.Props["name"] = Scalar(b.expr(b.read(res, "Name")))
+			e.Props["protocol"] = ScalarText(literal(b.read(res, "ProtocolType"), Unset))
+			integ := map[string]Expr{}
+			for _, in := range apiIntegrations[e] {
+				integ[in.Addr] = Join(Text(literal(b.read(in, "IntegrationType"), Unset)+" "), invokeTarget(b.expr(b.read(in, "IntegrationUri"))),
+					Text(" payload "+literal(b.read(in, "PayloadFormatVersion"), "1.0")))
+			}
+			var routes []Expr
+			for _, rt := range apiRoutes[e] {
+				target := Text("(no target)")
+				if s, ok := b.read(rt, "Target").(inventory.Str); ok {
+					for _, p := range s {
+						if p.Ref != nil {
+							if d, ok := integ[p.Ref.Addr]; ok {
+								target = d
+							}
+						}
+					}
+				}
+				routes = append(routes, Join(Text(literal(b.read(rt, "RouteKey"), Unset)+" -> "), target,
+					Text(" (auth "+literal(b.read(rt, "AuthorizationType"), "NONE")+")")))
+			}
+			e.Props["routes"] = SetOf(routes...)
+			var stages []Expr
+			for _, st := range apiStages[e] {
+				stages = append(stages, Text(literal(b.read(st, "StageName"), Unset)+" auto-deploy "+boolText(b.read(st, "AutoDeploy"), false)))
+			}
+			e.Props["stages"] = SetOf(stages...)
 		}
 	}
 	for _, o := range b.doc.Outputs {

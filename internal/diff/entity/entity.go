@@ -27,13 +27,14 @@ const (
 	LogGroup      Kind = "log-group"
 	KeyPair       Kind = "key-pair"
 	Endpoint      Kind = "vpc-endpoint"
+	HTTPAPI       Kind = "http-api"
 	Output        Kind = "output"
 )
 
 // Kinds lists every kind, each after the kinds its properties refer to:
 // matching proceeds in this order.
 func Kinds() []Kind {
-	return []Kind{ArtifactStore, Bucket, Table, VPC, Gateway, Subnet, SecurityGroup, Endpoint, Role, KeyPair, Instance, TargetGroup, LoadBalancer, Function, LogGroup, Output}
+	return []Kind{ArtifactStore, Bucket, Table, VPC, Gateway, Subnet, SecurityGroup, Endpoint, Role, KeyPair, Instance, TargetGroup, LoadBalancer, Function, HTTPAPI, LogGroup, Output}
 }
 
 // Properties lists the compared properties of a kind, in report order.
@@ -77,6 +78,8 @@ func Properties(k Kind) []string {
 			"vpc.subnets", "vpc.security-groups", "role", "package", "url.auth", "url.invoke-mode", "invoke-permissions"}
 	case LogGroup:
 		return []string{"name", "retention"}
+	case HTTPAPI:
+		return []string{"name", "protocol", "routes", "stages"}
 	case KeyPair:
 		return []string{"name", "public-key"}
 	case Endpoint:
@@ -418,4 +421,49 @@ func endpointPolicy(sts []statement) Prop {
 func inputName(name string) string {
 	n := strings.NewReplacer("_", "", "-", "").Replace(strings.ToLower(name))
 	return "{input:" + n + "}"
+}
+
+// invokeTarget canonicalises what an API integration invokes: a Lambda
+// function's ARN and its invoke ARN (or the apigateway invocations path
+// around the ARN) are the same target.
+func invokeTarget(e Expr) Expr {
+	out := make(Expr, 0, len(e))
+	for _, p := range e {
+		if p.Ref != nil && p.Ref.Kind == Function && p.Ref.Attr == "invoke-arn" {
+			r := *p.Ref
+			r.Attr = "arn"
+			out = append(out, Part{Ref: &r})
+			continue
+		}
+		out = append(out, p)
+	}
+	if len(out) == 3 && out[1].Ref != nil && out[1].Ref.Kind == Function && out[0].Ref == nil && out[2].Ref == nil &&
+		strings.Contains(out[0].Lit, ":apigateway:") && strings.HasSuffix(out[0].Lit, ":lambda:path/2015-03-31/functions/") && out[2].Lit == "/invocations" {
+		return Expr{out[1]}
+	}
+	// "arn:{partition}:apigateway:{region}:lambda:path/2015-03-31/functions/" may
+	// have been split by references to the partition and region.
+	for i, p := range out {
+		if p.Ref != nil && p.Ref.Kind == Function && i > 0 && i == len(out)-2 && out[i+1].Ref == nil && out[i+1].Lit == "/invocations" &&
+			out[i-1].Ref == nil && strings.HasSuffix(out[i-1].Lit, ":lambda:path/2015-03-31/functions/") {
+			return Expr{p}
+		}
+	}
+	return out
+}
+
+// executeARN canonicalises an API's execution ARN: Terraform's
+// execution_arn and CloudFormation's arn:...:execute-api:REGION:ACCOUNT:API.
+func executeARN(e Expr) Expr {
+	for i, p := range e {
+		if p.Ref != nil && p.Ref.Kind == HTTPAPI && (p.Ref.Attr == "id" || p.Ref.Attr == "api-id") && i > 0 {
+			prefix := Expr(e[:i]).String()
+			if strings.HasSuffix(prefix, ":execute-api:{region}:{account}:") || strings.HasSuffix(prefix, ":execute-api:") {
+				r := *p.Ref
+				r.Attr = "execution-arn"
+				return Join(Expr{{Ref: &r}}, e[i+1:])
+			}
+		}
+	}
+	return e
 }

@@ -132,6 +132,8 @@ func (terraform) attr(res *inventory.Resource, a string) string {
 		return "name"
 	case "aws_route_table.id":
 		return "route-table-id"
+	case "aws_apigatewayv2_api.id", "aws_apigatewayv2_api.api_id":
+		return "id"
 	case "aws_s3_bucket.id", "aws_s3_bucket.bucket", "aws_s3_object.bucket",
 		"aws_dynamodb_table.id", "aws_dynamodb_table.name",
 		"aws_iam_role.id", "aws_iam_role.name",
@@ -261,6 +263,9 @@ func (t *terraform) build(b *builder) {
 	for _, res := range byType["aws_lambda_function"] {
 		b.entity(Function, b.text(b.read(res, "function_name")), res.Addr)
 	}
+	for _, res := range byType["aws_apigatewayv2_api"] {
+		b.entity(HTTPAPI, b.text(b.read(res, "name")), res.Addr)
+	}
 	for _, res := range byType["aws_cloudwatch_log_group"] {
 		b.entity(LogGroup, b.text(b.read(res, "name")), res.Addr)
 	}
@@ -295,6 +300,9 @@ func (t *terraform) build(b *builder) {
 	}
 	urls := b.attach(byType["aws_lambda_function_url"], "function_name", Function)
 	perms := b.attach(byType["aws_lambda_permission"], "function_name", Function)
+	apiIntegrations := b.attach(byType["aws_apigatewayv2_integration"], "api_id", HTTPAPI)
+	apiRoutes := b.attach(byType["aws_apigatewayv2_route"], "api_id", HTTPAPI)
+	apiStages := b.attach(byType["aws_apigatewayv2_stage"], "api_id", HTTPAPI)
 	routes := t.routes(b, byType)
 
 	for _, e := range b.set.Entities {
@@ -342,7 +350,7 @@ func (t *terraform) build(b *builder) {
 			for _, p := range perms[e] {
 				b.ignoreProps(p, "a label of the permission statement", "statement_id", "statement_id_prefix")
 				items = append(items, invokePermission(b.expr(b.read(p, "action")), b.expr(b.read(p, "principal")),
-					b.expr(b.read(p, "source_arn")), b.expr(b.read(p, "function_url_auth_type"))))
+					executeARN(b.expr(b.read(p, "source_arn"))), b.expr(b.read(p, "function_url_auth_type"))))
 			}
 			e.Props["invoke-permissions"] = SetOf(items...)
 		case Endpoint:
@@ -368,6 +376,35 @@ func (t *terraform) build(b *builder) {
 		case LogGroup:
 			e.Props["name"] = Scalar(b.expr(b.read(res, "name")))
 			e.Props["retention"] = ScalarText(retentionText(numText(b.read(res, "retention_in_days"), "")))
+		case HTTPAPI:
+			e.Props["name"] = Scalar(b.expr(b.read(res, "name")))
+			e.Props["protocol"] = ScalarText(literal(b.read(res, "protocol_type"), Unset))
+			integ := map[string]Expr{}
+			for _, in := range apiIntegrations[e] {
+				integ[in.Addr] = Join(Text(literal(b.read(in, "integration_type"), Unset)+" "), invokeTarget(b.expr(b.read(in, "integration_uri"))),
+					Text(" payload "+literal(b.read(in, "payload_format_version"), "1.0")))
+			}
+			var routes []Expr
+			for _, rt := range apiRoutes[e] {
+				target := Text("(no target)")
+				if s, ok := b.read(rt, "target").(inventory.Str); ok {
+					for _, p := range s {
+						if p.Ref != nil {
+							if d, ok := integ[p.Ref.Addr]; ok {
+								target = d
+							}
+						}
+					}
+				}
+				routes = append(routes, Join(Text(literal(b.read(rt, "route_key"), Unset)+" -> "), target,
+					Text(" (auth "+literal(b.read(rt, "authorization_type"), "NONE")+")")))
+			}
+			e.Props["routes"] = SetOf(routes...)
+			var stages []Expr
+			for _, st := range apiStages[e] {
+				stages = append(stages, Text(literal(b.read(st, "name"), Unset)+" auto-deploy "+boolText(b.read(st, "auto_deploy"), false)))
+			}
+			e.Props["stages"] = SetOf(stages...)
 		}
 	}
 	for _, o := range b.doc.Outputs {
