@@ -831,3 +831,105 @@ func TestHTTPAPI(t *testing.T) {
 		})
 	}
 }
+
+// TestVolumes: an EBS volume and its attachment (an aws_volume_attachment
+// against an instance's Volumes list or an AWS::EC2::VolumeAttachment)
+// compare equal; each property changed on either side is the difference.
+func TestVolumes(t *testing.T) {
+	const hcl = `
+resource "aws_instance" "web" {
+  instance_type = "t3.micro"
+  tags          = { Name = "web" }
+}
+resource "aws_instance" "db" {
+  instance_type = "t3.micro"
+  tags          = { Name = "db" }
+}
+resource "aws_ebs_volume" "data" {
+  availability_zone = "eu-west-1a"
+  size              = 20
+  type              = "gp3"
+  encrypted         = true
+  iops              = 3000
+  throughput        = 125
+}
+resource "aws_volume_attachment" "data" {
+  device_name = "/dev/sdf"
+  volume_id   = aws_ebs_volume.data.id
+  instance_id = aws_instance.web.id
+}
+`
+	inline := `
+Resources:
+  Web:
+    Type: AWS::EC2::Instance
+    Properties:
+      InstanceType: t3.micro
+      Tags: [{Key: Name, Value: web}]
+      Volumes: [{Device: /dev/sdf, VolumeId: !Ref Data}]
+  Db:
+    Type: AWS::EC2::Instance
+    Properties:
+      InstanceType: t3.micro
+      Tags: [{Key: Name, Value: db}]
+  Data:
+    Type: AWS::EC2::Volume
+    Properties: {AvailabilityZone: eu-west-1a, Size: 20, VolumeType: gp3, Encrypted: true, Iops: 3000, Throughput: 125}
+`
+	separate := strings.Replace(inline, "      Volumes: [{Device: /dev/sdf, VolumeId: !Ref Data}]\n", "", 1) + `  Attach:
+    Type: AWS::EC2::VolumeAttachment
+    Properties: {Device: /dev/sdf, VolumeId: !Ref Data, InstanceId: !Ref Web}
+`
+	run := func(t *testing.T, h, y string) []string {
+		t.Helper()
+		r, err := diff.RunWith(diff.Input{Path: "m", Files: []diff.Input{{Path: "main.tf", Data: []byte(h)}}},
+			diff.Input{Path: "t.yaml", Data: []byte(y)}, diff.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(r.Unsupported)+len(r.OnlyTerraform)+len(r.OnlyCloudFormation) > 0 {
+			t.Fatalf("unsupported %v, only %v %v", r.Unsupported, r.OnlyTerraform, r.OnlyCloudFormation)
+		}
+		var got []string
+		for _, d := range r.Different {
+			got = append(got, d.Kind+"/"+d.Property)
+		}
+		return got
+	}
+	for _, y := range []string{inline, separate} {
+		if got := run(t, hcl, y); len(got) > 0 {
+			t.Fatalf("baseline differs: %v", got)
+		}
+	}
+	for _, tc := range []struct{ prop, side, from, to string }{
+		{"attached", "tf", `"/dev/sdf"`, `"/dev/sdg"`},
+		{"attached", "cfn", "Device: /dev/sdf, VolumeId: !Ref Data, InstanceId: !Ref Web", "Device: /dev/sdf, VolumeId: !Ref Data, InstanceId: !Ref Db"},
+		{"availability-zone", "tf", `"eu-west-1a"`, `"eu-west-1b"`},
+		{"availability-zone", "cfn", "AvailabilityZone: eu-west-1a", "AvailabilityZone: eu-west-1b"},
+		{"size", "tf", "= 20", "= 30"},
+		{"size", "cfn", "Size: 20", "Size: 30"},
+		{"type", "tf", `"gp3"`, `"io2"`},
+		{"type", "cfn", "VolumeType: gp3", "VolumeType: io2"},
+		{"encrypted", "tf", "encrypted         = true", "encrypted         = false"},
+		{"encrypted", "cfn", "Encrypted: true", "Encrypted: false"},
+		{"iops", "tf", "= 3000", "= 4000"},
+		{"iops", "cfn", "Iops: 3000", "Iops: 4000"},
+		{"throughput", "tf", "= 125", "= 250"},
+		{"throughput", "cfn", "Throughput: 125", "Throughput: 250"},
+	} {
+		t.Run(tc.prop+"/"+tc.side, func(t *testing.T) {
+			h, y := hcl, separate
+			src := &h
+			if tc.side == "cfn" {
+				src = &y
+			}
+			if !strings.Contains(*src, tc.from) {
+				t.Fatalf("no %q", tc.from)
+			}
+			*src = strings.Replace(*src, tc.from, tc.to, 1)
+			if d := cmp.Diff([]string{"volume/" + tc.prop}, run(t, h, y)); d != "" {
+				t.Errorf("(-want +got)\n%s", d)
+			}
+		})
+	}
+}

@@ -276,6 +276,27 @@ func (c *cloudFormation) build(b *builder) {
 	for _, res := range byType["AWS::EC2::Instance"] {
 		b.entity(Instance, literal(tagValue(b.read(res, "Tags"), "Name"), ""), res.Addr)
 	}
+	// Volumes are known by where they are attached: a VolumeAttachment or
+	// an instance's Volumes list.
+	attached := map[string]volumeAttachment{}
+	for _, a := range byType["AWS::EC2::VolumeAttachment"] {
+		if v := b.target(b.read(a, "VolumeId")); v != nil {
+			attached[v.Addr] = volumeAttachment{literal(b.read(a, "Device"), "?"), b.expr(b.read(a, "InstanceId"))}
+		}
+	}
+	for _, inst := range byType["AWS::EC2::Instance"] {
+		for _, m := range list(b.read(inst, "Volumes")) {
+			if v := b.target(get(m, "VolumeId")); v != nil && b.owner[inst.Addr] != nil {
+				attached[v.Addr] = volumeAttachment{literal(get(m, "Device"), "?"), RefExpr(Instance, b.owner[inst.Addr].Key, "id")}
+			}
+		}
+	}
+	for _, res := range byType["AWS::EC2::Volume"] {
+		at := attached[res.Addr]
+		e := b.entity(Volume, at.text().String(), res.Addr)
+		e.Props["attached"] = Scalar(at.text())
+	}
+	b.attach(byType["AWS::EC2::VolumeAttachment"], "VolumeId", Volume)
 	for _, res := range byType["AWS::ElasticLoadBalancingV2::TargetGroup"] {
 		b.entity(TargetGroup, literal(b.read(res, "Name"), ""), res.Addr)
 	}
@@ -394,6 +415,13 @@ func (c *cloudFormation) build(b *builder) {
 		case LogGroup:
 			e.Props["name"] = Scalar(b.expr(b.read(res, "LogGroupName")))
 			e.Props["retention"] = ScalarText(retentionText(numText(b.read(res, "RetentionInDays"), "")))
+		case Volume:
+			e.Props["availability-zone"] = Scalar(b.expr(b.read(res, "AvailabilityZone")))
+			e.Props["size"] = ScalarText(numText(b.read(res, "Size"), Unset))
+			e.Props["type"] = ScalarText(literal(b.read(res, "VolumeType"), "gp2"))
+			e.Props["encrypted"] = ScalarText(boolText(b.read(res, "Encrypted"), false))
+			e.Props["iops"] = ScalarText(numText(b.read(res, "Iops"), Unset))
+			e.Props["throughput"] = ScalarText(numText(b.read(res, "Throughput"), Unset))
 		case HTTPAPI:
 			e.Props["name"] = Scalar(b.expr(b.read(res, "Name")))
 			e.Props["protocol"] = ScalarText(literal(b.read(res, "ProtocolType"), Unset))

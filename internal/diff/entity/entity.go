@@ -28,13 +28,14 @@ const (
 	KeyPair       Kind = "key-pair"
 	Endpoint      Kind = "vpc-endpoint"
 	HTTPAPI       Kind = "http-api"
+	Volume        Kind = "volume"
 	Output        Kind = "output"
 )
 
 // Kinds lists every kind, each after the kinds its properties refer to:
 // matching proceeds in this order.
 func Kinds() []Kind {
-	return []Kind{ArtifactStore, Bucket, Table, VPC, Gateway, Subnet, SecurityGroup, Endpoint, Role, KeyPair, Instance, TargetGroup, LoadBalancer, Function, HTTPAPI, LogGroup, Output}
+	return []Kind{ArtifactStore, Bucket, Table, VPC, Gateway, Subnet, SecurityGroup, Endpoint, Role, KeyPair, Instance, Volume, TargetGroup, LoadBalancer, Function, HTTPAPI, LogGroup, Output}
 }
 
 // Properties lists the compared properties of a kind, in report order.
@@ -80,6 +81,8 @@ func Properties(k Kind) []string {
 		return []string{"name", "retention"}
 	case HTTPAPI:
 		return []string{"name", "protocol", "routes", "stages"}
+	case Volume:
+		return []string{"attached", "availability-zone", "size", "type", "encrypted", "iops", "throughput"}
 	case KeyPair:
 		return []string{"name", "public-key"}
 	case Endpoint:
@@ -466,4 +469,17 @@ func executeARN(e Expr) Expr {
 		}
 	}
 	return e
+}
+
+// volumeAttachment describes where a volume is attached.
+type volumeAttachment struct {
+	device   string
+	instance Expr
+}
+
+func (a volumeAttachment) text() Expr {
+	if a.instance == nil {
+		return Text("not attached")
+	}
+	return Join(Text(a.device+" on "), a.instance)
 }

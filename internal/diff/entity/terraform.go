@@ -250,6 +250,19 @@ func (t *terraform) build(b *builder) {
 	for _, res := range byType["aws_instance"] {
 		b.entity(Instance, literal(b.read(res, "tags", "Name"), ""), res.Addr)
 	}
+	// Volumes are known by where they are attached.
+	attached := map[string]volumeAttachment{}
+	for _, a := range byType["aws_volume_attachment"] {
+		if v := b.target(b.read(a, "volume_id")); v != nil {
+			attached[v.Addr] = volumeAttachment{literal(b.read(a, "device_name"), "?"), b.expr(b.read(a, "instance_id"))}
+		}
+	}
+	for _, res := range byType["aws_ebs_volume"] {
+		at := attached[res.Addr]
+		e := b.entity(Volume, at.text().String(), res.Addr)
+		e.Props["attached"] = Scalar(at.text())
+	}
+	b.attach(byType["aws_volume_attachment"], "volume_id", Volume)
 	for _, typ := range []string{"aws_lb_target_group", "aws_alb_target_group"} {
 		for _, res := range byType[typ] {
 			b.entity(TargetGroup, literal(b.read(res, "name"), ""), res.Addr)
@@ -376,6 +389,13 @@ func (t *terraform) build(b *builder) {
 		case LogGroup:
 			e.Props["name"] = Scalar(b.expr(b.read(res, "name")))
 			e.Props["retention"] = ScalarText(retentionText(numText(b.read(res, "retention_in_days"), "")))
+		case Volume:
+			e.Props["availability-zone"] = Scalar(b.expr(b.read(res, "availability_zone")))
+			e.Props["size"] = ScalarText(numText(b.read(res, "size"), Unset))
+			e.Props["type"] = ScalarText(literal(b.read(res, "type"), "gp2"))
+			e.Props["encrypted"] = ScalarText(boolText(b.read(res, "encrypted"), false))
+			e.Props["iops"] = ScalarText(numText(b.read(res, "iops"), Unset))
+			e.Props["throughput"] = ScalarText(numText(b.read(res, "throughput"), Unset))
 		case HTTPAPI:
 			e.Props["name"] = Scalar(b.expr(b.read(res, "name")))
 			e.Props["protocol"] = ScalarText(literal(b.read(res, "protocol_type"), Unset))
