@@ -7,25 +7,24 @@ import (
 	"github.com/twinstack/twinstack/internal/diff/entity"
 )
 
-// nouns names the compared properties in words.
-var nouns = map[string]string{
-	"name": "name", "versioning": "versioning", "encryption": "default encryption", "policy": "bucket policy",
-	"data-on-destroy": "what happens to its data on destroy", "partition-key": "partition key", "sort-key": "sort key",
-	"billing-mode": "billing mode", "capacity": "provisioned capacity", "point-in-time-recovery": "point-in-time recovery",
-	"indexes": "secondary indexes", "deletion-protection": "deletion protection", "cidr": "CIDR block",
-	"dns-support": "DNS support", "dns-hostnames": "DNS hostnames", "vpc": "VPC", "availability-zone": "availability zone",
-	"public-ip-on-launch": "public IP on launch", "routes": "routes", "description": "description", "ingress": "inbound rules",
-	"egress": "outbound rules", "trust": "trust policy", "policy-names": "inline policy names", "permissions": "permissions",
-	"artifact-access": "access to the deploy artifacts", "instance-profile": "instance profile", "type": "type", "ami": "AMI",
-	"subnet": "subnet", "security-groups": "security groups", "profile": "instance profile", "imds.tokens": "IMDSv2 token setting",
-	"imds.endpoint": "metadata endpoint", "imds.hop-limit": "metadata hop limit", "user-data.fetch": "binary download in its user data",
-	"user-data.environment": "server environment in its user data", "user-data.script": "user data script",
-	"runtime": "runtime", "architecture": "architecture", "handler": "handler", "memory": "memory", "timeout": "timeout",
-	"environment": "environment", "vpc.subnets": "VPC subnets", "vpc.security-groups": "VPC security groups", "role": "role",
-	"package": "package", "url.auth": "function URL auth", "url.invoke-mode": "function URL invoke mode", "value": "value",
-}
-
+// noun names a compared property in words.
 func noun(p string) string {
+	nouns := map[string]string{
+		"name": "name", "versioning": "versioning", "encryption": "default encryption", "policy": "bucket policy",
+		"data-on-destroy": "what happens to its data on destroy", "partition-key": "partition key", "sort-key": "sort key",
+		"billing-mode": "billing mode", "capacity": "provisioned capacity", "point-in-time-recovery": "point-in-time recovery",
+		"indexes": "secondary indexes", "deletion-protection": "deletion protection", "cidr": "CIDR block",
+		"dns-support": "DNS support", "dns-hostnames": "DNS hostnames", "vpc": "VPC", "availability-zone": "availability zone",
+		"public-ip-on-launch": "public IP on launch", "routes": "routes", "description": "description", "ingress": "inbound rules",
+		"egress": "outbound rules", "trust": "trust policy", "policy-names": "inline policy names", "permissions": "permissions",
+		"artifact-access": "access to the deploy artifacts", "instance-profile": "instance profile", "type": "type", "ami": "AMI",
+		"subnet": "subnet", "security-groups": "security groups", "profile": "instance profile", "imds.tokens": "IMDSv2 token setting",
+		"imds.endpoint": "metadata endpoint", "imds.hop-limit": "metadata hop limit", "user-data.fetch": "binary download in its user data",
+		"user-data.environment": "server environment in its user data", "user-data.script": "user data script",
+		"runtime": "runtime", "architecture": "architecture", "handler": "handler", "memory": "memory", "timeout": "timeout",
+		"environment": "environment", "vpc.subnets": "VPC subnets", "vpc.security-groups": "VPC security groups", "role": "role",
+		"package": "package", "url.auth": "function URL auth", "url.invoke-mode": "function URL invoke mode", "value": "value",
+	}
 	if n, ok := nouns[p]; ok {
 		return n
 	}

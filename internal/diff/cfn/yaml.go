@@ -13,30 +13,53 @@ import (
 	"github.com/twinstack/twinstack/internal/diff/inventory"
 )
 
-// shortTags maps every short-form intrinsic tag of CloudFormation YAML to
+// longForm maps every short-form intrinsic tag of CloudFormation YAML to
 // the long form it stands for. !GetAtt with a scalar ("Res.Attr") is split
 // at its first dot.
-var shortTags = map[string]string{
-	"!Ref":          "Ref",
-	"!Condition":    "Condition",
-	"!GetAtt":       "Fn::GetAtt",
-	"!Sub":          "Fn::Sub",
-	"!Join":         "Fn::Join",
-	"!Select":       "Fn::Select",
-	"!Split":        "Fn::Split",
-	"!If":           "Fn::If",
-	"!Equals":       "Fn::Equals",
-	"!Not":          "Fn::Not",
-	"!And":          "Fn::And",
-	"!Or":           "Fn::Or",
-	"!Base64":       "Fn::Base64",
-	"!FindInMap":    "Fn::FindInMap",
-	"!GetAZs":       "Fn::GetAZs",
-	"!ImportValue":  "Fn::ImportValue",
-	"!Cidr":         "Fn::Cidr",
-	"!Transform":    "Fn::Transform",
-	"!Length":       "Fn::Length",
-	"!ToJsonString": "Fn::ToJsonString",
+func longForm(tag string) (string, bool) {
+	switch tag {
+	case "!Ref":
+		return "Ref", true
+	case "!Condition":
+		return "Condition", true
+	case "!GetAtt":
+		return "Fn::GetAtt", true
+	case "!Sub":
+		return "Fn::Sub", true
+	case "!Join":
+		return "Fn::Join", true
+	case "!Select":
+		return "Fn::Select", true
+	case "!Split":
+		return "Fn::Split", true
+	case "!If":
+		return "Fn::If", true
+	case "!Equals":
+		return "Fn::Equals", true
+	case "!Not":
+		return "Fn::Not", true
+	case "!And":
+		return "Fn::And", true
+	case "!Or":
+		return "Fn::Or", true
+	case "!Base64":
+		return "Fn::Base64", true
+	case "!FindInMap":
+		return "Fn::FindInMap", true
+	case "!GetAZs":
+		return "Fn::GetAZs", true
+	case "!ImportValue":
+		return "Fn::ImportValue", true
+	case "!Cidr":
+		return "Fn::Cidr", true
+	case "!Transform":
+		return "Fn::Transform", true
+	case "!Length":
+		return "Fn::Length", true
+	case "!ToJsonString":
+		return "Fn::ToJsonString", true
+	}
+	return "", false
 }
 
 // isJSON reports whether data looks like a JSON document (its first
@@ -286,7 +309,7 @@ func (c *yamlConv) tag(x *ast.TagNode, path string, depth int) (any, error) {
 	case "!!bool", "!!map", "!!seq", "!!null":
 		return v, nil
 	}
-	long, ok := shortTags[name]
+	long, ok := longForm(name)
 	if !ok {
 		e := inventory.Errorf(inventory.ErrUnknownIntrinsic, path, "unknown tag %s", name)
 		e.File = c.file
