@@ -16,11 +16,17 @@ import (
 	"github.com/twinstack/twinstack/internal/toolenv"
 )
 
-// runDiff compares the Terraform and CloudFormation synth outputs by
-// meaning. Exit 0: equivalent; 1: differences; 2: unreadable or
-// unsupported input, or bad flags.
+// runDiff compares Terraform and CloudFormation by meaning: the synth
+// outputs, or hand-written ones. Exit 0: equivalent and everything
+// compared; 1: differences; 3: no difference found but something not
+// compared; 2: unreadable input or bad flags.
 //
 //	twinstack diff [--tf PATH] [--cfn PATH] [--format table|json|markdown] [--synth] [--stack NAME]
+//	               [--tf-var NAME=VALUE]... [--tf-var-file PATH]... [--cfn-param NAME=VALUE]...
+//	               [--match TF_ADDRESS=CFN_LOGICAL_ID]... [--region REGION]
+//
+// --tf takes a .tf.json file, a .tf file or a root-module directory;
+// --cfn a JSON or YAML template.
 //
 // Flags may also come from TWINSTACK_DIFF_* variables (TWINSTACK_DIFF_FORMAT).
 // Without --tf/--cfn the outputs of a fresh synth are read:
@@ -29,8 +35,15 @@ import (
 func runDiff(ctx context.Context, e *Env, args []string) error {
 	const op = "diff"
 	fs := flag.NewFlagSet("twinstack diff", flag.ContinueOnError)
-	tfPath := fs.String("tf", "", "Terraform JSON from cdktf synth (default cdktf.out/stacks/<stack>/cdk.tf.json)")
-	cfnPath := fs.String("cfn", "", "CloudFormation template from cdk synth (default cdk.out/<stack>.template.json)")
+	tfPath := fs.String("tf", "", "Terraform: a .tf.json file, a .tf file or a module directory (default cdktf.out/stacks/<stack>/cdk.tf.json)")
+	cfnPath := fs.String("cfn", "", "CloudFormation template, JSON or YAML (default cdk.out/<stack>.template.json)")
+	var tfVars, cfnParams, matches pairs
+	var varFiles multi
+	fs.Var(&tfVars, "tf-var", "set a Terraform variable: NAME=VALUE (repeatable)")
+	fs.Var(&varFiles, "tf-var-file", "read Terraform variables from a .tfvars file (repeatable)")
+	fs.Var(&cfnParams, "cfn-param", "set a CloudFormation parameter: NAME=VALUE (repeatable)")
+	region := fs.String("region", "", "the region both stacks deploy to: AWS::Region and Terraform's aws_region compare as it")
+	fs.Var(&matches, "match", "pair a Terraform address with a CloudFormation logical ID: TF_ADDRESS=CFN_ID (repeatable)")
 	format := fs.String("format", "table", "report format: table, json or markdown")
 	synth := fs.Bool("synth", false, "run npx cdktf synth and npx cdk synth first")
 	stack := fs.String("stack", "", "stack name for the default paths (default: from the configuration)")
@@ -78,7 +91,39 @@ func runDiff(ctx context.Context, e *Env, args []string) error {
 	if err != nil {
 		return err
 	}
-	report, err := diff.Run(tf, cf)
+	opts := diff.Options{TFVars: tfVars.m, CFNParams: cfnParams.m, Region: *region}
+	for _, p := range matches.list {
+		opts.Match = append(opts.Match, diff.Pin{TF: p[0], CFN: p[1]})
+	}
+	// As terraform does: terraform.tfvars, then *.auto.tfvars in the
+	// module directory, then the files given.
+	if len(tf.Files) > 0 {
+		auto, _ := filepath.Glob(filepath.Join(tf.Path, "*.auto.tfvars"))
+		if _, err := os.Stat(filepath.Join(tf.Path, "terraform.tfvars")); err == nil {
+			auto = append([]string{filepath.Join(tf.Path, "terraform.tfvars")}, auto...)
+		}
+		varFiles = append(multi(auto), varFiles...)
+	}
+	for _, f := range varFiles {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			return apperr.E(apperr.Invalid, op, fmt.Errorf("read %s: %w", f, err))
+		}
+		opts.TFVarFiles = append(opts.TFVarFiles, diff.Input{Path: f, Data: data})
+	}
+	if len(tf.Files) > 0 || strings.HasSuffix(tf.Path, ".tf") {
+		dir := tf.Path
+		if len(tf.Files) == 0 {
+			dir = filepath.Dir(tf.Path)
+		}
+		opts.ReadFile = func(name string) ([]byte, error) {
+			if !filepath.IsAbs(name) {
+				name = filepath.Join(dir, name)
+			}
+			return os.ReadFile(name)
+		}
+	}
+	report, err := diff.RunWith(tf, cf, opts)
 	if err != nil {
 		return apperr.E(apperr.Invalid, op, err)
 	}
@@ -91,11 +136,49 @@ func runDiff(ctx context.Context, e *Env, args []string) error {
 	case diff.Different:
 		return errExit(exitFail)
 	}
-	fmt.Fprintf(e.Stderr, "twinstack diff: %d resources not understood: equivalence cannot be claimed\n", len(report.Unsupported))
-	return errExit(exitUsage)
+	fmt.Fprintf(e.Stderr, "twinstack diff: no difference found, but %d items not compared: equivalence cannot be claimed\n", len(report.Unsupported))
+	return errExit(exitNotCompared)
 }
 
+// exitNotCompared: no difference found, but not everything was compared.
+const exitNotCompared = 3
+
+// pairs is a repeatable NAME=VALUE flag.
+type pairs struct {
+	m    map[string]string
+	list [][2]string
+}
+
+func (p *pairs) String() string { return fmt.Sprint(p.list) }
+
+func (p *pairs) Set(s string) error {
+	k, v, ok := strings.Cut(s, "=")
+	if !ok || k == "" {
+		return fmt.Errorf("want NAME=VALUE, got %q", s)
+	}
+	if p.m == nil {
+		p.m = map[string]string{}
+	}
+	p.m[k] = v
+	p.list = append(p.list, [2]string{k, v})
+	return nil
+}
+
+// multi is a repeatable flag.
+type multi []string
+
+func (m *multi) String() string     { return strings.Join(*m, ",") }
+func (m *multi) Set(s string) error { *m = append(*m, s); return nil }
+
+// readInput reads a document, or for --tf a module directory: its .tf
+// files (or its one .tf.json file).
 func readInput(path, flagName string) (diff.Input, error) {
+	if st, err := os.Stat(path); err == nil && st.IsDir() {
+		if flagName != "--tf" {
+			return diff.Input{}, apperr.E(apperr.Invalid, "diff", fmt.Errorf("read %s: is a directory (--cfn takes one template)", path))
+		}
+		return readModule(path)
+	}
 	data, err := os.ReadFile(path)
 	if err != nil {
 		hint := ""
@@ -105,6 +188,31 @@ func readInput(path, flagName string) (diff.Input, error) {
 		return diff.Input{}, apperr.E(apperr.Invalid, "diff", fmt.Errorf("read %s: %w%s", path, err, hint))
 	}
 	return diff.Input{Path: path, Data: data}, nil
+}
+
+// readModule reads the .tf files of a root-module directory. A directory
+// of exactly one .tf.json file is that file; .tf and .tf.json mixed are
+// not supported.
+func readModule(dir string) (diff.Input, error) {
+	tfs, _ := filepath.Glob(filepath.Join(dir, "*.tf"))
+	jsons, _ := filepath.Glob(filepath.Join(dir, "*.tf.json"))
+	switch {
+	case len(tfs) == 0 && len(jsons) == 1:
+		return readInput(jsons[0], "--tf")
+	case len(tfs) > 0 && len(jsons) > 0:
+		return diff.Input{}, apperr.E(apperr.Unsupported, "diff", fmt.Errorf("%s: mixing .tf and .tf.json files in one module is not supported", dir))
+	case len(tfs) == 0:
+		return diff.Input{}, apperr.E(apperr.Invalid, "diff", fmt.Errorf("%s: no .tf or .tf.json files", dir))
+	}
+	in := diff.Input{Path: dir}
+	for _, f := range tfs {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			return diff.Input{}, apperr.E(apperr.Invalid, "diff", fmt.Errorf("read %s: %w", f, err))
+		}
+		in.Files = append(in.Files, diff.Input{Path: f, Data: data})
+	}
+	return in, nil
 }
 
 // runSynth runs both synths in the current directory, their output on

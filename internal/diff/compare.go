@@ -2,51 +2,170 @@ package diff
 
 import (
 	"fmt"
+	"slices"
 	"sort"
+	"strings"
 
 	"github.com/twinstack/twinstack/internal/diff/cfn"
 	"github.com/twinstack/twinstack/internal/diff/entity"
+	"github.com/twinstack/twinstack/internal/diff/inventory"
+	"github.com/twinstack/twinstack/internal/diff/tfhcl"
 	"github.com/twinstack/twinstack/internal/diff/tfjson"
 )
 
-// Input is one synthesized document.
+// Input is one document: a Terraform JSON configuration, a CloudFormation
+// template (JSON or YAML), or — with Files — a Terraform root module of
+// .tf files.
 type Input struct {
-	Path string // for messages and the report
-	Data []byte
+	Path  string // for messages and the report
+	Data  []byte
+	Files []Input // the .tf files of a module (Data unused)
+}
+
+// Options are the inputs of hand-written documents besides their files,
+// and the pairs the matcher must make.
+type Options struct {
+	TFVars     map[string]string // --tf-var NAME=VALUE
+	TFVarFiles []Input           // --tf-var-file
+	CFNParams  map[string]string // --cfn-param NAME=VALUE
+	// ReadFile reads a file next to the Terraform module for file() and
+	// templatefile(); nil keeps file contents symbolic.
+	ReadFile func(name string) ([]byte, error)
+	// Match pins Terraform addresses to CloudFormation logical IDs.
+	Match []Pin
+	// Region is the region both stacks deploy to: AWS::Region and the
+	// Terraform region data source compare as this literal.
+	Region string
+}
+
+// Pin makes the entity holding Terraform resource TF the counterpart of
+// the entity holding CloudFormation resource CFN.
+type Pin struct{ TF, CFN string }
+
+// isModule reports whether in is HCL (a module directory or a .tf file).
+func isModule(in Input) bool {
+	return len(in.Files) > 0 || strings.HasSuffix(in.Path, ".tf")
 }
 
 // Load reads and maps both documents. Errors are *inventory.Error (with the
 // path and the reason) for documents that cannot be read.
 func Load(tf, cf Input) (tfSet, cfSet *entity.Set, err error) {
-	tdoc, err := tfjson.Read(tf.Path, tf.Data)
+	return LoadWith(tf, cf, Options{})
+}
+
+// LoadWith is Load with the inputs of hand-written documents.
+func LoadWith(tf, cf Input, opts Options) (tfSet, cfSet *entity.Set, err error) {
+	if !isModule(tf) && (len(opts.TFVars) > 0 || len(opts.TFVarFiles) > 0) {
+		return nil, nil, fmt.Errorf("%s: --tf-var and --tf-var-file apply to .tf modules only", tf.Path)
+	}
+	// The two sides share nothing until they are compared: read and map
+	// them at the same time.
+	var cfErr error
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		cdoc, err := cfn.ReadWith(cf.Path, cf.Data, opts.CFNParams)
+		if err != nil {
+			cfErr = err
+			return
+		}
+		if cfSet, err = entity.FromCloudFormation(cdoc); err != nil {
+			cfErr = fmt.Errorf("%s: %w", cf.Path, err)
+		}
+	}()
+	tfSet, err = loadTerraform(tf, opts)
+	<-done
 	if err != nil {
 		return nil, nil, err
 	}
-	cdoc, err := cfn.Read(cf.Path, cf.Data)
-	if err != nil {
-		return nil, nil, err
+	if cfErr != nil {
+		return nil, nil, cfErr
 	}
-	if tfSet, err = entity.FromTerraform(tdoc); err != nil {
-		return nil, nil, fmt.Errorf("%s: %w", tf.Path, err)
-	}
-	if cfSet, err = entity.FromCloudFormation(cdoc); err != nil {
-		return nil, nil, fmt.Errorf("%s: %w", cf.Path, err)
+	if opts.Region != "" {
+		tfSet.Resolve("{region}", opts.Region)
+		cfSet.Resolve("{region}", opts.Region)
 	}
 	return tfSet, cfSet, nil
 }
 
-// Run reads, maps and compares two documents.
-func Run(tf, cf Input) (*Report, error) {
-	t, c, err := Load(tf, cf)
+func loadTerraform(tf Input, opts Options) (*entity.Set, error) {
+	var tdoc *inventory.Document
+	var err error
+	if isModule(tf) {
+		files := tf.Files
+		if len(files) == 0 {
+			files = []Input{tf}
+		}
+		hf := make([]tfhcl.File, len(files))
+		for i, f := range files {
+			hf[i] = tfhcl.File{Path: f.Path, Data: f.Data}
+		}
+		vf := make([]tfhcl.File, len(opts.TFVarFiles))
+		for i, f := range opts.TFVarFiles {
+			vf[i] = tfhcl.File{Path: f.Path, Data: f.Data}
+		}
+		tdoc, err = tfhcl.Read(tf.Path, hf, tfhcl.Options{Vars: opts.TFVars, VarFiles: vf, ReadFile: opts.ReadFile})
+	} else {
+		tdoc, err = tfjson.Read(tf.Path, tf.Data)
+	}
 	if err != nil {
 		return nil, err
 	}
-	return Compare(t, c), nil
+	set, err := entity.FromTerraform(tdoc)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", tf.Path, err)
+	}
+	return set, nil
+}
+
+// Run reads, maps and compares two documents.
+func Run(tf, cf Input) (*Report, error) {
+	return RunWith(tf, cf, Options{})
+}
+
+// RunWith is Run with the inputs of hand-written documents and pins.
+func RunWith(tf, cf Input, opts Options) (*Report, error) {
+	t, c, err := LoadWith(tf, cf, opts)
+	if err != nil {
+		return nil, err
+	}
+	if err := checkPins(t, c, opts.Match); err != nil {
+		return nil, err
+	}
+	return Compare(t, c, opts.Match...), nil
+}
+
+// owner returns the entity of s that holds the resource at addr.
+func owner(s *entity.Set, addr string) *entity.Entity {
+	for _, e := range s.Entities {
+		if slices.Contains(e.Sources, addr) {
+			return e
+		}
+	}
+	return nil
+}
+
+// checkPins rejects a pin that names no compared resource or pairs
+// entities of different kinds.
+func checkPins(t, c *entity.Set, pins []Pin) error {
+	for _, p := range pins {
+		te, ce := owner(t, p.TF), owner(c, p.CFN)
+		switch {
+		case te == nil:
+			return fmt.Errorf("--match %s=%s: %s is not a compared Terraform resource", p.TF, p.CFN, p.TF)
+		case ce == nil:
+			return fmt.Errorf("--match %s=%s: %s is not a compared CloudFormation resource", p.TF, p.CFN, p.CFN)
+		case te.Kind != ce.Kind:
+			return fmt.Errorf("--match %s=%s: a %s cannot be paired with a %s", p.TF, p.CFN, te.Kind, ce.Kind)
+		}
+	}
+	return nil
 }
 
 // Compare pairs the entities of the two sides and compares every property
 // of every pair. Keys in the report are Terraform's where the sides differ.
-func Compare(tf, cf *entity.Set) *Report {
+// Pins pair their entities first.
+func Compare(tf, cf *entity.Set, pins ...Pin) *Report {
 	r := &Report{
 		Terraform:      Side{Path: tf.Path, Entities: len(tf.Entities)},
 		CloudFormation: Side{Path: cf.Path, Entities: len(cf.Entities)},
@@ -69,7 +188,17 @@ func Compare(tf, cf *entity.Set) *Report {
 			alias[k][cs[j].Key] = ts[i].Key
 			pairs = append(pairs, pair{ts[i], cs[j]})
 		}
-		// By identity first.
+		// Pinned pairs first.
+		for _, p := range pins {
+			for i, t := range ts {
+				for j, c := range cs {
+					if !tUsed[i] && !cUsed[j] && slices.Contains(t.Sources, p.TF) && slices.Contains(c.Sources, p.CFN) {
+						match(i, j)
+					}
+				}
+			}
+		}
+		// By identity next.
 		byKey := map[string]int{}
 		for j, c := range cs {
 			byKey[c.Key] = j
@@ -77,6 +206,21 @@ func Compare(tf, cf *entity.Set) *Report {
 		for i, t := range ts {
 			if j, ok := byKey[t.Key]; ok && !cUsed[j] {
 				match(i, j)
+			}
+		}
+		// Outputs whose names differ only in case and separators
+		// (CloudFormation allows no underscore: web_ip is WebIp).
+		if k == entity.Output {
+			byNorm := map[string]int{}
+			for j, c := range cs {
+				if !cUsed[j] {
+					byNorm[normName(c.Key)] = j
+				}
+			}
+			for i, t := range ts {
+				if j, ok := byNorm[normName(t.Key)]; ok && !tUsed[i] && !cUsed[j] {
+					match(i, j)
+				}
 			}
 		}
 		// Then what is left by the properties the entities share: a
@@ -105,12 +249,18 @@ func Compare(tf, cf *entity.Set) *Report {
 		}
 		for i, t := range ts {
 			if !tUsed[i] {
-				r.OnlyTerraform = append(r.OnlyTerraform, entityItem(t))
+				it := entityItem(t)
+				it.At = tf.Where(t)
+				it.Sentence = itemSentence("Terraform", it)
+				r.OnlyTerraform = append(r.OnlyTerraform, it)
 			}
 		}
 		for j, c := range cs {
 			if !cUsed[j] {
-				r.OnlyCloudFormation = append(r.OnlyCloudFormation, entityItem(c))
+				it := entityItem(c)
+				it.At = cf.Where(c)
+				it.Sentence = itemSentence("CloudFormation", it)
+				r.OnlyCloudFormation = append(r.OnlyCloudFormation, it)
 			}
 		}
 	}
@@ -122,11 +272,13 @@ func Compare(tf, cf *entity.Set) *Report {
 			if equalStrings(tv, cv) {
 				continue
 			}
-			d := Difference{Kind: string(p.t.Kind), Key: p.t.Key, Property: name, Terraform: tv, CloudFormation: cv}
+			d := Difference{Kind: string(p.t.Kind), Key: p.t.Key, Property: name, Terraform: tv, CloudFormation: cv,
+				TerraformAt: tf.Where(p.t), CloudFormationAt: cf.Where(p.c)}
 			if p.t.Prop(name).Set || p.c.Prop(name).Set {
 				d.Set = true
 				d.OnlyTerraform, d.OnlyCloudFormation = setDiff(tv, cv)
 			}
+			d.Sentence = sentence(d)
 			diffs = append(diffs, d)
 		}
 		if len(diffs) == 0 {
@@ -256,4 +408,10 @@ func setDiff(a, b []string) (onlyA, onlyB []string) {
 		}
 	}
 	return onlyA, onlyB
+}
+
+// normName folds case and separators: web_ip, WebIp and web-ip are one name.
+func normName(s string) string {
+	s = strings.ToLower(s)
+	return strings.NewReplacer("_", "", "-", "").Replace(s)
 }

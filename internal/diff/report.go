@@ -21,8 +21,8 @@ const (
 	// Different: some property differs or some entity exists on one side
 	// only.
 	Different Status = "different"
-	// Unsupported: some resource was not understood, so equivalence cannot
-	// be claimed (whatever else the report says).
+	// Unsupported: no difference was found but some resource or property
+	// was not compared, so equivalence cannot be claimed.
 	Unsupported Status = "unsupported"
 )
 
@@ -57,13 +57,21 @@ type Difference struct {
 	Set                bool     `json:"set,omitempty"`
 	OnlyTerraform      []string `json:"only_in_terraform,omitempty"`
 	OnlyCloudFormation []string `json:"only_in_cloudformation,omitempty"`
+	// Sentence says the difference in words.
+	Sentence string `json:"sentence"`
+	// TerraformAt and CloudFormationAt are where the entity is declared
+	// (file:line), when the reader knows.
+	TerraformAt      []string `json:"terraform_at,omitempty"`
+	CloudFormationAt []string `json:"cloudformation_at,omitempty"`
 }
 
 // Item is an entity present on one side only.
 type Item struct {
-	Kind    string   `json:"kind"`
-	Key     string   `json:"key"`
-	Sources []string `json:"sources"`
+	Kind     string   `json:"kind"`
+	Key      string   `json:"key"`
+	Sources  []string `json:"sources"`
+	Sentence string   `json:"sentence"`
+	At       []string `json:"at,omitempty"`
 }
 
 // Match is a pair of entities with equal properties.
@@ -115,10 +123,10 @@ func (r *Report) sort() {
 		})
 	}
 	switch {
-	case len(r.Unsupported) > 0:
-		r.Status = Unsupported
 	case len(r.Different) > 0 || len(r.OnlyTerraform) > 0 || len(r.OnlyCloudFormation) > 0:
 		r.Status = Different
+	case len(r.Unsupported) > 0:
+		r.Status = Unsupported
 	default:
 		r.Status = Equivalent
 	}
@@ -248,6 +256,9 @@ func (r *Report) writeTable(w io.Writer) error {
 		}
 		t.Flush()
 	}
+	if f := r.findings(); f != "" {
+		b.WriteString("\nFINDINGS\n" + f)
+	}
 	var rows [][]string
 	for _, d := range r.Different {
 		tv := shown(d, d.Terraform, d.CloudFormation, d.OnlyTerraform)
@@ -313,6 +324,16 @@ func (r *Report) writeMarkdown(w io.Writer) error {
 				cs[i] = cell(c)
 			}
 			fmt.Fprintf(&b, "| %s |\n", strings.Join(cs, " | "))
+		}
+	}
+	if f := r.findings(); f != "" {
+		b.WriteString("\n## Findings\n\n")
+		for _, line := range strings.Split(strings.TrimSuffix(f, "\n"), "\n") {
+			if rest, ok := strings.CutPrefix(line, "  - "); ok {
+				b.WriteString("  - " + rest + "\n")
+				continue
+			}
+			b.WriteString("- **" + line + "**\n")
 		}
 	}
 	var rows [][]string

@@ -1,5 +1,7 @@
-// Package cfn reads a CloudFormation template (what `cdk synth` writes to
-// cdk.out/<Stack>.template.json) into an inventory.Document.
+// Package cfn reads a CloudFormation template — JSON (what `cdk synth`
+// writes to cdk.out/<Stack>.template.json) or YAML with every short-form
+// tag (goccy/go-yaml's parser; line numbers kept for the report) — into an
+// inventory.Document.
 //
 // Intrinsic functions are evaluated statically: Ref and Fn::GetAtt become
 // references to the resource or parameter they name (pseudo parameters to
@@ -11,6 +13,10 @@
 // intrinsic, a dangling reference or a malformed template is an error that
 // names the JSON path at fault; transforms and macros are unsupported.
 //
-// It imports the standard library and inventory only: no AWS CDK, no AWS
-// SDK.
+// Fn::Cidr is evaluated too, and parameters of type String or Number with
+// a value (Default or a --cfn-param) are substituted, as Terraform
+// variables are.
+//
+// It imports the standard library, go-yaml and inventory only: no AWS
+// CDK, no AWS SDK.
 package cfn

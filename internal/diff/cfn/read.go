@@ -3,6 +3,8 @@ package cfn
 import (
 	"fmt"
 	"maps"
+	"math/big"
+	"net/netip"
 	"slices"
 	"strconv"
 	"strings"
@@ -13,12 +15,39 @@ import (
 // maxDepth bounds the nesting of values and conditions.
 const maxDepth = 200
 
-// Read parses a CloudFormation template in JSON. file is used in messages
-// only.
+// Read parses a CloudFormation template in JSON or YAML (short-form tags
+// included). file is used in messages and source positions.
 func Read(file string, data []byte) (*inventory.Document, error) {
-	raw, err := inventory.DecodeJSON(file, data)
-	if err != nil {
-		return nil, err
+	return ReadWith(file, data, nil)
+}
+
+// ReadWith is Read with parameter values that replace the defaults
+// (--cfn-param); a value for an undeclared parameter is an error.
+func ReadWith(file string, data []byte, params map[string]string) (*inventory.Document, error) {
+	var raw any
+	var lines map[string]int
+	if isJSON(data) {
+		var err error
+		if raw, err = inventory.DecodeJSON(file, data); err != nil {
+			return nil, err
+		}
+	} else {
+		yd, err := decodeYAML(file, data)
+		if err != nil {
+			return nil, err
+		}
+		raw, lines = yd.tree, yd.lines
+	}
+	if len(params) > 0 {
+		top, _ := raw.(map[string]any)
+		ps, _ := top["Parameters"].(map[string]any)
+		for _, name := range slices.Sorted(maps.Keys(params)) {
+			p, ok := ps[name].(map[string]any)
+			if !ok {
+				return nil, &inventory.Error{File: file, Path: "Parameters." + name, Kind: inventory.ErrDangling, Reason: "a value is given for a parameter the template does not declare"}
+			}
+			p["Default"] = params[name]
+		}
 	}
 	r := &reader{doc: &inventory.Document{Dialect: inventory.CloudFormation, Path: file}}
 	if err := r.read(raw); err != nil {
@@ -26,6 +55,11 @@ func Read(file string, data []byte) (*inventory.Document, error) {
 			e.File = file
 		}
 		return nil, err
+	}
+	for _, res := range r.doc.Resources {
+		if l, ok := lines[res.Addr]; ok {
+			res.Pos = fmt.Sprintf("%s:%d", file, l)
+		}
 	}
 	r.doc.Sort()
 	return r.doc, nil
@@ -612,13 +646,87 @@ func (r *reader) call(fn string, arg any, path string, depth int) (inventory.Val
 		return inventory.EncodeJSON(v), true, nil
 	case "Fn::Equals", "Fn::And", "Fn::Or", "Fn::Not":
 		return nil, false, inventory.Errorf(inventory.ErrStructure, path, "%s is a condition function, not a value", fn)
-	case "Fn::Cidr", "Fn::Transform":
+	case "Fn::Cidr":
+		a, ok := arg.([]any)
+		if !ok || len(a) != 3 {
+			return nil, false, inventory.Errorf(inventory.ErrStructure, path, "Fn::Cidr takes [ipBlock, count, cidrBits]")
+		}
+		var lits [3]string
+		for i := range a {
+			v, _, err := r.eval(a[i], fmt.Sprintf("%s[%d]", path, i), depth)
+			if err != nil {
+				return nil, false, err
+			}
+			l, ok := r.known(v)
+			if !ok {
+				return nil, false, inventory.Errorf(inventory.ErrUnsupported, fmt.Sprintf("%s[%d]", path, i), "Fn::Cidr of a value known only at deploy time")
+			}
+			lits[i] = l
+		}
+		out, err := cidrs(lits[0], lits[1], lits[2])
+		if err != nil {
+			return nil, false, inventory.Errorf(inventory.ErrStructure, path, "Fn::Cidr: %v", err)
+		}
+		return out, true, nil
+	case "Fn::Transform":
 		return nil, false, inventory.Errorf(inventory.ErrUnsupported, path, "%s is not supported", fn)
 	}
 	if strings.HasPrefix(fn, "Fn::ForEach::") {
 		return nil, false, inventory.Errorf(inventory.ErrUnsupported, path, "Fn::ForEach needs the language-extensions transform")
 	}
 	return nil, false, inventory.Errorf(inventory.ErrUnknownIntrinsic, path, "%q", fn)
+}
+
+// known returns the literal text of v, a parameter standing for its
+// default.
+func (r *reader) known(v inventory.Value) (string, bool) {
+	s, ok := v.(inventory.Str)
+	if !ok {
+		return "", false
+	}
+	if ref, ok := s.SingleRef(); ok && ref.Kind == inventory.ToResource && ref.Attr == "" {
+		if p, ok := r.params[ref.Addr]; ok {
+			if d, ok := p["Default"]; ok {
+				if l, ok := inventory.FromJSON(d).(inventory.Str); ok {
+					return l.Literal()
+				}
+			}
+		}
+		return "", false
+	}
+	return s.Literal()
+}
+
+// cidrs is Fn::Cidr: count blocks of cidrBits host bits from ipBlock.
+func cidrs(block, count, bits string) (inventory.List, error) {
+	p, err := netip.ParsePrefix(block)
+	if err != nil {
+		return nil, err
+	}
+	n, err := strconv.Atoi(count)
+	if err != nil || n < 1 || n > 256 {
+		return nil, fmt.Errorf("count %q must be 1 to 256", count)
+	}
+	hb, err := strconv.Atoi(bits)
+	total := p.Addr().BitLen()
+	if err != nil || hb < 0 || total-hb < p.Bits() {
+		return nil, fmt.Errorf("bad cidrBits %q for %s", bits, block)
+	}
+	plen := total - hb
+	if plen-p.Bits() < 63 && n > 1<<(plen-p.Bits()) {
+		return nil, fmt.Errorf("%s has fewer than %d blocks of /%d", block, n, plen)
+	}
+	base := new(big.Int).SetBytes(p.Masked().Addr().AsSlice())
+	out := make(inventory.List, 0, n)
+	for i := range n {
+		v := new(big.Int).Lsh(big.NewInt(int64(i)), uint(hb))
+		v.Or(v, base)
+		b := make([]byte, total/8)
+		v.FillBytes(b)
+		a, _ := netip.AddrFromSlice(b)
+		out = append(out, inventory.Lit(netip.PrefixFrom(a, plen).String()))
+	}
+	return out, nil
 }
 
 // ref resolves Ref name (attr "") or Fn::GetAtt name.attr.
@@ -629,9 +737,32 @@ func (r *reader) ref(name, attr, path string) (inventory.Value, error) {
 	if strings.HasPrefix(name, "AWS::") {
 		return nil, inventory.Errorf(inventory.ErrDangling, path, "unknown pseudo parameter %q", name)
 	}
-	if _, ok := r.params[name]; ok {
+	if p, ok := r.params[name]; ok {
 		if attr != "" {
 			return nil, inventory.Errorf(inventory.ErrStructure, path, "Fn::GetAtt on parameter %q", name)
+		}
+		// A plain parameter with a value (its Default, or --cfn-param)
+		// is evaluated statically, as Terraform variables are.
+		if d, ok := p["Default"]; ok {
+			switch p["Type"] {
+			case "String", "Number":
+				if v, ok := inventory.FromJSON(d).(inventory.Str); ok {
+					if p["Type"] == "Number" {
+						l, _ := v.Literal()
+						v = inventory.Lit(inventory.NormalizeNumber(l))
+					}
+					return v, nil
+				}
+			case "CommaDelimitedList", "List<Number>":
+				if l, ok := inventory.FromJSON(d).(inventory.Str); ok {
+					text, _ := l.Literal()
+					out := inventory.List{}
+					for _, e := range strings.Split(text, ",") {
+						out = append(out, inventory.Lit(strings.TrimSpace(e)))
+					}
+					return out, nil
+				}
+			}
 		}
 		return inventory.RefStr(&inventory.Ref{Kind: inventory.ToResource, Addr: name}), nil
 	}

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/google/go-cmp/cmp"
+
 	"github.com/twinstack/twinstack/internal/diff/cfn"
 	"github.com/twinstack/twinstack/internal/diff/inventory"
 )
@@ -57,7 +59,7 @@ func TestIntrinsics(t *testing.T) {
 		{"literal", "plain", "plain"},
 		{"number", 256, "256"},
 		{"ref resource", ref("B"), "${B}"},
-		{"ref parameter", ref("Env"), "${Env}"},
+		{"ref parameter (its default)", ref("Env"), "prod"},
 		{"ref pseudo", ref("AWS::AccountId"), "${pseudo:account}"},
 		{"getatt list", fn("Fn::GetAtt", []any{"B", "Arn"}), "${B.Arn}"},
 		{"getatt string", fn("Fn::GetAtt", "B.Arn"), "${B.Arn}"},
@@ -66,6 +68,7 @@ func TestIntrinsics(t *testing.T) {
 		{"sub variables", fn("Fn::Sub", []any{"${X}-${AWS::Region}", map[string]any{"X": ref("B")}}), "${B}-${pseudo:region}"},
 		{"join", fn("Fn::Join", []any{",", []any{ref("B"), "x", fn("Fn::GetAtt", []any{"B", "Arn"})}}), "${B},x,${B.Arn}"},
 		{"select", fn("Fn::Select", []any{1, []any{"a", "b"}}), "b"},
+		{"cidr", fn("Fn::Select", []any{1, fn("Fn::Cidr", []any{"10.20.0.0/16", 3, 8})}), "10.20.1.0/24"},
 		{"select azs", fn("Fn::Select", []any{0, fn("Fn::GetAZs", "")}), "${pseudo:azs[0]}"},
 		{"select azs of region", fn("Fn::Select", []any{1, fn("Fn::GetAZs", ref("AWS::Region"))}), "${pseudo:azs[1]}"},
 		{"split", fn("Fn::Select", []any{2, fn("Fn::Split", []any{"-", "a-b-c"})}), "c"},
@@ -145,7 +148,8 @@ func TestErrors(t *testing.T) {
 		{"extra keys", res(`{"X": {"Ref": "B", "Other": 1}}`), inventory.ErrStructure, "only key"},
 		{"select out of range", res(`{"X": {"Fn::Select": [5, ["a"]]}}`), inventory.ErrStructure, "out of range"},
 		{"unterminated sub", res(`{"X": {"Fn::Sub": "${B"}}`), inventory.ErrStructure, "unterminated"},
-		{"cidr", res(`{"X": {"Fn::Cidr": ["10.0.0.0/16", 2, 8]}}`), inventory.ErrUnsupported, "Fn::Cidr"},
+		{"cidr of a deploy-time block", res(`{"X": {"Fn::Cidr": [{"Fn::GetAtt": ["B", "Arn"]}, 2, 8]}}`), inventory.ErrUnsupported, "Fn::Cidr"},
+		{"cidr too many", res(`{"X": {"Fn::Cidr": ["10.0.0.0/24", 4, 7]}}`), inventory.ErrStructure, "fewer than"},
 		{"condition as value", res(`{"X": {"Fn::Equals": ["a", "b"]}}`), inventory.ErrStructure, "condition function"},
 		{"ref to dropped", `{"Conditions": {"No": {"Fn::Equals": ["a", "b"]}}, "Resources": {"A": {"Type": "T", "Condition": "No"}, "B": {"Type": "T", "Properties": {"X": {"Ref": "A"}}}}}`, inventory.ErrDangling, "condition is false"},
 		{"condition cycle", `{"Conditions": {"C": {"Condition": "C"}}, "Resources": {"A": {"Type": "T", "Condition": "C"}}}`, inventory.ErrStructure, "refers to itself"},
@@ -210,4 +214,79 @@ func FuzzReadCloudFormation(f *testing.F) {
 			}
 		}
 	})
+}
+
+// FuzzReadYAML: any YAML text is read or rejected with an
+// *inventory.Error, never a panic. Seeds: testdata/fuzz/FuzzReadYAML
+// (short-form tags, anchors, block scalars, malformed text).
+func FuzzReadYAML(f *testing.F) {
+	f.Fuzz(func(t *testing.T, data []byte) {
+		if isJSONText(data) {
+			return // FuzzReadCloudFormation's input
+		}
+		_, err := cfn.Read("fuzz.yaml", data)
+		if err != nil {
+			var e *inventory.Error
+			if !errors.As(err, &e) {
+				t.Fatalf("error %T is not an *inventory.Error: %v", err, err)
+			}
+		}
+	})
+}
+
+func isJSONText(data []byte) bool {
+	s := strings.TrimLeft(string(data), " \t\r\n")
+	return s == "" || s[0] == '{' || s[0] == '['
+}
+
+// TestReadYAML: every short-form tag reads as its long form.
+func TestReadYAML(t *testing.T) {
+	src := `Parameters:
+  Env: {Type: String, Default: prod}
+Conditions:
+  IsProd: !Equals [!Ref Env, prod]
+  NotProd: !Not [!Condition IsProd]
+  Both: !And [!Condition IsProd, !Or [!Condition IsProd, !Condition NotProd]]
+Mappings:
+  M: {prod: {size: "8"}}
+Resources:
+  B:
+    Type: AWS::S3::Bucket
+    Properties:
+      A: !Sub "${Env}-${AWS::Region}"
+      B: !Sub ["${X}-y", {X: !Ref Env}]
+      C: !GetAtt B.Arn
+      D: !GetAtt [B, Arn]
+      E: !Join ["-", [a, !Select [1, !Split [",", "x,y"]]]]
+      F: !If [Both, yes, no]
+      G: !Base64 text
+      H: !FindInMap [M, !Ref Env, size]
+      I: !Select [0, !GetAZs ""]
+      J: !ImportValue shared-vpc
+      K: !Select [1, !Cidr ["10.0.0.0/16", 2, 8]]
+      L: |
+        line one
+        line two
+      M: {A: [dynamodb:GetItem, "s3:x"], B: x:y}
+`
+	d, err := cfn.Read("t.yaml", []byte(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := d.Lookup("B")
+	got := map[string]string{}
+	for k, v := range b.Props {
+		got[k] = v.String()
+	}
+	want := map[string]string{
+		"A": "prod-${pseudo:region}", "B": "prod-y", "C": "${B.Arn}", "D": "${B.Arn}", "E": "a-y", "F": "yes",
+		"G": "text", "H": "8", "I": "${pseudo:azs[0]}", "J": "${import:shared-vpc}", "K": "10.0.1.0/24", "L": "line one\nline two\n",
+		"M": `{"A":["dynamodb:GetItem","s3:x"],"B":"x:y"}`,
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("(-want +got)\n%s", diff)
+	}
+	if b.Pos != "t.yaml:10" {
+		t.Errorf("position %q", b.Pos)
+	}
 }

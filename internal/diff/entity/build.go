@@ -91,6 +91,17 @@ func (b *builder) fold(e *Entity, addr string) {
 	e.Sources = append(e.Sources, addr)
 }
 
+// ignoreProps records properties of res that are deliberately not
+// compared, with the reason, in the report.
+func (b *builder) ignoreProps(res *inventory.Resource, reason string, keys ...string) {
+	for _, k := range keys {
+		if _, ok := res.Props[k]; ok {
+			b.consume(res, k)
+			b.set.Ignored = append(b.set.Ignored, Note{Addr: res.Addr, Type: res.Type, Reason: "property " + k + ": " + reason})
+		}
+	}
+}
+
 // ignore records a resource that is deliberately not compared.
 func (b *builder) ignore(res *inventory.Resource, reason string) {
 	b.used[res.Addr] = true
@@ -107,18 +118,33 @@ func (b *builder) unsupported(res *inventory.Resource, reason string) {
 // compared resource that no comparison read, as unsupported; and sorts.
 func (b *builder) finish() *Set {
 	for _, res := range b.doc.Resources {
+		if res.Pos != "" {
+			if b.set.Pos == nil {
+				b.set.Pos = map[string]string{}
+			}
+			b.set.Pos[res.Addr] = res.Pos
+		}
+	}
+	for _, n := range b.doc.Notes {
+		b.set.Ignored = append(b.set.Ignored, Note{Addr: n.Addr, Type: n.Type, Reason: n.Reason})
+	}
+	for _, res := range b.doc.Resources {
 		o := b.owner[res.Addr]
-		if res.Mode != inventory.Managed || o == nil || o.Kind == ArtifactStore {
+		if res.Mode != inventory.Managed || o == nil {
 			continue
 		}
 		for _, k := range sortedKeys(res.Props) {
-			if b.seen[res][k] {
-				continue
-			}
 			if _, ok := b.d.notCompared(res.Type, k); ok {
 				continue
 			}
-			b.set.Unsupported = append(b.set.Unsupported, Note{Addr: res.Addr, Type: res.Type, Reason: "property " + k + " is not compared by diff"})
+			missed := map[string]bool{}
+			b.uncovered(res, k, res.Props[k], missed)
+			for _, p := range sortedKeys(missed) {
+				if _, ok := b.d.notCompared(res.Type, p); ok {
+					continue
+				}
+				b.set.Unsupported = append(b.set.Unsupported, Note{Addr: res.Addr, Type: res.Type, Reason: "property " + p + " is not compared by diff"})
+			}
 		}
 	}
 	for _, res := range b.doc.Resources {
@@ -241,9 +267,54 @@ func (b *builder) ref(r *inventory.Ref) Expr {
 // compared.
 func (b *builder) read(res *inventory.Resource, path ...string) inventory.Value {
 	if res != nil && len(path) > 0 {
-		b.consume(res, path[0])
+		b.consume(res, strings.Join(path, "."))
 	}
 	return prop(res, path...)
+}
+
+// covered reports whether a comparison read the property at path (dotted)
+// or a property enclosing it.
+func (b *builder) covered(res *inventory.Resource, path string) bool {
+	m := b.seen[res]
+	for {
+		if m[path] {
+			return true
+		}
+		i := strings.LastIndexByte(path, '.')
+		if i < 0 {
+			return false
+		}
+		path = path[:i]
+	}
+}
+
+// uncovered lists the paths of the values in v (at path) that no
+// comparison read: every key at every depth, list elements sharing their
+// list's path.
+func (b *builder) uncovered(res *inventory.Resource, path string, v inventory.Value, out map[string]bool) {
+	if b.covered(res, path) {
+		return
+	}
+	switch x := v.(type) {
+	case nil, inventory.Null:
+		return
+	case inventory.Map:
+		if len(x) == 0 {
+			out[path] = true
+		}
+		for k, e := range x {
+			b.uncovered(res, path+"."+k, e, out)
+		}
+	case inventory.List:
+		if len(x) == 0 {
+			out[path] = true
+		}
+		for _, e := range x {
+			b.uncovered(res, path, e, out)
+		}
+	default:
+		out[path] = true
+	}
 }
 
 // consume records that properties of res are compared.
@@ -368,11 +439,31 @@ func (b *builder) statements(doc inventory.Value) ([]statement, error) {
 		}
 		return nil, fmt.Errorf("policy is not a JSON object")
 	}
+	// Id and Sid are labels. Every other key is compared, or makes the
+	// policy not compared.
+	for _, k := range m.Keys() {
+		switch k {
+		case "Statement", "Id":
+		case "Version":
+			if v := literal(m[k], ""); v != "2012-10-17" {
+				return nil, fmt.Errorf("policy language version %q is not compared (only 2012-10-17)", v)
+			}
+		default:
+			return nil, fmt.Errorf("policy key %q is not compared", k)
+		}
+	}
 	var out []statement
 	for _, sv := range list(m["Statement"]) {
 		sm, ok := sv.(inventory.Map)
 		if !ok {
 			return nil, fmt.Errorf("policy statement is not an object")
+		}
+		for _, k := range sm.Keys() {
+			switch k {
+			case "Sid", "Effect", "Principal", "NotPrincipal", "Action", "NotAction", "Resource", "NotResource", "Condition":
+			default:
+				return nil, fmt.Errorf("policy statement key %q is not compared", k)
+			}
 		}
 		st := statement{effect: literal(sm["Effect"], "Allow")}
 		for _, k := range []string{"Principal", "NotPrincipal"} {

@@ -23,6 +23,9 @@ func FromCloudFormation(doc *inventory.Document) (*Set, error) {
 type cloudFormation struct {
 	b     *builder
 	store *Entity // the CDK bootstrap bucket, by role
+	// storeParams are parameters naming the bucket the deployer uploads
+	// artifacts to (a Lambda's Code.S3Bucket): the artifact store by role.
+	storeParams map[string]bool
 	// autoDelete holds CDK's auto-delete-objects provider resources: they
 	// implement a bucket's data-on-destroy and are compared as that.
 	autoDelete map[string]bool
@@ -37,6 +40,10 @@ var (
 	assetKey        = regexp.MustCompile(`^/(?:[0-9a-f]{64}|<hash>)(?:\.(?:[A-Za-z0-9_-]+|<hash>))*`)
 )
 
+// objectKey is a hand-written object key after the artifact store's name
+// ("/server/server-linux-amd64"), not a wildcard.
+var objectKey = regexp.MustCompile(`^/[A-Za-z0-9_.\-][^\s"*]*`)
+
 const autoDeleteMarker = "{cdk-auto-delete-provider}"
 
 func (c *cloudFormation) special(b *builder, res *inventory.Resource, r *inventory.Ref) (Expr, bool) {
@@ -46,6 +53,11 @@ func (c *cloudFormation) special(b *builder, res *inventory.Resource, r *invento
 	if res.Mode != inventory.Parameter {
 		return nil, false
 	}
+	if c.storeParams[res.Addr] {
+		st := c.artifactStore()
+		st.Sources = []string{res.Addr}
+		return RefExpr(ArtifactStore, st.Key, "name"), true
+	}
 	def, hasDefault := res.Props["Default"]
 	if strings.HasPrefix(res.Type, "AWS::SSM::Parameter::Value<") && hasDefault {
 		return Text("{ssm:" + literal(def, "?") + "}"), true
@@ -53,7 +65,7 @@ func (c *cloudFormation) special(b *builder, res *inventory.Resource, r *invento
 	if hasDefault {
 		return b.expr(def), true
 	}
-	return Text("{param:" + res.Addr + "}"), true
+	return Text(inputName(res.Addr)), true
 }
 
 func (c *cloudFormation) attr(res *inventory.Resource, a string) string {
@@ -85,6 +97,14 @@ func (c *cloudFormation) attr(res *inventory.Resource, a string) string {
 		return "listener-arn"
 	case "AWS::Lambda::Url.FunctionUrl":
 		return "url"
+	case "AWS::EC2::KeyPair.":
+		return "name"
+	case "AWS::EC2::RouteTable.", "AWS::EC2::RouteTable.RouteTableId":
+		return "route-table-id"
+	case "AWS::ApiGatewayV2::Api.", "AWS::ApiGatewayV2::Api.ApiId":
+		return "id"
+	case "AWS::ApiGatewayV2::Integration.":
+		return "id"
 	case "AWS::DynamoDB::Table.StreamArn":
 		return "stream-arn"
 	}
@@ -125,6 +145,10 @@ func (c *cloudFormation) post(e Expr) Expr {
 			if m := assetKey.FindString(lit); m != "" {
 				out = append(out, Text("/{object}"))
 				lit = lit[len(m):]
+			} else if m := objectKey.FindString(lit); m != "" {
+				// A key written by hand in the artifact store.
+				out = append(out, Text("/{object}"))
+				lit = lit[len(m):]
 			}
 		}
 		afterStore = false
@@ -154,6 +178,8 @@ func (c *cloudFormation) artifactStore() *Entity {
 	if c.store == nil {
 		c.store = c.b.entity(ArtifactStore, "artifacts", "")
 		c.store.Sources = []string{"(CDK bootstrap assets bucket)"}
+		c.store.Props["public-access-block"] = ScalarText(storePAB)
+		c.store.Props["tls-only"] = ScalarText(storeTLS)
 	}
 	return c.store
 }
@@ -170,6 +196,12 @@ func (c *cloudFormation) build(b *builder) {
 			} else {
 				b.used[res.Addr] = true
 			}
+		}
+	}
+	c.storeParams = map[string]bool{}
+	for _, fn := range byType["AWS::Lambda::Function"] {
+		if p := b.target(prop(fn, "Code", "S3Bucket")); p != nil && p.Mode == inventory.Parameter {
+			c.storeParams[p.Addr] = true
 		}
 	}
 	for _, res := range byType["AWS::CDK::Metadata"] {
@@ -244,6 +276,27 @@ func (c *cloudFormation) build(b *builder) {
 	for _, res := range byType["AWS::EC2::Instance"] {
 		b.entity(Instance, literal(tagValue(b.read(res, "Tags"), "Name"), ""), res.Addr)
 	}
+	// Volumes are known by where they are attached: a VolumeAttachment or
+	// an instance's Volumes list.
+	attached := map[string]volumeAttachment{}
+	for _, a := range byType["AWS::EC2::VolumeAttachment"] {
+		if v := b.target(b.read(a, "VolumeId")); v != nil {
+			attached[v.Addr] = volumeAttachment{literal(b.read(a, "Device"), "?"), b.expr(b.read(a, "InstanceId"))}
+		}
+	}
+	for _, inst := range byType["AWS::EC2::Instance"] {
+		for _, m := range list(b.read(inst, "Volumes")) {
+			if v := b.target(get(m, "VolumeId")); v != nil && b.owner[inst.Addr] != nil {
+				attached[v.Addr] = volumeAttachment{literal(get(m, "Device"), "?"), RefExpr(Instance, b.owner[inst.Addr].Key, "id")}
+			}
+		}
+	}
+	for _, res := range byType["AWS::EC2::Volume"] {
+		at := attached[res.Addr]
+		e := b.entity(Volume, at.text().String(), res.Addr)
+		e.Props["attached"] = Scalar(at.text())
+	}
+	b.attach(byType["AWS::EC2::VolumeAttachment"], "VolumeId", Volume)
 	for _, res := range byType["AWS::ElasticLoadBalancingV2::TargetGroup"] {
 		b.entity(TargetGroup, literal(b.read(res, "Name"), ""), res.Addr)
 	}
@@ -255,6 +308,18 @@ func (c *cloudFormation) build(b *builder) {
 			continue
 		}
 		b.entity(Function, b.text(b.read(res, "FunctionName")), res.Addr)
+	}
+	for _, res := range byType["AWS::EC2::VPCEndpoint"] {
+		b.entity(Endpoint, b.text(b.read(res, "ServiceName")), res.Addr)
+	}
+	for _, res := range byType["AWS::EC2::KeyPair"] {
+		b.entity(KeyPair, b.text(b.read(res, "KeyName")), res.Addr)
+	}
+	for _, res := range byType["AWS::ApiGatewayV2::Api"] {
+		b.entity(HTTPAPI, b.text(b.read(res, "Name")), res.Addr)
+	}
+	for _, res := range byType["AWS::Logs::LogGroup"] {
+		b.entity(LogGroup, b.text(b.read(res, "LogGroupName")), res.Addr)
 	}
 
 	// Instance profiles and policies may name several roles.
@@ -276,6 +341,10 @@ func (c *cloudFormation) build(b *builder) {
 	}
 	listeners := b.attach(byType["AWS::ElasticLoadBalancingV2::Listener"], "LoadBalancerArn", LoadBalancer)
 	urls := b.attach(byType["AWS::Lambda::Url"], "TargetFunctionArn", Function)
+	perms := b.attach(byType["AWS::Lambda::Permission"], "FunctionName", Function)
+	apiIntegrations := b.attach(byType["AWS::ApiGatewayV2::Integration"], "ApiId", HTTPAPI)
+	apiRoutes := b.attach(byType["AWS::ApiGatewayV2::Route"], "ApiId", HTTPAPI)
+	apiStages := b.attach(byType["AWS::ApiGatewayV2::Stage"], "ApiId", HTTPAPI)
 	templates := c.launchTemplates(b, byType)
 	routes := c.routes(b, byType)
 
@@ -317,6 +386,71 @@ func (c *cloudFormation) build(b *builder) {
 			c.loadBalancer(b, e, res, listeners[e])
 		case Function:
 			c.function(b, e, res, urls[e])
+			var items []Expr
+			for _, p := range perms[e] {
+				items = append(items, invokePermission(b.expr(b.read(p, "Action")), b.expr(b.read(p, "Principal")),
+					executeARN(b.expr(b.read(p, "SourceArn"))), b.expr(b.read(p, "FunctionUrlAuthType"))))
+			}
+			e.Props["invoke-permissions"] = SetOf(items...)
+		case Endpoint:
+			e.Props["service"] = Scalar(b.expr(b.read(res, "ServiceName")))
+			e.Props["type"] = ScalarText(literal(b.read(res, "VpcEndpointType"), "Gateway"))
+			e.Props["vpc"] = Scalar(b.expr(b.read(res, "VpcId")))
+			e.Props["subnets"] = b.refSet(b.read(res, "SubnetIds"))
+			e.Props["security-groups"] = b.refSet(b.read(res, "SecurityGroupIds"))
+			e.Props["route-tables"] = b.refSet(b.read(res, "RouteTableIds"))
+			e.Props["private-dns"] = ScalarText(boolText(b.read(res, "PrivateDnsEnabled"), false))
+			sts, err := b.statements(b.read(res, "PolicyDocument"))
+			if err != nil {
+				b.problem(res, "PolicyDocument: "+err.Error())
+			}
+			e.Props["policy"] = endpointPolicy(sts)
+		case KeyPair:
+			e.Props["name"] = Scalar(b.expr(b.read(res, "KeyName")))
+			var material Expr
+			if v := b.read(res, "PublicKeyMaterial"); v != nil {
+				material = b.expr(v)
+			}
+			e.Props["public-key"] = Scalar(publicKey(material))
+		case LogGroup:
+			e.Props["name"] = Scalar(b.expr(b.read(res, "LogGroupName")))
+			e.Props["retention"] = ScalarText(retentionText(numText(b.read(res, "RetentionInDays"), "")))
+		case Volume:
+			e.Props["availability-zone"] = Scalar(b.expr(b.read(res, "AvailabilityZone")))
+			e.Props["size"] = ScalarText(numText(b.read(res, "Size"), Unset))
+			e.Props["type"] = ScalarText(literal(b.read(res, "VolumeType"), "gp2"))
+			e.Props["encrypted"] = ScalarText(boolText(b.read(res, "Encrypted"), false))
+			e.Props["iops"] = ScalarText(numText(b.read(res, "Iops"), Unset))
+			e.Props["throughput"] = ScalarText(numText(b.read(res, "Throughput"), Unset))
+		case HTTPAPI:
+			e.Props["name"] = Scalar(b.expr(b.read(res, "Name")))
+			e.Props["protocol"] = ScalarText(literal(b.read(res, "ProtocolType"), Unset))
+			integ := map[string]Expr{}
+			for _, in := range apiIntegrations[e] {
+				integ[in.Addr] = Join(Text(literal(b.read(in, "IntegrationType"), Unset)+" "), invokeTarget(b.expr(b.read(in, "IntegrationUri"))),
+					Text(" payload "+literal(b.read(in, "PayloadFormatVersion"), "1.0")))
+			}
+			var routes []Expr
+			for _, rt := range apiRoutes[e] {
+				target := Text("(no target)")
+				if s, ok := b.read(rt, "Target").(inventory.Str); ok {
+					for _, p := range s {
+						if p.Ref != nil {
+							if d, ok := integ[p.Ref.Addr]; ok {
+								target = d
+							}
+						}
+					}
+				}
+				routes = append(routes, Join(Text(literal(b.read(rt, "RouteKey"), Unset)+" -> "), target,
+					Text(" (auth "+literal(b.read(rt, "AuthorizationType"), "NONE")+")")))
+			}
+			e.Props["routes"] = SetOf(routes...)
+			var stages []Expr
+			for _, st := range apiStages[e] {
+				stages = append(stages, Text(literal(b.read(st, "StageName"), Unset)+" auto-deploy "+boolText(b.read(st, "AutoDeploy"), false)))
+			}
+			e.Props["stages"] = SetOf(stages...)
 		}
 	}
 	for _, o := range b.doc.Outputs {
@@ -372,6 +506,27 @@ func (c *cloudFormation) bucket(b *builder, e *Entity, res *inventory.Resource, 
 	}
 	enc := literal(b.read(res, "BucketEncryption", "ServerSideEncryptionConfiguration", "ServerSideEncryptionByDefault", "SSEAlgorithm"), "AES256")
 	e.Props["encryption"] = ScalarText(enc)
+	var rules []Expr
+	for _, rule := range list(b.read(res, "LifecycleConfiguration", "Rules")) {
+		var acts []string
+		if d := get(rule, "AbortIncompleteMultipartUpload", "DaysAfterInitiation"); d != nil {
+			acts = append(acts, "abort incomplete multipart uploads after "+numText(d, "?")+" days")
+		}
+		if d := get(rule, "NoncurrentVersionExpiration", "NoncurrentDays"); d != nil {
+			acts = append(acts, "expire noncurrent versions after "+numText(d, "?")+" days")
+		}
+		if d := get(rule, "NoncurrentVersionExpirationInDays"); d != nil {
+			acts = append(acts, "expire noncurrent versions after "+numText(d, "?")+" days")
+		}
+		if d := get(rule, "ExpirationInDays"); d != nil {
+			acts = append(acts, "expire objects after "+numText(d, "?")+" days")
+		}
+		rules = append(rules, lifecycleRule(literal(get(rule, "Status"), "Enabled"), literal(get(rule, "Prefix"), ""), acts))
+	}
+	b.consume(res, "LifecycleConfiguration.Rules.Id", "LifecycleConfiguration.Rules.Status", "LifecycleConfiguration.Rules.Prefix",
+		"LifecycleConfiguration.Rules.AbortIncompleteMultipartUpload.DaysAfterInitiation", "LifecycleConfiguration.Rules.NoncurrentVersionExpiration.NoncurrentDays",
+		"LifecycleConfiguration.Rules.NoncurrentVersionExpirationInDays", "LifecycleConfiguration.Rules.ExpirationInDays")
+	e.Props["lifecycle"] = SetOf(rules...)
 	var sts []statement
 	for _, p := range policies {
 		s, err := b.statements(b.read(p, "PolicyDocument"))
@@ -390,7 +545,6 @@ func (c *cloudFormation) bucket(b *builder, e *Entity, res *inventory.Resource, 
 		onDestroy = "destroyed"
 	}
 	e.Props["data-on-destroy"] = ScalarText(onDestroy)
-	e.Props["lifecycle"] = lifecycleProp(b.cfnLifecycle(res))
 }
 
 func mentions(es []Expr, s string) bool {
@@ -435,6 +589,10 @@ func (c *cloudFormation) table(b *builder, e *Entity, res *inventory.Resource) {
 	e.Props["partition-key"] = ScalarText(hash)
 	e.Props["sort-key"] = ScalarText(rng)
 	e.Props["billing-mode"] = ScalarText(literal(b.read(res, "BillingMode"), "PROVISIONED"))
+	e.Props["ttl"] = ScalarText(ttlText(literal(b.read(res, "TimeToLiveSpecification", "AttributeName"), ""),
+		boolText(b.read(res, "TimeToLiveSpecification", "Enabled"), false) == "true"))
+	e.Props["capacity"] = ScalarText(capacity(literal(b.read(res, "BillingMode"), "PROVISIONED"),
+		numText(b.read(res, "ProvisionedThroughput", "ReadCapacityUnits"), Unset), numText(b.read(res, "ProvisionedThroughput", "WriteCapacityUnits"), Unset)))
 	e.Props["point-in-time-recovery"] = ScalarText(boolText(b.read(res, "PointInTimeRecoverySpecification", "PointInTimeRecoveryEnabled"), false))
 	var idx []Expr
 	for _, g := range list(b.read(res, "GlobalSecondaryIndexes")) {
@@ -453,7 +611,6 @@ func (c *cloudFormation) table(b *builder, e *Entity, res *inventory.Resource) {
 		onDestroy = "kept"
 	}
 	e.Props["data-on-destroy"] = ScalarText(onDestroy)
-	e.Props["ttl"] = ScalarText(ttlText(b.read(res, "TimeToLiveSpecification", "AttributeName"), boolText(prop(res, "TimeToLiveSpecification", "Enabled"), false)))
 }
 
 func (c *cloudFormation) routes(b *builder, byType map[string][]*inventory.Resource) map[string][]Expr {
@@ -602,7 +759,11 @@ func (c *cloudFormation) role(b *builder, e *Entity, res *inventory.Resource, tr
 	setPermissions(e, sts)
 	var pn []Expr
 	for _, p := range profiles {
-		pn = append(pn, b.expr(b.read(p, "InstanceProfileName")))
+		if n := b.read(p, "InstanceProfileName"); n != nil {
+			pn = append(pn, b.expr(n))
+		} else {
+			pn = append(pn, Text("(name generated at deploy)"))
+		}
 	}
 	e.Props["instance-profile"] = SetOf(pn...)
 }
@@ -679,11 +840,20 @@ func (c *cloudFormation) instance(b *builder, e *Entity, res *inventory.Resource
 		}
 	}
 	e.Props["profile"] = Scalar(b.expr(profile))
+	e.Props["key-pair"] = Scalar(b.expr(p("KeyName", "KeyName")))
 	e.Props["imds.tokens"] = ScalarText(literal(p("MetadataOptions", "MetadataOptions", "HttpTokens"), Unset))
 	e.Props["imds.endpoint"] = ScalarText(literal(p("MetadataOptions", "MetadataOptions", "HttpEndpoint"), "enabled"))
 	e.Props["imds.hop-limit"] = ScalarText(numText(p("MetadataOptions", "MetadataOptions", "HttpPutResponseHopLimit"), Unset))
 	var root inventory.Value
-	for _, m := range list(p("BlockDeviceMappings", "BlockDeviceMappings")) {
+	bdm := prop(res, "BlockDeviceMappings")
+	if bdm == nil && lt != nil {
+		bdm = get(lt, "BlockDeviceMappings")
+	}
+	// The keys compared, one by one: any other (a KMS key, a second
+	// volume) is listed as not compared.
+	b.consume(res, "BlockDeviceMappings.DeviceName", "BlockDeviceMappings.Ebs.Encrypted", "BlockDeviceMappings.Ebs.VolumeSize",
+		"BlockDeviceMappings.Ebs.VolumeType", "BlockDeviceMappings.Ebs.DeleteOnTermination")
+	for _, m := range list(bdm) {
 		switch literal(get(m, "DeviceName"), "") {
 		case "/dev/xvda", "/dev/sda1":
 			root = get(m, "Ebs")
@@ -753,7 +923,7 @@ func (c *cloudFormation) function(b *builder, e *Entity, res *inventory.Resource
 	e.Props["handler"] = ScalarText(literal(b.read(res, "Handler"), Unset))
 	e.Props["memory"] = ScalarText(numText(b.read(res, "MemorySize"), "128"))
 	e.Props["timeout"] = ScalarText(numText(b.read(res, "Timeout"), "3"))
-	e.Props["reserved-concurrency"] = ScalarText(reservedText(b.read(res, "ReservedConcurrentExecutions")))
+	e.Props["reserved-concurrency"] = ScalarText(numText(b.read(res, "ReservedConcurrentExecutions"), "unreserved"))
 	var env []Expr
 	if vars, ok := b.read(res, "Environment", "Variables").(inventory.Map); ok {
 		for _, k := range vars.Keys() {
@@ -780,6 +950,12 @@ func (c *cloudFormation) function(b *builder, e *Entity, res *inventory.Resource
 // notCompared lists the CloudFormation properties that need no comparison.
 func (*cloudFormation) notCompared(typ, p string) (string, bool) {
 	switch {
+	case strings.HasSuffix(p, ".Sid") || strings.HasSuffix(p, "PolicyDocument.Id"):
+		return "statement ids are labels", true
+	case typ == "AWS::EC2::SecurityGroup" && (p == "SecurityGroupIngress.Description" || p == "SecurityGroupEgress.Description"):
+		return "rule descriptions are labels; a rule is (direction, protocol, ports, peer)", true
+	case typ == "AWS::Lambda::Function" && (p == "Code.S3Bucket" || p == "Code.S3Key" || p == "Code.S3ObjectVersion" || p == "Code.ZipFile"):
+		return "where the package is uploaded is a deploy-time artifact, compared by role (function/package)", true
 	case p == "Tags":
 		return "tags are labels", true
 	case p == "Description" && (typ == "AWS::EC2::SecurityGroupIngress" || typ == "AWS::EC2::SecurityGroupEgress"):

@@ -1,6 +1,7 @@
 package entity
 
 import (
+	"slices"
 	"sort"
 	"strings"
 
@@ -23,13 +24,18 @@ const (
 	TargetGroup   Kind = "target-group"
 	LoadBalancer  Kind = "load-balancer"
 	Function      Kind = "function"
+	LogGroup      Kind = "log-group"
+	KeyPair       Kind = "key-pair"
+	Endpoint      Kind = "vpc-endpoint"
+	HTTPAPI       Kind = "http-api"
+	Volume        Kind = "volume"
 	Output        Kind = "output"
 )
 
 // Kinds lists every kind, each after the kinds its properties refer to:
 // matching proceeds in this order.
 func Kinds() []Kind {
-	return []Kind{ArtifactStore, Bucket, Table, VPC, Gateway, Subnet, SecurityGroup, Role, Instance, TargetGroup, LoadBalancer, Function, Output}
+	return []Kind{ArtifactStore, Bucket, Table, VPC, Gateway, Subnet, SecurityGroup, Endpoint, Role, KeyPair, Instance, Volume, TargetGroup, LoadBalancer, Function, HTTPAPI, LogGroup, Output}
 }
 
 // Properties lists the compared properties of a kind, in report order.
@@ -39,13 +45,14 @@ func Properties(k Kind) []string {
 	switch k {
 	case ArtifactStore:
 		// Compared by role: CDK's bootstrap bucket and Terraform's
-		// artifacts bucket are both "where deploy-time artifacts live".
-		return nil
+		// artifacts bucket are both "where deploy-time artifacts live";
+		// what is compared is that it stays private.
+		return []string{"public-access-block", "tls-only"}
 	case Bucket:
 		return []string{"name", "versioning", "public-access-block.block-public-acls", "public-access-block.block-public-policy",
-			"public-access-block.ignore-public-acls", "public-access-block.restrict-public-buckets", "encryption", "policy", "data-on-destroy", "lifecycle"}
+			"public-access-block.ignore-public-acls", "public-access-block.restrict-public-buckets", "encryption", "policy", "lifecycle", "data-on-destroy"}
 	case Table:
-		return []string{"name", "partition-key", "sort-key", "billing-mode", "point-in-time-recovery", "indexes", "deletion-protection", "data-on-destroy", "ttl"}
+		return []string{"name", "partition-key", "sort-key", "billing-mode", "capacity", "point-in-time-recovery", "ttl", "indexes", "deletion-protection", "data-on-destroy"}
 	case VPC:
 		return []string{"cidr", "dns-support", "dns-hostnames"}
 	case Gateway:
@@ -57,7 +64,7 @@ func Properties(k Kind) []string {
 	case Role:
 		return []string{"name", "trust", "policy-names", "permissions", "artifact-access", "instance-profile"}
 	case Instance:
-		return []string{"name", "type", "ami", "subnet", "security-groups", "profile",
+		return []string{"name", "type", "ami", "subnet", "security-groups", "profile", "key-pair",
 			"imds.tokens", "imds.endpoint", "imds.hop-limit",
 			"root-volume.encrypted", "root-volume.size", "root-volume.type", "root-volume.delete-on-termination",
 			"user-data.fetch", "user-data.environment", "user-data.script"}
@@ -68,8 +75,18 @@ func Properties(k Kind) []string {
 	case LoadBalancer:
 		return []string{"name", "type", "scheme", "subnets", "security-groups", "listeners"}
 	case Function:
-		return []string{"name", "runtime", "architecture", "handler", "memory", "timeout", "environment",
-			"vpc.subnets", "vpc.security-groups", "role", "package", "url.auth", "url.invoke-mode", "reserved-concurrency"}
+		return []string{"name", "runtime", "architecture", "handler", "memory", "timeout", "reserved-concurrency", "environment",
+			"vpc.subnets", "vpc.security-groups", "role", "package", "url.auth", "url.invoke-mode", "invoke-permissions"}
+	case LogGroup:
+		return []string{"name", "retention"}
+	case HTTPAPI:
+		return []string{"name", "protocol", "routes", "stages"}
+	case Volume:
+		return []string{"attached", "availability-zone", "size", "type", "encrypted", "iops", "throughput"}
+	case KeyPair:
+		return []string{"name", "public-key"}
+	case Endpoint:
+		return []string{"service", "type", "vpc", "subnets", "security-groups", "route-tables", "private-dns", "policy"}
 	case Output:
 		return []string{"value", "description"}
 	}
@@ -229,6 +246,21 @@ type Set struct {
 	// understand: their meaning is not compared, so equivalence cannot be
 	// claimed.
 	Unsupported []Note
+	// Pos maps a resource address to where it is declared (file:line),
+	// when the reader knows.
+	Pos map[string]string
+}
+
+// Where lists where the resources of e are declared, in source order of
+// their addresses.
+func (s *Set) Where(e *Entity) []string {
+	var out []string
+	for _, a := range e.Sources {
+		if p, ok := s.Pos[a]; ok && !slices.Contains(out, p) {
+			out = append(out, p)
+		}
+	}
+	return out
 }
 
 // Of returns the entities of kind k.
@@ -263,4 +295,191 @@ func (s *Set) sort() {
 	}
 	sortNotes(s.Ignored)
 	sortNotes(s.Unsupported)
+}
+
+// Resolve replaces a symbolic value ("{region}") by what it is known to be
+// ("us-east-1") in every key, property and reference of the set: the
+// deploy region given on the command line makes a template's AWS::Region
+// and a module's literal region the same.
+func (s *Set) Resolve(symbol, value string) {
+	fix := func(e Expr) {
+		for i := range e {
+			if e[i].Ref != nil {
+				r := *e[i].Ref
+				r.Key = strings.ReplaceAll(r.Key, symbol, value)
+				e[i].Ref = &r
+				continue
+			}
+			e[i].Lit = strings.ReplaceAll(e[i].Lit, symbol, value)
+		}
+	}
+	for _, e := range s.Entities {
+		e.Key = strings.ReplaceAll(e.Key, symbol, value)
+		for name, p := range e.Props {
+			items := make([]Expr, len(p.Items))
+			for i, it := range p.Items {
+				items[i] = append(Expr(nil), it...)
+				fix(items[i])
+			}
+			e.Props[name] = Prop{Items: items, Set: p.Set}
+		}
+	}
+	s.sort()
+}
+
+// capacity is a table's provisioned throughput: none when on demand.
+func capacity(mode, read, write string) string {
+	if mode == "PAY_PER_REQUEST" {
+		return "on demand"
+	}
+	return "read " + read + ", write " + write
+}
+
+// privateStore is the artifact store's settings as CDK's bootstrap
+// template makes them (all public access blocked, a policy denying
+// requests without TLS); a bucket named by a parameter lives outside the
+// template and is taken to be the same.
+const (
+	storePAB = "block-public-acls block-public-policy ignore-public-acls restrict-public-buckets"
+	storeTLS = "yes"
+)
+
+// NotCompared says why a top-level property of a resource type needs no
+// comparison (tags are labels, a rule's description is not the rule),
+// in the vocabulary of dialect. ok is false for properties that are
+// compared (or reported as not compared).
+func NotCompared(dialect inventory.Dialect, typ, prop string) (reason string, ok bool) {
+	switch dialect {
+	case inventory.Terraform:
+		return terraform{}.notCompared(typ, prop)
+	case inventory.CloudFormation:
+		return (&cloudFormation{}).notCompared(typ, prop)
+	}
+	return "", false
+}
+
+// lifecycleRule renders one S3 lifecycle rule by what it does; its id is
+// a label. filter is the prefix (or "") the rule applies to.
+func lifecycleRule(status, filter string, actions []string) Expr {
+	scope := "all objects"
+	if filter != "" {
+		scope = "prefix " + filter
+	}
+	sort.Strings(actions)
+	return Text(strings.Join(actions, ", ") + " (" + scope + ", " + strings.ToLower(status) + ")")
+}
+
+// ttlText is a table's time to live: the attribute, or off.
+func ttlText(attr string, enabled bool) string {
+	if !enabled || attr == "" {
+		return "off"
+	}
+	return "on " + attr
+}
+
+// retentionText is a log group's retention: days, or never expiring.
+func retentionText(days string) string {
+	if days == "" || days == "0" {
+		return "never expires"
+	}
+	return days + " days"
+}
+
+// publicKey is a key pair's public key: the material imported, or
+// generated at deploy (by AWS, or by Terraform's tls provider).
+func publicKey(material Expr) Expr {
+	if len(material) == 0 {
+		return Text("generated at deploy")
+	}
+	if strings.Contains(material.String(), "{tls:") {
+		return Text("generated at deploy")
+	}
+	return material
+}
+
+// invokePermission renders who may invoke a function, and from where.
+func invokePermission(action, principal, source, urlAuth Expr) Expr {
+	out := Join(action, Text(" by "), principal)
+	if len(source) > 0 && source.String() != Unset {
+		out = Join(out, Text(" from "), source)
+	}
+	if len(urlAuth) > 0 && urlAuth.String() != Unset {
+		out = Join(out, Text(" (function URL auth "), urlAuth, Text(")"))
+	}
+	return out
+}
+
+// endpointPolicy is a VPC endpoint's policy: its permissions, or the
+// default that allows everything.
+func endpointPolicy(sts []statement) Prop {
+	if len(sts) == 0 {
+		return SetOf(Text("(default: full access)"))
+	}
+	return SetOf(permissions(sts)...)
+}
+
+// inputName is a variable or parameter without a value, kept symbolic: a
+// Terraform variable project_name and a CloudFormation parameter
+// ProjectName are the same input ({input:projectname}).
+func inputName(name string) string {
+	n := strings.NewReplacer("_", "", "-", "").Replace(strings.ToLower(name))
+	return "{input:" + n + "}"
+}
+
+// invokeTarget canonicalises what an API integration invokes: a Lambda
+// function's ARN and its invoke ARN (or the apigateway invocations path
+// around the ARN) are the same target.
+func invokeTarget(e Expr) Expr {
+	out := make(Expr, 0, len(e))
+	for _, p := range e {
+		if p.Ref != nil && p.Ref.Kind == Function && p.Ref.Attr == "invoke-arn" {
+			r := *p.Ref
+			r.Attr = "arn"
+			out = append(out, Part{Ref: &r})
+			continue
+		}
+		out = append(out, p)
+	}
+	if len(out) == 3 && out[1].Ref != nil && out[1].Ref.Kind == Function && out[0].Ref == nil && out[2].Ref == nil &&
+		strings.Contains(out[0].Lit, ":apigateway:") && strings.HasSuffix(out[0].Lit, ":lambda:path/2015-03-31/functions/") && out[2].Lit == "/invocations" {
+		return Expr{out[1]}
+	}
+	// "arn:{partition}:apigateway:{region}:lambda:path/2015-03-31/functions/" may
+	// have been split by references to the partition and region.
+	for i, p := range out {
+		if p.Ref != nil && p.Ref.Kind == Function && i > 0 && i == len(out)-2 && out[i+1].Ref == nil && out[i+1].Lit == "/invocations" &&
+			out[i-1].Ref == nil && strings.HasSuffix(out[i-1].Lit, ":lambda:path/2015-03-31/functions/") {
+			return Expr{p}
+		}
+	}
+	return out
+}
+
+// executeARN canonicalises an API's execution ARN: Terraform's
+// execution_arn and CloudFormation's arn:...:execute-api:REGION:ACCOUNT:API.
+func executeARN(e Expr) Expr {
+	for i, p := range e {
+		if p.Ref != nil && p.Ref.Kind == HTTPAPI && (p.Ref.Attr == "id" || p.Ref.Attr == "api-id") && i > 0 {
+			prefix := Expr(e[:i]).String()
+			if strings.HasSuffix(prefix, ":execute-api:{region}:{account}:") || strings.HasSuffix(prefix, ":execute-api:") {
+				r := *p.Ref
+				r.Attr = "execution-arn"
+				return Join(Expr{{Ref: &r}}, e[i+1:])
+			}
+		}
+	}
+	return e
+}
+
+// volumeAttachment describes where a volume is attached.
+type volumeAttachment struct {
+	device   string
+	instance Expr
+}
+
+func (a volumeAttachment) text() Expr {
+	if a.instance == nil {
+		return Text("not attached")
+	}
+	return Join(Text(a.device+" on "), a.instance)
 }

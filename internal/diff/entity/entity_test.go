@@ -167,13 +167,37 @@ func TestUnknownTypesAreListed(t *testing.T) {
 // comparison (tags, rule descriptions).
 func TestUncomparedPropertiesAreListed(t *testing.T) {
 	cf := fromCFN(t, `{"Resources": {"B": {"Type": "AWS::S3::Bucket", "Properties": {"BucketName": "b",
-		"CorsConfiguration": {"CorsRules": []}, "Tags": [{"Key": "team", "Value": "x"}]}}}}`)
+		"AccelerateConfiguration": {"AccelerationStatus": "Enabled"}, "Tags": [{"Key": "team", "Value": "x"}]}}}}`)
 	tf := fromTF(t, `{"resource": {"aws_instance": {"i": {"tags": {"Name": "i", "team": "x"}, "monitoring": true}}}}`)
 	var got []string
 	for _, n := range append(cf.Unsupported, tf.Unsupported...) {
 		got = append(got, n.Addr+": "+n.Reason)
 	}
-	want := []string{"B: property CorsConfiguration is not compared by diff", "aws_instance.i: property monitoring is not compared by diff"}
+	want := []string{"B: property AccelerateConfiguration.AccelerationStatus is not compared by diff", "aws_instance.i: property monitoring is not compared by diff"}
+	if !cmp.Equal(got, want) {
+		t.Errorf("unsupported:\n%s", cmp.Diff(want, got))
+	}
+}
+
+// TestUncomparedNestedKeysAreListed: a key that only one side sets deep
+// inside a compared property is listed with its full path, not dropped.
+func TestUncomparedNestedKeysAreListed(t *testing.T) {
+	cf := fromCFN(t, `{"Resources": {"I": {"Type": "AWS::EC2::Instance", "Properties": {"InstanceType": "t3.micro",
+		"MetadataOptions": {"HttpTokens": "required", "InstanceMetadataTags": "enabled"},
+		"BlockDeviceMappings": [{"DeviceName": "/dev/xvda", "Ebs": {"Encrypted": true, "KmsKeyId": "alias/x"}}]}}}}`)
+	tf := fromTF(t, `{"resource": {"aws_instance": {"i": {"instance_type": "t3.micro",
+		"metadata_options": {"http_tokens": "required", "instance_metadata_tags": "enabled"},
+		"root_block_device": {"encrypted": true, "kms_key_id": "alias/x"}}}}}`)
+	var got []string
+	for _, n := range append(cf.Unsupported, tf.Unsupported...) {
+		got = append(got, n.Addr+": "+n.Reason)
+	}
+	want := []string{
+		"I: property BlockDeviceMappings.Ebs.KmsKeyId is not compared by diff",
+		"I: property MetadataOptions.InstanceMetadataTags is not compared by diff",
+		"aws_instance.i: property metadata_options.instance_metadata_tags is not compared by diff",
+		"aws_instance.i: property root_block_device.kms_key_id is not compared by diff",
+	}
 	if !cmp.Equal(got, want) {
 		t.Errorf("unsupported:\n%s", cmp.Diff(want, got))
 	}
@@ -227,53 +251,5 @@ func TestFixtureEntities(t *testing.T) {
 				}
 			}
 		}
-	}
-}
-
-// TestHardeningProperties: lifecycle rules, TTL and reserved concurrency
-// compare by meaning on both sides (rule IDs and order are labels), and a
-// lifecycle key diff does not read makes the resource unsupported.
-func TestHardeningProperties(t *testing.T) {
-	tf := fromTF(t, `{"resource": {
-		"aws_s3_bucket": {"b": {"bucket": "b"}},
-		"aws_s3_bucket_lifecycle_configuration": {"b": {"bucket": "${aws_s3_bucket.b.id}", "rule": [
-			{"id": "x", "status": "Enabled", "filter": {}, "noncurrent_version_expiration": {"noncurrent_days": 30}},
-			{"id": "y", "status": "Enabled", "filter": {}, "abort_incomplete_multipart_upload": {"days_after_initiation": 1}}]}},
-		"aws_dynamodb_table": {"t": {"name": "t", "hash_key": "k", "attribute": [{"name": "k", "type": "S"}], "ttl": {"attribute_name": "expires_at", "enabled": true}}},
-		"aws_lambda_function": {"f": {"function_name": "f", "reserved_concurrent_executions": 20}}}}`)
-	cf := fromCFN(t, `{"Resources": {
-		"B": {"Type": "AWS::S3::Bucket", "Properties": {"BucketName": "b", "LifecycleConfiguration": {"Rules": [
-			{"Id": "abort", "Status": "Enabled", "AbortIncompleteMultipartUpload": {"DaysAfterInitiation": 1}},
-			{"Id": "old", "Status": "Enabled", "NoncurrentVersionExpiration": {"NoncurrentDays": 30}}]}}},
-		"T": {"Type": "AWS::DynamoDB::Table", "Properties": {"TableName": "t", "KeySchema": [{"AttributeName": "k", "KeyType": "HASH"}],
-			"AttributeDefinitions": [{"AttributeName": "k", "AttributeType": "S"}], "TimeToLiveSpecification": {"AttributeName": "expires_at", "Enabled": true}}},
-		"F": {"Type": "AWS::Lambda::Function", "Properties": {"FunctionName": "f", "ReservedConcurrentExecutions": 20}}}}`)
-	for _, s := range []*entity.Set{tf, cf} {
-		want := []string{"enabled, all objects: abort incomplete multipart uploads after 1 d", "enabled, all objects: expire noncurrent versions after 30 d"}
-		if got := prop(t, s, entity.Bucket, "b", "lifecycle"); !cmp.Equal(got, want) {
-			t.Errorf("lifecycle %q, want %q", got, want)
-		}
-		if got := prop(t, s, entity.Table, "t", "ttl"); !cmp.Equal(got, []string{"expires_at"}) {
-			t.Errorf("ttl %q", got)
-		}
-		if got := prop(t, s, entity.Function, "f", "reserved-concurrency"); !cmp.Equal(got, []string{"20"}) {
-			t.Errorf("reserved concurrency %q", got)
-		}
-		if len(s.Unsupported) > 0 {
-			t.Errorf("unsupported: %v", s.Unsupported)
-		}
-	}
-	none := fromTF(t, `{"resource": {"aws_lambda_function": {"f": {"function_name": "f", "reserved_concurrent_executions": -1}},
-		"aws_dynamodb_table": {"t": {"name": "t", "hash_key": "k", "attribute": [{"name": "k", "type": "S"}], "ttl": {"attribute_name": "expires_at", "enabled": false}}}}}`)
-	if got := prop(t, none, entity.Function, "f", "reserved-concurrency"); !cmp.Equal(got, []string{"unreserved"}) {
-		t.Errorf("-1: %q", got)
-	}
-	if got := prop(t, none, entity.Table, "t", "ttl"); !cmp.Equal(got, []string{"off"}) {
-		t.Errorf("disabled TTL: %q", got)
-	}
-	odd := fromCFN(t, `{"Resources": {"B": {"Type": "AWS::S3::Bucket", "Properties": {"BucketName": "b", "LifecycleConfiguration": {"Rules": [
-		{"Status": "Enabled", "Transitions": [{"StorageClass": "GLACIER", "TransitionInDays": 30}]}]}}}}}`)
-	if len(odd.Unsupported) != 1 || !strings.Contains(odd.Unsupported[0].Reason, "Transitions") {
-		t.Errorf("a lifecycle transition is not reported as uncompared: %v", odd.Unsupported)
 	}
 }

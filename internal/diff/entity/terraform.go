@@ -3,6 +3,8 @@ package entity
 import (
 	"encoding/base64"
 	"fmt"
+	"slices"
+	"sort"
 	"strings"
 
 	"github.com/twinstack/twinstack/internal/diff/inventory"
@@ -24,19 +26,46 @@ type terraform struct{}
 // knownData reports the data sources whose values the diff understands.
 func knownData(typ string) bool {
 	switch typ {
-	case "aws_caller_identity", "aws_partition", "aws_region", "aws_availability_zones", "aws_ssm_parameter", "aws_iam_policy_document":
+	case "aws_caller_identity", "aws_partition", "aws_region", "aws_availability_zones", "aws_ssm_parameter", "aws_iam_policy_document", "aws_ami":
 		return true
 	}
 	return false
 }
 
+// helperReason says why a resource of a non-AWS provider that
+// hand-written Terraform typically uses is not compared itself; its
+// values still reach the AWS resources that use them, as named
+// placeholders.
+func helperReason(typ string) (string, bool) {
+	switch {
+	case strings.HasPrefix(typ, "random_"):
+		return "random provider: a generated value (a name suffix, a password) known only at apply; compared where used as {random:...}", true
+	case strings.HasPrefix(typ, "tls_"):
+		return "tls provider: key material generated at apply; compared where used as {tls:...} (an aws_key_pair from it is a key pair)", true
+	case typ == "local_file" || typ == "local_sensitive_file":
+		return "local provider: a file on the deployer's machine, not infrastructure", true
+	case typ == "archive_file":
+		return "archive provider: packaging on the deployer's machine; the package is compared by role where used", true
+	case typ == "null_resource" || typ == "terraform_data" || typ == "time_sleep":
+		return "a plan-time helper that creates no infrastructure", true
+	}
+	return "", false
+}
+
 func (terraform) special(b *builder, res *inventory.Resource, r *inventory.Ref) (Expr, bool) {
+	if _, ok := helperReason(res.Type); ok {
+		kind := strings.SplitN(res.Type, "_", 2)[0]
+		if res.Type == "archive_file" {
+			return Text("{package}"), true
+		}
+		return Text("{" + kind + ":" + strings.TrimPrefix(res.Addr, "data.") + "." + r.Attr + "}"), true
+	}
 	switch res.Mode {
 	case inventory.Parameter:
 		if d, ok := res.Props["default"]; ok {
 			return b.expr(d), true
 		}
-		return Text("{var:" + strings.TrimPrefix(res.Addr, "var.") + "}"), true
+		return Text(inputName(strings.TrimPrefix(res.Addr, "var."))), true
 	case inventory.Data:
 	default:
 		return nil, false
@@ -65,12 +94,46 @@ func (terraform) special(b *builder, res *inventory.Resource, r *inventory.Ref) 
 		if r.Attr == "value" || r.Attr == "insecure_value" {
 			return Text("{ssm:" + literal(res.Props["name"], "?") + "}"), true
 		}
+	case "aws_ami":
+		if r.Attr == "id" || r.Attr == "image_id" {
+			return Text(amiLookup(res)), true
+		}
 	}
 	return nil, false
 }
 
+// amiLookup describes a data "aws_ami" search: an image chosen at plan
+// time, never the same thing as a literal AMI id.
+func amiLookup(res *inventory.Resource) string {
+	var parts []string
+	if o := list(res.Props["owners"]); len(o) > 0 {
+		var owners []string
+		for _, v := range o {
+			owners = append(owners, literal(v, "?"))
+		}
+		parts = append(parts, "owners "+strings.Join(owners, ","))
+	}
+	for _, f := range list(res.Props["filter"]) {
+		var vals []string
+		for _, v := range list(get(f, "values")) {
+			vals = append(vals, literal(v, "?"))
+		}
+		parts = append(parts, literal(get(f, "name"), "?")+"="+strings.Join(vals, ","))
+	}
+	if boolText(res.Props["most_recent"], false) == "true" {
+		parts = append(parts, "most recent")
+	}
+	return "{AMI lookup: " + strings.Join(parts, "; ") + "}"
+}
+
 func (terraform) attr(res *inventory.Resource, a string) string {
 	switch res.Type + "." + a {
+	case "aws_key_pair.id", "aws_key_pair.key_name":
+		return "name"
+	case "aws_route_table.id":
+		return "route-table-id"
+	case "aws_apigatewayv2_api.id", "aws_apigatewayv2_api.api_id":
+		return "id"
 	case "aws_s3_bucket.id", "aws_s3_bucket.bucket", "aws_s3_object.bucket",
 		"aws_dynamodb_table.id", "aws_dynamodb_table.name",
 		"aws_iam_role.id", "aws_iam_role.name",
@@ -108,10 +171,17 @@ func (t *terraform) build(b *builder) {
 	for _, res := range b.doc.Resources {
 		switch res.Mode {
 		case inventory.Managed:
+			if reason, ok := helperReason(res.Type); ok {
+				b.ignore(res, reason)
+				continue
+			}
 			byType[res.Type] = append(byType[res.Type], res)
 		case inventory.Data:
 			if knownData(res.Type) {
 				b.used[res.Addr] = true
+			}
+			if reason, ok := helperReason(res.Type); ok {
+				b.ignore(res, reason)
 			}
 		case inventory.Parameter:
 			b.used[res.Addr] = true
@@ -171,9 +241,28 @@ func (t *terraform) build(b *builder) {
 		}
 		roleTrust[e] = sts
 	}
+	for _, res := range byType["aws_vpc_endpoint"] {
+		b.entity(Endpoint, b.text(b.read(res, "service_name")), res.Addr)
+	}
+	for _, res := range byType["aws_key_pair"] {
+		b.entity(KeyPair, b.text(b.read(res, "key_name")), res.Addr)
+	}
 	for _, res := range byType["aws_instance"] {
 		b.entity(Instance, literal(b.read(res, "tags", "Name"), ""), res.Addr)
 	}
+	// Volumes are known by where they are attached.
+	attached := map[string]volumeAttachment{}
+	for _, a := range byType["aws_volume_attachment"] {
+		if v := b.target(b.read(a, "volume_id")); v != nil {
+			attached[v.Addr] = volumeAttachment{literal(b.read(a, "device_name"), "?"), b.expr(b.read(a, "instance_id"))}
+		}
+	}
+	for _, res := range byType["aws_ebs_volume"] {
+		at := attached[res.Addr]
+		e := b.entity(Volume, at.text().String(), res.Addr)
+		e.Props["attached"] = Scalar(at.text())
+	}
+	b.attach(byType["aws_volume_attachment"], "volume_id", Volume)
 	for _, typ := range []string{"aws_lb_target_group", "aws_alb_target_group"} {
 		for _, res := range byType[typ] {
 			b.entity(TargetGroup, literal(b.read(res, "name"), ""), res.Addr)
@@ -186,6 +275,12 @@ func (t *terraform) build(b *builder) {
 	}
 	for _, res := range byType["aws_lambda_function"] {
 		b.entity(Function, b.text(b.read(res, "function_name")), res.Addr)
+	}
+	for _, res := range byType["aws_apigatewayv2_api"] {
+		b.entity(HTTPAPI, b.text(b.read(res, "name")), res.Addr)
+	}
+	for _, res := range byType["aws_cloudwatch_log_group"] {
+		b.entity(LogGroup, b.text(b.read(res, "name")), res.Addr)
 	}
 	// Instance profiles belong to their role: references to a profile are
 	// references to the role's profile.
@@ -217,6 +312,10 @@ func (t *terraform) build(b *builder) {
 		}
 	}
 	urls := b.attach(byType["aws_lambda_function_url"], "function_name", Function)
+	perms := b.attach(byType["aws_lambda_permission"], "function_name", Function)
+	apiIntegrations := b.attach(byType["aws_apigatewayv2_integration"], "api_id", HTTPAPI)
+	apiRoutes := b.attach(byType["aws_apigatewayv2_route"], "api_id", HTTPAPI)
+	apiStages := b.attach(byType["aws_apigatewayv2_stage"], "api_id", HTTPAPI)
 	routes := t.routes(b, byType)
 
 	for _, e := range b.set.Entities {
@@ -225,7 +324,7 @@ func (t *terraform) build(b *builder) {
 		case Bucket:
 			t.bucket(b, e, res, bucketParts)
 		case ArtifactStore:
-			// compared by role
+			t.artifactStore(b, e, bucketParts)
 		case Table:
 			t.table(b, e, res)
 		case VPC:
@@ -260,6 +359,72 @@ func (t *terraform) build(b *builder) {
 			t.loadBalancer(b, e, res, listeners[e])
 		case Function:
 			t.function(b, e, res, urls[e])
+			var items []Expr
+			for _, p := range perms[e] {
+				b.ignoreProps(p, "a label of the permission statement", "statement_id", "statement_id_prefix")
+				items = append(items, invokePermission(b.expr(b.read(p, "action")), b.expr(b.read(p, "principal")),
+					executeARN(b.expr(b.read(p, "source_arn"))), b.expr(b.read(p, "function_url_auth_type"))))
+			}
+			e.Props["invoke-permissions"] = SetOf(items...)
+		case Endpoint:
+			e.Props["service"] = Scalar(b.expr(b.read(res, "service_name")))
+			e.Props["type"] = ScalarText(literal(b.read(res, "vpc_endpoint_type"), "Gateway"))
+			e.Props["vpc"] = Scalar(b.expr(b.read(res, "vpc_id")))
+			e.Props["subnets"] = b.refSet(b.read(res, "subnet_ids"))
+			e.Props["security-groups"] = b.refSet(b.read(res, "security_group_ids"))
+			e.Props["route-tables"] = b.refSet(b.read(res, "route_table_ids"))
+			e.Props["private-dns"] = ScalarText(boolText(b.read(res, "private_dns_enabled"), false))
+			sts, err := t.policy(b, b.read(res, "policy"))
+			if err != nil {
+				b.problem(res, "policy: "+err.Error())
+			}
+			e.Props["policy"] = endpointPolicy(sts)
+		case KeyPair:
+			e.Props["name"] = Scalar(b.expr(b.read(res, "key_name")))
+			var material Expr
+			if v := b.read(res, "public_key"); v != nil {
+				material = b.expr(v)
+			}
+			e.Props["public-key"] = Scalar(publicKey(material))
+		case LogGroup:
+			e.Props["name"] = Scalar(b.expr(b.read(res, "name")))
+			e.Props["retention"] = ScalarText(retentionText(numText(b.read(res, "retention_in_days"), "")))
+		case Volume:
+			e.Props["availability-zone"] = Scalar(b.expr(b.read(res, "availability_zone")))
+			e.Props["size"] = ScalarText(numText(b.read(res, "size"), Unset))
+			e.Props["type"] = ScalarText(literal(b.read(res, "type"), "gp2"))
+			e.Props["encrypted"] = ScalarText(boolText(b.read(res, "encrypted"), false))
+			e.Props["iops"] = ScalarText(numText(b.read(res, "iops"), Unset))
+			e.Props["throughput"] = ScalarText(numText(b.read(res, "throughput"), Unset))
+		case HTTPAPI:
+			e.Props["name"] = Scalar(b.expr(b.read(res, "name")))
+			e.Props["protocol"] = ScalarText(literal(b.read(res, "protocol_type"), Unset))
+			integ := map[string]Expr{}
+			for _, in := range apiIntegrations[e] {
+				integ[in.Addr] = Join(Text(literal(b.read(in, "integration_type"), Unset)+" "), invokeTarget(b.expr(b.read(in, "integration_uri"))),
+					Text(" payload "+literal(b.read(in, "payload_format_version"), "1.0")))
+			}
+			var routes []Expr
+			for _, rt := range apiRoutes[e] {
+				target := Text("(no target)")
+				if s, ok := b.read(rt, "target").(inventory.Str); ok {
+					for _, p := range s {
+						if p.Ref != nil {
+							if d, ok := integ[p.Ref.Addr]; ok {
+								target = d
+							}
+						}
+					}
+				}
+				routes = append(routes, Join(Text(literal(b.read(rt, "route_key"), Unset)+" -> "), target,
+					Text(" (auth "+literal(b.read(rt, "authorization_type"), "NONE")+")")))
+			}
+			e.Props["routes"] = SetOf(routes...)
+			var stages []Expr
+			for _, st := range apiStages[e] {
+				stages = append(stages, Text(literal(b.read(st, "name"), Unset)+" auto-deploy "+boolText(b.read(st, "auto_deploy"), false)))
+			}
+			e.Props["stages"] = SetOf(stages...)
 		}
 	}
 	for _, o := range b.doc.Outputs {
@@ -267,6 +432,53 @@ func (t *terraform) build(b *builder) {
 		e.Sources = []string{"output." + o.Name}
 		e.Props["value"] = Scalar(b.expr(o.Value))
 		e.Props["description"] = ScalarText(o.Description)
+	}
+}
+
+// artifactStore compares what matters of the buckets holding deploy-time
+// artifacts: that they stay private. Their names, contents and
+// lifecycle are the deployer's choice, ignored with that reason.
+func (t *terraform) artifactStore(b *builder, e *Entity, parts map[string]map[*Entity][]*inventory.Resource) {
+	pab := map[string]bool{"block_public_acls": true, "block_public_policy": true, "ignore_public_acls": true, "restrict_public_buckets": true}
+	for _, r := range parts["aws_s3_bucket_public_access_block"][e] {
+		for k := range pab {
+			pab[k] = pab[k] && boolText(b.read(r, k), false) == "true"
+		}
+	}
+	var on []string
+	for _, k := range []string{"block_public_acls", "block_public_policy", "ignore_public_acls", "restrict_public_buckets"} {
+		if pab[k] {
+			on = append(on, strings.ReplaceAll(k, "_", "-"))
+		}
+	}
+	if len(on) == 0 {
+		on = []string{"none"}
+	}
+	e.Props["public-access-block"] = ScalarText(strings.Join(on, " "))
+	tls := "no"
+	for _, r := range parts["aws_s3_bucket_policy"][e] {
+		sts, err := t.policy(b, b.read(r, "policy"))
+		if err != nil {
+			b.problem(r, "policy: "+err.Error())
+		}
+		for _, it := range permissions(sts) {
+			s := it.String()
+			if strings.HasPrefix(s, "Deny s3:* ") && strings.Contains(s, "aws:SecureTransport") && strings.Contains(s, "false") {
+				tls = "yes"
+			}
+		}
+	}
+	e.Props["tls-only"] = ScalarText(tls)
+	for _, a := range e.Sources {
+		res := b.doc.Lookup(a)
+		switch res.Type {
+		case "aws_s3_bucket":
+			b.ignoreProps(res, "the artifact store is compared by role; its name and lifecycle are the deployer's choice", "bucket", "bucket_prefix", "force_destroy")
+		case "aws_s3_object":
+			b.ignoreProps(res, "an uploaded artifact, compared by role where it is used", "key", "source", "source_hash", "etag", "content_type")
+		case "aws_s3_bucket_server_side_encryption_configuration":
+			b.ignoreProps(res, "S3 encrypts every object at rest; the algorithm of the artifact store is the deployer's choice", "rule")
+		}
 	}
 }
 
@@ -412,6 +624,31 @@ func (t *terraform) bucket(b *builder, e *Entity, res *inventory.Resource, parts
 		enc = literal(b.read(r, "rule", "apply_server_side_encryption_by_default", "sse_algorithm"), enc)
 	}
 	e.Props["encryption"] = ScalarText(enc)
+	var rules []Expr
+	for _, r := range parts["aws_s3_bucket_lifecycle_configuration"][e] {
+		for _, rule := range list(b.read(r, "rule")) {
+			var acts []string
+			if d := get(rule, "abort_incomplete_multipart_upload", "days_after_initiation"); d != nil {
+				acts = append(acts, "abort incomplete multipart uploads after "+numText(d, "?")+" days")
+			}
+			if d := get(rule, "noncurrent_version_expiration", "noncurrent_days"); d != nil {
+				acts = append(acts, "expire noncurrent versions after "+numText(d, "?")+" days")
+			}
+			if d := get(rule, "expiration", "days"); d != nil {
+				acts = append(acts, "expire objects after "+numText(d, "?")+" days")
+			}
+			filter := literal(get(rule, "filter", "prefix"), literal(get(rule, "prefix"), ""))
+			rules = append(rules, lifecycleRule(literal(get(rule, "status"), "Enabled"), filter, acts))
+		}
+		b.consume(r, "rule.id", "rule.status", "rule.filter.prefix", "rule.prefix", "rule.abort_incomplete_multipart_upload.days_after_initiation",
+			"rule.noncurrent_version_expiration.noncurrent_days", "rule.expiration.days")
+		if f := get(b.read(r, "rule"), "filter"); f != nil {
+			if m, ok := one(f).(inventory.Map); ok && len(m) == 0 {
+				b.consume(r, "rule.filter") // an empty filter: all objects
+			}
+		}
+	}
+	e.Props["lifecycle"] = SetOf(rules...)
 	var sts []statement
 	policies := parts["aws_s3_bucket_policy"][e]
 	if p := b.read(res, "policy"); p != nil {
@@ -436,7 +673,6 @@ func (t *terraform) bucket(b *builder, e *Entity, res *inventory.Resource, parts
 		onDestroy = "destroyed"
 	}
 	e.Props["data-on-destroy"] = ScalarText(onDestroy)
-	e.Props["lifecycle"] = lifecycleProp(b.tfLifecycle(parts["aws_s3_bucket_lifecycle_configuration"][e]))
 }
 
 func (t *terraform) table(b *builder, e *Entity, res *inventory.Resource) {
@@ -455,7 +691,10 @@ func (t *terraform) table(b *builder, e *Entity, res *inventory.Resource) {
 	e.Props["partition-key"] = ScalarText(key(b.read(res, "hash_key")))
 	e.Props["sort-key"] = ScalarText(key(b.read(res, "range_key")))
 	e.Props["billing-mode"] = ScalarText(literal(b.read(res, "billing_mode"), "PROVISIONED"))
+	e.Props["capacity"] = ScalarText(capacity(literal(b.read(res, "billing_mode"), "PROVISIONED"),
+		numText(b.read(res, "read_capacity"), Unset), numText(b.read(res, "write_capacity"), Unset)))
 	e.Props["point-in-time-recovery"] = ScalarText(boolText(b.read(res, "point_in_time_recovery", "enabled"), false))
+	e.Props["ttl"] = ScalarText(ttlText(literal(b.read(res, "ttl", "attribute_name"), ""), boolText(b.read(res, "ttl", "enabled"), false) == "true"))
 	var idx []Expr
 	for _, g := range list(b.read(res, "global_secondary_index")) {
 		idx = append(idx, Text(indexItem(literal(get(g, "name"), ""), key(get(g, "hash_key")), key(get(g, "range_key")), literal(get(g, "projection_type"), "?"))))
@@ -471,7 +710,6 @@ func (t *terraform) table(b *builder, e *Entity, res *inventory.Resource) {
 		onDestroy = "kept"
 	}
 	e.Props["data-on-destroy"] = ScalarText(onDestroy)
-	e.Props["ttl"] = ScalarText(ttlText(b.read(res, "ttl", "attribute_name"), boolText(get(prop(res, "ttl"), "enabled"), false)))
 }
 
 func indexItem(name, partition, sort, projection string) string {
@@ -673,6 +911,7 @@ func (t *terraform) role(b *builder, e *Entity, res *inventory.Resource, trustSt
 func setPermissions(e *Entity, sts []statement) {
 	var plain []statement
 	access := "none"
+	var artActions []string
 	for _, st := range sts {
 		var own, art []Expr
 		for _, r := range st.resources {
@@ -692,6 +931,11 @@ func setPermissions(e *Entity, sts []statement) {
 			if access != "write" {
 				access = level
 			}
+			for _, a := range st.actions {
+				if !slices.Contains(artActions, a) {
+					artActions = append(artActions, a)
+				}
+			}
 		}
 		if len(own) > 0 {
 			st.resources = own
@@ -699,6 +943,10 @@ func setPermissions(e *Entity, sts []statement) {
 		}
 	}
 	e.Props["permissions"] = SetOf(permissions(plain)...)
+	if len(artActions) > 0 {
+		sort.Strings(artActions)
+		access += " (" + strings.Join(artActions, ", ") + ")"
+	}
 	e.Props["artifact-access"] = ScalarText(access)
 }
 
@@ -727,6 +975,7 @@ func (t *terraform) instance(b *builder, e *Entity, res *inventory.Resource) {
 	groups := append(b.exprs(b.read(res, "vpc_security_group_ids")), b.exprs(b.read(res, "security_groups"))...)
 	e.Props["security-groups"] = SetOf(groups...)
 	e.Props["profile"] = Scalar(b.expr(b.read(res, "iam_instance_profile")))
+	e.Props["key-pair"] = Scalar(b.expr(b.read(res, "key_name")))
 	e.Props["imds.tokens"] = ScalarText(literal(b.read(res, "metadata_options", "http_tokens"), Unset))
 	e.Props["imds.endpoint"] = ScalarText(literal(b.read(res, "metadata_options", "http_endpoint"), "enabled"))
 	e.Props["imds.hop-limit"] = ScalarText(numText(b.read(res, "metadata_options", "http_put_response_hop_limit"), Unset))
@@ -877,7 +1126,12 @@ func (t *terraform) function(b *builder, e *Entity, res *inventory.Resource, url
 	e.Props["handler"] = ScalarText(literal(b.read(res, "handler"), Unset))
 	e.Props["memory"] = ScalarText(numText(b.read(res, "memory_size"), "128"))
 	e.Props["timeout"] = ScalarText(numText(b.read(res, "timeout"), "3"))
-	e.Props["reserved-concurrency"] = ScalarText(reservedText(b.read(res, "reserved_concurrent_executions")))
+	// -1 (the provider's default) is no reservation.
+	rc := numText(b.read(res, "reserved_concurrent_executions"), "-1")
+	if rc == "-1" {
+		rc = "unreserved"
+	}
+	e.Props["reserved-concurrency"] = ScalarText(rc)
 	var env []Expr
 	if vars, ok := get(b.read(res, "environment"), "variables").(inventory.Map); ok {
 		for _, k := range vars.Keys() {
@@ -918,6 +1172,10 @@ func setURL(e *Entity, urls []*inventory.Resource, read func(*inventory.Resource
 // notCompared lists the Terraform arguments that need no comparison.
 func (terraform) notCompared(typ, p string) (string, bool) {
 	switch {
+	case typ == "aws_security_group" && (p == "ingress.description" || p == "egress.description"):
+		return "rule descriptions are labels; a rule is (direction, protocol, ports, peer)", true
+	case typ == "aws_lambda_function" && (p == "filename" || p == "s3_bucket" || p == "s3_key"):
+		return "where the package comes from is a deploy-time artifact, compared by role (function/package)", true
 	case p == "tags" || p == "tags_all":
 		return "tags are labels", true
 	case p == "description" && (typ == "aws_vpc_security_group_ingress_rule" || typ == "aws_vpc_security_group_egress_rule" || typ == "aws_security_group_rule"):

@@ -12,7 +12,7 @@ import (
 // Reasons a document cannot be read. Errors returned by the readers wrap one
 // of them; branch with errors.Is.
 var (
-	ErrSyntax           = errors.New("malformed JSON")
+	ErrSyntax           = errors.New("malformed input")
 	ErrStructure        = errors.New("not a valid document")
 	ErrDangling         = errors.New("dangling reference")
 	ErrUnknownIntrinsic = errors.New("unknown intrinsic function")
@@ -63,8 +63,9 @@ func DecodeJSON(file string, data []byte) (any, error) {
 	var v any
 	err := dec.Decode(&v)
 	if err == nil {
-		if _, terr := dec.Token(); terr == nil {
-			off := dec.InputOffset()
+		off := dec.InputOffset()
+		if rest := bytes.TrimSpace(data[off:]); len(rest) > 0 {
+			off += int64(bytes.Index(data[off:], rest[:1]))
 			line, col := position(data, off)
 			return nil, &Error{File: file, Line: line, Col: col, Kind: ErrSyntax, Reason: "data after the top-level value"}
 		}

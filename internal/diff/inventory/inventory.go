@@ -60,6 +60,8 @@ type Resource struct {
 	// Meta holds the other resource-level settings (DeletionPolicy,
 	// lifecycle, provider, ...), evaluated.
 	Meta map[string]Value
+	// Pos is where the element is declared ("main.tf:12"), when known.
+	Pos string
 }
 
 // Output is one stack output.
@@ -78,6 +80,9 @@ type Document struct {
 	Outputs   []*Output   // sorted by Name
 	// Skipped names resources left out because their condition is false.
 	Skipped []string
+	// Notes are parts of the document that describe no infrastructure
+	// (the Terraform backend, provider settings), with the reason.
+	Notes []Note
 
 	index map[string]*Resource
 }
@@ -108,6 +113,11 @@ func (d *Document) Sort() {
 	sort.Slice(d.Resources, func(i, j int) bool { return d.Resources[i].Addr < d.Resources[j].Addr })
 	sort.Slice(d.Outputs, func(i, j int) bool { return d.Outputs[i].Name < d.Outputs[j].Name })
 	sort.Strings(d.Skipped)
+}
+
+// Note is a part of a document that is read and deliberately not compared.
+type Note struct {
+	Addr, Type, Reason string
 }
 
 // Value is an evaluated property value: Null, Str, List or Map.

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/twinstack/twinstack/internal/diff/inventory"
+	"github.com/twinstack/twinstack/internal/diff/tfexpr"
 )
 
 // isMetaArg reports the meta-arguments of a resource block: they are not
@@ -66,6 +67,14 @@ func (r *reader) read(raw any) error {
 		}
 	}
 
+	if tf, ok := top["terraform"].(map[string]any); ok {
+		if be, ok := tf["backend"].(map[string]any); ok {
+			for _, kind := range slices.Sorted(maps.Keys(be)) {
+				r.doc.Notes = append(r.doc.Notes, inventory.Note{Addr: "terraform.backend." + kind, Type: "backend",
+					Reason: "where Terraform keeps its state, not infrastructure of the stack"})
+			}
+		}
+	}
 	var decls []decl
 	for _, section := range []struct {
 		key  string
@@ -251,12 +260,76 @@ func (r *reader) value(raw any, path string) (inventory.Value, error) {
 }
 
 func (r *reader) template(s, path string) (inventory.Value, error) {
-	p := &parser{r: r, src: s, path: path}
-	v, err := p.template()
-	if err != nil {
+	return tfexpr.EvalTemplate(s, tfexpr.Scope{Path: path, Traverse: func(root string, steps []string) (inventory.Value, error) {
+		return r.traverse(root, steps, path)
+	}})
+}
+
+// traverse resolves a reference to the element it names.
+func (r *reader) traverse(root string, steps []string, path string) (inventory.Value, error) {
+	ref := func(addr string, rest []string) (inventory.Value, error) {
+		ref := &inventory.Ref{Kind: inventory.ToResource, Addr: addr}
+		if len(rest) > 0 {
+			ref.Attr = rest[0]
+			ref.Path = append([]string(nil), rest[1:]...)
+		}
+		return inventory.RefStr(ref), nil
+	}
+	need := func(n int, what string) error {
+		if len(steps) < n {
+			return inventory.Errorf(inventory.ErrSyntax, "", "incomplete reference %s: want %s", strings.Join(append([]string{root}, steps...), "."), what)
+		}
+		return nil
+	}
+	switch root {
+	case "data":
+		if err := need(2, "data.TYPE.NAME"); err != nil {
+			return nil, err
+		}
+		addr := "data." + steps[0] + "." + steps[1]
+		if res := r.doc.Lookup(addr); res == nil || res.Mode != inventory.Data {
+			return nil, inventory.Errorf(inventory.ErrDangling, "", "%s is not declared in the document", addr)
+		}
+		return ref(addr, steps[2:])
+	case "var":
+		if err := need(1, "var.NAME"); err != nil {
+			return nil, err
+		}
+		addr := "var." + steps[0]
+		if r.doc.Lookup(addr) == nil {
+			return nil, inventory.Errorf(inventory.ErrDangling, "", "%s is not declared in the document", addr)
+		}
+		return inventory.RefStr(&inventory.Ref{Kind: inventory.ToResource, Addr: addr, Path: append([]string(nil), steps[1:]...)}), nil
+	case "local":
+		if err := need(1, "local.NAME"); err != nil {
+			return nil, err
+		}
+		v, err := r.local(steps[0], path)
+		if err != nil {
+			return nil, err
+		}
+		for _, s := range steps[1:] {
+			if v, err = tfexpr.Index(v, s); err != nil {
+				return nil, err
+			}
+		}
+		return v, nil
+	case "path", "terraform":
+		if err := need(1, root+".NAME"); err != nil {
+			return nil, err
+		}
+		return inventory.RefStr(&inventory.Ref{Kind: inventory.ToPseudo, Addr: inventory.PseudoPath, Attr: root + "." + steps[0]}), nil
+	case "count", "each", "self", "module":
+		return nil, inventory.Errorf(inventory.ErrUnsupported, "", "%s references are not supported", root)
+	}
+	if err := need(1, "TYPE.NAME"); err != nil {
 		return nil, err
 	}
-	return v, nil
+	addr := root + "." + steps[0]
+	if res := r.doc.Lookup(addr); res == nil || res.Mode != inventory.Managed {
+		return nil, inventory.Errorf(inventory.ErrDangling, "", "%s is not declared in the document", addr)
+	}
+	return ref(addr, steps[1:])
 }
 
 // local evaluates local.name once; cycles are errors.

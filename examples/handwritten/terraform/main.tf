@@ -1,0 +1,382 @@
+terraform {
+  required_version = ">= 1.5"
+  required_providers {
+    aws = {
+      source  = "hashicorp/aws"
+      version = "~> 5.0"
+    }
+  }
+}
+
+provider "aws" {
+  region = var.region
+}
+
+data "aws_caller_identity" "current" {}
+data "aws_partition" "current" {}
+
+data "aws_availability_zones" "available" {
+  state = "available"
+}
+
+data "aws_ssm_parameter" "al2023" {
+  name = "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64"
+}
+
+locals {
+  account_id = data.aws_caller_identity.current.account_id
+  suffix     = "${local.account_id}-${var.region}"
+}
+
+# ---------------------------------------------------------------- storage
+
+resource "aws_s3_bucket" "images" {
+  bucket        = "${var.project_name}-images-${local.suffix}"
+  force_destroy = false
+}
+
+resource "aws_s3_bucket_versioning" "images" {
+  bucket = aws_s3_bucket.images.id
+  versioning_configuration {
+    status = "Enabled"
+  }
+}
+
+resource "aws_s3_bucket_server_side_encryption_configuration" "images" {
+  bucket = aws_s3_bucket.images.id
+  rule {
+    apply_server_side_encryption_by_default {
+      sse_algorithm = "AES256"
+    }
+  }
+}
+
+resource "aws_s3_bucket_public_access_block" "images" {
+  bucket                  = aws_s3_bucket.images.id
+  block_public_acls       = true
+  block_public_policy     = true
+  ignore_public_acls      = true
+  restrict_public_buckets = true
+}
+
+resource "aws_s3_bucket_policy" "images" {
+  bucket = aws_s3_bucket.images.id
+  policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [{
+      Sid       = "DenyInsecureTransport"
+      Effect    = "Deny"
+      Principal = "*"
+      Action    = "s3:*"
+      Resource  = [aws_s3_bucket.images.arn, "${aws_s3_bucket.images.arn}/*"]
+      Condition = { Bool = { "aws:SecureTransport" = "false" } }
+    }]
+  })
+  depends_on = [aws_s3_bucket_public_access_block.images]
+}
+
+# The server binary is uploaded to a bucket of its own.
+resource "aws_s3_bucket" "artifacts" {
+  bucket        = "${var.project_name}-artifacts-${local.suffix}"
+  force_destroy = true
+}
+
+resource "aws_s3_bucket_server_side_encryption_configuration" "artifacts" {
+  bucket = aws_s3_bucket.artifacts.id
+  rule {
+    apply_server_side_encryption_by_default {
+      sse_algorithm = "AES256"
+    }
+  }
+}
+
+resource "aws_s3_bucket_public_access_block" "artifacts" {
+  bucket                  = aws_s3_bucket.artifacts.id
+  block_public_acls       = true
+  block_public_policy     = true
+  ignore_public_acls      = true
+  restrict_public_buckets = true
+}
+
+resource "aws_s3_bucket_policy" "artifacts" {
+  bucket = aws_s3_bucket.artifacts.id
+  policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [{
+      Sid       = "DenyInsecureTransport"
+      Effect    = "Deny"
+      Principal = "*"
+      Action    = "s3:*"
+      Resource  = [aws_s3_bucket.artifacts.arn, "${aws_s3_bucket.artifacts.arn}/*"]
+      Condition = { Bool = { "aws:SecureTransport" = "false" } }
+    }]
+  })
+  depends_on = [aws_s3_bucket_public_access_block.artifacts]
+}
+
+resource "aws_s3_object" "server" {
+  bucket = aws_s3_bucket.artifacts.id
+  key    = "server/server-linux-amd64"
+  source = "${path.module}/${var.server_binary}"
+}
+
+resource "aws_dynamodb_table" "images" {
+  name                        = "${var.project_name}-images"
+  billing_mode                = "PAY_PER_REQUEST"
+  hash_key                    = "image_id"
+  deletion_protection_enabled = true
+
+  attribute {
+    name = "image_id"
+    type = "S"
+  }
+  attribute {
+    name = "entity"
+    type = "S"
+  }
+  attribute {
+    name = "created_at"
+    type = "S"
+  }
+
+  global_secondary_index {
+    name            = "by-created"
+    hash_key        = "entity"
+    range_key       = "created_at"
+    projection_type = "ALL"
+  }
+
+  point_in_time_recovery {
+    enabled = true
+  }
+}
+
+resource "aws_dynamodb_table" "albums" {
+  name                        = "${var.project_name}-albums"
+  billing_mode                = "PAY_PER_REQUEST"
+  hash_key                    = "id"
+  deletion_protection_enabled = true
+
+  attribute {
+    name = "id"
+    type = "S"
+  }
+}
+
+# ---------------------------------------------------------------- network
+
+resource "aws_vpc" "main" {
+  cidr_block           = var.vpc_cidr
+  enable_dns_support   = true
+  enable_dns_hostnames = true
+}
+
+resource "aws_internet_gateway" "main" {
+  vpc_id = aws_vpc.main.id
+}
+
+resource "aws_subnet" "public" {
+  count                   = 2
+  vpc_id                  = aws_vpc.main.id
+  cidr_block              = cidrsubnet(var.vpc_cidr, 8, count.index)
+  availability_zone       = data.aws_availability_zones.available.names[count.index]
+  map_public_ip_on_launch = true
+}
+
+resource "aws_route_table" "public" {
+  count  = 2
+  vpc_id = aws_vpc.main.id
+
+  route {
+    cidr_block = "0.0.0.0/0"
+    gateway_id = aws_internet_gateway.main.id
+  }
+}
+
+resource "aws_route_table_association" "public" {
+  count          = 2
+  subnet_id      = aws_subnet.public[count.index].id
+  route_table_id = aws_route_table.public[count.index].id
+}
+
+resource "aws_security_group" "server" {
+  name        = "${var.project_name}-server"
+  description = "twinstack servers: 8080 from the Lambda and the load balancer only"
+  vpc_id      = aws_vpc.main.id
+}
+
+resource "aws_security_group" "lambda" {
+  name        = "${var.project_name}-lambda"
+  description = "twinstack Lambda: calls the server only"
+  vpc_id      = aws_vpc.main.id
+}
+
+resource "aws_vpc_security_group_ingress_rule" "server_from_lambda" {
+  security_group_id            = aws_security_group.server.id
+  referenced_security_group_id = aws_security_group.lambda.id
+  ip_protocol                  = "tcp"
+  from_port                    = var.server_port
+  to_port                      = var.server_port
+  description                  = "server port from the Lambda"
+}
+
+resource "aws_vpc_security_group_ingress_rule" "server_ssh" {
+  security_group_id = aws_security_group.server.id
+  cidr_ipv4         = var.admin_cidr
+  ip_protocol       = "tcp"
+  from_port         = 22
+  to_port           = 22
+  description       = "SSH from the admin network"
+}
+
+resource "aws_vpc_security_group_egress_rule" "server_all" {
+  security_group_id = aws_security_group.server.id
+  cidr_ipv4         = "0.0.0.0/0"
+  ip_protocol       = "-1"
+  description       = "all outbound"
+}
+
+resource "aws_vpc_security_group_egress_rule" "lambda_to_server" {
+  security_group_id            = aws_security_group.lambda.id
+  referenced_security_group_id = aws_security_group.server.id
+  ip_protocol                  = "tcp"
+  from_port                    = var.server_port
+  to_port                      = var.server_port
+  description                  = "server port"
+}
+
+# ---------------------------------------------------------------- IAM
+
+resource "aws_iam_role" "server" {
+  name = "${var.project_name}-server"
+  assume_role_policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [{
+      Effect    = "Allow"
+      Principal = { Service = "ec2.amazonaws.com" }
+      Action    = "sts:AssumeRole"
+    }]
+  })
+}
+
+resource "aws_iam_role_policy" "server" {
+  name = "server-data-access"
+  role = aws_iam_role.server.name
+  policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [
+      {
+        Sid      = "ImageObjects"
+        Effect   = "Allow"
+        Action   = ["s3:AbortMultipartUpload", "s3:DeleteObject", "s3:DeleteObjectVersion", "s3:GetObject", "s3:PutObject"]
+        Resource = "${aws_s3_bucket.images.arn}/images/*"
+      },
+      {
+        Sid    = "Tables"
+        Effect = "Allow"
+        Action = [
+          "dynamodb:ConditionCheckItem", "dynamodb:DeleteItem", "dynamodb:DescribeTable", "dynamodb:GetItem",
+          "dynamodb:PutItem", "dynamodb:Query", "dynamodb:Scan", "dynamodb:UpdateItem",
+        ]
+        Resource = [aws_dynamodb_table.images.arn, "${aws_dynamodb_table.images.arn}/index/*", aws_dynamodb_table.albums.arn]
+      },
+      {
+        Sid      = "ServerBinary"
+        Effect   = "Allow"
+        Action   = "s3:GetObject"
+        Resource = aws_s3_object.server.arn
+      },
+    ]
+  })
+}
+
+resource "aws_iam_role_policy_attachment" "server_ssm" {
+  role       = aws_iam_role.server.name
+  policy_arn = "arn:${data.aws_partition.current.partition}:iam::aws:policy/AmazonSSMManagedInstanceCore"
+}
+
+resource "aws_iam_instance_profile" "server" {
+  name = "${var.project_name}-server"
+  role = aws_iam_role.server.name
+}
+
+resource "aws_iam_role" "lambda" {
+  name = "${var.project_name}-lambda"
+  assume_role_policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [{
+      Effect    = "Allow"
+      Principal = { Service = "lambda.amazonaws.com" }
+      Action    = "sts:AssumeRole"
+    }]
+  })
+  managed_policy_arns = [
+    "arn:${data.aws_partition.current.partition}:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole",
+    "arn:${data.aws_partition.current.partition}:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole",
+  ]
+}
+
+# ---------------------------------------------------------------- compute
+
+resource "aws_instance" "server" {
+  count                  = var.instance_count
+  ami                    = data.aws_ssm_parameter.al2023.insecure_value
+  instance_type          = var.instance_type
+  subnet_id              = aws_subnet.public[count.index % 2].id
+  vpc_security_group_ids = [aws_security_group.server.id]
+  iam_instance_profile   = aws_iam_instance_profile.server.name
+
+  metadata_options {
+    http_endpoint = "enabled"
+    http_tokens   = "required"
+  }
+
+  root_block_device {
+    encrypted   = true
+    volume_size = 8
+    volume_type = "gp3"
+  }
+
+  user_data = templatefile("${path.module}/user_data.sh.tftpl", {
+    bucket       = aws_s3_object.server.bucket
+    key          = aws_s3_object.server.key
+    region       = var.region
+    port         = var.server_port
+    albums_table = aws_dynamodb_table.albums.name
+    images_table = aws_dynamodb_table.images.name
+    images       = aws_s3_bucket.images.bucket
+  })
+  user_data_replace_on_change = true
+
+  tags = {
+    Name = "${var.project_name}-server-${count.index + 1}"
+  }
+}
+
+resource "aws_lambda_function" "ingest" {
+  function_name    = "${var.project_name}-ingest"
+  role             = aws_iam_role.lambda.arn
+  runtime          = "provided.al2023"
+  handler          = "bootstrap"
+  architectures    = ["arm64"]
+  memory_size      = 256
+  timeout          = 30
+  filename         = "${path.module}/${var.lambda_zip}"
+  source_code_hash = filebase64sha256("${path.module}/${var.lambda_zip}")
+
+  vpc_config {
+    subnet_ids         = aws_subnet.public[*].id
+    security_group_ids = [aws_security_group.lambda.id]
+  }
+
+  environment {
+    variables = {
+      SERVER_URL = "http://${aws_instance.server[0].private_ip}:${var.server_port}"
+    }
+  }
+}
+
+resource "aws_lambda_function_url" "ingest" {
+  function_name      = aws_lambda_function.ingest.function_name
+  authorization_type = "AWS_IAM"
+}
