@@ -26,6 +26,10 @@ data "aws_ssm_parameter" "al2023" {
 locals {
   account_id = data.aws_caller_identity.current.account_id
   suffix     = "${local.account_id}-${var.region}"
+
+  # Attribute holding an item's expiry (epoch seconds): the images table's
+  # TTL and the server's TTL_ATTRIBUTE.
+  ttl_attribute = "expires_at"
 }
 
 # ---------------------------------------------------------------- storage
@@ -57,6 +61,33 @@ resource "aws_s3_bucket_public_access_block" "images" {
   block_public_policy     = true
   ignore_public_acls      = true
   restrict_public_buckets = true
+}
+
+resource "aws_s3_bucket_lifecycle_configuration" "images" {
+  bucket = aws_s3_bucket.images.id
+
+  rule {
+    id     = "abort-incomplete-multipart-uploads"
+    status = "Enabled"
+    filter {}
+
+    abort_incomplete_multipart_upload {
+      days_after_initiation = 1
+    }
+  }
+
+  rule {
+    id     = "expire-noncurrent-versions"
+    status = "Enabled"
+    filter {}
+
+    noncurrent_version_expiration {
+      noncurrent_days = 30
+    }
+  }
+
+  # Noncurrent versions exist only once versioning is on.
+  depends_on = [aws_s3_bucket_versioning.images]
 }
 
 resource "aws_s3_bucket_policy" "images" {
@@ -148,6 +179,11 @@ resource "aws_dynamodb_table" "images" {
 
   point_in_time_recovery {
     enabled = true
+  }
+
+  ttl {
+    attribute_name = local.ttl_attribute
+    enabled        = true
   }
 }
 
@@ -272,13 +308,37 @@ resource "aws_iam_role_policy" "server" {
         Resource = "${aws_s3_bucket.images.arn}/images/*"
       },
       {
-        Sid    = "Tables"
+        Sid      = "ImagesTable"
+        Effect   = "Allow"
+        Action   = ["dynamodb:DeleteItem", "dynamodb:DescribeTable", "dynamodb:GetItem", "dynamodb:PutItem"]
+        Resource = aws_dynamodb_table.images.arn
+      },
+      {
+        Sid      = "ImagesListIndex"
+        Effect   = "Allow"
+        Action   = "dynamodb:Query"
+        Resource = "${aws_dynamodb_table.images.arn}/index/by-created"
+      },
+      {
+        Sid      = "AlbumsTable"
+        Effect   = "Allow"
+        Action   = ["dynamodb:DescribeTable", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Scan"]
+        Resource = aws_dynamodb_table.albums.arn
+      },
+      {
+        # What the SSM agent calls for Session Manager and Run Command.
+        # Not AmazonSSMManagedInstanceCore: it also grants ssm:GetParameter(s)
+        # on every Parameter Store value of the account.
+        Sid    = "SSMAgent"
         Effect = "Allow"
         Action = [
-          "dynamodb:ConditionCheckItem", "dynamodb:DeleteItem", "dynamodb:DescribeTable", "dynamodb:GetItem",
-          "dynamodb:PutItem", "dynamodb:Query", "dynamodb:Scan", "dynamodb:UpdateItem",
+          "ec2messages:AcknowledgeMessage", "ec2messages:DeleteMessage", "ec2messages:FailMessage",
+          "ec2messages:GetEndpoint", "ec2messages:GetMessages", "ec2messages:SendReply",
+          "ssm:UpdateInstanceInformation",
+          "ssmmessages:CreateControlChannel", "ssmmessages:CreateDataChannel",
+          "ssmmessages:OpenControlChannel", "ssmmessages:OpenDataChannel",
         ]
-        Resource = [aws_dynamodb_table.images.arn, "${aws_dynamodb_table.images.arn}/index/*", aws_dynamodb_table.albums.arn]
+        Resource = "*"
       },
       {
         Sid      = "ServerBinary"
@@ -288,11 +348,6 @@ resource "aws_iam_role_policy" "server" {
       },
     ]
   })
-}
-
-resource "aws_iam_role_policy_attachment" "server_ssm" {
-  role       = aws_iam_role.server.name
-  policy_arn = "arn:${data.aws_partition.current.partition}:iam::aws:policy/AmazonSSMManagedInstanceCore"
 }
 
 resource "aws_iam_instance_profile" "server" {
@@ -327,8 +382,9 @@ resource "aws_instance" "server" {
   iam_instance_profile   = aws_iam_instance_profile.server.name
 
   metadata_options {
-    http_endpoint = "enabled"
-    http_tokens   = "required"
+    http_endpoint               = "enabled"
+    http_tokens                 = "required"
+    http_put_response_hop_limit = 1
   }
 
   root_block_device {
@@ -338,13 +394,14 @@ resource "aws_instance" "server" {
   }
 
   user_data = templatefile("${path.module}/user_data.sh.tftpl", {
-    bucket       = aws_s3_object.server.bucket
-    key          = aws_s3_object.server.key
-    region       = var.region
-    port         = var.server_port
-    albums_table = aws_dynamodb_table.albums.name
-    images_table = aws_dynamodb_table.images.name
-    images       = aws_s3_bucket.images.bucket
+    bucket        = aws_s3_object.server.bucket
+    key           = aws_s3_object.server.key
+    region        = var.region
+    port          = var.server_port
+    albums_table  = aws_dynamodb_table.albums.name
+    images_table  = aws_dynamodb_table.images.name
+    images        = aws_s3_bucket.images.bucket
+    ttl_attribute = local.ttl_attribute
   })
   user_data_replace_on_change = true
 
@@ -363,6 +420,8 @@ resource "aws_lambda_function" "ingest" {
   timeout          = 30
   filename         = "${path.module}/${var.lambda_zip}"
   source_code_hash = filebase64sha256("${path.module}/${var.lambda_zip}")
+
+  reserved_concurrent_executions = 20
 
   vpc_config {
     subnet_ids         = aws_subnet.public[*].id

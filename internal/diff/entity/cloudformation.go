@@ -952,6 +952,8 @@ func (*cloudFormation) notCompared(typ, p string) (string, bool) {
 	switch {
 	case strings.HasSuffix(p, ".Sid") || strings.HasSuffix(p, "PolicyDocument.Id"):
 		return "statement ids are labels", true
+	case typ == "AWS::S3::Bucket" && p == "LifecycleConfiguration.Rules.Id":
+		return "lifecycle rule ids are labels; a rule is what it does (actions, scope, status)", true
 	case typ == "AWS::EC2::SecurityGroup" && (p == "SecurityGroupIngress.Description" || p == "SecurityGroupEgress.Description"):
 		return "rule descriptions are labels; a rule is (direction, protocol, ports, peer)", true
 	case typ == "AWS::Lambda::Function" && (p == "Code.S3Bucket" || p == "Code.S3Key" || p == "Code.S3ObjectVersion" || p == "Code.ZipFile"):

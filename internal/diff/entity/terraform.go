@@ -1186,6 +1186,8 @@ func (terraform) notCompared(typ, p string) (string, bool) {
 		return "how Terraform applies a change of user data, not what runs", true
 	case typ == "aws_lambda_function" && (p == "source_code_hash" || p == "s3_object_version"):
 		return "identifies the package's content: compared by role (function/package)", true
+	case typ == "aws_s3_bucket_lifecycle_configuration" && p == "rule.id":
+		return "lifecycle rule ids are labels; a rule is what it does (actions, scope, status)", true
 	}
 	return "", false
 }
