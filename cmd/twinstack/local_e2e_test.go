@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/cloudformation"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	ddbtypes "github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
@@ -333,7 +334,26 @@ func verifyDetectsDrift(t *testing.T, c cliRun, st *state.State, rec *localcloud
 		t.Fatalf("server group %s: %v", server.Name, err)
 	}
 	sg := sgs.SecurityGroups[0].GroupId
-	instance := strings.Split(d.Outputs["ServerInstanceIds"], ",")[0]
+	// The model has no instance-id output: the first server is found as
+	// the local cloud finds it, through the stack's resources or by its
+	// Name tag.
+	var instance string
+	if dep == state.CloudFormation {
+		rs, err := verify.StackResources(ctx, cloudformation.NewFromConfig(cfg), d.StackName)
+		if err != nil {
+			t.Fatal(err)
+		}
+		instance = verify.InventoryFromStack(sys, rs)[sys.Servers[0].ID]
+	}
+	if instance == "" {
+		xs, err := ec2c.DescribeInstances(ctx, &ec2.DescribeInstancesInput{Filters: []ec2types.Filter{
+			{Name: aws.String("tag:Name"), Values: []string{sys.Servers[0].Name}},
+			{Name: aws.String("instance-state-name"), Values: []string{"pending", "running"}}}})
+		if err != nil || len(xs.Reservations) == 0 || len(xs.Reservations[0].Instances) == 0 {
+			t.Fatalf("server %s: %v", sys.Servers[0].Name, err)
+		}
+		instance = aws.ToString(xs.Reservations[0].Instances[0].InstanceId)
+	}
 	fn, err := lc.GetFunctionConfiguration(ctx, &lambda.GetFunctionConfigurationInput{FunctionName: aws.String(d.Outputs["FunctionName"])})
 	if err != nil {
 		t.Fatal(err)

@@ -32,7 +32,7 @@ import (
 // asked for does not exist.
 func notFoundCode(code string) bool {
 	switch code {
-	case "NotFound", "NoSuchBucket", "NoSuchBucketPolicy", "NoSuchPublicAccessBlockConfiguration",
+	case "NotFound", "NoSuchBucket", "NoSuchBucketPolicy", "NoSuchPublicAccessBlockConfiguration", "NoSuchLifecycleConfiguration",
 		"ServerSideEncryptionConfigurationNotFoundError",
 		"ResourceNotFoundException", "TableNotFoundException",
 		"NoSuchEntity",
@@ -874,26 +874,12 @@ func oneRoleChecks(r *reader, ro *constructs.Role) []check {
 		}
 		cs = append(cs, c)
 	}
-	cs = append(cs, prop(pre+".no-wildcard-grants", ro.ID, "RolePolicy.Statement (wildcards)", "none", role, func(ctx context.Context, _ *iam.GetRoleOutput) (string, bool, error) {
+	cs = append(cs, prop(pre+".grants-beyond-model", ro.ID, "RolePolicy.Statement (grants not in the model)", "none", role, func(ctx context.Context, _ *iam.GetRoleOutput) (string, bool, error) {
 		sts, err := r.rolePolicies(ctx, ro)
 		if err != nil {
 			return "", false, err
 		}
-		var bad []string
-		for _, s := range sts {
-			if s.Effect != "Allow" {
-				continue
-			}
-			for _, a := range s.Actions {
-				if a == "*" || strings.HasSuffix(a, ":*") {
-					bad = append(bad, a+" on "+sortedSet(s.Resources))
-				}
-			}
-			if contains(s.Resources, "*") && !constructs.WildcardOnly(s.Actions) {
-				bad = append(bad, sortedSet(s.Actions)+" on *")
-			}
-		}
-		return orDefault(sortedSet(bad), "none"), true, nil
+		return orDefault(sortedSet(r.grantsBeyond(ro, sts)), "none"), true, nil
 	}))
 	if ro.InstanceProfile != "" {
 		name := ro.ProfileName
@@ -915,6 +901,70 @@ func oneRoleChecks(r *reader, ro *constructs.Role) []check {
 			}})
 	}
 	return cs
+}
+
+// grantsBeyond lists, as "action on resource", what the deployed
+// statements allow that no model statement of the role allows: an extra
+// action, a model action on a wider or another resource, a wildcard
+// ("s3:*", Resource "*"). A model grant on "*" covers only the actions
+// AWS accepts nothing narrower for (constructs.WildcardReason), so any
+// other action on "*" is listed. The renderers add one statement of
+// their own to a role that reads its artifact: s3:GetObject on an object
+// outside the model's bucket.
+func (r *reader) grantsBeyond(ro *constructs.Role, sts []statement) []string {
+	type grant struct{ actions, resources []string }
+	var model []grant
+	for _, st := range ro.Statements {
+		if st.Effect != "Allow" {
+			continue
+		}
+		g := grant{actions: st.Actions}
+		for _, v := range st.Resources {
+			g.resources = append(g.resources, r.arn(v))
+		}
+		model = append(model, g)
+	}
+	bucket := "arn:aws:s3:::" + r.bucketName()
+	artifact := func(a, res string) bool {
+		return ro.ReadsArtifact != nil && strings.EqualFold(a, "s3:GetObject") &&
+			strings.HasPrefix(res, "arn:aws:s3:::") && strings.Contains(res, "/") && !strings.ContainsAny(res, "*?") &&
+			!strings.HasPrefix(res, bucket+"/")
+	}
+	covered := func(a, res string) bool {
+		for _, g := range model {
+			okA, okR := false, false
+			for _, x := range g.actions {
+				okA = okA || globMatch(x, a)
+			}
+			for _, x := range g.resources {
+				if x == "*" {
+					// Only for what AWS accepts nothing narrower for.
+					_, ok := constructs.WildcardReason(a)
+					okR = okR || ok
+					continue
+				}
+				okR = okR || globMatch(x, res)
+			}
+			if okA && okR {
+				return true
+			}
+		}
+		return artifact(a, res)
+	}
+	var out []string
+	for _, s := range sts {
+		if s.Effect != "Allow" {
+			continue
+		}
+		for _, a := range s.Actions {
+			for _, res := range s.Resources {
+				if !covered(a, res) {
+					out = append(out, a+" on "+res)
+				}
+			}
+		}
+	}
+	return out
 }
 
 // allowed reports whether an Allow statement grants action on resource.

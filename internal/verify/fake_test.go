@@ -44,9 +44,12 @@ type world struct {
 	pab        *s3types.PublicAccessBlockConfiguration
 	enc        string
 	policy     *string
+	// lifecycle is nil when the bucket has no lifecycle configuration.
+	lifecycle []s3types.LifecycleRule
 
 	tables map[string]*ddbtypes.TableDescription
 	pitr   map[string]ddbtypes.PointInTimeRecoveryStatus
+	ttl    map[string]*ddbtypes.TimeToLiveDescription
 
 	vpc                 *ec2types.Vpc
 	dnsSupport, dnsHost bool
@@ -69,8 +72,9 @@ type world struct {
 	tg        *elbtypes.TargetGroup
 	targets   []elbtypes.TargetDescription
 
-	fn  *lambda.GetFunctionConfigurationOutput
-	url *lambdatypes.FunctionUrlAuthType
+	fn       *lambda.GetFunctionConfigurationOutput
+	url      *lambdatypes.FunctionUrlAuthType
+	reserved *int32
 }
 
 func apiErr(code string) error {
@@ -219,6 +223,24 @@ func (w *world) PutBucketPolicy(_ context.Context, in *s3.PutBucketPolicyInput, 
 	return &s3.PutBucketPolicyOutput{}, nil
 }
 
+func (w *world) GetBucketLifecycleConfiguration(_ context.Context, in *s3.GetBucketLifecycleConfigurationInput, _ ...func(*s3.Options)) (*s3.GetBucketLifecycleConfigurationOutput, error) {
+	if err := w.hasBucket(in.Bucket); err != nil {
+		return nil, err
+	}
+	if w.lifecycle == nil {
+		return nil, apiErr("NoSuchLifecycleConfiguration")
+	}
+	return &s3.GetBucketLifecycleConfigurationOutput{Rules: append([]s3types.LifecycleRule(nil), w.lifecycle...)}, nil
+}
+
+func (w *world) PutBucketLifecycleConfiguration(_ context.Context, in *s3.PutBucketLifecycleConfigurationInput, _ ...func(*s3.Options)) (*s3.PutBucketLifecycleConfigurationOutput, error) {
+	if ok, err := w.write(); !ok {
+		return nil, err
+	}
+	w.lifecycle = append([]s3types.LifecycleRule{}, in.LifecycleConfiguration.Rules...)
+	return &s3.PutBucketLifecycleConfigurationOutput{}, nil
+}
+
 // --- DynamoDB ---
 
 func (w *world) DescribeTable(_ context.Context, in *dynamodb.DescribeTableInput, _ ...func(*dynamodb.Options)) (*dynamodb.DescribeTableOutput, error) {
@@ -254,6 +276,43 @@ func (w *world) UpdateContinuousBackups(_ context.Context, in *dynamodb.UpdateCo
 	}
 	w.pitr[aws.ToString(in.TableName)] = st
 	return &dynamodb.UpdateContinuousBackupsOutput{}, nil
+}
+
+func (w *world) DescribeTimeToLive(_ context.Context, in *dynamodb.DescribeTimeToLiveInput, _ ...func(*dynamodb.Options)) (*dynamodb.DescribeTimeToLiveOutput, error) {
+	if err := w.fail(); err != nil {
+		return nil, err
+	}
+	if _, ok := w.tables[aws.ToString(in.TableName)]; !ok {
+		return nil, apiErr("ResourceNotFoundException")
+	}
+	d := &ddbtypes.TimeToLiveDescription{TimeToLiveStatus: ddbtypes.TimeToLiveStatusDisabled}
+	if t := w.ttl[aws.ToString(in.TableName)]; t != nil {
+		c := *t
+		d = &c
+	}
+	return &dynamodb.DescribeTimeToLiveOutput{TimeToLiveDescription: d}, nil
+}
+
+// UpdateTimeToLive fails, as DynamoDB does, when asked to enable a second
+// attribute or to disable one that is not enabled.
+func (w *world) UpdateTimeToLive(_ context.Context, in *dynamodb.UpdateTimeToLiveInput, _ ...func(*dynamodb.Options)) (*dynamodb.UpdateTimeToLiveOutput, error) {
+	if ok, err := w.write(); !ok {
+		return nil, err
+	}
+	n, spec := aws.ToString(in.TableName), in.TimeToLiveSpecification
+	cur := w.ttl[n]
+	on := cur != nil && cur.TimeToLiveStatus == ddbtypes.TimeToLiveStatusEnabled
+	switch {
+	case aws.ToBool(spec.Enabled) && on:
+		return nil, apiErr("ValidationException")
+	case !aws.ToBool(spec.Enabled) && (!on || aws.ToString(cur.AttributeName) != aws.ToString(spec.AttributeName)):
+		return nil, apiErr("ValidationException")
+	case aws.ToBool(spec.Enabled):
+		w.ttl[n] = &ddbtypes.TimeToLiveDescription{AttributeName: spec.AttributeName, TimeToLiveStatus: ddbtypes.TimeToLiveStatusEnabled}
+	default:
+		w.ttl[n] = nil
+	}
+	return &dynamodb.UpdateTimeToLiveOutput{}, nil
 }
 
 // --- EC2 ---
@@ -467,7 +526,18 @@ func (w *world) ModifyInstanceMetadataOptions(_ context.Context, in *ec2.ModifyI
 	if ok, err := w.write(); !ok {
 		return nil, err
 	}
-	w.instanceByID(in.InstanceId).MetadataOptions = &ec2types.InstanceMetadataOptionsResponse{HttpTokens: in.HttpTokens}
+	x := w.instanceByID(in.InstanceId)
+	m := ec2types.InstanceMetadataOptionsResponse{}
+	if x.MetadataOptions != nil {
+		m = *x.MetadataOptions
+	}
+	if in.HttpTokens != "" {
+		m.HttpTokens = in.HttpTokens
+	}
+	if in.HttpPutResponseHopLimit != nil {
+		m.HttpPutResponseHopLimit = in.HttpPutResponseHopLimit
+	}
+	x.MetadataOptions = &m
 	return &ec2.ModifyInstanceMetadataOptionsOutput{}, nil
 }
 
@@ -782,6 +852,32 @@ func (w *world) GetFunction(context.Context, *lambda.GetFunctionInput, ...func(*
 	return nil, apiErr("ResourceNotFoundException")
 }
 
+func (w *world) GetFunctionConcurrency(context.Context, *lambda.GetFunctionConcurrencyInput, ...func(*lambda.Options)) (*lambda.GetFunctionConcurrencyOutput, error) {
+	if err := w.fail(); err != nil {
+		return nil, err
+	}
+	if w.fn == nil {
+		return nil, apiErr("ResourceNotFoundException")
+	}
+	return &lambda.GetFunctionConcurrencyOutput{ReservedConcurrentExecutions: w.reserved}, nil
+}
+
+func (w *world) PutFunctionConcurrency(_ context.Context, in *lambda.PutFunctionConcurrencyInput, _ ...func(*lambda.Options)) (*lambda.PutFunctionConcurrencyOutput, error) {
+	if ok, err := w.write(); !ok {
+		return nil, err
+	}
+	w.reserved = aws.Int32(aws.ToInt32(in.ReservedConcurrentExecutions))
+	return &lambda.PutFunctionConcurrencyOutput{ReservedConcurrentExecutions: w.reserved}, nil
+}
+
+func (w *world) DeleteFunctionConcurrency(context.Context, *lambda.DeleteFunctionConcurrencyInput, ...func(*lambda.Options)) (*lambda.DeleteFunctionConcurrencyOutput, error) {
+	if ok, err := w.write(); !ok {
+		return nil, err
+	}
+	w.reserved = nil
+	return &lambda.DeleteFunctionConcurrencyOutput{}, nil
+}
+
 // --- a deployment that conforms to the model ---
 
 // conforming builds a world holding exactly what sys describes. Values
@@ -823,7 +919,8 @@ func conforming(sys *constructs.System) *world {
 		bucket: bucket, versioning: s3types.BucketVersioningStatusEnabled,
 		pab: &s3types.PublicAccessBlockConfiguration{BlockPublicAcls: t, BlockPublicPolicy: t, IgnorePublicAcls: t, RestrictPublicBuckets: t},
 		enc: sys.Bucket.Encryption, policy: aws.String(doc(sys.Bucket.Policy)),
-		tables: map[string]*ddbtypes.TableDescription{}, pitr: map[string]ddbtypes.PointInTimeRecoveryStatus{},
+		lifecycle: modelLifecycle(&sys.Bucket),
+		tables:    map[string]*ddbtypes.TableDescription{}, pitr: map[string]ddbtypes.PointInTimeRecoveryStatus{}, ttl: map[string]*ddbtypes.TimeToLiveDescription{},
 		vpc:        &ec2types.Vpc{VpcId: aws.String("vpc-1"), CidrBlock: aws.String(sys.Network.VPC.CIDR)},
 		dnsSupport: sys.Network.VPC.DNSSupport, dnsHost: sys.Network.VPC.DNSHostnames,
 		zones: []string{sys.Region + "a", sys.Region + "b", sys.Region + "c"},
@@ -860,6 +957,9 @@ func conforming(sys *constructs.System) *world {
 		w.pitr[tb.Name] = ddbtypes.PointInTimeRecoveryStatusDisabled
 		if tb.PointInTimeRecovery {
 			w.pitr[tb.Name] = ddbtypes.PointInTimeRecoveryStatusEnabled
+		}
+		if tb.TTLAttribute != "" {
+			w.ttl[tb.Name] = &ddbtypes.TimeToLiveDescription{AttributeName: aws.String(tb.TTLAttribute), TimeToLiveStatus: ddbtypes.TimeToLiveStatusEnabled}
 		}
 	}
 	gid := func(id constructs.ID) string { return "sg-" + string(id) }
@@ -919,8 +1019,12 @@ func conforming(sys *constructs.System) *world {
 			SecurityGroups:      []ec2types.GroupIdentifier{{GroupId: aws.String(gid(in.Group))}},
 			PrivateIpAddress:    aws.String("10.0.0." + fmt.Sprint(in.Index+10)),
 		}
+		x.MetadataOptions = &ec2types.InstanceMetadataOptionsResponse{HttpTokens: ec2types.HttpTokensStateOptional, HttpPutResponseHopLimit: aws.Int32(2)}
 		if in.RequireIMDSv2 {
-			x.MetadataOptions = &ec2types.InstanceMetadataOptionsResponse{HttpTokens: ec2types.HttpTokensStateRequired}
+			x.MetadataOptions.HttpTokens = ec2types.HttpTokensStateRequired
+		}
+		if in.MetadataHopLimit > 0 {
+			x.MetadataOptions.HttpPutResponseHopLimit = aws.Int32(int32(in.MetadataHopLimit))
 		}
 		if ro := sys.Role(in.Role); ro != nil && ro.ProfileName != "" {
 			x.IamInstanceProfile = &ec2types.IamInstanceProfile{Arn: aws.String("arn:aws:iam::" + fakeAccount + ":instance-profile/" + ro.ProfileName)}
@@ -980,6 +1084,9 @@ func conforming(sys *constructs.System) *world {
 	if f.URL != "" {
 		a := lambdatypes.FunctionUrlAuthType(f.URLAuth)
 		w.url = &a
+	}
+	if f.ReservedConcurrency > 0 {
+		w.reserved = aws.Int32(int32(f.ReservedConcurrency))
 	}
 	return w
 }

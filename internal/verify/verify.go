@@ -216,13 +216,17 @@ type check struct {
 func checkSets() []func(*reader) []check {
 	return []func(*reader) []check{
 		bucketChecks,
+		lifecycleChecks,
 		tableChecks,
+		ttlChecks,
 		networkChecks,
 		groupChecks,
 		roleChecks,
 		instanceChecks,
+		hopLimitChecks,
 		loadBalancerChecks,
 		functionChecks,
+		concurrencyChecks,
 	}
 }
 

@@ -1,0 +1,272 @@
+package verify
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	ddbtypes "github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/aws/aws-sdk-go-v2/service/ec2"
+	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
+	"github.com/aws/aws-sdk-go-v2/service/lambda"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
+
+	"github.com/twinstack/twinstack/constructs"
+)
+
+// The hardening checks (issue 14): the bucket's lifecycle rules, the
+// tables' TTL, the instances' IMDS hop limit and the Lambda's reserved
+// concurrency. Each set is listed in checkSets after the checks of the
+// resource it belongs to.
+
+// --- bucket lifecycle ---
+
+// lifecycleText is the canonical text of a rule's actions: "enabled: abort
+// incomplete multipart uploads after 1 d".
+func lifecycleText(enabled bool, abortDays, noncurrentDays int) string {
+	var acts []string
+	if abortDays > 0 {
+		acts = append(acts, fmt.Sprintf("abort incomplete multipart uploads after %d d", abortDays))
+	}
+	if noncurrentDays > 0 {
+		acts = append(acts, fmt.Sprintf("expire noncurrent versions after %d d", noncurrentDays))
+	}
+	if len(acts) == 0 {
+		acts = []string{"no action"}
+	}
+	status := "disabled"
+	if enabled {
+		status = "enabled"
+	}
+	return status + ": " + strings.Join(acts, "; ")
+}
+
+// deployedRuleText renders a deployed rule like lifecycleText; a rule
+// scoped to part of the bucket, or with actions the model's rules never
+// have, says so.
+func deployedRuleText(rule s3types.LifecycleRule) string {
+	var abort, nc int
+	if rule.AbortIncompleteMultipartUpload != nil {
+		abort = int(aws.ToInt32(rule.AbortIncompleteMultipartUpload.DaysAfterInitiation))
+	}
+	if rule.NoncurrentVersionExpiration != nil {
+		nc = int(aws.ToInt32(rule.NoncurrentVersionExpiration.NoncurrentDays))
+	}
+	s := lifecycleText(rule.Status == s3types.ExpirationStatusEnabled, abort, nc)
+	if e := rule.Expiration; e != nil && (e.Days != nil || e.Date != nil || aws.ToBool(e.ExpiredObjectDeleteMarker)) {
+		s += "; also expires current objects"
+	}
+	if len(rule.Transitions) > 0 || len(rule.NoncurrentVersionTransitions) > 0 {
+		s += "; also transitions"
+	}
+	prefix := aws.ToString(rule.Prefix) // deprecated, but what some emulators return
+	if f := rule.Filter; f != nil {
+		switch {
+		case f.Prefix != nil:
+			prefix = aws.ToString(f.Prefix)
+		case f.And != nil || f.Tag != nil || f.ObjectSizeGreaterThan != nil || f.ObjectSizeLessThan != nil:
+			prefix = "a filtered part"
+		}
+	}
+	if prefix != "" {
+		s += " (only " + prefix + ")"
+	}
+	return s
+}
+
+// modelLifecycle is the model's whole lifecycle configuration, as a patch
+// writes it.
+func modelLifecycle(b *constructs.Bucket) []s3types.LifecycleRule {
+	var out []s3types.LifecycleRule
+	for _, m := range b.Lifecycle {
+		lr := s3types.LifecycleRule{ID: aws.String(m.ID), Status: s3types.ExpirationStatusEnabled, Filter: &s3types.LifecycleRuleFilter{Prefix: aws.String("")}}
+		if m.AbortIncompleteMultipartDays > 0 {
+			lr.AbortIncompleteMultipartUpload = &s3types.AbortIncompleteMultipartUpload{DaysAfterInitiation: aws.Int32(int32(m.AbortIncompleteMultipartDays))}
+		}
+		if m.NoncurrentExpirationDays > 0 {
+			lr.NoncurrentVersionExpiration = &s3types.NoncurrentVersionExpiration{NoncurrentDays: aws.Int32(int32(m.NoncurrentExpirationDays))}
+		}
+		out = append(out, lr)
+	}
+	return out
+}
+
+// lifecycleChecks compares each of the model's rules, found by its id. A
+// bucket without a lifecycle configuration has none of them (missing).
+func lifecycleChecks(r *reader) []check {
+	b := &r.sys.Bucket
+	rules := lookupOf(func(ctx context.Context) ([]s3types.LifecycleRule, error) {
+		return cached(r, "bucket/lifecycle", func() ([]s3types.LifecycleRule, error) {
+			o, err := r.c.S3.GetBucketLifecycleConfiguration(ctx, &s3.GetBucketLifecycleConfigurationInput{Bucket: aws.String(r.bucketName())})
+			if err != nil {
+				return nil, err
+			}
+			return o.Rules, nil
+		})
+	})
+	var cs []check
+	for _, m := range b.Lifecycle {
+		c := prop("bucket.lifecycle."+m.ID, b.ID, "LifecycleConfiguration.Rules["+m.ID+"]", lifecycleText(true, m.AbortIncompleteMultipartDays, m.NoncurrentExpirationDays), rules,
+			func(_ context.Context, rs []s3types.LifecycleRule) (string, bool, error) {
+				for _, rule := range rs {
+					if aws.ToString(rule.ID) == m.ID {
+						return deployedRuleText(rule), true, nil
+					}
+				}
+				return "", false, nil
+			})
+		// The API replaces the configuration as a whole: the patch writes
+		// the model's rules and nothing else.
+		c.patch = func(ctx context.Context) error {
+			_, err := r.c.S3.PutBucketLifecycleConfiguration(ctx, &s3.PutBucketLifecycleConfigurationInput{Bucket: aws.String(r.bucketName()),
+				LifecycleConfiguration: &s3types.BucketLifecycleConfiguration{Rules: modelLifecycle(b)}})
+			return err
+		}
+		cs = append(cs, c)
+	}
+	return cs
+}
+
+// --- DynamoDB time to live ---
+
+func ttlChecks(r *reader) []check {
+	var cs []check
+	for _, t := range []*constructs.Table{&r.sys.ImagesTable, &r.sys.AlbumsTable} {
+		cs = append(cs, ttlCheck(r, t))
+	}
+	return cs
+}
+
+// ttlText is the canonical text of a table's TTL: "expires_at enabled",
+// "disabled".
+func ttlText(d *ddbtypes.TimeToLiveDescription) string {
+	if d == nil || d.TimeToLiveStatus == "" || d.TimeToLiveStatus == ddbtypes.TimeToLiveStatusDisabled {
+		return "disabled"
+	}
+	return aws.ToString(d.AttributeName) + " " + strings.ToLower(string(d.TimeToLiveStatus))
+}
+
+func ttlCheck(r *reader, t *constructs.Table) check {
+	name := func() *string {
+		if p := r.physical(t.ID); p != "" {
+			return aws.String(p)
+		}
+		return aws.String(t.Name)
+	}
+	ttl := lookupOf(func(ctx context.Context) (*ddbtypes.TimeToLiveDescription, error) {
+		return cached(r, "ttl/"+aws.ToString(name()), func() (*ddbtypes.TimeToLiveDescription, error) {
+			o, err := r.c.DynamoDB.DescribeTimeToLive(ctx, &dynamodb.DescribeTimeToLiveInput{TableName: name()})
+			if err != nil {
+				return nil, err
+			}
+			return o.TimeToLiveDescription, nil
+		})
+	})
+	want := "disabled"
+	if t.TTLAttribute != "" {
+		want = t.TTLAttribute + " enabled"
+	}
+	c := prop("table."+string(t.ID)+".ttl", t.ID, "TimeToLiveDescription", want, ttl, value(ttlText))
+	// A table has at most one TTL attribute: the patch turns off one the
+	// model does not name before it turns on the model's.
+	c.patch = func(ctx context.Context) error {
+		d, err := must(ctx, ttl, "table "+t.Name)
+		if err != nil {
+			return err
+		}
+		on := d != nil && d.TimeToLiveStatus != "" && d.TimeToLiveStatus != ddbtypes.TimeToLiveStatusDisabled
+		set := func(attr string, enabled bool) error {
+			_, err := r.c.DynamoDB.UpdateTimeToLive(ctx, &dynamodb.UpdateTimeToLiveInput{TableName: name(),
+				TimeToLiveSpecification: &ddbtypes.TimeToLiveSpecification{AttributeName: aws.String(attr), Enabled: aws.Bool(enabled)}})
+			return err
+		}
+		if on && aws.ToString(d.AttributeName) != t.TTLAttribute {
+			if err := set(aws.ToString(d.AttributeName), false); err != nil {
+				return fmt.Errorf("disable ttl on %s: %w", aws.ToString(d.AttributeName), err)
+			}
+			on = false
+		}
+		if t.TTLAttribute == "" || on {
+			return nil
+		}
+		return set(t.TTLAttribute, true)
+	}
+	return c
+}
+
+// --- IMDS hop limit ---
+
+func hopLimitChecks(r *reader) []check {
+	var cs []check
+	for i := range r.sys.Servers {
+		in := &r.sys.Servers[i]
+		if in.MetadataHopLimit <= 0 {
+			continue // the model leaves it to the platform's default
+		}
+		get := lookupOf(func(ctx context.Context) (*ec2types.Instance, error) { return r.instance(ctx, in) })
+		c := prop("instance."+string(in.ID)+".imds-hop-limit", in.ID, "MetadataOptions.HttpPutResponseHopLimit", strconv.Itoa(in.MetadataHopLimit), get,
+			value(func(d *ec2types.Instance) string {
+				if d.MetadataOptions == nil || d.MetadataOptions.HttpPutResponseHopLimit == nil {
+					return "unset"
+				}
+				return strconv.Itoa(int(aws.ToInt32(d.MetadataOptions.HttpPutResponseHopLimit)))
+			}))
+		c.patch = func(ctx context.Context) error {
+			d, err := must(ctx, get, "instance "+string(in.ID))
+			if err != nil {
+				return err
+			}
+			_, err = r.c.EC2.ModifyInstanceMetadataOptions(ctx, &ec2.ModifyInstanceMetadataOptionsInput{InstanceId: d.InstanceId,
+				HttpPutResponseHopLimit: aws.Int32(int32(in.MetadataHopLimit))})
+			return err
+		}
+		cs = append(cs, c)
+	}
+	return cs
+}
+
+// --- Lambda reserved concurrency ---
+
+func concurrencyChecks(r *reader) []check {
+	f := &r.sys.Function
+	name := func() *string {
+		if p := r.physical(f.ID); p != "" {
+			return aws.String(p)
+		}
+		return aws.String(f.Name)
+	}
+	reserved := lookupOf(func(ctx context.Context) (*int32, error) {
+		return cached(r, "fn/concurrency", func() (*int32, error) {
+			o, err := r.c.Lambda.GetFunctionConcurrency(ctx, &lambda.GetFunctionConcurrencyInput{FunctionName: name()})
+			if err != nil {
+				return nil, err
+			}
+			return o.ReservedConcurrentExecutions, nil
+		})
+	})
+	text := func(n *int32) string {
+		if n == nil {
+			return "unreserved"
+		}
+		return strconv.Itoa(int(*n))
+	}
+	want := "unreserved"
+	if f.ReservedConcurrency > 0 {
+		want = strconv.Itoa(f.ReservedConcurrency)
+	}
+	c := prop("function.reserved-concurrency", f.ID, "ReservedConcurrentExecutions", want, reserved, value(text))
+	c.patch = func(ctx context.Context) error {
+		if f.ReservedConcurrency <= 0 {
+			_, err := r.c.Lambda.DeleteFunctionConcurrency(ctx, &lambda.DeleteFunctionConcurrencyInput{FunctionName: name()})
+			return err
+		}
+		_, err := r.c.Lambda.PutFunctionConcurrency(ctx, &lambda.PutFunctionConcurrencyInput{FunctionName: name(),
+			ReservedConcurrentExecutions: aws.Int32(int32(f.ReservedConcurrency))})
+		return err
+	}
+	return []check{c}
+}
