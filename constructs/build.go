@@ -96,14 +96,7 @@ func New(cfg Config) (*System, error) {
 		DenyInsecure:      true,
 		Removal:           removal,
 	}
-	s.Bucket.Policy = []Statement{{
-		Sid:       "DenyInsecureTransport",
-		Effect:    "Deny",
-		Principal: "*",
-		Actions:   []string{"s3:*"},
-		Resources: []Value{RefTo(s.Bucket.ID, AttrARN), RefTo(s.Bucket.ID, AttrARN).Wrap("", "/*")},
-		Condition: map[string]map[string]string{"Bool": {"aws:SecureTransport": "false"}},
-	}}
+	s.Bucket.Policy = []Statement{denyInsecureTransport(s.Bucket.ID)}
 	s.Bucket.Lifecycle = []LifecycleRule{
 		{ID: RuleAbortMultipart, AbortIncompleteMultipartDays: AbortIncompleteMultipartDays},
 		{ID: RuleExpireNoncurrent, NoncurrentExpirationDays: cfg.NoncurrentVersionDays},
@@ -279,6 +272,9 @@ func New(cfg Config) (*System, error) {
 		Output{Name: OutputFunctionName, Description: "Lambda function name", Value: RefTo(s.Function.ID, AttrName)},
 		Output{Name: OutputFunctionURL, Description: "Lambda function URL (AWS_IAM auth)", Value: RefTo(s.Function.URL, AttrURL)},
 	)
+	if _, err := s.ArtifactStore(); err != nil {
+		return nil, err
+	}
 	return s, nil
 }
 
