@@ -149,22 +149,12 @@ func destroy(ctx context.Context, p *progress, o Options, l Layout, rec *Record,
 	label := fmt.Sprintf("destroy %s (%s)", name, cfg.StackName)
 	return p.step(label, func() (string, error) {
 		if c != nil {
-			if _, err := removeBucketPolicies(ctx, c.S3, cfg.System.Prefix+"-"); err != nil {
-				p.note("could not remove bucket policies: %v", err)
-			}
-			if name == state.CloudFormation {
-				if err := detachPatchedPolicies(ctx, c, sys); err != nil {
-					p.note("could not detach patched policies: %v", err)
-				}
-			}
+			beforeDestroy(ctx, p, c, sys, name == state.CloudFormation)
 		}
 		t := time.Now()
 		err := tc.Destroy(ctx)
 		if err != nil && name == state.CloudFormation {
-			// moto deletes stack resources in an order that can trip on
-			// dependencies; a second delete finishes the job.
-			p.note("first destroy failed (%v); trying once more", oneLine(err))
-			err = tc.Destroy(ctx)
+			err = destroyAgain(ctx, p, tc, err)
 		}
 		if err != nil {
 			return "", err

@@ -2,7 +2,6 @@ package localcloud
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"maps"
@@ -20,13 +19,11 @@ import (
 	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
 	elb "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2"
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
-	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 
 	"github.com/twinstack/twinstack/constructs"
 	"github.com/twinstack/twinstack/internal/apperr"
 	"github.com/twinstack/twinstack/internal/config"
-	"github.com/twinstack/twinstack/internal/emugaps"
 	"github.com/twinstack/twinstack/internal/moto"
 	"github.com/twinstack/twinstack/internal/origin"
 	"github.com/twinstack/twinstack/internal/proc"
@@ -445,39 +442,28 @@ func (r *run) deployment(ctx context.Context, name string) error {
 	}); err != nil {
 		return err
 	}
-	if err := r.terraformState(ctx, name, cfg.TFState, tc, dep); err != nil {
+	remoteState, err := r.terraformState(ctx, name, cfg.TFState, tc, dep)
+	if err != nil {
 		return err
 	}
-	if cdk, ok := tc.(*cdkToolchain); ok {
-		if err := r.p.step("bootstrap the AWS CDK in the emulator", func() (string, error) {
-			return "", cdk.Bootstrap(ctx, filepath.Join(r.l.Dir(), "cdk-bootstrap"))
-		}); err != nil {
-			return err
-		}
+	hooks := Hooks{Step: r.p.step, Note: r.p.note, S3: r.clients.S3, Sys: sys, Dir: r.l.Dir()}
+	if err := tc.Prepare(ctx, hooks); err != nil {
+		return err
 	}
 	drec.Deploying = true
 	if err := r.saveRecord(); err != nil {
 		return err
 	}
-	// The deploy time includes the emulator workaround below, which is
-	// part of deploying on moto.
+	// The deploy time includes the toolchain's emulator workarounds,
+	// which are part of deploying on moto.
 	deployStart := time.Now()
-	if t, ok := tc.(*cdktfToolchain); ok {
-		// moto denies every object request under the artifacts bucket's
-		// DenyInsecureTransport policy (listed gap), and Terraform creates
-		// that policy before it uploads the server binary. Uploading the
-		// binary first (a targeted apply) lets the deploy through.
-		addr := "aws_s3_object." + string(sys.ServerBinary.ID)
-		if err := r.p.step("emulator workaround: upload the server binary before the artifacts bucket policy exists ("+addr+")", func() (string, error) {
-			return "", t.preupload(ctx, addr)
-		}); err != nil {
-			return err
-		}
+	if err := tc.BeforeDeploy(ctx, hooks); err != nil {
+		return err
 	}
 	if err := r.p.step("deploy "+label, func() (string, error) {
 		err := tc.Deploy(ctx)
-		if err != nil && name == state.Terraform {
-			err = r.artifactWorkaround(ctx, tc, sys, err)
+		if err != nil {
+			err = tc.Recover(ctx, hooks, err)
 		}
 		if err != nil {
 			return "", err
@@ -487,8 +473,10 @@ func (r *run) deployment(ctx context.Context, name string) error {
 	}); err != nil {
 		return err
 	}
-	if err := r.checkRemoteState(ctx, tc, cfg.TFState); err != nil {
-		return err
+	if remoteState {
+		if err := r.checkRemoteState(ctx, cfg.TFState); err != nil {
+			return err
+		}
 	}
 	drec.Deployed = true
 	dep.Timings.RecordedAt = time.Now().UTC()
@@ -504,27 +492,7 @@ func (r *run) deployment(ctx context.Context, name string) error {
 			return err
 		}
 	}
-	// The bucket policies' DenyInsecureTransport denies every object
-	// request on moto (it ignores the Bool condition): remove them so that
-	// the servers can store images. Recorded, so that verify reports the
-	// policy checks as unverified, not missing, and `local down` reports
-	// the workaround.
-	if err := r.p.step("emulator workaround: remove bucket policies moto over-enforces ("+cfg.System.Prefix+"-*)", func() (string, error) {
-		removed, err := removeBucketPolicies(ctx, r.clients.S3, cfg.System.Prefix+"-")
-		if len(removed) > 0 {
-			var detail []string
-			for _, b := range removed {
-				detail = append(detail, "removed the policy of bucket "+b)
-			}
-			drec.Workarounds = append(drec.Workarounds, Workaround{
-				Workaround: verify.Workaround{Step: "remove bucket policies moto over-enforces", Check: "bucket.policy.*", Observed: emugaps.NotFound},
-				Detail:     detail})
-			if serr := r.saveRecord(); serr != nil {
-				return "", serr
-			}
-		}
-		return fmt.Sprintf("%d removed", len(removed)), err
-	}); err != nil {
+	if err := r.removeVerifiedPolicies(ctx, cfg.System.Prefix+"-", drec); err != nil {
 		return err
 	}
 	var outs map[string]string
@@ -549,30 +517,6 @@ func (r *run) deployment(ctx context.Context, name string) error {
 		return apperr.Errorf(apperr.NotFound, op, "%s: the deployment's bucket and tables could not be read back", name)
 	}
 	return r.startCompute(ctx, name, sys, dep, outs, instanceIDs)
-}
-
-// artifactWorkaround handles moto refusing the server binary upload under
-// the artifacts bucket's DenyInsecureTransport policy: remove the policy,
-// upload the object with a targeted apply, deploy again.
-func (r *run) artifactWorkaround(ctx context.Context, tc Toolchain, sys *constructs.System, deployErr error) error {
-	t, ok := tc.(*cdktfToolchain)
-	if !ok {
-		return deployErr
-	}
-	log, _ := os.ReadFile(t.log)
-	if !strings.Contains(string(log), "uploading S3 Object") || !strings.Contains(string(log), "403") {
-		return deployErr
-	}
-	r.p.note("emulator workaround: moto denied the artifact upload under the artifacts bucket's DenyInsecureTransport policy (it ignores the Bool condition); removing the policy, uploading, deploying again")
-	if _, err := removeBucketPolicies(ctx, r.clients.S3, sys.Prefix+"-"); err != nil {
-		return errors.Join(deployErr, err)
-	}
-	// The deploy below puts the policies back; the step after verify
-	// removes them again, recorded.
-	if err := t.applyTarget(ctx, "aws_s3_object."+string(sys.ServerBinary.ID)); err != nil {
-		return errors.Join(deployErr, err)
-	}
-	return t.Deploy(ctx)
 }
 
 func (r *run) verify(ctx context.Context, name string, dep *state.Deployment) error {
@@ -727,40 +671,6 @@ func (r *run) startCompute(ctx context.Context, name string, sys *constructs.Sys
 // LambdaConcurrency is how many Lambda emulators `local up` runs per
 // deployment, each serving one invocation at a time.
 const LambdaConcurrency = 2
-
-// removeBucketPolicies deletes the policy of every bucket whose name starts
-// with prefix and returns the buckets whose policy it removed.
-func removeBucketPolicies(ctx context.Context, c verify.S3API, prefix string) ([]string, error) {
-	l, ok := c.(interface {
-		ListBuckets(context.Context, *s3.ListBucketsInput, ...func(*s3.Options)) (*s3.ListBucketsOutput, error)
-		DeleteBucketPolicy(context.Context, *s3.DeleteBucketPolicyInput, ...func(*s3.Options)) (*s3.DeleteBucketPolicyOutput, error)
-	})
-	if !ok {
-		return nil, errors.New("s3 client cannot list buckets")
-	}
-	o, err := l.ListBuckets(ctx, &s3.ListBucketsInput{})
-	if err != nil {
-		return nil, fmt.Errorf("list buckets: %w", err)
-	}
-	var n []string
-	for _, b := range o.Buckets {
-		name := aws.ToString(b.Name)
-		if !strings.HasPrefix(name, prefix) {
-			continue
-		}
-		if _, err := c.GetBucketPolicy(ctx, &s3.GetBucketPolicyInput{Bucket: b.Name}); err != nil {
-			if verify.APIErrorCode(err) == "NoSuchBucketPolicy" {
-				continue
-			}
-			return n, fmt.Errorf("policy of %s: %w", name, err)
-		}
-		if _, err := l.DeleteBucketPolicy(ctx, &s3.DeleteBucketPolicyInput{Bucket: b.Name}); err != nil {
-			return n, fmt.Errorf("delete policy of %s: %w", name, err)
-		}
-		n = append(n, name)
-	}
-	return n, nil
-}
 
 // stackOutputs reads a CloudFormation stack's outputs.
 func stackOutputs(ctx context.Context, c *verify.Clients, sys *constructs.System, stack string) (map[string]string, error) {
