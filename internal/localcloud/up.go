@@ -425,7 +425,46 @@ func (r *run) deployment(ctx context.Context, name string) error {
 	r.rec.Deployments[name] = drec
 	label := fmt.Sprintf("%s (%s)", name, cfg.StackName)
 
-	if err := r.p.step("synthesize "+label, func() (string, error) {
+	if err := r.synthesize(ctx, tc, label, dep); err != nil {
+		return err
+	}
+	remoteState, err := r.terraformState(ctx, name, cfg.TFState, tc, dep)
+	if err != nil {
+		return err
+	}
+	hooks := Hooks{Step: r.p.step, Note: r.p.note, S3: r.clients.S3, Sys: sys, Dir: r.l.Dir()}
+	var ts *constructs.TerraformState
+	if remoteState {
+		ts = &cfg.TFState
+	}
+	if err := r.deploy(ctx, tc, hooks, name, label, ts, dep, drec); err != nil {
+		return err
+	}
+
+	// Verify first, so that what the deployment created is checked
+	// before any workaround below changes it.
+	if !r.o.SkipVerify {
+		if err := r.verify(ctx, name, dep); err != nil {
+			return err
+		}
+	}
+	if err := r.removeVerifiedPolicies(ctx, cfg.System.Prefix+"-", drec); err != nil {
+		return err
+	}
+	outs, instanceIDs, err := r.readOutputs(ctx, tc, sys, cfg.StackName, name, label, dep)
+	if err != nil {
+		return err
+	}
+	if dep.Bucket == "" || dep.ImagesTable == "" || dep.AlbumsTable == "" {
+		return apperr.Errorf(apperr.NotFound, op, "%s: the deployment's bucket and tables could not be read back", name)
+	}
+	return r.startCompute(ctx, name, sys, dep, outs, instanceIDs)
+}
+
+// synthesize runs the toolchain's synth and records its time and the
+// template's size.
+func (r *run) synthesize(ctx context.Context, tc Toolchain, label string, dep *state.Deployment) error {
+	return r.p.step("synthesize "+label, func() (string, error) {
 		t := time.Now()
 		tpl, err := tc.Synth(ctx)
 		if err != nil {
@@ -439,14 +478,13 @@ func (r *run) deployment(ctx context.Context, name string) error {
 		}
 		dep.ResourceCount, dep.TemplateBytes = n, size
 		return fmt.Sprintf("%d resources, %d bytes", n, size), nil
-	}); err != nil {
-		return err
-	}
-	remoteState, err := r.terraformState(ctx, name, cfg.TFState, tc, dep)
-	if err != nil {
-		return err
-	}
-	hooks := Hooks{Step: r.p.step, Note: r.p.note, S3: r.clients.S3, Sys: sys, Dir: r.l.Dir()}
+	})
+}
+
+// deploy runs the toolchain's hooks and its deploy, records the deploy as
+// started and then done, and the timings. remoteState, when set, is the
+// Terraform state read back after the deploy.
+func (r *run) deploy(ctx context.Context, tc Toolchain, hooks Hooks, name, label string, remoteState *constructs.TerraformState, dep *state.Deployment, drec *DeploymentRecord) error {
 	if err := tc.Prepare(ctx, hooks); err != nil {
 		return err
 	}
@@ -473,8 +511,8 @@ func (r *run) deployment(ctx context.Context, name string) error {
 	}); err != nil {
 		return err
 	}
-	if remoteState {
-		if err := r.checkRemoteState(ctx, cfg.TFState); err != nil {
+	if remoteState != nil {
+		if err := r.checkRemoteState(ctx, *remoteState); err != nil {
 			return err
 		}
 	}
@@ -484,17 +522,12 @@ func (r *run) deployment(ctx context.Context, name string) error {
 		return err
 	}
 	_ = state.RecordTimings(r.l.TimingsFile(), name, dep.Timings)
+	return nil
+}
 
-	// Verify first, so that what the deployment created is checked
-	// before any workaround below changes it.
-	if !r.o.SkipVerify {
-		if err := r.verify(ctx, name, dep); err != nil {
-			return err
-		}
-	}
-	if err := r.removeVerifiedPolicies(ctx, cfg.System.Prefix+"-", drec); err != nil {
-		return err
-	}
+// readOutputs reads the deployment's outputs, completes what the emulator
+// left empty, and returns them with the servers' instance ids.
+func (r *run) readOutputs(ctx context.Context, tc Toolchain, sys *constructs.System, stack, name, label string, dep *state.Deployment) (map[string]string, []string, error) {
 	var outs map[string]string
 	var instanceIDs []string
 	if err := r.p.step("read the outputs of "+label, func() (string, error) {
@@ -503,7 +536,7 @@ func (r *run) deployment(ctx context.Context, name string) error {
 		if err != nil {
 			return "", err
 		}
-		if instanceIDs, err = fillOutputs(ctx, r.clients, sys, cfg.StackName, name, outs); err != nil {
+		if instanceIDs, err = fillOutputs(ctx, r.clients, sys, stack, name, outs); err != nil {
 			return "", err
 		}
 		dep.Outputs = outs
@@ -511,12 +544,9 @@ func (r *run) deployment(ctx context.Context, name string) error {
 		dep.FunctionURL = outs[constructs.OutputFunctionURL]
 		return fmt.Sprintf("bucket %s, tables %s and %s", dep.Bucket, dep.ImagesTable, dep.AlbumsTable), nil
 	}); err != nil {
-		return err
+		return nil, nil, err
 	}
-	if dep.Bucket == "" || dep.ImagesTable == "" || dep.AlbumsTable == "" {
-		return apperr.Errorf(apperr.NotFound, op, "%s: the deployment's bucket and tables could not be read back", name)
-	}
-	return r.startCompute(ctx, name, sys, dep, outs, instanceIDs)
+	return outs, instanceIDs, nil
 }
 
 func (r *run) verify(ctx context.Context, name string, dep *state.Deployment) error {
@@ -569,7 +599,22 @@ func (r *run) verify(ctx context.Context, name string, dep *state.Deployment) er
 // startCompute starts the servers, the balancer stand-in and the Lambda of
 // one deployment.
 func (r *run) startCompute(ctx context.Context, name string, sys *constructs.System, dep *state.Deployment, outs map[string]string, ids []string) error {
-	for i := 1; i <= len(sys.Servers); i++ {
+	if err := r.startServers(ctx, name, len(sys.Servers), dep, ids); err != nil {
+		return err
+	}
+	dep.ServerURL = dep.InstanceURLs[0]
+	if len(dep.InstanceURLs) >= 2 {
+		if err := r.startBalancer(ctx, name, dep, outs); err != nil {
+			return err
+		}
+	}
+	return r.startLambda(ctx, name, sys, dep, outs)
+}
+
+// startServers starts n servers (`twinstack serve`) on the deployment's
+// bucket and tables, each under its instance id.
+func (r *run) startServers(ctx context.Context, name string, n int, dep *state.Deployment, ids []string) error {
+	for i := 1; i <= n; i++ {
 		var url string
 		err := r.p.step(fmt.Sprintf("start server %d of %s", i, name), func() (string, error) {
 			port, err := proc.FreePort()
@@ -601,29 +646,33 @@ func (r *run) startCompute(ctx context.Context, name string, sys *constructs.Sys
 		}
 		dep.InstanceURLs = append(dep.InstanceURLs, url)
 	}
-	dep.ServerURL = dep.InstanceURLs[0]
-	if len(dep.InstanceURLs) >= 2 {
-		err := r.p.step("start the load-balancer stand-in of "+name, func() (string, error) {
-			port, err := proc.FreePort()
-			if err != nil {
-				return "", err
-			}
-			url := "http://127.0.0.1:" + strconv.Itoa(port)
-			args := []string{"local", "lb", "--listen", "127.0.0.1:" + strconv.Itoa(port)}
-			for _, u := range dep.InstanceURLs {
-				args = append(args, "--target", u)
-			}
-			spec := proc.Spec{Name: "balancer-" + name, Path: r.o.Twinstack, Args: args, Env: r.o.Environ}
-			if _, err := r.startDaemon(ctx, spec, "balancer", name, port, url, url+"/lb/healthz"); err != nil {
-				return "", err
-			}
-			dep.LoadBalancerURL, dep.ServerURL = url, url
-			return fmt.Sprintf("%s -> %d servers (stands in for %s)", url, len(dep.InstanceURLs), outs[constructs.OutputLoadBalancerDNSName]), nil
-		})
+	return nil
+}
+
+// startBalancer starts the load-balancer stand-in in front of the servers.
+func (r *run) startBalancer(ctx context.Context, name string, dep *state.Deployment, outs map[string]string) error {
+	return r.p.step("start the load-balancer stand-in of "+name, func() (string, error) {
+		port, err := proc.FreePort()
 		if err != nil {
-			return err
+			return "", err
 		}
-	}
+		url := "http://127.0.0.1:" + strconv.Itoa(port)
+		args := []string{"local", "lb", "--listen", "127.0.0.1:" + strconv.Itoa(port)}
+		for _, u := range dep.InstanceURLs {
+			args = append(args, "--target", u)
+		}
+		spec := proc.Spec{Name: "balancer-" + name, Path: r.o.Twinstack, Args: args, Env: r.o.Environ}
+		if _, err := r.startDaemon(ctx, spec, "balancer", name, port, url, url+"/lb/healthz"); err != nil {
+			return "", err
+		}
+		dep.LoadBalancerURL, dep.ServerURL = url, url
+		return fmt.Sprintf("%s -> %d servers (stands in for %s)", url, len(dep.InstanceURLs), outs[constructs.OutputLoadBalancerDNSName]), nil
+	})
+}
+
+// startLambda starts the Lambda bootstrap under a small pool of Runtime
+// Interface Emulators behind a queueing proxy.
+func (r *run) startLambda(ctx context.Context, name string, sys *constructs.System, dep *state.Deployment, outs map[string]string) error {
 	return r.p.step("start the Lambda of "+name+" under the Runtime Interface Emulator", func() (string, error) {
 		env := Environ(r.o.Environ, map[string]string{
 			"SERVER_URL": dep.ServerURL, "AWS_REGION": r.region,
