@@ -304,6 +304,35 @@ func verifyJSON(t *testing.T, c cliRun, dep string) (int, *verify.Report) {
 	return code, &rep
 }
 
+// firstInstance is the id of the deployment's first server, found as local
+// up finds it (the model has no output for instance ids): from the stack's
+// resources (CloudFormation) or by its Name tag (Terraform).
+func firstInstance(t *testing.T, ctx context.Context, c *verify.Clients, ec2c *ec2.Client, sys *constructs.System, dep, stack string) string {
+	t.Helper()
+	in := sys.Servers[0]
+	if dep == state.CloudFormation {
+		rs, err := verify.StackResources(ctx, c.CloudFormation, stack)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if id := verify.InventoryFromStack(sys, rs)[in.ID]; id != "" {
+			return id
+		}
+		t.Fatalf("stack %s: no physical id for %s", stack, in.ID)
+	}
+	o, err := ec2c.DescribeInstances(ctx, &ec2.DescribeInstancesInput{Filters: []ec2types.Filter{
+		{Name: aws.String("tag:Name"), Values: []string{in.Name}},
+		{Name: aws.String("instance-state-name"), Values: []string{"pending", "running"}},
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(o.Reservations) == 0 || len(o.Reservations[0].Instances) == 0 {
+		t.Fatalf("no running instance named %s", in.Name)
+	}
+	return aws.ToString(o.Reservations[0].Instances[0].InstanceId)
+}
+
 // verifyDetectsDrift changes six properties of a deployment behind its
 // back, checks that verify exits 1 and names each as drift, and puts
 // everything back.
@@ -333,7 +362,7 @@ func verifyDetectsDrift(t *testing.T, c cliRun, st *state.State, rec *localcloud
 		t.Fatalf("server group %s: %v", server.Name, err)
 	}
 	sg := sgs.SecurityGroups[0].GroupId
-	instance := strings.Split(d.Outputs["ServerInstanceIds"], ",")[0]
+	instance := firstInstance(t, ctx, verify.NewClients(cfg, true), ec2c, sys, dep, conf.StackName)
 	fn, err := lc.GetFunctionConfiguration(ctx, &lambda.GetFunctionConfigurationInput{FunctionName: aws.String(d.Outputs["FunctionName"])})
 	if err != nil {
 		t.Fatal(err)
