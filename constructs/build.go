@@ -74,42 +74,82 @@ func AMIParameter(arch string) string {
 // Renderers may express the partition as a token.
 func ManagedPolicyARN(name string) string { return "arn:aws:iam::aws:policy/" + name }
 
+// IDs of the security groups.
+const (
+	lambdaSG = ID("LambdaSecurityGroup")
+	albSG    = ID("LoadBalancerSecurityGroup")
+	serverSG = ID("ServerSecurityGroup")
+)
+
 // New validates cfg and builds the system it describes.
 func New(cfg Config) (*System, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
 	arch, _ := Architecture(cfg.InstanceType)
-	p := cfg.Prefix
 	removal := Retain
 	if cfg.DestroyData {
 		removal = Destroy
 	}
-	s := &System{Prefix: p, Region: cfg.Region}
+	multi := cfg.InstanceCount >= 2
+	s := &System{Prefix: cfg.Prefix, Region: cfg.Region}
+	s.Bucket = imageBucket(cfg, removal)
+	s.ImagesTable, s.AlbumsTable = tables(cfg.Prefix, removal)
+	s.Network = network()
+	s.Groups = securityGroups(cfg.Prefix, multi, cfg.AdminCIDR)
+	s.ServerBinary = Artifact{ID: "ServerBinary", Path: ServerBinaryFile(arch)}
+	s.FunctionCode = Artifact{ID: "FunctionCode", Path: LambdaZipPath}
+	s.Roles = roles(s, cfg.SSMAccess)
+	s.Servers = servers(cfg, arch, s.Network.SubnetIDs())
+	var serverURL Value
+	if multi {
+		s.LoadBalancer = loadBalancer(cfg.Prefix, s.Network.SubnetIDs(), s.Servers)
+		serverURL = RefTo(s.LoadBalancer.ID, AttrDNSName).Wrap("http://", "")
+	} else {
+		serverURL = RefTo(s.Servers[0].ID, AttrPrivateIP).Wrap("http://", ":"+strconv.Itoa(ServerPort))
+	}
+	s.Function = function(cfg, s.Network.SubnetIDs(), s.FunctionCode.ID, serverURL)
+	s.ServerService = serverService(s, cfg)
+	s.Outputs = outputs(s)
+	if _, err := s.ArtifactStore(); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
 
-	s.Bucket = Bucket{
+// SubnetIDs lists the subnets' IDs in order.
+func (n Network) SubnetIDs() []ID {
+	ids := make([]ID, 0, len(n.Subnets))
+	for _, sn := range n.Subnets {
+		ids = append(ids, sn.ID)
+	}
+	return ids
+}
+
+// imageBucket is the image bucket: versioned, private, encrypted, TLS only,
+// with its lifecycle rules.
+func imageBucket(cfg Config, removal Removal) Bucket {
+	b := Bucket{
 		ID:                "ImagesBucket",
-		Name:              fmt.Sprintf("%s-images-%s-%s", p, AccountToken, cfg.Region),
+		Name:              fmt.Sprintf("%s-images-%s-%s", cfg.Prefix, AccountToken, cfg.Region),
 		Versioned:         true,
 		BlockPublicAccess: true,
 		Encryption:        "AES256",
 		DenyInsecure:      true,
 		Removal:           removal,
 	}
-	s.Bucket.Policy = []Statement{{
-		Sid:       "DenyInsecureTransport",
-		Effect:    "Deny",
-		Principal: "*",
-		Actions:   []string{"s3:*"},
-		Resources: []Value{RefTo(s.Bucket.ID, AttrARN), RefTo(s.Bucket.ID, AttrARN).Wrap("", "/*")},
-		Condition: map[string]map[string]string{"Bool": {"aws:SecureTransport": "false"}},
-	}}
-	s.Bucket.Lifecycle = []LifecycleRule{
+	b.Policy = []Statement{denyInsecureTransport(b.ID)}
+	b.Lifecycle = []LifecycleRule{
 		{ID: RuleAbortMultipart, AbortIncompleteMultipartDays: AbortIncompleteMultipartDays},
 		{ID: RuleExpireNoncurrent, NoncurrentExpirationDays: cfg.NoncurrentVersionDays},
 	}
+	return b
+}
 
-	s.ImagesTable = Table{
+// tables are the images table (with its listing index, PITR and TTL) and
+// the albums table.
+func tables(p string, removal Removal) (images, albums Table) {
+	images = Table{
 		ID:                  "ImagesTable",
 		Name:                p + "-images",
 		Partition:           Key{"image_id", String},
@@ -125,7 +165,7 @@ func New(cfg Config) (*System, error) {
 		DeletionProtection: removal == Retain,
 		TTLAttribute:       TTLAttribute,
 	}
-	s.AlbumsTable = Table{
+	albums = Table{
 		ID:          "AlbumsTable",
 		Name:        p + "-albums",
 		Partition:   Key{"id", String},
@@ -135,8 +175,12 @@ func New(cfg Config) (*System, error) {
 		Removal:            removal,
 		DeletionProtection: removal == Retain,
 	}
+	return images, albums
+}
 
-	s.Network = Network{
+// network is the VPC with two public subnets in two zones.
+func network() Network {
+	return Network{
 		VPC:      VPC{ID: "Vpc", CIDR: VPCCIDR, DNSSupport: true, DNSHostnames: true},
 		Gateway:  "InternetGateway",
 		Internet: "0.0.0.0/0",
@@ -145,14 +189,11 @@ func New(cfg Config) (*System, error) {
 			{ID: "PublicSubnet2", CIDR: "10.20.1.0/24", AZ: 1, Public: true, RouteTable: "PublicSubnet2RouteTable"},
 		},
 	}
-	subnetIDs := []ID{"PublicSubnet1", "PublicSubnet2"}
+}
 
-	multi := cfg.InstanceCount >= 2
-	const (
-		lambdaSG = ID("LambdaSecurityGroup")
-		albSG    = ID("LoadBalancerSecurityGroup")
-		serverSG = ID("ServerSecurityGroup")
-	)
+// securityGroups are the Lambda's, the load balancer's (multi) and the
+// servers' groups, in Walk order: each allows only the next hop.
+func securityGroups(p string, multi bool, adminCIDR string) []SecurityGroup {
 	lambdaGroup := SecurityGroup{ID: lambdaSG, Name: p + "-lambda", Description: "twinstack Lambda: calls the server only"}
 	serverGroup := SecurityGroup{
 		ID: serverSG, Name: p + "-server", Description: "twinstack servers: 8080 from the Lambda and the load balancer only",
@@ -167,30 +208,32 @@ func New(cfg Config) (*System, error) {
 	} else {
 		lambdaGroup.Egress = []Rule{{Description: "server port", Protocol: TCP, FromPort: ServerPort, ToPort: ServerPort, Peer: serverSG}}
 	}
-	if cfg.AdminCIDR != "" {
-		serverGroup.Ingress = append(serverGroup.Ingress, Rule{Description: "SSH from the admin network", Protocol: TCP, FromPort: 22, ToPort: 22, CIDR: cfg.AdminCIDR})
+	if adminCIDR != "" {
+		serverGroup.Ingress = append(serverGroup.Ingress, Rule{Description: "SSH from the admin network", Protocol: TCP, FromPort: 22, ToPort: 22, CIDR: adminCIDR})
 	}
-	s.Groups = append(s.Groups, lambdaGroup)
+	groups := []SecurityGroup{lambdaGroup}
 	if multi {
-		s.Groups = append(s.Groups, SecurityGroup{
+		groups = append(groups, SecurityGroup{
 			ID: albSG, Name: p + "-alb", Description: "twinstack load balancer: 80 from the Lambda only",
 			Ingress: []Rule{{Description: "listener from the Lambda", Protocol: TCP, FromPort: ListenerPort, ToPort: ListenerPort, Peer: lambdaSG}},
 			Egress:  []Rule{{Description: "server port", Protocol: TCP, FromPort: ServerPort, ToPort: ServerPort, Peer: serverSG}},
 		})
 	}
-	s.Groups = append(s.Groups, serverGroup)
+	return append(groups, serverGroup)
+}
 
-	s.ServerBinary = Artifact{ID: "ServerBinary", Path: ServerBinaryFile(arch)}
-	s.FunctionCode = Artifact{ID: "FunctionCode", Path: LambdaZipPath}
-
+// roles are the servers' role (data access, the server binary) and the
+// Lambda's (managed policies only).
+func roles(s *System, ssmAccess bool) []Role {
 	serverBinary := s.ServerBinary.ID
-	s.Roles = []Role{
+	p := s.Prefix
+	return []Role{
 		{
 			ID:              "ServerRole",
 			Name:            p + "-server",
 			Service:         "ec2.amazonaws.com",
 			PolicyName:      "server-data-access",
-			Statements:      serverStatements(s, cfg.SSMAccess),
+			Statements:      serverStatements(s, ssmAccess),
 			ReadsArtifact:   &serverBinary,
 			InstanceProfile: "ServerInstanceProfile",
 			ProfileName:     p + "-server",
@@ -205,16 +248,20 @@ func New(cfg Config) (*System, error) {
 			},
 		},
 	}
+}
 
+// servers are the instances, spread over the subnets in turn.
+func servers(cfg Config, arch string, subnets []ID) []Instance {
+	var out []Instance
 	for i := 1; i <= cfg.InstanceCount; i++ {
-		s.Servers = append(s.Servers, Instance{
+		out = append(out, Instance{
 			ID:               ID("Server" + strconv.Itoa(i)),
-			Name:             fmt.Sprintf("%s-server-%d", p, i),
+			Name:             fmt.Sprintf("%s-server-%d", cfg.Prefix, i),
 			Index:            i,
 			Type:             cfg.InstanceType,
 			Architecture:     arch,
 			AMIParameter:     AMIParameter(arch),
-			Subnet:           subnetIDs[(i-1)%len(subnetIDs)],
+			Subnet:           subnets[(i-1)%len(subnets)],
 			Group:            serverSG,
 			Role:             "ServerRole",
 			RequireIMDSv2:    true,
@@ -222,35 +269,41 @@ func New(cfg Config) (*System, error) {
 			RootVolume:       Volume{SizeGiB: RootVolumeGiB, Type: "gp3", Encrypted: true, Device: "/dev/xvda"},
 		})
 	}
+	return out
+}
 
-	var serverURL Value
-	if multi {
-		lb := &LoadBalancer{
-			ID: "LoadBalancer", Name: p + "-alb", Internal: true, Subnets: subnetIDs, Group: albSG,
-			Listener: "LoadBalancerListener", ListenerPort: ListenerPort,
-			TargetGroup: "ServerTargetGroup", TargetName: p + "-tg", TargetPort: ServerPort, HealthPath: HealthPath,
-			Health: HealthCheck{HealthyThreshold: 3, UnhealthyThreshold: 3, IntervalSec: 15, TimeoutSec: 5, Matcher: "200"},
-		}
-		for _, in := range s.Servers {
-			lb.Targets = append(lb.Targets, in.ID)
-		}
-		s.LoadBalancer = lb
-		serverURL = RefTo(lb.ID, AttrDNSName).Wrap("http://", "")
-	} else {
-		serverURL = RefTo(s.Servers[0].ID, AttrPrivateIP).Wrap("http://", ":"+strconv.Itoa(ServerPort))
+// loadBalancer is the internal ALB in front of every server.
+func loadBalancer(p string, subnets []ID, servers []Instance) *LoadBalancer {
+	lb := &LoadBalancer{
+		ID: "LoadBalancer", Name: p + "-alb", Internal: true, Subnets: subnets, Group: albSG,
+		Listener: "LoadBalancerListener", ListenerPort: ListenerPort,
+		TargetGroup: "ServerTargetGroup", TargetName: p + "-tg", TargetPort: ServerPort, HealthPath: HealthPath,
+		Health: HealthCheck{HealthyThreshold: 3, UnhealthyThreshold: 3, IntervalSec: 15, TimeoutSec: 5, Matcher: "200"},
 	}
+	for _, in := range servers {
+		lb.Targets = append(lb.Targets, in.ID)
+	}
+	return lb
+}
 
-	s.Function = Function{
-		ID: "Function", Name: p + "-ingest",
+// function is the ingest Lambda running code, calling the server at
+// serverURL.
+func function(cfg Config, subnets []ID, code ID, serverURL Value) Function {
+	return Function{
+		ID: "Function", Name: cfg.Prefix + "-ingest",
 		Runtime: FunctionRuntime, Architecture: FunctionArch, Handler: FunctionHandler,
 		MemoryMB: cfg.LambdaMemoryMB, TimeoutSec: cfg.LambdaTimeoutSec,
 		ReservedConcurrency: cfg.LambdaReservedConcurrency,
-		Role:                "FunctionRole", Group: lambdaSG, Subnets: subnetIDs, Code: s.FunctionCode.ID,
+		Role:                "FunctionRole", Group: lambdaSG, Subnets: subnets, Code: code,
 		Environment: []EnvVar{{Name: "SERVER_URL", Value: serverURL}},
 		URL:         "FunctionUrl", URLAuth: FunctionURLAuth,
 	}
+}
 
-	s.ServerService = Service{
+// serverService is the systemd service user data installs, with the
+// server's settings.
+func serverService(s *System, cfg Config) Service {
+	return Service{
 		Name:       ServiceName,
 		BinaryPath: ServerBinaryPath,
 		Environment: sortedEnv([]EnvVar{
@@ -265,21 +318,23 @@ func New(cfg Config) (*System, error) {
 			{Name: "MAX_CONCURRENT_INGESTS", Value: Lit(strconv.Itoa(IngestSlots))},
 		}),
 	}
+}
 
-	s.Outputs = []Output{
+// outputs are the stack outputs, named by the Output* constants.
+func outputs(s *System) []Output {
+	out := []Output{
 		{Name: OutputBucketName, Description: "image bucket", Value: RefTo(s.Bucket.ID, AttrName)},
 		{Name: OutputImagesTableName, Description: "image metadata table", Value: RefTo(s.ImagesTable.ID, AttrName)},
 		{Name: OutputAlbumsTableName, Description: "albums table", Value: RefTo(s.AlbumsTable.ID, AttrName)},
 		{Name: OutputServerPrivateIPs, Description: "private IPv4 addresses of the servers, comma-separated", Values: privateIPs(s.Servers), Join: ","},
 	}
 	if s.LoadBalancer != nil {
-		s.Outputs = append(s.Outputs, Output{Name: OutputLoadBalancerDNSName, Description: "internal load balancer DNS name", Value: RefTo(s.LoadBalancer.ID, AttrDNSName)})
+		out = append(out, Output{Name: OutputLoadBalancerDNSName, Description: "internal load balancer DNS name", Value: RefTo(s.LoadBalancer.ID, AttrDNSName)})
 	}
-	s.Outputs = append(s.Outputs,
+	return append(out,
 		Output{Name: OutputFunctionName, Description: "Lambda function name", Value: RefTo(s.Function.ID, AttrName)},
 		Output{Name: OutputFunctionURL, Description: "Lambda function URL (AWS_IAM auth)", Value: RefTo(s.Function.URL, AttrURL)},
 	)
-	return s, nil
 }
 
 func privateIPs(servers []Instance) []Value {

@@ -166,14 +166,14 @@ func TestWalkOrderAndUniqueIDs(t *testing.T) {
 
 func TestUserData(t *testing.T) {
 	s := mustNew(t, nil)
-	ud := s.UserData("aws s3 cp s3://b/k /opt/twinstack/twinstack", func(v Value) string {
+	ud := s.UserData("b", "k", func(v Value) string {
 		if v.Ref != nil {
 			return "<" + string(v.Ref.To) + "." + string(v.Ref.Attr) + ">"
 		}
 		return v.Literal
 	})
 	for _, want := range []string{
-		"aws s3 cp s3://b/k /opt/twinstack/twinstack",
+		"aws s3 cp s3://b/k /opt/twinstack/twinstack --region " + s.Region + "\n",
 		"Environment=IMAGES_BUCKET=<ImagesBucket.name>",
 		"Environment=ALBUMS_TABLE=<AlbumsTable.name>",
 		"Environment=PORT=8080",
@@ -219,5 +219,34 @@ func TestHardeningSettings(t *testing.T) {
 	}
 	if d := mustNew(t, nil); d.Function.ReservedConcurrency != 20 || d.Bucket.Lifecycle[1].NoncurrentExpirationDays != 30 {
 		t.Errorf("defaults: reserved %d, noncurrent days %d", d.Function.ReservedConcurrency, d.Bucket.Lifecycle[1].NoncurrentExpirationDays)
+	}
+}
+
+func TestArtifactStore(t *testing.T) {
+	s := mustNew(t, nil)
+	st, err := s.ArtifactStore()
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := &ArtifactStore{
+		Bucket: Bucket{
+			ID: ArtifactStoreID, Name: s.Prefix + "-artifacts-" + AccountToken + "-" + s.Region,
+			BlockPublicAccess: true, Encryption: "AES256", DenyInsecure: true, Removal: Destroy,
+			Policy: []Statement{denyInsecureTransport(ArtifactStoreID)},
+		},
+		Artifacts: []ID{s.ServerBinary.ID},
+	}
+	if diff := cmp.Diff(want, st); diff != "" {
+		t.Errorf("store (-want +got):\n%s", diff)
+	}
+	if got := ArtifactRead(s.ServerBinary.ID).Sid; got != "ReadServerBinary" {
+		t.Errorf("read sid = %q", got)
+	}
+	long := &System{Prefix: strings.Repeat("p", 30), Region: "ap-southeast-2"}
+	if _, err := long.ArtifactStore(); err == nil {
+		t.Error("a 30-character prefix: want a bucket name error")
+	}
+	if n := BucketNameLen("a-" + AccountToken); n != 14 {
+		t.Errorf("BucketNameLen = %d, want 14", n)
 	}
 }

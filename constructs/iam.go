@@ -5,6 +5,9 @@ import (
 	"strings"
 )
 
+// AssumeRoleAction is the action a role's trust policy grants its service.
+const AssumeRoleAction = "sts:AssumeRole"
+
 // Actions the SSM agent calls to register the instance and serve Session
 // Manager and Run Command: what AmazonSSMManagedInstanceCore grants minus
 // every read of Parameter Store, documents, associations and inventory

@@ -7,8 +7,8 @@ import (
 
 // Node is one element of the model that a renderer turns into resources.
 // It is one of *Bucket, *Table, *VPC, *Subnet, *InternetGateway,
-// *SecurityGroup, *Artifact, *Role, *Instance, *LoadBalancer, *Function and
-// *Output.
+// *SecurityGroup, *ArtifactStore, *Artifact, *Role, *Instance,
+// *LoadBalancer, *Function and *Output.
 type Node interface{ NodeID() ID }
 
 // InternetGateway is the VPC's gateway together with the VPC it attaches to;
@@ -32,7 +32,7 @@ func (n *Function) NodeID() ID        { return n.ID }
 func (n *Output) NodeID() ID          { return ID(n.Name) }
 
 // Walk calls fn for every node in a fixed order: storage, network, security
-// groups, artifacts, roles, instances, load balancer, function, outputs. A
+// groups, the artifact store, artifacts, roles, instances, load balancer, function, outputs. A
 // node comes after every node it refers to (security groups, which refer to
 // each other, are the exception: renderers declare groups before rules). Walk
 // stops at the first error.
@@ -45,7 +45,11 @@ func (s *System) Walk(fn func(Node) error) error {
 	for i := range s.Groups {
 		nodes = append(nodes, &s.Groups[i])
 	}
-	nodes = append(nodes, &s.ServerBinary, &s.FunctionCode)
+	store, err := s.ArtifactStore()
+	if err != nil {
+		return err
+	}
+	nodes = append(nodes, store, &s.ServerBinary, &s.FunctionCode)
 	for i := range s.Roles {
 		nodes = append(nodes, &s.Roles[i])
 	}
@@ -87,13 +91,14 @@ func (s *System) Group(id ID) *SecurityGroup {
 	return nil
 }
 
-// UserData is the instance start-up script. fetch is the shell command, in
-// the renderer's own terms, that downloads the server binary to
-// ServerBinaryPath (CDK: its asset bucket; Terraform: its artifact object);
-// value turns a model Value into a string (tokens included) of the
-// renderer's toolchain. The script is the same text on both sides but for
-// those two.
-func (s *System) UserData(fetch string, value func(Value) string) string {
+// UserData is the instance start-up script. bucket and key say, in the
+// renderer's own terms, where the server binary is stored (CDK: its asset
+// bucket; Terraform: the artifact store's object); the command that
+// downloads it is FetchCommand's. value turns a model Value into a string
+// (tokens included) of the renderer's toolchain. The script is the same
+// text on both sides but for those.
+func (s *System) UserData(bucket, key string, value func(Value) string) string {
+	fetch := s.FetchCommand(bucket, key)
 	var env strings.Builder
 	for _, e := range s.ServerService.Environment {
 		fmt.Fprintf(&env, "Environment=%s=%s\n", e.Name, value(e.Value))

@@ -303,7 +303,7 @@ func mutations() []mutation {
 			replaceText(t, d, tfServer1+".user_data", " /opt/twinstack/twinstack --region", " /usr/local/bin/twinstack --region")
 		},
 		func(t *testing.T, d doc) {
-			replaceText(t, d, cfServer1+".UserData", " /opt/twinstack/twinstack\nchmod", " /usr/local/bin/twinstack\nchmod")
+			replaceText(t, d, cfServer1+".UserData", " /opt/twinstack/twinstack --region", " /usr/local/bin/twinstack --region")
 		})
 	add("instance user data environment", one(entity.Instance, kServer1, "user-data.environment"),
 		func(t *testing.T, d doc) { replaceText(t, d, tfServer1+".user_data", "PORT=8080", "PORT=9090") },

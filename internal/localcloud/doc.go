@@ -15,7 +15,14 @@
 // list, and patched through the API only when asked. Each deployment is
 // verified before any emulator workaround changes it; a workaround that
 // changes deployed resources is a labelled step, recorded (so that verify
-// can tell it from drift) and reported by `down`.
+// can tell it from drift) and reported by `down`. Every workaround is in
+// workarounds.go, with an id and the id of the emulator-gaps.json entry it
+// is for, both in its label.
+//
+// What differs between the toolchains is in their hooks (Toolchain's
+// Prepare, BeforeDeploy, Recover, UseRemoteState), never in a type switch:
+// the AWS CDK bootstraps itself, Terraform runs its workarounds around the
+// deploy and may keep its state in S3.
 //
 // What `local up --instances 2` starts (per deployment, ts-tf and ts-cfn):
 //

@@ -32,53 +32,10 @@ func Down(ctx context.Context, o Options) error {
 		fmt.Fprintf(p.out, "%s nothing to take down (no %s)\n", p.elapsed(), l.RecordFile())
 		return nil
 	}
-	var errs []error
 	// 1. Local compute first, newest first; moto last.
-	var moto *Proc
-	for i := len(rec.Processes) - 1; i >= 0; i-- {
-		pr := rec.Processes[i]
-		if pr.Role == "moto" {
-			moto = &rec.Processes[i]
-			continue
-		}
-		if err := stopProc(ctx, p, pr); err != nil {
-			errs = append(errs, err)
-		}
-	}
+	moto, errs := stopCompute(ctx, p, rec)
 	// 2. The deployments, while the emulator still runs.
-	alive := rec.Endpoint != "" && IsMoto(ctx, rec.Endpoint)
-	var clients *verify.Clients
-	if alive {
-		if cfg, err := verify.AWSConfig(ctx, regionOf(o.Getenv), rec.Endpoint, false); err == nil {
-			clients = verify.NewClients(cfg, true)
-		}
-	}
-	for _, name := range []string{state.CloudFormation, state.Terraform} {
-		d := rec.Deployments[name]
-		if d == nil || !(d.Deploying || d.Deployed) {
-			continue
-		}
-		// The workarounds local up applied are not undone one by one: the
-		// destroy below removes the resources they changed. Say so.
-		for _, w := range d.Workarounds {
-			for _, x := range w.Detail {
-				p.note("%s: emulator workaround of local up (%s): %s; not restored (the deployment is destroyed next)", name, w.Step, x)
-			}
-		}
-		if !alive {
-			p.note("%s: the emulator at %s is gone, nothing to destroy", name, rec.Endpoint)
-			continue
-		}
-		if err := destroy(ctx, p, o, l, rec, name, d, clients); err != nil {
-			if rec.MotoStarted {
-				// The emulator is ours and stops next: what the destroy
-				// left goes with it.
-				p.note("WARNING: %s: %v; the emulator started by local up is stopped next, and its resources with it", name, oneLine(err))
-				continue
-			}
-			errs = append(errs, err)
-		}
-	}
+	errs = append(errs, destroyDeployments(ctx, p, o, l, rec)...)
 	// 3. The emulator, if up started it.
 	if moto != nil && rec.MotoStarted {
 		if err := stopProc(ctx, p, *moto); err != nil {
@@ -128,6 +85,64 @@ func stopProc(ctx context.Context, p *progress, pr Proc) error {
 	return nil
 }
 
+// stopCompute stops every recorded process but moto, newest first, and
+// returns moto's record (nil when none).
+func stopCompute(ctx context.Context, p *progress, rec *Record) (*Proc, []error) {
+	var errs []error
+	var moto *Proc
+	for i := len(rec.Processes) - 1; i >= 0; i-- {
+		pr := rec.Processes[i]
+		if pr.Role == "moto" {
+			moto = &rec.Processes[i]
+			continue
+		}
+		if err := stopProc(ctx, p, pr); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return moto, errs
+}
+
+// destroyDeployments destroys every deployment up started, while the
+// emulator still runs, and reports the workarounds it leaves in place.
+func destroyDeployments(ctx context.Context, p *progress, o Options, l Layout, rec *Record) []error {
+	var errs []error
+	alive := rec.Endpoint != "" && IsMoto(ctx, rec.Endpoint)
+	var clients *verify.Clients
+	if alive {
+		if cfg, err := verify.AWSConfig(ctx, regionOf(o.Getenv), rec.Endpoint, false); err == nil {
+			clients = verify.NewClients(cfg, true)
+		}
+	}
+	for _, name := range []string{state.CloudFormation, state.Terraform} {
+		d := rec.Deployments[name]
+		if d == nil || !(d.Deploying || d.Deployed) {
+			continue
+		}
+		// The workarounds local up applied are not undone one by one: the
+		// destroy below removes the resources they changed. Say so.
+		for _, w := range d.Workarounds {
+			for _, x := range w.Detail {
+				p.note("%s: emulator workaround of local up (%s): %s; not restored (the deployment is destroyed next)", name, w.Step, x)
+			}
+		}
+		if !alive {
+			p.note("%s: the emulator at %s is gone, nothing to destroy", name, rec.Endpoint)
+			continue
+		}
+		if err := destroy(ctx, p, o, l, rec, name, d, clients); err != nil {
+			if rec.MotoStarted {
+				// The emulator is ours and stops next: what the destroy
+				// left goes with it.
+				p.note("WARNING: %s: %v; the emulator started by local up is stopped next, and its resources with it", name, oneLine(err))
+				continue
+			}
+			errs = append(errs, err)
+		}
+	}
+	return errs
+}
+
 // destroy runs the toolchain's destroy for one deployment, after undoing
 // what the emulator cannot delete around (bucket policies it over-enforces
 // on object deletes, managed policies attached by the gap patches), and
@@ -149,22 +164,12 @@ func destroy(ctx context.Context, p *progress, o Options, l Layout, rec *Record,
 	label := fmt.Sprintf("destroy %s (%s)", name, cfg.StackName)
 	return p.step(label, func() (string, error) {
 		if c != nil {
-			if _, err := removeBucketPolicies(ctx, c.S3, cfg.System.Prefix+"-"); err != nil {
-				p.note("could not remove bucket policies: %v", err)
-			}
-			if name == state.CloudFormation {
-				if err := detachPatchedPolicies(ctx, c, sys); err != nil {
-					p.note("could not detach patched policies: %v", err)
-				}
-			}
+			beforeDestroy(ctx, p, c, sys, name == state.CloudFormation)
 		}
 		t := time.Now()
 		err := tc.Destroy(ctx)
 		if err != nil && name == state.CloudFormation {
-			// moto deletes stack resources in an order that can trip on
-			// dependencies; a second delete finishes the job.
-			p.note("first destroy failed (%v); trying once more", oneLine(err))
-			err = tc.Destroy(ctx)
+			err = destroyAgain(ctx, p, tc, err)
 		}
 		if err != nil {
 			return "", err

@@ -5,8 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
-	"path/filepath"
 	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -215,15 +213,16 @@ func errCode(err error) string {
 
 // terraformState prepares the state of one deployment before its deploy:
 // for Terraform with tf_state=s3 the state bucket is bootstrapped on the
-// emulator and the toolchain reads its outputs from the state object.
-func (r *run) terraformState(ctx context.Context, name string, ts constructs.TerraformState, tc Toolchain, dep *state.Deployment) error {
+// emulator and the toolchain reads its outputs from the state object. It
+// reports whether the toolchain keeps its state there.
+func (r *run) terraformState(ctx context.Context, name string, ts constructs.TerraformState, tc Toolchain, dep *state.Deployment) (bool, error) {
 	if name != state.Terraform {
 		dep.StateStore = CloudFormationState
-		return nil
+		return false, nil
 	}
 	dep.StateStore = describeState(ts, "")
 	if !ts.Remote() {
-		return nil
+		return false, nil
 	}
 	if err := r.p.step("bootstrap the Terraform state bucket in the emulator (twinstack state bootstrap)", func() (string, error) {
 		c, err := r.stateS3Client(ctx, ts.Region)
@@ -232,34 +231,26 @@ func (r *run) terraformState(ctx context.Context, name string, ts constructs.Ter
 		}
 		return r.bootstrapState(ctx, c, ts, dep)
 	}); err != nil {
-		return err
+		return false, err
 	}
-	if t, ok := tc.(*cdktfToolchain); ok {
-		// Every local up has a new emulator (a new endpoint in the
-		// backend block) and nothing to migrate: forget the backend a
-		// previous run initialised, or init would ask to migrate.
-		if err := os.Remove(filepath.Join(t.stackDir(), ".terraform", "terraform.tfstate")); err != nil && !errors.Is(err, os.ErrNotExist) {
-			return apperr.E(apperr.Internal, "local up", err)
+	remote, err := tc.UseRemoteState(func(ctx context.Context) ([]byte, error) {
+		c, err := r.stateS3Client(ctx, ts.Region)
+		if err != nil {
+			return nil, err
 		}
-		t.readState = func(ctx context.Context) ([]byte, error) {
-			c, err := r.stateS3Client(ctx, ts.Region)
-			if err != nil {
-				return nil, err
-			}
-			so, err := readStateObject(ctx, c, ts)
-			return so.Body, err
-		}
+		so, err := readStateObject(ctx, c, ts)
+		return so.Body, err
+	})
+	if err != nil {
+		return false, apperr.E(apperr.Internal, "local up", err)
 	}
-	return nil
+	return remote, nil
 }
 
 // checkRemoteState reads the state object back after a Terraform deploy
 // (by the real CLI; test toolchains write no state): it must exist and the
 // lock must have been released.
-func (r *run) checkRemoteState(ctx context.Context, tc Toolchain, ts constructs.TerraformState) error {
-	if _, ok := tc.(*cdktfToolchain); !ok || !ts.Remote() {
-		return nil
-	}
+func (r *run) checkRemoteState(ctx context.Context, ts constructs.TerraformState) error {
 	return r.p.step(fmt.Sprintf("read the Terraform state back from s3://%s/%s", ts.Bucket, ts.Key), func() (string, error) {
 		c, err := r.stateS3Client(ctx, ts.Region)
 		if err != nil {

@@ -12,8 +12,10 @@ import (
 	"strings"
 	"time"
 
+	"github.com/twinstack/twinstack/constructs"
 	"github.com/twinstack/twinstack/internal/proc"
 	"github.com/twinstack/twinstack/internal/state"
+	"github.com/twinstack/twinstack/internal/verify"
 )
 
 // Toolchain synthesizes, deploys and destroys one deployment. The real ones
@@ -26,7 +28,46 @@ type Toolchain interface {
 	Destroy(ctx context.Context) error
 	// Outputs are the stack outputs as deployed (may be empty).
 	Outputs(ctx context.Context) (map[string]string, error)
+
+	// The hooks: the toolchain's own steps around the generic ones. A
+	// toolchain without any embeds NoHooks.
+
+	// Prepare runs after synth, before the deploy is recorded as started
+	// (the AWS CDK bootstraps itself into the emulator).
+	Prepare(ctx context.Context, h Hooks) error
+	// BeforeDeploy runs just before Deploy and counts as deploy time
+	// (Terraform's emulator workaround for the artifact upload).
+	BeforeDeploy(ctx context.Context, h Hooks) error
+	// Recover is called with the error of a failed Deploy: it returns nil
+	// when a workaround made the deploy succeed, or an error.
+	Recover(ctx context.Context, h Hooks, deployErr error) error
+	// UseRemoteState points the toolchain at its remote Terraform state,
+	// read through read, and reports whether it keeps its state there
+	// (only the real Terraform toolchain does; then local up reads the
+	// state back after the deploy).
+	UseRemoteState(read func(context.Context) ([]byte, error)) (bool, error)
 }
+
+// Hooks is what a toolchain's own steps may use of the run.
+type Hooks struct {
+	// Step runs one labelled step of the progress output.
+	Step func(label string, fn func() (string, error)) error
+	// Note prints a line under the current step.
+	Note func(format string, args ...any)
+	// S3 is the emulator's S3 API.
+	S3  verify.S3API
+	Sys *constructs.System
+	// Dir is the local cloud's directory (.twinstack).
+	Dir string
+}
+
+// NoHooks gives a toolchain no steps of its own: embed it.
+type NoHooks struct{}
+
+func (NoHooks) Prepare(context.Context, Hooks) error                               { return nil }
+func (NoHooks) BeforeDeploy(context.Context, Hooks) error                          { return nil }
+func (NoHooks) Recover(_ context.Context, _ Hooks, deployErr error) error          { return deployErr }
+func (NoHooks) UseRemoteState(func(context.Context) ([]byte, error)) (bool, error) { return false, nil }
 
 // cli runs one CLI command in the project root with its output appended to
 // a log file; the error carries the log's last lines.
@@ -75,6 +116,7 @@ func (c cli) npx(ctx context.Context, tool string, args ...string) error {
 // cdktfToolchain deploys with `cdktf` (Terraform).
 type cdktfToolchain struct {
 	cli
+	NoHooks
 	out   string // --output directory
 	stack string
 	state string // the stack's Terraform state file (local backend)
@@ -111,6 +153,29 @@ func (t *cdktfToolchain) preupload(ctx context.Context, addr string) error {
 		return err
 	}
 	return t.applyTarget(ctx, addr)
+}
+
+// BeforeDeploy uploads the server binary first (an emulator workaround).
+func (t *cdktfToolchain) BeforeDeploy(ctx context.Context, h Hooks) error {
+	return uploadBinaryFirst(ctx, t, h)
+}
+
+// Recover retries a deploy whose artifact upload the emulator denied (an
+// emulator workaround).
+func (t *cdktfToolchain) Recover(ctx context.Context, h Hooks, deployErr error) error {
+	return retryDeniedUpload(ctx, t, h, deployErr)
+}
+
+// UseRemoteState reads the state through read. Every local up has a new
+// emulator (a new endpoint in the backend block) and nothing to migrate:
+// it forgets the backend a previous run initialised, or init would ask to
+// migrate.
+func (t *cdktfToolchain) UseRemoteState(read func(context.Context) ([]byte, error)) (bool, error) {
+	if err := os.Remove(filepath.Join(t.stackDir(), ".terraform", "terraform.tfstate")); err != nil && !errors.Is(err, os.ErrNotExist) {
+		return false, err
+	}
+	t.readState = read
+	return true, nil
 }
 
 func (t *cdktfToolchain) Destroy(ctx context.Context) error {
@@ -162,6 +227,7 @@ func (t *cdktfToolchain) Outputs(ctx context.Context) (map[string]string, error)
 // cdkToolchain deploys with the AWS CDK (CloudFormation).
 type cdkToolchain struct {
 	cli
+	NoHooks
 	out     string // cloud assembly directory
 	stack   string
 	account string
@@ -194,6 +260,13 @@ func (t *cdkToolchain) Bootstrap(ctx context.Context, dir string) error {
 	}
 	bin := filepath.Join(t.root, "node_modules", ".bin", "cdk")
 	return t.run(ctx, dir, bin, "bootstrap", "aws://"+t.account+"/"+t.region)
+}
+
+// Prepare bootstraps the AWS CDK in the emulator.
+func (t *cdkToolchain) Prepare(ctx context.Context, h Hooks) error {
+	return h.Step("bootstrap the AWS CDK in the emulator", func() (string, error) {
+		return "", t.Bootstrap(ctx, filepath.Join(h.Dir, "cdk-bootstrap"))
+	})
 }
 
 func (t *cdkToolchain) Deploy(ctx context.Context) error {

@@ -2,7 +2,6 @@ package localcloud
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"maps"
@@ -20,13 +19,11 @@ import (
 	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
 	elb "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2"
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
-	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 
 	"github.com/twinstack/twinstack/constructs"
 	"github.com/twinstack/twinstack/internal/apperr"
 	"github.com/twinstack/twinstack/internal/config"
-	"github.com/twinstack/twinstack/internal/emugaps"
 	"github.com/twinstack/twinstack/internal/moto"
 	"github.com/twinstack/twinstack/internal/origin"
 	"github.com/twinstack/twinstack/internal/proc"
@@ -428,7 +425,46 @@ func (r *run) deployment(ctx context.Context, name string) error {
 	r.rec.Deployments[name] = drec
 	label := fmt.Sprintf("%s (%s)", name, cfg.StackName)
 
-	if err := r.p.step("synthesize "+label, func() (string, error) {
+	if err := r.synthesize(ctx, tc, label, dep); err != nil {
+		return err
+	}
+	remoteState, err := r.terraformState(ctx, name, cfg.TFState, tc, dep)
+	if err != nil {
+		return err
+	}
+	hooks := Hooks{Step: r.p.step, Note: r.p.note, S3: r.clients.S3, Sys: sys, Dir: r.l.Dir()}
+	var ts *constructs.TerraformState
+	if remoteState {
+		ts = &cfg.TFState
+	}
+	if err := r.deploy(ctx, tc, hooks, name, label, ts, dep, drec); err != nil {
+		return err
+	}
+
+	// Verify first, so that what the deployment created is checked
+	// before any workaround below changes it.
+	if !r.o.SkipVerify {
+		if err := r.verify(ctx, name, dep); err != nil {
+			return err
+		}
+	}
+	if err := r.removeVerifiedPolicies(ctx, cfg.System.Prefix+"-", drec); err != nil {
+		return err
+	}
+	outs, instanceIDs, err := r.readOutputs(ctx, tc, sys, cfg.StackName, name, label, dep)
+	if err != nil {
+		return err
+	}
+	if dep.Bucket == "" || dep.ImagesTable == "" || dep.AlbumsTable == "" {
+		return apperr.Errorf(apperr.NotFound, op, "%s: the deployment's bucket and tables could not be read back", name)
+	}
+	return r.startCompute(ctx, name, sys, dep, outs, instanceIDs)
+}
+
+// synthesize runs the toolchain's synth and records its time and the
+// template's size.
+func (r *run) synthesize(ctx context.Context, tc Toolchain, label string, dep *state.Deployment) error {
+	return r.p.step("synthesize "+label, func() (string, error) {
 		t := time.Now()
 		tpl, err := tc.Synth(ctx)
 		if err != nil {
@@ -442,42 +478,30 @@ func (r *run) deployment(ctx context.Context, name string) error {
 		}
 		dep.ResourceCount, dep.TemplateBytes = n, size
 		return fmt.Sprintf("%d resources, %d bytes", n, size), nil
-	}); err != nil {
+	})
+}
+
+// deploy runs the toolchain's hooks and its deploy, records the deploy as
+// started and then done, and the timings. remoteState, when set, is the
+// Terraform state read back after the deploy.
+func (r *run) deploy(ctx context.Context, tc Toolchain, hooks Hooks, name, label string, remoteState *constructs.TerraformState, dep *state.Deployment, drec *DeploymentRecord) error {
+	if err := tc.Prepare(ctx, hooks); err != nil {
 		return err
-	}
-	if err := r.terraformState(ctx, name, cfg.TFState, tc, dep); err != nil {
-		return err
-	}
-	if cdk, ok := tc.(*cdkToolchain); ok {
-		if err := r.p.step("bootstrap the AWS CDK in the emulator", func() (string, error) {
-			return "", cdk.Bootstrap(ctx, filepath.Join(r.l.Dir(), "cdk-bootstrap"))
-		}); err != nil {
-			return err
-		}
 	}
 	drec.Deploying = true
 	if err := r.saveRecord(); err != nil {
 		return err
 	}
-	// The deploy time includes the emulator workaround below, which is
-	// part of deploying on moto.
+	// The deploy time includes the toolchain's emulator workarounds,
+	// which are part of deploying on moto.
 	deployStart := time.Now()
-	if t, ok := tc.(*cdktfToolchain); ok {
-		// moto denies every object request under the artifacts bucket's
-		// DenyInsecureTransport policy (listed gap), and Terraform creates
-		// that policy before it uploads the server binary. Uploading the
-		// binary first (a targeted apply) lets the deploy through.
-		addr := "aws_s3_object." + string(sys.ServerBinary.ID)
-		if err := r.p.step("emulator workaround: upload the server binary before the artifacts bucket policy exists ("+addr+")", func() (string, error) {
-			return "", t.preupload(ctx, addr)
-		}); err != nil {
-			return err
-		}
+	if err := tc.BeforeDeploy(ctx, hooks); err != nil {
+		return err
 	}
 	if err := r.p.step("deploy "+label, func() (string, error) {
 		err := tc.Deploy(ctx)
-		if err != nil && name == state.Terraform {
-			err = r.artifactWorkaround(ctx, tc, sys, err)
+		if err != nil {
+			err = tc.Recover(ctx, hooks, err)
 		}
 		if err != nil {
 			return "", err
@@ -487,8 +511,10 @@ func (r *run) deployment(ctx context.Context, name string) error {
 	}); err != nil {
 		return err
 	}
-	if err := r.checkRemoteState(ctx, tc, cfg.TFState); err != nil {
-		return err
+	if remoteState != nil {
+		if err := r.checkRemoteState(ctx, *remoteState); err != nil {
+			return err
+		}
 	}
 	drec.Deployed = true
 	dep.Timings.RecordedAt = time.Now().UTC()
@@ -496,37 +522,12 @@ func (r *run) deployment(ctx context.Context, name string) error {
 		return err
 	}
 	_ = state.RecordTimings(r.l.TimingsFile(), name, dep.Timings)
+	return nil
+}
 
-	// Verify first, so that what the deployment created is checked
-	// before any workaround below changes it.
-	if !r.o.SkipVerify {
-		if err := r.verify(ctx, name, dep); err != nil {
-			return err
-		}
-	}
-	// The bucket policies' DenyInsecureTransport denies every object
-	// request on moto (it ignores the Bool condition): remove them so that
-	// the servers can store images. Recorded, so that verify reports the
-	// policy checks as unverified, not missing, and `local down` reports
-	// the workaround.
-	if err := r.p.step("emulator workaround: remove bucket policies moto over-enforces ("+cfg.System.Prefix+"-*)", func() (string, error) {
-		removed, err := removeBucketPolicies(ctx, r.clients.S3, cfg.System.Prefix+"-")
-		if len(removed) > 0 {
-			var detail []string
-			for _, b := range removed {
-				detail = append(detail, "removed the policy of bucket "+b)
-			}
-			drec.Workarounds = append(drec.Workarounds, Workaround{
-				Workaround: verify.Workaround{Step: "remove bucket policies moto over-enforces", Check: "bucket.policy.*", Observed: emugaps.NotFound},
-				Detail:     detail})
-			if serr := r.saveRecord(); serr != nil {
-				return "", serr
-			}
-		}
-		return fmt.Sprintf("%d removed", len(removed)), err
-	}); err != nil {
-		return err
-	}
+// readOutputs reads the deployment's outputs, completes what the emulator
+// left empty, and returns them with the servers' instance ids.
+func (r *run) readOutputs(ctx context.Context, tc Toolchain, sys *constructs.System, stack, name, label string, dep *state.Deployment) (map[string]string, []string, error) {
 	var outs map[string]string
 	var instanceIDs []string
 	if err := r.p.step("read the outputs of "+label, func() (string, error) {
@@ -535,7 +536,7 @@ func (r *run) deployment(ctx context.Context, name string) error {
 		if err != nil {
 			return "", err
 		}
-		if instanceIDs, err = fillOutputs(ctx, r.clients, sys, cfg.StackName, name, outs); err != nil {
+		if instanceIDs, err = fillOutputs(ctx, r.clients, sys, stack, name, outs); err != nil {
 			return "", err
 		}
 		dep.Outputs = outs
@@ -543,36 +544,9 @@ func (r *run) deployment(ctx context.Context, name string) error {
 		dep.FunctionURL = outs[constructs.OutputFunctionURL]
 		return fmt.Sprintf("bucket %s, tables %s and %s", dep.Bucket, dep.ImagesTable, dep.AlbumsTable), nil
 	}); err != nil {
-		return err
+		return nil, nil, err
 	}
-	if dep.Bucket == "" || dep.ImagesTable == "" || dep.AlbumsTable == "" {
-		return apperr.Errorf(apperr.NotFound, op, "%s: the deployment's bucket and tables could not be read back", name)
-	}
-	return r.startCompute(ctx, name, sys, dep, outs, instanceIDs)
-}
-
-// artifactWorkaround handles moto refusing the server binary upload under
-// the artifacts bucket's DenyInsecureTransport policy: remove the policy,
-// upload the object with a targeted apply, deploy again.
-func (r *run) artifactWorkaround(ctx context.Context, tc Toolchain, sys *constructs.System, deployErr error) error {
-	t, ok := tc.(*cdktfToolchain)
-	if !ok {
-		return deployErr
-	}
-	log, _ := os.ReadFile(t.log)
-	if !strings.Contains(string(log), "uploading S3 Object") || !strings.Contains(string(log), "403") {
-		return deployErr
-	}
-	r.p.note("emulator workaround: moto denied the artifact upload under the artifacts bucket's DenyInsecureTransport policy (it ignores the Bool condition); removing the policy, uploading, deploying again")
-	if _, err := removeBucketPolicies(ctx, r.clients.S3, sys.Prefix+"-"); err != nil {
-		return errors.Join(deployErr, err)
-	}
-	// The deploy below puts the policies back; the step after verify
-	// removes them again, recorded.
-	if err := t.applyTarget(ctx, "aws_s3_object."+string(sys.ServerBinary.ID)); err != nil {
-		return errors.Join(deployErr, err)
-	}
-	return t.Deploy(ctx)
+	return outs, instanceIDs, nil
 }
 
 func (r *run) verify(ctx context.Context, name string, dep *state.Deployment) error {
@@ -625,7 +599,22 @@ func (r *run) verify(ctx context.Context, name string, dep *state.Deployment) er
 // startCompute starts the servers, the balancer stand-in and the Lambda of
 // one deployment.
 func (r *run) startCompute(ctx context.Context, name string, sys *constructs.System, dep *state.Deployment, outs map[string]string, ids []string) error {
-	for i := 1; i <= len(sys.Servers); i++ {
+	if err := r.startServers(ctx, name, len(sys.Servers), dep, ids); err != nil {
+		return err
+	}
+	dep.ServerURL = dep.InstanceURLs[0]
+	if len(dep.InstanceURLs) >= 2 {
+		if err := r.startBalancer(ctx, name, dep, outs); err != nil {
+			return err
+		}
+	}
+	return r.startLambda(ctx, name, sys, dep, outs)
+}
+
+// startServers starts n servers (`twinstack serve`) on the deployment's
+// bucket and tables, each under its instance id.
+func (r *run) startServers(ctx context.Context, name string, n int, dep *state.Deployment, ids []string) error {
+	for i := 1; i <= n; i++ {
 		var url string
 		err := r.p.step(fmt.Sprintf("start server %d of %s", i, name), func() (string, error) {
 			port, err := proc.FreePort()
@@ -657,29 +646,33 @@ func (r *run) startCompute(ctx context.Context, name string, sys *constructs.Sys
 		}
 		dep.InstanceURLs = append(dep.InstanceURLs, url)
 	}
-	dep.ServerURL = dep.InstanceURLs[0]
-	if len(dep.InstanceURLs) >= 2 {
-		err := r.p.step("start the load-balancer stand-in of "+name, func() (string, error) {
-			port, err := proc.FreePort()
-			if err != nil {
-				return "", err
-			}
-			url := "http://127.0.0.1:" + strconv.Itoa(port)
-			args := []string{"local", "lb", "--listen", "127.0.0.1:" + strconv.Itoa(port)}
-			for _, u := range dep.InstanceURLs {
-				args = append(args, "--target", u)
-			}
-			spec := proc.Spec{Name: "balancer-" + name, Path: r.o.Twinstack, Args: args, Env: r.o.Environ}
-			if _, err := r.startDaemon(ctx, spec, "balancer", name, port, url, url+"/lb/healthz"); err != nil {
-				return "", err
-			}
-			dep.LoadBalancerURL, dep.ServerURL = url, url
-			return fmt.Sprintf("%s -> %d servers (stands in for %s)", url, len(dep.InstanceURLs), outs[constructs.OutputLoadBalancerDNSName]), nil
-		})
+	return nil
+}
+
+// startBalancer starts the load-balancer stand-in in front of the servers.
+func (r *run) startBalancer(ctx context.Context, name string, dep *state.Deployment, outs map[string]string) error {
+	return r.p.step("start the load-balancer stand-in of "+name, func() (string, error) {
+		port, err := proc.FreePort()
 		if err != nil {
-			return err
+			return "", err
 		}
-	}
+		url := "http://127.0.0.1:" + strconv.Itoa(port)
+		args := []string{"local", "lb", "--listen", "127.0.0.1:" + strconv.Itoa(port)}
+		for _, u := range dep.InstanceURLs {
+			args = append(args, "--target", u)
+		}
+		spec := proc.Spec{Name: "balancer-" + name, Path: r.o.Twinstack, Args: args, Env: r.o.Environ}
+		if _, err := r.startDaemon(ctx, spec, "balancer", name, port, url, url+"/lb/healthz"); err != nil {
+			return "", err
+		}
+		dep.LoadBalancerURL, dep.ServerURL = url, url
+		return fmt.Sprintf("%s -> %d servers (stands in for %s)", url, len(dep.InstanceURLs), outs[constructs.OutputLoadBalancerDNSName]), nil
+	})
+}
+
+// startLambda starts the Lambda bootstrap under a small pool of Runtime
+// Interface Emulators behind a queueing proxy.
+func (r *run) startLambda(ctx context.Context, name string, sys *constructs.System, dep *state.Deployment, outs map[string]string) error {
 	return r.p.step("start the Lambda of "+name+" under the Runtime Interface Emulator", func() (string, error) {
 		env := Environ(r.o.Environ, map[string]string{
 			"SERVER_URL": dep.ServerURL, "AWS_REGION": r.region,
@@ -727,40 +720,6 @@ func (r *run) startCompute(ctx context.Context, name string, sys *constructs.Sys
 // LambdaConcurrency is how many Lambda emulators `local up` runs per
 // deployment, each serving one invocation at a time.
 const LambdaConcurrency = 2
-
-// removeBucketPolicies deletes the policy of every bucket whose name starts
-// with prefix and returns the buckets whose policy it removed.
-func removeBucketPolicies(ctx context.Context, c verify.S3API, prefix string) ([]string, error) {
-	l, ok := c.(interface {
-		ListBuckets(context.Context, *s3.ListBucketsInput, ...func(*s3.Options)) (*s3.ListBucketsOutput, error)
-		DeleteBucketPolicy(context.Context, *s3.DeleteBucketPolicyInput, ...func(*s3.Options)) (*s3.DeleteBucketPolicyOutput, error)
-	})
-	if !ok {
-		return nil, errors.New("s3 client cannot list buckets")
-	}
-	o, err := l.ListBuckets(ctx, &s3.ListBucketsInput{})
-	if err != nil {
-		return nil, fmt.Errorf("list buckets: %w", err)
-	}
-	var n []string
-	for _, b := range o.Buckets {
-		name := aws.ToString(b.Name)
-		if !strings.HasPrefix(name, prefix) {
-			continue
-		}
-		if _, err := c.GetBucketPolicy(ctx, &s3.GetBucketPolicyInput{Bucket: b.Name}); err != nil {
-			if verify.APIErrorCode(err) == "NoSuchBucketPolicy" {
-				continue
-			}
-			return n, fmt.Errorf("policy of %s: %w", name, err)
-		}
-		if _, err := l.DeleteBucketPolicy(ctx, &s3.DeleteBucketPolicyInput{Bucket: b.Name}); err != nil {
-			return n, fmt.Errorf("delete policy of %s: %w", name, err)
-		}
-		n = append(n, name)
-	}
-	return n, nil
-}
 
 // stackOutputs reads a CloudFormation stack's outputs.
 func stackOutputs(ctx context.Context, c *verify.Clients, sys *constructs.System, stack string) (map[string]string, error) {

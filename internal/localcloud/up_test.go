@@ -22,6 +22,7 @@ import (
 // fakeToolchain deploys nothing: the bucket and tables it reports are
 // created in moto by the test.
 type fakeToolchain struct {
+	NoHooks
 	mu        sync.Mutex
 	deployErr error
 	outputs   map[string]string

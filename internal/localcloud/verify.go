@@ -97,15 +97,30 @@ func Verify(ctx context.Context, o VerifyOptions) (*verify.Report, error) {
 		vo.EmulatorVersion = o.EmulatorVersion
 		vo.Emulator = "moto " + orUnknown(o.EmulatorVersion)
 	}
-	switch o.Deployment {
+	if vo.Inventory, err = inventory(ctx, clients, sys, l, o.Root, o.Deployment, cfg.StackName); err != nil {
+		return nil, err
+	}
+	rep, err := verify.Run(ctx, clients, sys, vo)
+	if err != nil {
+		return nil, apperr.E(apperr.StorageUnavailable, op, err)
+	}
+	return rep, nil
+}
+
+// inventory maps the model's nodes to the deployed resources: from the
+// CloudFormation stack, or from the Terraform state file (local up's, then
+// the project root's); nil when there is no state file.
+func inventory(ctx context.Context, clients *verify.Clients, sys *constructs.System, l Layout, root, deployment, stack string) (map[constructs.ID]string, error) {
+	const op = "verify"
+	switch deployment {
 	case state.CloudFormation:
-		rs, err := verify.StackResources(ctx, clients.CloudFormation, cfg.StackName)
+		rs, err := verify.StackResources(ctx, clients.CloudFormation, stack)
 		if err != nil {
 			return nil, apperr.E(apperr.NotFound, op, err)
 		}
-		vo.Inventory = verify.InventoryFromStack(sys, rs)
+		return verify.InventoryFromStack(sys, rs), nil
 	case state.Terraform:
-		for _, p := range []string{l.TFState(cfg.StackName), filepath.Join(o.Root, "terraform."+cfg.StackName+".tfstate")} {
+		for _, p := range []string{l.TFState(stack), filepath.Join(root, "terraform."+stack+".tfstate")} {
 			b, err := os.ReadFile(p)
 			if errors.Is(err, os.ErrNotExist) {
 				continue
@@ -113,17 +128,14 @@ func Verify(ctx context.Context, o VerifyOptions) (*verify.Report, error) {
 			if err != nil {
 				return nil, apperr.E(apperr.Internal, op, err)
 			}
-			if vo.Inventory, err = verify.InventoryFromTFState(sys, b); err != nil {
+			inv, err := verify.InventoryFromTFState(sys, b)
+			if err != nil {
 				return nil, apperr.E(apperr.InvalidConfig, op, fmt.Errorf("%s: %w", p, err))
 			}
-			break
+			return inv, nil
 		}
 	}
-	rep, err := verify.Run(ctx, clients, sys, vo)
-	if err != nil {
-		return nil, apperr.E(apperr.StorageUnavailable, op, err)
-	}
-	return rep, nil
+	return nil, nil
 }
 
 func orUnknown(s string) string {

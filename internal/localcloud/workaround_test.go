@@ -3,6 +3,7 @@ package localcloud
 import (
 	"bytes"
 	"context"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -52,7 +53,7 @@ func TestDownReportsWorkarounds(t *testing.T) {
 	root := t.TempDir()
 	l := Layout{Root: root}
 	rec := &Record{Deployments: map[string]*DeploymentRecord{"terraform": {Deployed: true, Workarounds: []Workaround{{
-		Workaround: verify.Workaround{Step: "remove bucket policies moto over-enforces", Check: "bucket.policy.*", Observed: emugaps.NotFound},
+		Workaround: verify.Workaround{Step: wRemoveBucketPolicies.tag() + ": remove bucket policies moto over-enforces", Check: "bucket.policy.*", Observed: emugaps.NotFound},
 		Detail:     []string{"removed the policy of bucket ts-tf-images"}}}}}}
 	if err := SaveRecord(l.RecordFile(), rec); err != nil {
 		t.Fatal(err)
@@ -61,7 +62,38 @@ func TestDownReportsWorkarounds(t *testing.T) {
 	if err := Down(context.Background(), Options{Root: root, Out: &out}); err != nil {
 		t.Fatal(err)
 	}
-	if want := "terraform: emulator workaround of local up (remove bucket policies moto over-enforces): removed the policy of bucket ts-tf-images; not restored"; !strings.Contains(out.String(), want) {
+	if want := "terraform: emulator workaround of local up (remove-bucket-policies (gap cfn-bucket-policy): remove bucket policies moto over-enforces): removed the policy of bucket ts-tf-images; not restored"; !strings.Contains(out.String(), want) {
 		t.Errorf("local down output lacks %q:\n%s", want, out.String())
+	}
+}
+
+// Every workaround names an entry of the gap file, and its label carries
+// both ids.
+func TestWorkaroundsNameTheirGap(t *testing.T) {
+	l, err := emugaps.Load(filepath.Join("..", "..", emugaps.DefaultFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ids := map[string]bool{}
+	for _, g := range l.Gaps {
+		ids[g.ID] = true
+	}
+	// Workarounds for what no entry can describe, with the reason.
+	noEntry := map[workaroundID]string{
+		wDestroyAgain: "a failed stack delete is not a property verify observes",
+	}
+	for _, w := range workaroundIDs() {
+		if _, ok := noEntry[w]; ok {
+			if w.gap() != "" || !strings.Contains(w.label("x"), string(w)+" (no gap entry)") {
+				t.Errorf("workaround %s: gap %q, label %q", w, w.gap(), w.label("x"))
+			}
+			continue
+		}
+		if w.gap() == "" || !ids[w.gap()] {
+			t.Errorf("workaround %s: gap %q is not an entry of %s", w, w.gap(), emugaps.DefaultFile)
+		}
+		if got, want := w.label("x"), "emulator workaround "+string(w)+" (gap "+w.gap()+"): x"; got != want {
+			t.Errorf("label %q, want %q", got, want)
+		}
 	}
 }

@@ -46,9 +46,22 @@ const (
 )
 
 func buildDoc(r *Results) []section {
-	var out []section
+	out := []section{headerSection(r), summarySection(r)}
+	if sec, ok := comparisonSection(r); ok {
+		out = append(out, sec)
+	}
+	out = append(out, breakdownSection(r), costSection(r), deploymentSection(r))
+	if sec, ok := findMaxSection(r); ok {
+		out = append(out, sec)
+	}
+	if len(r.Notes) > 0 {
+		out = append(out, section{title: "Notes", blocks: []block{list{items: r.Notes}}})
+	}
+	return out
+}
 
-	// Header.
+// headerSection says where the figures come from and how they were run.
+func headerSection(r *Results) section {
 	head := section{title: "twinstack bench report"}
 	head.blocks = append(head.blocks, para{text: "Figures from: " + r.Label + ".", strong: true})
 	s := r.Settings
@@ -68,9 +81,11 @@ func buildDoc(r *Results) []section {
 	if r.Interrupted {
 		head.blocks = append(head.blocks, para{text: "The run was interrupted: the figures cover what was measured until then.", strong: true})
 	}
-	out = append(out, head)
+	return head
+}
 
-	// Summary.
+// summarySection is the latency table, the errors and the charts.
+func summarySection(r *Results) section {
 	sum := section{title: "Summary"}
 	t := table{header: []string{"deployment", "target", "sent/planned", "ok", "errors", "offered req/s", "achieved req/s", "p50 ms", "p90 ms", "p99 ms", "p99.9 ms", "max ms", "mean ms"},
 		right: []bool{false, false, true, true, true, true, true, true, true, true, true, true, true}}
@@ -92,20 +107,27 @@ func buildDoc(r *Results) []section {
 		sum.blocks = append(sum.blocks, para{text: "No errors."})
 	}
 	sum.blocks = append(sum.blocks, chart{kind: chartTimeline}, chart{kind: chartCDF})
-	out = append(out, sum)
+	return sum
+}
 
-	// Side by side.
-	if c := r.Comparison; c != nil {
-		sec := section{title: fmt.Sprintf("Side by side (ratio = %s / %s)", c.B, c.A)}
-		t := table{header: []string{"", "metric", c.A, c.B, "ratio"}, right: []bool{false, false, true, true, true}}
-		for _, row := range c.Rows {
-			t.rows = append(t.rows, []string{row.Group, row.Metric + " (" + row.Unit + ")", val(row.A, row.Unit), val(row.B, row.Unit), ratio(row.Ratio)})
-		}
-		sec.blocks = append(sec.blocks, t)
-		out = append(out, sec)
+// comparisonSection is the side-by-side table; ok is false without a
+// comparison.
+func comparisonSection(r *Results) (sec section, ok bool) {
+	c := r.Comparison
+	if c == nil {
+		return section{}, false
 	}
+	sec = section{title: fmt.Sprintf("Side by side (ratio = %s / %s)", c.B, c.A)}
+	t := table{header: []string{"", "metric", c.A, c.B, "ratio"}, right: []bool{false, false, true, true, true}}
+	for _, row := range c.Rows {
+		t.rows = append(t.rows, []string{row.Group, row.Metric + " (" + row.Unit + ")", val(row.A, row.Unit), val(row.B, row.Unit), ratio(row.Ratio)})
+	}
+	sec.blocks = append(sec.blocks, t)
+	return sec, true
+}
 
-	// Breakdown.
+// breakdownSection is where the time goes: segments and raw figures.
+func breakdownSection(r *Results) section {
 	bd := section{title: "Where the time goes"}
 	names := segmentNames(r.Deployments)
 	if len(names) == 0 {
@@ -156,9 +178,11 @@ func buildDoc(r *Results) []section {
 	if len(compNames) > 0 {
 		bd.blocks = append(bd.blocks, para{text: "Raw figures of successful requests:"}, comp)
 	}
-	out = append(out, bd)
+	return bd
+}
 
-	// Cost.
+// costSection is the cost estimate of each deployment.
+func costSection(r *Results) section {
 	cs := section{title: "Cost"}
 	cs.blocks = append(cs.blocks, para{text: fmt.Sprintf("Prices: %s (%s, %s, as of %s). Source: %s.", r.Prices.File, r.Prices.Region, r.Prices.Currency, r.Prices.AsOf, r.Prices.Source)})
 	if r.Prices.Note != "" {
@@ -199,11 +223,14 @@ func buildDoc(r *Results) []section {
 	if len(assumptions) > 0 {
 		cs.blocks = append(cs.blocks, para{text: "Assumptions:"}, list{items: assumptions})
 	}
-	out = append(out, cs)
+	return cs
+}
 
-	// Deployment comparison.
+// deploymentSection compares the deployment process (timings, size,
+// emulator gaps, state).
+func deploymentSection(r *Results) section {
 	dc := section{title: "Deployment process"}
-	t = table{header: []string{"figure"}, right: []bool{false}}
+	t := table{header: []string{"figure"}, right: []bool{false}}
 	have := false
 	for _, d := range r.Deployments {
 		t.header = append(t.header, d.Name)
@@ -253,38 +280,38 @@ func buildDoc(r *Results) []section {
 			}
 		}
 	}
-	out = append(out, dc)
+	return dc
+}
 
-	// Find max.
-	if len(r.FindMax) > 0 {
-		fm := section{title: "Highest sustained rate (find-max)"}
-		t := table{header: []string{"deployment", "highest sustained req/s", "broke at req/s", "why it broke", "search stopped"}, right: []bool{false, true, true, false, false}}
-		for _, m := range r.FindMax {
-			broke := "-"
-			if m.BrokeAt > 0 {
-				broke = num(m.BrokeAt)
-			}
-			t.rows = append(t.rows, []string{m.Deployment, num(m.MaxSustained), broke, dash(m.Reason), m.Stopped})
-		}
-		fm.blocks = append(fm.blocks, t)
-		for _, m := range r.FindMax {
-			st := table{header: []string{m.Deployment + " step req/s", "sent", "ok", "errors", "p50 ms", "p99 ms", "send lag p99 ms", "verdict"}, right: []bool{true, true, true, true, true, true, true, false}}
-			for _, s := range m.Steps {
-				v := "sustained"
-				if !s.Sustained {
-					v = "broke: " + s.Reason
-				}
-				st.rows = append(st.rows, []string{num(s.Rate), fmt.Sprint(s.Summary.Sent), fmt.Sprint(s.Summary.OK), fmt.Sprint(s.Summary.Errors),
-					ms(s.Summary.Latency.P50), ms(s.Summary.Latency.P99), ms(s.Summary.SendLag.P99), v})
-			}
-			fm.blocks = append(fm.blocks, st)
-		}
-		out = append(out, fm)
+// findMaxSection is the find-max search of each deployment; ok is false
+// without one.
+func findMaxSection(r *Results) (fm section, ok bool) {
+	if len(r.FindMax) == 0 {
+		return section{}, false
 	}
-	if len(r.Notes) > 0 {
-		out = append(out, section{title: "Notes", blocks: []block{list{items: r.Notes}}})
+	fm = section{title: "Highest sustained rate (find-max)"}
+	t := table{header: []string{"deployment", "highest sustained req/s", "broke at req/s", "why it broke", "search stopped"}, right: []bool{false, true, true, false, false}}
+	for _, m := range r.FindMax {
+		broke := "-"
+		if m.BrokeAt > 0 {
+			broke = num(m.BrokeAt)
+		}
+		t.rows = append(t.rows, []string{m.Deployment, num(m.MaxSustained), broke, dash(m.Reason), m.Stopped})
 	}
-	return out
+	fm.blocks = append(fm.blocks, t)
+	for _, m := range r.FindMax {
+		st := table{header: []string{m.Deployment + " step req/s", "sent", "ok", "errors", "p50 ms", "p99 ms", "send lag p99 ms", "verdict"}, right: []bool{true, true, true, true, true, true, true, false}}
+		for _, s := range m.Steps {
+			v := "sustained"
+			if !s.Sustained {
+				v = "broke: " + s.Reason
+			}
+			st.rows = append(st.rows, []string{num(s.Rate), fmt.Sprint(s.Summary.Sent), fmt.Sprint(s.Summary.OK), fmt.Sprint(s.Summary.Errors),
+				ms(s.Summary.Latency.P50), ms(s.Summary.Latency.P99), ms(s.Summary.SendLag.P99), v})
+		}
+		fm.blocks = append(fm.blocks, st)
+	}
+	return fm, true
 }
 
 func lags(ds []Deployment) string {

@@ -93,6 +93,11 @@ func (r *renderer) visit(n constructs.Node) error {
 		return r.subnet(n)
 	case *constructs.SecurityGroup:
 		return r.securityGroup(n)
+	case *constructs.ArtifactStore:
+		// The bootstrap's asset bucket is the store: cdk deploy publishes
+		// the artifacts there. The model says what a role may read
+		// (constructs.ArtifactRead); this renderer says where.
+		return nil
 	case *constructs.Artifact:
 		return r.artifact(n)
 	case *constructs.Role:
@@ -595,12 +600,13 @@ func (r *renderer) role(n *constructs.Role) error {
 		}
 		// Read access to this one object of the asset bucket, not the
 		// bucket-wide read that Asset.GrantRead writes.
-		stmts = append(stmts, awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
-			Sid:       jsii.String(string(*n.ReadsArtifact)),
-			Effect:    awsiam.Effect_ALLOW,
-			Actions:   jsii.Strings("s3:GetObject"),
-			Resources: &[]*string{jsii.String("arn:" + *awscdk.Aws_PARTITION() + ":s3:::" + *asset.S3BucketName() + "/" + *asset.S3ObjectKey())},
-		}))
+		read := constructs.ArtifactRead(*n.ReadsArtifact)
+		read.Resources = []constructs.Value{constructs.Lit("arn:" + *awscdk.Aws_PARTITION() + ":s3:::" + *asset.S3BucketName() + "/" + *asset.S3ObjectKey())}
+		st, err := r.statement(read)
+		if err != nil {
+			return err
+		}
+		stmts = append(stmts, st)
 	}
 	props := &awsiam.RoleProps{
 		RoleName:        jsii.String(n.Name),
@@ -659,9 +665,8 @@ func (r *renderer) instance(n *constructs.Instance) error {
 	if !n.RootVolume.Encrypted || n.RootVolume.Type != "gp3" {
 		return fmt.Errorf("unsupported root volume %+v", n.RootVolume)
 	}
-	fetch := "aws s3 cp s3://" + *binary.S3BucketName() + "/" + *binary.S3ObjectKey() + " " + r.sys.ServerService.BinaryPath
 	var verr error
-	script := r.sys.UserData(fetch, func(v constructs.Value) string {
+	script := r.sys.UserData(*binary.S3BucketName(), *binary.S3ObjectKey(), func(v constructs.Value) string {
 		s, err := r.value(v)
 		if err != nil {
 			verr = errors.Join(verr, err)

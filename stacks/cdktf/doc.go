@@ -28,9 +28,10 @@
 //     force_destroy = true and deletion protection off, so destroy empties
 //     and deletes. prevent_destroy is not used: it would block destroying
 //     the rest of the stack too.
-//   - Artifacts a role reads (the server binary) go to a private artifacts
-//     bucket this renderer owns (<prefix>-artifacts-<account>-<region>) as an
-//     aws_s3_object keyed by content hash; the Lambda zip is uploaded by
+//   - The model's artifact store (constructs.ArtifactStore: name, privacy,
+//     encryption, TLS-only policy) is rendered as a bucket of this stack
+//     like any model bucket; each artifact it holds (the server binary) is
+//     an aws_s3_object keyed by content hash. The Lambda zip is uploaded by
 //     aws_lambda_function itself from a cdktf TerraformAsset.
 //   - The local backend's path is relative ("../../../terraform.<stack>.tfstate",
 //     i.e. the project root when the output dir is the default cdktf.out),

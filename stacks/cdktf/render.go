@@ -30,6 +30,8 @@ func (r *renderer) visit(n constructs.Node) error {
 		return r.subnet(n)
 	case *constructs.SecurityGroup:
 		return r.securityGroup(n)
+	case *constructs.ArtifactStore:
+		return r.artifactStore(n)
 	case *constructs.Artifact:
 		return r.artifact(n)
 	case *constructs.Role:
@@ -301,8 +303,18 @@ func (r *renderer) rule(sg string, rule constructs.Rule) (securityGroupRule, err
 	return body, nil
 }
 
-// artifact makes a cdktf asset of a built file. An artifact that a role
-// reads (the server binary) is also uploaded to the artifacts bucket.
+// artifactStore is the model's artifact store as a bucket of this stack,
+// rendered as the model describes it, when it holds any artifact.
+func (r *renderer) artifactStore(st *constructs.ArtifactStore) error {
+	r.store = st
+	if len(st.Artifacts) == 0 {
+		return nil
+	}
+	return r.bucket(&st.Bucket)
+}
+
+// artifact makes a cdktf asset of a built file. An artifact the store
+// holds (the server binary) is also uploaded to the store's bucket.
 func (r *renderer) artifact(a *constructs.Artifact) error {
 	p, err := r.artifactPath(a)
 	if err != nil {
@@ -313,16 +325,10 @@ func (r *renderer) artifact(a *constructs.Artifact) error {
 		Type: cdktf.AssetType_FILE,
 	})
 	r.assets[a.ID] = asset
-	read := false
-	for _, role := range r.sys.Roles {
-		if role.ReadsArtifact != nil && *role.ReadsArtifact == a.ID {
-			read = true
-		}
-	}
-	if !read {
+	if r.store == nil || !r.store.Holds(a.ID) {
 		return nil
 	}
-	bucket, err := r.artifacts()
+	bucket, err := r.ref(r.store.Bucket.ID, constructs.AttrID)
 	if err != nil {
 		return err
 	}
@@ -337,41 +343,6 @@ func (r *renderer) artifact(a *constructs.Artifact) error {
 	return nil
 }
 
-// artifacts adds, once, the private bucket that holds uploaded artifacts
-// and returns its name reference. Its contents are build output, so it is
-// always emptied on destroy.
-func (r *renderer) artifacts() (string, error) {
-	id := interp("aws_s3_bucket." + artifactsBucket + ".id")
-	if r.artifactsBucket {
-		return id, nil
-	}
-	const accountIDLen = 12
-	name := fmt.Sprintf("%s-artifacts-%s-%s", r.sys.Prefix, constructs.AccountToken, r.sys.Region)
-	if n := len(name) - len(constructs.AccountToken) + accountIDLen; n > 63 {
-		return "", fmt.Errorf("artifacts bucket name %q would be %d characters (S3 allows 63): shorten the prefix", name, n)
-	}
-	r.resource("aws_s3_bucket", artifactsBucket, s3Bucket{Bucket: r.name(name), ForceDestroy: true})
-	r.resource("aws_s3_bucket_public_access_block", artifactsBucket, publicAccessBlock(id))
-	r.resource("aws_s3_bucket_server_side_encryption_configuration", artifactsBucket, encryption(id, "AES256"))
-	arn := interp("aws_s3_bucket." + artifactsBucket + ".arn")
-	doc := artifactsBucket + "Policy"
-	r.data("aws_iam_policy_document", doc, policyDocument{Statement: []policyStatement{{
-		Sid:        "DenyInsecureTransport",
-		Effect:     "Deny",
-		Actions:    []string{"s3:*"},
-		Resources:  []string{arn, arn + "/*"},
-		Principals: []policyPrincipals{{Type: "*", Identifiers: []string{"*"}}},
-		Condition:  []policyCondition{{Test: "Bool", Variable: "aws:SecureTransport", Values: []string{"false"}}},
-	}}})
-	r.resource("aws_s3_bucket_policy", artifactsBucket, s3BucketPolicy{
-		Bucket:    id,
-		Policy:    interp("data.aws_iam_policy_document." + doc + ".json"),
-		DependsOn: []string{address("aws_s3_bucket_public_access_block", artifactsBucket)},
-	})
-	r.artifactsBucket = true
-	return id, nil
-}
-
 // role is an IAM role trusted by one service, with its managed policies,
 // its inline policy (plus read access to the artifact it reads) and, for
 // EC2, an instance profile.
@@ -379,7 +350,7 @@ func (r *renderer) role(ro *constructs.Role) error {
 	trust := string(ro.ID) + "Trust"
 	r.data("aws_iam_policy_document", trust, policyDocument{Statement: []policyStatement{{
 		Effect:     "Allow",
-		Actions:    []string{"sts:AssumeRole"},
+		Actions:    []string{constructs.AssumeRoleAction},
 		Principals: []policyPrincipals{{Type: "Service", Identifiers: []string{ro.Service}}},
 	}}})
 	r.resource("aws_iam_role", ro.ID, iamRole{Name: ro.Name, AssumeRolePolicy: interp("data.aws_iam_policy_document." + trust + ".json")})
@@ -399,12 +370,12 @@ func (r *renderer) role(ro *constructs.Role) error {
 		if r.types[*ro.ReadsArtifact] != "aws_s3_object" {
 			return fmt.Errorf("reads artifact %q, which is not uploaded", *ro.ReadsArtifact)
 		}
-		obj := "aws_s3_object." + string(*ro.ReadsArtifact)
+		read := constructs.ArtifactRead(*ro.ReadsArtifact)
 		stmts = append(stmts, policyStatement{
-			Sid:       "Read" + string(*ro.ReadsArtifact),
-			Effect:    "Allow",
-			Actions:   []string{"s3:GetObject"},
-			Resources: []string{interp(obj + ".arn")},
+			Sid:       read.Sid,
+			Effect:    read.Effect,
+			Actions:   read.Actions,
+			Resources: []string{interp(address("aws_s3_object", *ro.ReadsArtifact) + ".arn")},
 		})
 	}
 	if len(stmts) > 0 {
@@ -509,11 +480,9 @@ func (r *renderer) userData() (string, error) {
 		exprs = append(exprs, s)
 		return fmt.Sprintf("\x00%d\x00", len(exprs)-1)
 	}
-	obj := "aws_s3_object." + string(bin)
-	fetch := fmt.Sprintf("aws s3 cp s3://%s/%s %s --region %s",
-		hole(interp(obj+".bucket")), hole(interp(obj+".key")), r.sys.ServerService.BinaryPath, r.sys.Region)
+	obj := address("aws_s3_object", bin)
 	var errs []error
-	script := r.sys.UserData(fetch, func(v constructs.Value) string {
+	script := r.sys.UserData(hole(interp(obj+".bucket")), hole(interp(obj+".key")), func(v constructs.Value) string {
 		s, err := r.value(v)
 		errs = append(errs, err)
 		return hole(s)

@@ -93,16 +93,15 @@ type renderer struct {
 	types  map[constructs.ID]string // model node id -> Terraform type of its main resource
 	assets map[constructs.ID]cdktf.TerraformAsset
 	amis   map[string]string // SSM parameter -> data source name
-	// artifactsBucket is set once the artifacts bucket exists.
-	artifactsBucket bool
+	// store is the model's artifact store, once visited.
+	store *constructs.ArtifactStore
 }
 
 // Names of the renderer's own data sources and resources (not model nodes).
 const (
-	dataAccount     = "current"
-	dataPartition   = "current"
-	dataZones       = "available"
-	artifactsBucket = "ArtifactsBucket"
+	dataAccount   = "current"
+	dataPartition = "current"
+	dataZones     = "available"
 )
 
 func (r *renderer) render() error {
@@ -200,6 +199,8 @@ func (r *renderer) declare() error {
 			errs = append(errs, set(n.ID, "aws_subnet"), set(n.RouteTable, "aws_route_table"))
 		case *constructs.SecurityGroup:
 			errs = append(errs, set(n.ID, "aws_security_group"))
+		case *constructs.ArtifactStore:
+			errs = append(errs, set(n.Bucket.ID, "aws_s3_bucket"))
 		case *constructs.Artifact:
 			errs = append(errs, set(n.ID, "artifact"))
 		case *constructs.Role:
