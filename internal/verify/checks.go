@@ -1324,12 +1324,7 @@ func serverByID(sys *constructs.System, id constructs.ID) *constructs.Instance {
 
 func functionChecks(r *reader) []check {
 	f := &r.sys.Function
-	name := func() *string {
-		if p := r.physical(f.ID); p != "" {
-			return aws.String(p)
-		}
-		return aws.String(f.Name)
-	}
+	name := func() *string { return r.physicalName(f.ID, f.Name) }
 	get := lookupOf(func(ctx context.Context) (*lambda.GetFunctionConfigurationOutput, error) {
 		return cached(r, "fn", func() (*lambda.GetFunctionConfigurationOutput, error) {
 			return r.c.Lambda.GetFunctionConfiguration(ctx, &lambda.GetFunctionConfigurationInput{FunctionName: name()})

@@ -151,12 +151,7 @@ func ttlText(d *ddbtypes.TimeToLiveDescription) string {
 }
 
 func ttlCheck(r *reader, t *constructs.Table) check {
-	name := func() *string {
-		if p := r.physical(t.ID); p != "" {
-			return aws.String(p)
-		}
-		return aws.String(t.Name)
-	}
+	name := func() *string { return r.physicalName(t.ID, t.Name) }
 	ttl := lookupOf(func(ctx context.Context) (*ddbtypes.TimeToLiveDescription, error) {
 		return cached(r, "ttl/"+aws.ToString(name()), func() (*ddbtypes.TimeToLiveDescription, error) {
 			o, err := r.c.DynamoDB.DescribeTimeToLive(ctx, &dynamodb.DescribeTimeToLiveInput{TableName: name()})
@@ -233,12 +228,7 @@ func hopLimitChecks(r *reader) []check {
 
 func concurrencyChecks(r *reader) []check {
 	f := &r.sys.Function
-	name := func() *string {
-		if p := r.physical(f.ID); p != "" {
-			return aws.String(p)
-		}
-		return aws.String(f.Name)
-	}
+	name := func() *string { return r.physicalName(f.ID, f.Name) }
 	reserved := lookupOf(func(ctx context.Context) (*int32, error) {
 		return cached(r, "fn/concurrency", func() (*int32, error) {
 			o, err := r.c.Lambda.GetFunctionConcurrency(ctx, &lambda.GetFunctionConcurrencyInput{FunctionName: name()})

@@ -70,6 +70,15 @@ func (r *reader) physical(id constructs.ID) string {
 	return r.inv[id]
 }
 
+// physicalName is the deployed name of a resource: its physical id from
+// the stack where there is one, else the model's name.
+func (r *reader) physicalName(id constructs.ID, name string) *string {
+	if p := r.physical(id); p != "" {
+		return aws.String(p)
+	}
+	return aws.String(name)
+}
+
 func (r *reader) bucketName() string {
 	if p := r.physical(r.sys.Bucket.ID); p != "" {
 		return p
