@@ -131,7 +131,7 @@ func (n Network) SubnetIDs() []ID {
 func imageBucket(cfg Config, removal Removal) Bucket {
 	b := Bucket{
 		ID:                "ImagesBucket",
-		Name:              fmt.Sprintf("%s-images-%s-%s", cfg.Prefix, AccountToken, cfg.Region),
+		Name:              imageBucketName(cfg.Prefix, cfg.Region),
 		Versioned:         true,
 		BlockPublicAccess: true,
 		Encryption:        "AES256",
@@ -194,9 +194,9 @@ func network() Network {
 // securityGroups are the Lambda's, the load balancer's (multi) and the
 // servers' groups, in Walk order: each allows only the next hop.
 func securityGroups(p string, multi bool, adminCIDR string) []SecurityGroup {
-	lambdaGroup := SecurityGroup{ID: lambdaSG, Name: p + "-lambda", Description: "twinstack Lambda: calls the server only"}
+	lambdaGroup := SecurityGroup{ID: lambdaSG, Name: lambdaGroupName(p), Description: "twinstack Lambda: calls the server only"}
 	serverGroup := SecurityGroup{
-		ID: serverSG, Name: p + "-server", Description: "twinstack servers: 8080 from the Lambda and the load balancer only",
+		ID: serverSG, Name: serverGroupName(p), Description: "twinstack servers: 8080 from the Lambda and the load balancer only",
 		Ingress: []Rule{{Description: "server port from the Lambda", Protocol: TCP, FromPort: ServerPort, ToPort: ServerPort, Peer: lambdaSG}},
 		// The servers download images from the internet and call S3 and
 		// DynamoDB through their public endpoints.
@@ -214,7 +214,7 @@ func securityGroups(p string, multi bool, adminCIDR string) []SecurityGroup {
 	groups := []SecurityGroup{lambdaGroup}
 	if multi {
 		groups = append(groups, SecurityGroup{
-			ID: albSG, Name: p + "-alb", Description: "twinstack load balancer: 80 from the Lambda only",
+			ID: albSG, Name: albGroupName(p), Description: "twinstack load balancer: 80 from the Lambda only",
 			Ingress: []Rule{{Description: "listener from the Lambda", Protocol: TCP, FromPort: ListenerPort, ToPort: ListenerPort, Peer: lambdaSG}},
 			Egress:  []Rule{{Description: "server port", Protocol: TCP, FromPort: ServerPort, ToPort: ServerPort, Peer: serverSG}},
 		})
@@ -275,7 +275,7 @@ func servers(cfg Config, arch string, subnets []ID) []Instance {
 // loadBalancer is the internal ALB in front of every server.
 func loadBalancer(p string, subnets []ID, servers []Instance) *LoadBalancer {
 	lb := &LoadBalancer{
-		ID: "LoadBalancer", Name: p + "-alb", Internal: true, Subnets: subnets, Group: albSG,
+		ID: "LoadBalancer", Name: loadBalancerName(p), Internal: true, Subnets: subnets, Group: albSG,
 		Listener: "LoadBalancerListener", ListenerPort: ListenerPort,
 		TargetGroup: "ServerTargetGroup", TargetName: p + "-tg", TargetPort: ServerPort, HealthPath: HealthPath,
 		Health: HealthCheck{HealthyThreshold: 3, UnhealthyThreshold: 3, IntervalSec: 15, TimeoutSec: 5, Matcher: "200"},

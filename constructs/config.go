@@ -102,6 +102,8 @@ func (c Config) Validate() error {
 	}
 	if !prefixRE.MatchString(c.Prefix) || strings.Contains(c.Prefix, "--") {
 		bad("prefix", c.Prefix, "must be 3-25 lower-case letters, digits or single hyphens, start with a letter and not end with a hyphen (bucket names \"<prefix>-artifacts-<account>-<region>\" must fit in 63 characters)")
+	} else if reason := reservedNameReason(c.Prefix, c.Region); reason != "" {
+		bad("prefix", c.Prefix, reason)
 	}
 	if !regionRE.MatchString(c.Region) {
 		bad("region", c.Region, "not an AWS region name such as us-east-1")
