@@ -70,6 +70,9 @@ func AMIParameter(arch string) string {
 	return "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-" + arch
 }
 
+// FunctionLogGroupName is the log group Lambda writes a function's logs to.
+func FunctionLogGroupName(function string) string { return "/aws/lambda/" + function }
+
 // ManagedPolicyARN is the ARN of an AWS managed policy in the aws partition.
 // Renderers may express the partition as a token.
 func ManagedPolicyARN(name string) string { return "arn:aws:iam::aws:policy/" + name }
@@ -289,14 +292,16 @@ func loadBalancer(p string, subnets []ID, servers []Instance) *LoadBalancer {
 // function is the ingest Lambda running code, calling the server at
 // serverURL.
 func function(cfg Config, subnets []ID, code ID, serverURL Value) Function {
+	name := cfg.Prefix + "-ingest"
 	return Function{
-		ID: "Function", Name: cfg.Prefix + "-ingest",
+		ID: "Function", Name: name,
 		Runtime: FunctionRuntime, Architecture: FunctionArch, Handler: FunctionHandler,
 		MemoryMB: cfg.LambdaMemoryMB, TimeoutSec: cfg.LambdaTimeoutSec,
 		ReservedConcurrency: cfg.LambdaReservedConcurrency,
 		Role:                "FunctionRole", Group: lambdaSG, Subnets: subnets, Code: code,
 		Environment: []EnvVar{{Name: "SERVER_URL", Value: serverURL}},
 		URL:         "FunctionUrl", URLAuth: FunctionURLAuth,
+		Logs: LogGroup{ID: "FunctionLogGroup", Name: FunctionLogGroupName(name), RetentionDays: cfg.LambdaLogRetentionDays},
 	}
 }
 

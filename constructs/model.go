@@ -301,6 +301,16 @@ type Function struct {
 	Environment []EnvVar
 	URL         ID     // the function URL node
 	URLAuth     string // AWS_IAM
+	// Logs is the function's log group, created by the stack before the
+	// function so that Lambda never creates one without retention.
+	Logs LogGroup
+}
+
+// LogGroup is a CloudWatch Logs group with a retention.
+type LogGroup struct {
+	ID            ID
+	Name          string // /aws/lambda/<function name>
+	RetentionDays int
 }
 
 // EnvVar is one environment variable.

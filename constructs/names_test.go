@@ -51,6 +51,7 @@ func builtNames(t *testing.T, s *System) []builtName {
 		{"DynamoDB table", s.ImagesTable.Name, limitTable},
 		{"DynamoDB table", s.AlbumsTable.Name, limitTable},
 		{"Lambda function", s.Function.Name, limitFunction},
+		{"log group", s.Function.Logs.Name, limitLogGroup},
 	}
 	for _, g := range s.Groups {
 		names = append(names, builtName{"security group", g.Name, limitSecurityGroup})

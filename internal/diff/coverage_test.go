@@ -162,6 +162,10 @@ func modelCoverage() map[string][]string {
 		"Function.Environment":         {"function/environment"},
 		"Function.URL":                 {"function/url.auth", "output/value"},
 		"Function.URLAuth":             {"function/url.auth"},
+		"Function.Logs":                {"log-group/name", "log-group/retention"},
+		"LogGroup.ID":                  {logicalID},
+		"LogGroup.Name":                {"log-group/name"},
+		"LogGroup.RetentionDays":       {"log-group/retention"},
 		"EnvVar.Name":                  {"function/environment", "instance/user-data.environment"},
 		"EnvVar.Value":                 {"function/environment", "instance/user-data.environment"},
 

@@ -584,9 +584,12 @@ func (r *renderer) function(f *constructs.Function) error {
 		}
 		env[e.Name] = v
 	}
+	// The log group exists before the function runs, so Lambda never
+	// creates one of its own without retention.
+	r.resource("aws_cloudwatch_log_group", f.Logs.ID, logGroup{Name: f.Logs.Name, RetentionInDays: f.Logs.RetentionDays})
 	// The execution role needs its VPC permissions before the function can
 	// create its network interfaces.
-	var deps []string
+	deps := []string{address("aws_cloudwatch_log_group", f.Logs.ID)}
 	if ro := r.sys.Role(f.Role); ro != nil {
 		for _, p := range ro.ManagedPolicies {
 			deps = append(deps, address("aws_iam_role_policy_attachment", attachmentName(ro.ID, p)))

@@ -350,6 +350,11 @@ type lambdaFunction struct {
 	DependsOn      []string          `json:"depends_on,omitempty"`
 }
 
+type logGroup struct {
+	Name            string `json:"name"`
+	RetentionInDays int    `json:"retention_in_days"`
+}
+
 type lambdaVPCConfig struct {
 	SubnetIDs        []string `json:"subnet_ids"`
 	SecurityGroupIDs []string `json:"security_group_ids"`

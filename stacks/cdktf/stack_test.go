@@ -26,24 +26,26 @@ type want struct {
 	reserved, noncurrentDays, ttlHours int
 	ports                              string
 	noSSM                              bool
+	// logDays is the Lambda log group's retention.
+	logDays int
 	// backend is the terraform.backend block; nil: local state.
 	backend obj
 }
 
 var wants = map[string]want{
 	"count1": {prefix: "twinstack", region: "us-east-1", instanceType: "t3.micro", arch: "x86_64", adminCIDR: "203.0.113.0/24", count: 1, memory: 256, timeout: 30,
-		reserved: 20, noncurrentDays: 30, ttlHours: 24, ports: "80,443"},
+		reserved: 20, noncurrentDays: 30, ttlHours: 24, ports: "80,443", logDays: 30},
 	"count2": {prefix: "twinstack", region: "us-east-1", instanceType: "t3.micro", arch: "x86_64", count: 2, memory: 256, timeout: 30,
-		reserved: 20, noncurrentDays: 30, ttlHours: 24, ports: "80,443"},
+		reserved: 20, noncurrentDays: 30, ttlHours: 24, ports: "80,443", logDays: 30},
 	"count3": {prefix: "twin-local", region: "eu-west-1", instanceType: "t4g.small", arch: "arm64", endpoint: "http://localhost:4566", count: 3, memory: 512, timeout: 60, destroy: true,
-		reserved: 50, noncurrentDays: 7, ttlHours: 48, ports: "443", noSSM: true},
+		reserved: 50, noncurrentDays: 7, ttlHours: 48, ports: "443", noSSM: true, logDays: 7},
 	// Issue 16: S3 state with native locking, encrypted; on real AWS and
 	// on a local endpoint (path-style, endpoint override).
 	"s3": {prefix: "twinstack", region: "eu-west-1", instanceType: "t3.micro", arch: "x86_64", count: 1, memory: 256, timeout: 30,
-		reserved: 20, noncurrentDays: 30, ttlHours: 24, ports: "80,443",
+		reserved: 20, noncurrentDays: 30, ttlHours: 24, ports: "80,443", logDays: 30,
 		backend: obj{"s3": obj{"bucket": "acme-tfstate-123456789012", "key": "envs/prod/twinstack.tfstate", "region": "eu-central-1", "encrypt": true, "use_lockfile": true}}},
 	"s3-endpoint": {prefix: "ts-tf", region: "us-east-1", instanceType: "t3.micro", arch: "x86_64", endpoint: "http://127.0.0.1:5000", count: 1, memory: 256, timeout: 30,
-		reserved: 20, noncurrentDays: 30, ttlHours: 24, ports: "80,443",
+		reserved: 20, noncurrentDays: 30, ttlHours: 24, ports: "80,443", logDays: 30,
 		backend: obj{"s3": obj{"bucket": "ts-tfstate", "key": "ts-tf/terraform.tfstate", "region": "us-east-1", "encrypt": true, "use_lockfile": true,
 			"use_path_style": true, "endpoints": obj{"s3": "http://127.0.0.1:5000", "sts": "http://127.0.0.1:5000"},
 			"access_key": "test", "secret_key": "test", "skip_credentials_validation": true, "skip_metadata_api_check": true,
@@ -437,8 +439,11 @@ func checkLambda(t *testing.T, tf *tfJSON, w want) {
 			"security_group_ids": []string{"${aws_security_group.LambdaSecurityGroup.id}"},
 		},
 		"environment": obj{"variables": obj{"SERVER_URL": serverURL}},
-		"depends_on":  []string{"aws_iam_role_policy_attachment.FunctionRole_AWSLambdaBasicExecutionRole", "aws_iam_role_policy_attachment.FunctionRole_AWSLambdaVPCAccessExecutionRole"},
+		"depends_on":  []string{"aws_cloudwatch_log_group.FunctionLogGroup", "aws_iam_role_policy_attachment.FunctionRole_AWSLambdaBasicExecutionRole", "aws_iam_role_policy_attachment.FunctionRole_AWSLambdaVPCAccessExecutionRole"},
 	}, r)
+	// Issue 17: the stack creates the function's log group, with retention.
+	diff(t, "log group", obj{"name": "/aws/lambda/" + w.prefix + "-ingest", "retention_in_days": w.logDays},
+		tf.res(t, "aws_cloudwatch_log_group", "FunctionLogGroup"))
 	diff(t, "function url", obj{"function_name": "${aws_lambda_function.Function.function_name}", "authorization_type": "AWS_IAM"},
 		tf.res(t, "aws_lambda_function_url", "FunctionUrl"))
 }

@@ -410,6 +410,13 @@ resource "aws_instance" "server" {
   }
 }
 
+# Created here rather than by Lambda on first invocation, so that the logs
+# expire and a destroy removes the group.
+resource "aws_cloudwatch_log_group" "ingest" {
+  name              = "/aws/lambda/${var.project_name}-ingest"
+  retention_in_days = 30
+}
+
 resource "aws_lambda_function" "ingest" {
   function_name    = "${var.project_name}-ingest"
   role             = aws_iam_role.lambda.arn
@@ -433,6 +440,8 @@ resource "aws_lambda_function" "ingest" {
       SERVER_URL = "http://${aws_instance.server[0].private_ip}:${var.server_port}"
     }
   }
+
+  depends_on = [aws_cloudwatch_log_group.ingest]
 }
 
 resource "aws_lambda_function_url" "ingest" {
