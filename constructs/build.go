@@ -270,6 +270,7 @@ func servers(cfg Config, arch string, subnets []ID) []Instance {
 			RequireIMDSv2:    true,
 			MetadataHopLimit: MetadataHopLimit,
 			RootVolume:       Volume{SizeGiB: RootVolumeGiB, Type: "gp3", Encrypted: true, Device: "/dev/xvda"},
+			CPUCredits:       CPUCredits(cfg.InstanceType),
 		})
 	}
 	return out

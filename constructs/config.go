@@ -196,3 +196,18 @@ func Architecture(instanceType string) (string, error) {
 	}
 	return "x86_64", nil
 }
+
+// burstableFamilies are the instance families with CPU credits that the
+// model sets to standard (t3, t3a and t4g default to unlimited, which bills
+// surplus credits).
+var burstableFamilies = []string{"t2", "t3", "t3a", "t4g"}
+
+// CPUCredits is the credit option the model gives instanceType: "standard"
+// for the burstable families, "" otherwise.
+func CPUCredits(instanceType string) string {
+	family, _, _ := strings.Cut(instanceType, ".")
+	if slices.Contains(burstableFamilies, family) {
+		return "standard"
+	}
+	return ""
+}

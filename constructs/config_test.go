@@ -131,3 +131,14 @@ func TestArchitecture(t *testing.T) {
 		}
 	}
 }
+
+func TestCPUCredits(t *testing.T) {
+	for typ, want := range map[string]string{
+		"t2.micro": "standard", "t3.micro": "standard", "t3a.small": "standard", "t4g.small": "standard",
+		"m6i.large": "", "c7g.medium": "", "t3.2xlarge": "standard", "m5.large": "",
+	} {
+		if got := CPUCredits(typ); got != want {
+			t.Errorf("CPUCredits(%q) = %q, want %q", typ, got, want)
+		}
+	}
+}

@@ -244,6 +244,10 @@ type Instance struct {
 	// request one hop further gets none).
 	MetadataHopLimit int
 	RootVolume       Volume
+	// CPUCredits is the credit option of a burstable type ("standard":
+	// the instance runs at its baseline once its credits are spent, at no
+	// extra charge); "" for other types, which have none.
+	CPUCredits string
 }
 
 // Volume is the root EBS volume.

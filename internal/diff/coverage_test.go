@@ -123,6 +123,7 @@ func modelCoverage() map[string][]string {
 		"Instance.RequireIMDSv2":    {"instance/imds.tokens"},
 		"Instance.MetadataHopLimit": {"instance/imds.hop-limit"},
 		"Instance.RootVolume":       {"instance/root-volume.*"},
+		"Instance.CPUCredits":       {"instance/cpu-credits"},
 		"Volume.SizeGiB":            {"instance/root-volume.size"},
 		"Volume.Type":               {"instance/root-volume.type"},
 		"Volume.Encrypted":          {"instance/root-volume.encrypted"},

@@ -365,6 +365,9 @@ func mutations() []mutation {
 	add("load balancer listener", one(entity.LoadBalancer, kLB, "listeners"),
 		setter("resource.aws_lb_listener.LoadBalancerListener.port", 8080), setter("Resources.LoadBalancerListener.Properties.Port", 8080))
 
+	add("instance cpu credits", one(entity.Instance, kServer1, "cpu-credits"),
+		setter(tfServer1+".credit_specification.cpu_credits", "unlimited"), setter(cfServer1+".CreditSpecification.CPUCredits", "unlimited"))
+
 	// Function.
 	ms = append(ms, mutation{name: "function name (tf)", want: one(entity.Function, "renamed", "name"), tf: setter(tfFunction+".function_name", "renamed"), rekey: [3]string{"function", kFunction, "renamed"}})
 	add("function name", one(entity.Function, kFunction, "name"), nil, setter(cfFunction+".FunctionName", "renamed"))

@@ -701,6 +701,15 @@ func (r *renderer) instance(n *constructs.Instance) error {
 	if n.MetadataHopLimit > 0 {
 		props.HttpPutResponseHopLimit = jsii.Number(n.MetadataHopLimit)
 	}
+	switch n.CPUCredits {
+	case "":
+	case "standard":
+		props.CreditSpecification = awsec2.CpuCredits_STANDARD
+	case "unlimited":
+		props.CreditSpecification = awsec2.CpuCredits_UNLIMITED
+	default:
+		return fmt.Errorf("unsupported CPU credits %q", n.CPUCredits)
+	}
 	inst := awsec2.NewInstance(r.stack, jsii.String(string(n.ID)), props)
 	// The zone is the subnet's; the L2 repeats it.
 	if err := overrideID(inst, string(n.ID), "AvailabilityZone"); err != nil {

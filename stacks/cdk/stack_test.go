@@ -447,6 +447,10 @@ func testInstances(t *testing.T, s *synthesized) {
 			}}},
 			"Tags": []any{map[string]any{"Key": "Name", "Value": in.Name}},
 		}
+		// Issue 17: burstable families get standard CPU credits.
+		if family, _, _ := strings.Cut(in.Type, "."); slices.Contains([]string{"t2", "t3", "t3a", "t4g"}, family) {
+			want["CreditSpecification"] = map[string]any{"CPUCredits": "standard"}
+		}
 		got := map[string]any{}
 		for k, v := range p {
 			if k != "ImageId" && k != "UserData" {

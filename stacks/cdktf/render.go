@@ -451,6 +451,10 @@ func (r *renderer) instance(in *constructs.Instance) error {
 			deps = append(deps, address("aws_route_table_association", s.ID))
 		}
 	}
+	var credits *creditSpec
+	if in.CPUCredits != "" {
+		credits = &creditSpec{CPUCredits: in.CPUCredits}
+	}
 	r.resource("aws_instance", in.ID, ec2Instance{
 		AMI:                     interp("data.aws_ssm_parameter." + ami + ".insecure_value"),
 		InstanceType:            in.Type,
@@ -459,6 +463,7 @@ func (r *renderer) instance(in *constructs.Instance) error {
 		IAMInstanceProfile:      profile,
 		MetadataOptions:         metadataOptions{HTTPEndpoint: "enabled", HTTPTokens: tokens, HTTPPutResponseHopLimit: in.MetadataHopLimit},
 		RootBlockDevice:         rootBlockDevice{Encrypted: in.RootVolume.Encrypted, VolumeSize: in.RootVolume.SizeGiB, VolumeType: in.RootVolume.Type},
+		CreditSpecification:     credits,
 		UserData:                userData,
 		UserDataReplaceOnChange: true,
 		Tags:                    map[string]string{"Name": in.Name},

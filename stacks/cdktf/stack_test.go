@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -354,7 +355,13 @@ func checkServers(t *testing.T, tf *tfJSON, w want) {
 		subnet := []string{"PublicSubnet1", "PublicSubnet2"}[i%2]
 		userData, _ := r["user_data"].(string)
 		delete(r, "user_data")
+		// Issue 17: burstable families get standard CPU credits.
+		credits := any(nil)
+		if family, _, _ := strings.Cut(w.instanceType, "."); slices.Contains([]string{"t2", "t3", "t3a", "t4g"}, family) {
+			credits = obj{"cpu_credits": "standard"}
+		}
 		diff(t, name, obj{
+			"credit_specification":        credits,
 			"ami":                         "${data.aws_ssm_parameter." + ami + ".insecure_value}",
 			"instance_type":               w.instanceType,
 			"subnet_id":                   "${aws_subnet." + subnet + ".id}",

@@ -387,6 +387,11 @@ resource "aws_instance" "server" {
     http_put_response_hop_limit = 1
   }
 
+  # A t3 defaults to unlimited credits, which bills sustained bursts.
+  credit_specification {
+    cpu_credits = "standard"
+  }
+
   root_block_device {
     encrypted   = true
     volume_size = 8
