@@ -233,17 +233,17 @@ func roles(s *System, ssmAccess bool) []Role {
 	return []Role{
 		{
 			ID:              "ServerRole",
-			Name:            p + "-server",
+			Name:            iamName(p, "server", s.Region),
 			Service:         "ec2.amazonaws.com",
 			PolicyName:      "server-data-access",
 			Statements:      serverStatements(s, ssmAccess),
 			ReadsArtifact:   &serverBinary,
 			InstanceProfile: "ServerInstanceProfile",
-			ProfileName:     p + "-server",
+			ProfileName:     iamName(p, "server", s.Region),
 		},
 		{
 			ID:      "FunctionRole",
-			Name:    p + "-lambda",
+			Name:    iamName(p, "lambda", s.Region),
 			Service: "lambda.amazonaws.com",
 			ManagedPolicies: []string{
 				"service-role/AWSLambdaBasicExecutionRole",

@@ -34,6 +34,11 @@ func albGroupName(p string) string     { return p + "-alb" }
 func serverGroupName(p string) string  { return p + "-server" }
 func loadBalancerName(p string) string { return p + "-alb" }
 
+// iamName is the name of an IAM role or instance profile. IAM names are
+// global to the account, so the region is part of them: the same prefix
+// deploys to a second region without a collision.
+func iamName(p, role, region string) string { return p + "-" + role + "-" + region }
+
 // reservedNameReason says why AWS would refuse a name built from prefix in
 // region; "" when it would refuse none.
 func reservedNameReason(prefix, region string) string {

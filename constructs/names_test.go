@@ -113,3 +113,31 @@ func TestReservedNamesRefused(t *testing.T) {
 		})
 	}
 }
+
+// IAM names are global to the account: the same prefix in a second region
+// must build other role and instance-profile names.
+func TestIAMNamesScopedToRegion(t *testing.T) {
+	names := map[string]string{}
+	for _, region := range []string{"us-east-1", "eu-west-1"} {
+		cfg := Defaults()
+		cfg.Region = region
+		s, err := New(cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, r := range s.Roles {
+			for _, n := range []string{r.Name, r.ProfileName} {
+				if n == "" {
+					continue
+				}
+				if !strings.HasSuffix(n, "-"+region) {
+					t.Errorf("%s: IAM name %q does not name the region", r.ID, n)
+				}
+				if other, ok := names[n]; ok && other != region {
+					t.Errorf("IAM name %q built in both %s and %s", n, other, region)
+				}
+				names[n] = region
+			}
+		}
+	}
+}

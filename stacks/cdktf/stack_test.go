@@ -274,10 +274,11 @@ func trust(service string) obj {
 
 func checkIAM(t *testing.T, tf *tfJSON, w want) {
 	partition := "arn:${data.aws_partition.current.partition}:iam::aws:policy/"
+	// Issue 17: IAM names are global, so they carry the region.
 	diff(t, "roles", []string{"FunctionRole", "ServerRole"}, tf.names("aws_iam_role"))
-	diff(t, "server role", obj{"name": w.prefix + "-server", "assume_role_policy": "${data.aws_iam_policy_document.ServerRoleTrust.json}"}, tf.res(t, "aws_iam_role", "ServerRole"))
+	diff(t, "server role", obj{"name": w.prefix + "-server-" + w.region, "assume_role_policy": "${data.aws_iam_policy_document.ServerRoleTrust.json}"}, tf.res(t, "aws_iam_role", "ServerRole"))
 	diff(t, "server trust", trust("ec2.amazonaws.com"), tf.data(t, "aws_iam_policy_document", "ServerRoleTrust"))
-	diff(t, "function role", obj{"name": w.prefix + "-lambda", "assume_role_policy": "${data.aws_iam_policy_document.FunctionRoleTrust.json}"}, tf.res(t, "aws_iam_role", "FunctionRole"))
+	diff(t, "function role", obj{"name": w.prefix + "-lambda-" + w.region, "assume_role_policy": "${data.aws_iam_policy_document.FunctionRoleTrust.json}"}, tf.res(t, "aws_iam_role", "FunctionRole"))
 	diff(t, "function trust", trust("lambda.amazonaws.com"), tf.data(t, "aws_iam_policy_document", "FunctionRoleTrust"))
 
 	// The server role has no managed policy: AmazonSSMManagedInstanceCore
@@ -319,7 +320,7 @@ func checkIAM(t *testing.T, tf *tfJSON, w want) {
 	statements = append(statements, obj{"sid": "ReadServerBinary", "effect": "Allow", "actions": []string{"s3:GetObject"},
 		"resources": []string{"${aws_s3_object.ServerBinary.arn}"}})
 	diff(t, "server statements", obj{"statement": statements}, tf.data(t, "aws_iam_policy_document", "ServerRolePolicy"))
-	diff(t, "instance profile", obj{"name": w.prefix + "-server", "role": "${aws_iam_role.ServerRole.name}"},
+	diff(t, "instance profile", obj{"name": w.prefix + "-server-" + w.region, "role": "${aws_iam_role.ServerRole.name}"},
 		tf.res(t, "aws_iam_instance_profile", "ServerInstanceProfile"))
 }
 

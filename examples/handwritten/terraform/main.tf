@@ -282,9 +282,11 @@ resource "aws_vpc_security_group_egress_rule" "lambda_to_server" {
 }
 
 # ---------------------------------------------------------------- IAM
+# IAM names are global to the account: the region in them lets the same
+# project name deploy to a second region.
 
 resource "aws_iam_role" "server" {
-  name = "${var.project_name}-server"
+  name = "${var.project_name}-server-${var.region}"
   assume_role_policy = jsonencode({
     Version = "2012-10-17"
     Statement = [{
@@ -351,12 +353,12 @@ resource "aws_iam_role_policy" "server" {
 }
 
 resource "aws_iam_instance_profile" "server" {
-  name = "${var.project_name}-server"
+  name = "${var.project_name}-server-${var.region}"
   role = aws_iam_role.server.name
 }
 
 resource "aws_iam_role" "lambda" {
-  name = "${var.project_name}-lambda"
+  name = "${var.project_name}-lambda-${var.region}"
   assume_role_policy = jsonencode({
     Version = "2012-10-17"
     Statement = [{
