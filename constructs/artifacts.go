@@ -57,7 +57,7 @@ func BucketNameLen(name string) int {
 func (s *System) ArtifactStore() (*ArtifactStore, error) {
 	b := Bucket{
 		ID:                ArtifactStoreID,
-		Name:              fmt.Sprintf("%s-artifacts-%s-%s", s.Prefix, AccountToken, s.Region),
+		Name:              artifactsBucketName(s.Prefix, s.Region),
 		BlockPublicAccess: true,
 		Encryption:        "AES256",
 		DenyInsecure:      true,

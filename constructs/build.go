@@ -70,6 +70,9 @@ func AMIParameter(arch string) string {
 	return "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-" + arch
 }
 
+// FunctionLogGroupName is the log group Lambda writes a function's logs to.
+func FunctionLogGroupName(function string) string { return "/aws/lambda/" + function }
+
 // ManagedPolicyARN is the ARN of an AWS managed policy in the aws partition.
 // Renderers may express the partition as a token.
 func ManagedPolicyARN(name string) string { return "arn:aws:iam::aws:policy/" + name }
@@ -131,7 +134,7 @@ func (n Network) SubnetIDs() []ID {
 func imageBucket(cfg Config, removal Removal) Bucket {
 	b := Bucket{
 		ID:                "ImagesBucket",
-		Name:              fmt.Sprintf("%s-images-%s-%s", cfg.Prefix, AccountToken, cfg.Region),
+		Name:              imageBucketName(cfg.Prefix, cfg.Region),
 		Versioned:         true,
 		BlockPublicAccess: true,
 		Encryption:        "AES256",
@@ -194,9 +197,9 @@ func network() Network {
 // securityGroups are the Lambda's, the load balancer's (multi) and the
 // servers' groups, in Walk order: each allows only the next hop.
 func securityGroups(p string, multi bool, adminCIDR string) []SecurityGroup {
-	lambdaGroup := SecurityGroup{ID: lambdaSG, Name: p + "-lambda", Description: "twinstack Lambda: calls the server only"}
+	lambdaGroup := SecurityGroup{ID: lambdaSG, Name: lambdaGroupName(p), Description: "twinstack Lambda: calls the server only"}
 	serverGroup := SecurityGroup{
-		ID: serverSG, Name: p + "-server", Description: "twinstack servers: 8080 from the Lambda and the load balancer only",
+		ID: serverSG, Name: serverGroupName(p), Description: "twinstack servers: 8080 from the Lambda and the load balancer only",
 		Ingress: []Rule{{Description: "server port from the Lambda", Protocol: TCP, FromPort: ServerPort, ToPort: ServerPort, Peer: lambdaSG}},
 		// The servers download images from the internet and call S3 and
 		// DynamoDB through their public endpoints.
@@ -214,7 +217,7 @@ func securityGroups(p string, multi bool, adminCIDR string) []SecurityGroup {
 	groups := []SecurityGroup{lambdaGroup}
 	if multi {
 		groups = append(groups, SecurityGroup{
-			ID: albSG, Name: p + "-alb", Description: "twinstack load balancer: 80 from the Lambda only",
+			ID: albSG, Name: albGroupName(p), Description: "twinstack load balancer: 80 from the Lambda only",
 			Ingress: []Rule{{Description: "listener from the Lambda", Protocol: TCP, FromPort: ListenerPort, ToPort: ListenerPort, Peer: lambdaSG}},
 			Egress:  []Rule{{Description: "server port", Protocol: TCP, FromPort: ServerPort, ToPort: ServerPort, Peer: serverSG}},
 		})
@@ -230,17 +233,17 @@ func roles(s *System, ssmAccess bool) []Role {
 	return []Role{
 		{
 			ID:              "ServerRole",
-			Name:            p + "-server",
+			Name:            iamName(p, "server", s.Region),
 			Service:         "ec2.amazonaws.com",
 			PolicyName:      "server-data-access",
 			Statements:      serverStatements(s, ssmAccess),
 			ReadsArtifact:   &serverBinary,
 			InstanceProfile: "ServerInstanceProfile",
-			ProfileName:     p + "-server",
+			ProfileName:     iamName(p, "server", s.Region),
 		},
 		{
 			ID:      "FunctionRole",
-			Name:    p + "-lambda",
+			Name:    iamName(p, "lambda", s.Region),
 			Service: "lambda.amazonaws.com",
 			ManagedPolicies: []string{
 				"service-role/AWSLambdaBasicExecutionRole",
@@ -267,6 +270,7 @@ func servers(cfg Config, arch string, subnets []ID) []Instance {
 			RequireIMDSv2:    true,
 			MetadataHopLimit: MetadataHopLimit,
 			RootVolume:       Volume{SizeGiB: RootVolumeGiB, Type: "gp3", Encrypted: true, Device: "/dev/xvda"},
+			CPUCredits:       CPUCredits(cfg.InstanceType),
 		})
 	}
 	return out
@@ -275,7 +279,7 @@ func servers(cfg Config, arch string, subnets []ID) []Instance {
 // loadBalancer is the internal ALB in front of every server.
 func loadBalancer(p string, subnets []ID, servers []Instance) *LoadBalancer {
 	lb := &LoadBalancer{
-		ID: "LoadBalancer", Name: p + "-alb", Internal: true, Subnets: subnets, Group: albSG,
+		ID: "LoadBalancer", Name: loadBalancerName(p), Internal: true, Subnets: subnets, Group: albSG,
 		Listener: "LoadBalancerListener", ListenerPort: ListenerPort,
 		TargetGroup: "ServerTargetGroup", TargetName: p + "-tg", TargetPort: ServerPort, HealthPath: HealthPath,
 		Health: HealthCheck{HealthyThreshold: 3, UnhealthyThreshold: 3, IntervalSec: 15, TimeoutSec: 5, Matcher: "200"},
@@ -289,14 +293,16 @@ func loadBalancer(p string, subnets []ID, servers []Instance) *LoadBalancer {
 // function is the ingest Lambda running code, calling the server at
 // serverURL.
 func function(cfg Config, subnets []ID, code ID, serverURL Value) Function {
+	name := cfg.Prefix + "-ingest"
 	return Function{
-		ID: "Function", Name: cfg.Prefix + "-ingest",
+		ID: "Function", Name: name,
 		Runtime: FunctionRuntime, Architecture: FunctionArch, Handler: FunctionHandler,
 		MemoryMB: cfg.LambdaMemoryMB, TimeoutSec: cfg.LambdaTimeoutSec,
 		ReservedConcurrency: cfg.LambdaReservedConcurrency,
 		Role:                "FunctionRole", Group: lambdaSG, Subnets: subnets, Code: code,
 		Environment: []EnvVar{{Name: "SERVER_URL", Value: serverURL}},
 		URL:         "FunctionUrl", URLAuth: FunctionURLAuth,
+		Logs: LogGroup{ID: "FunctionLogGroup", Name: FunctionLogGroupName(name), RetentionDays: cfg.LambdaLogRetentionDays},
 	}
 }
 

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/netip"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -44,6 +45,9 @@ type Config struct {
 	// AllowedOriginPorts lists the destination ports the servers may fetch
 	// images from, comma-separated ("80,443").
 	AllowedOriginPorts string `json:"allowed_origin_ports"`
+	// LambdaLogRetentionDays is how long the Lambda's log group keeps
+	// events; one of CloudWatch Logs' allowed values (LogRetentionDays).
+	LambdaLogRetentionDays int `json:"lambda_log_retention_days"`
 }
 
 // Defaults returns the default configuration.
@@ -61,6 +65,7 @@ func Defaults() Config {
 		IdempotencyTTLHours:       24,
 		NoncurrentVersionDays:     30,
 		AllowedOriginPorts:        "80,443",
+		LambdaLogRetentionDays:    30,
 	}
 }
 
@@ -75,6 +80,10 @@ const (
 	MaxTTLHours      = 24 * 365
 	MaxVersionDays   = 3650
 )
+
+// LogRetentionDays are the retention periods CloudWatch Logs accepts
+// (PutRetentionPolicy's retentionInDays), in days.
+var LogRetentionDays = []int{1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653}
 
 // FieldError is a validation failure of one configuration field. Field is
 // the JSON name of the setting.
@@ -102,6 +111,8 @@ func (c Config) Validate() error {
 	}
 	if !prefixRE.MatchString(c.Prefix) || strings.Contains(c.Prefix, "--") {
 		bad("prefix", c.Prefix, "must be 3-25 lower-case letters, digits or single hyphens, start with a letter and not end with a hyphen (bucket names \"<prefix>-artifacts-<account>-<region>\" must fit in 63 characters)")
+	} else if reason := reservedNameReason(c.Prefix, c.Region); reason != "" {
+		bad("prefix", c.Prefix, reason)
 	}
 	if !regionRE.MatchString(c.Region) {
 		bad("region", c.Region, "not an AWS region name such as us-east-1")
@@ -139,6 +150,9 @@ func (c Config) Validate() error {
 	}
 	if c.NoncurrentVersionDays < 1 || c.NoncurrentVersionDays > MaxVersionDays {
 		bad("noncurrent_version_days", c.NoncurrentVersionDays, fmt.Sprintf("must be between 1 and %d", MaxVersionDays))
+	}
+	if !slices.Contains(LogRetentionDays, c.LambdaLogRetentionDays) {
+		bad("lambda_log_retention_days", c.LambdaLogRetentionDays, fmt.Sprintf("not a CloudWatch Logs retention: one of %s", strings.Trim(fmt.Sprint(LogRetentionDays), "[]")))
 	}
 	if _, err := ParsePorts(c.AllowedOriginPorts); err != nil {
 		bad("allowed_origin_ports", c.AllowedOriginPorts, err.Error())
@@ -181,4 +195,19 @@ func Architecture(instanceType string) (string, error) {
 		return "arm64", nil
 	}
 	return "x86_64", nil
+}
+
+// burstableFamilies are the instance families with CPU credits that the
+// model sets to standard (t3, t3a and t4g default to unlimited, which bills
+// surplus credits).
+var burstableFamilies = []string{"t2", "t3", "t3a", "t4g"}
+
+// CPUCredits is the credit option the model gives instanceType: "standard"
+// for the burstable families, "" otherwise.
+func CPUCredits(instanceType string) string {
+	family, _, _ := strings.Cut(instanceType, ".")
+	if slices.Contains(burstableFamilies, family) {
+		return "standard"
+	}
+	return ""
 }

@@ -10,7 +10,7 @@ import (
 
 func TestDefaults(t *testing.T) {
 	want := Config{Prefix: "twinstack", Region: "us-east-1", InstanceCount: 2, InstanceType: "t3.micro", LambdaMemoryMB: 256, LambdaTimeoutSec: 30,
-		LambdaReservedConcurrency: 20, SSMAccess: true, IdempotencyTTLHours: 24, NoncurrentVersionDays: 30, AllowedOriginPorts: "80,443"}
+		LambdaReservedConcurrency: 20, SSMAccess: true, IdempotencyTTLHours: 24, NoncurrentVersionDays: 30, AllowedOriginPorts: "80,443", LambdaLogRetentionDays: 30}
 	if diff := cmp.Diff(want, Defaults()); diff != "" {
 		t.Errorf("Defaults() (-want +got):\n%s", diff)
 	}
@@ -65,8 +65,23 @@ func TestValidate(t *testing.T) {
 		{"prefix trailing hyphen", func(c *Config) { c.Prefix = "twin-" }, "prefix"},
 		{"prefix double hyphen", func(c *Config) { c.Prefix = "twin--stack" }, "prefix"},
 		{"prefix digit first", func(c *Config) { c.Prefix = "1twin" }, "prefix"},
+		// Names AWS refuses for what is built from the prefix.
+		{"prefix sthree bucket", func(c *Config) { c.Prefix = "sthree" }, "prefix"},
+		{"prefix sthree- bucket", func(c *Config) { c.Prefix = "sthree-x" }, "prefix"},
+		{"prefix amzn-s3-demo bucket", func(c *Config) { c.Prefix = "amzn-s3-demo" }, "prefix"},
+		{"prefix xn-- bucket", func(c *Config) { c.Prefix = "xn--abc" }, "prefix"},
+		{"prefix sg- group", func(c *Config) { c.Prefix = "sg-twin" }, "prefix"},
+		{"prefix internal load balancer", func(c *Config) { c.Prefix = "internal" }, "prefix"},
+		{"prefix internal- load balancer", func(c *Config) { c.Prefix = "internal-api" }, "prefix"},
+		{"prefix sthreex", func(c *Config) { c.Prefix = "sthreex" }, ""},
+		{"prefix sgx", func(c *Config) { c.Prefix = "sgx" }, ""},
+		{"prefix internals", func(c *Config) { c.Prefix = "internals" }, ""},
 		{"region", func(c *Config) { c.Region = "mars-1" }, "region"},
 		{"lambda memory", func(c *Config) { c.LambdaMemoryMB = 64 }, "lambda_memory_mb"},
+		{"log retention zero", func(c *Config) { c.LambdaLogRetentionDays = 0 }, "lambda_log_retention_days"},
+		{"log retention not allowed", func(c *Config) { c.LambdaLogRetentionDays = 10 }, "lambda_log_retention_days"},
+		{"log retention ten years", func(c *Config) { c.LambdaLogRetentionDays = 3653 }, ""},
+		{"log retention one day", func(c *Config) { c.LambdaLogRetentionDays = 1 }, ""},
 		{"lambda timeout", func(c *Config) { c.LambdaTimeoutSec = 901 }, "lambda_timeout_seconds"},
 	}
 	for _, tc := range tests {
@@ -98,7 +113,7 @@ func TestValidateReportsEveryField(t *testing.T) {
 	c := Config{}
 	err := c.Validate()
 	for _, f := range []string{"prefix", "region", "instance_count", "instance_type", "lambda_memory_mb", "lambda_timeout_seconds",
-		"lambda_reserved_concurrency", "idempotency_ttl_hours", "noncurrent_version_days", "allowed_origin_ports"} {
+		"lambda_reserved_concurrency", "idempotency_ttl_hours", "noncurrent_version_days", "allowed_origin_ports", "lambda_log_retention_days"} {
 		if !strings.Contains(err.Error(), f+":") {
 			t.Errorf("error %q does not name %s", err, f)
 		}
@@ -113,6 +128,17 @@ func TestArchitecture(t *testing.T) {
 		got, err := Architecture(typ)
 		if err != nil || got != want {
 			t.Errorf("Architecture(%q) = %q, %v; want %q", typ, got, err, want)
+		}
+	}
+}
+
+func TestCPUCredits(t *testing.T) {
+	for typ, want := range map[string]string{
+		"t2.micro": "standard", "t3.micro": "standard", "t3a.small": "standard", "t4g.small": "standard",
+		"m6i.large": "", "c7g.medium": "", "t3.2xlarge": "standard", "m5.large": "",
+	} {
+		if got := CPUCredits(typ); got != want {
+			t.Errorf("CPUCredits(%q) = %q, want %q", typ, got, want)
 		}
 	}
 }

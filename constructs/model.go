@@ -244,6 +244,10 @@ type Instance struct {
 	// request one hop further gets none).
 	MetadataHopLimit int
 	RootVolume       Volume
+	// CPUCredits is the credit option of a burstable type ("standard":
+	// the instance runs at its baseline once its credits are spent, at no
+	// extra charge); "" for other types, which have none.
+	CPUCredits string
 }
 
 // Volume is the root EBS volume.
@@ -301,6 +305,16 @@ type Function struct {
 	Environment []EnvVar
 	URL         ID     // the function URL node
 	URLAuth     string // AWS_IAM
+	// Logs is the function's log group, created by the stack before the
+	// function so that Lambda never creates one without retention.
+	Logs LogGroup
+}
+
+// LogGroup is a CloudWatch Logs group with a retention.
+type LogGroup struct {
+	ID            ID
+	Name          string // /aws/lambda/<function name>
+	RetentionDays int
 }
 
 // EnvVar is one environment variable.

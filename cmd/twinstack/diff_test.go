@@ -76,7 +76,7 @@ func TestDiffSynthOutputs(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("exit %d, want 0\n%s%s", code, out.String(), errb.String())
 	}
-	if want := "EQUIVALENT: 25 equal, 0 different properties, 0 only in Terraform, 0 only in CloudFormation, 0 unsupported"; !strings.Contains(out.String(), want) {
+	if want := "EQUIVALENT: 26 equal, 0 different properties, 0 only in Terraform, 0 only in CloudFormation, 0 unsupported"; !strings.Contains(out.String(), want) {
 		t.Errorf("report lacks %q:\n%s", want, out.String())
 	}
 
@@ -98,7 +98,7 @@ func TestDiffSynthOutputs(t *testing.T) {
 	if code != 1 {
 		t.Fatalf("exit %d, want 1\n%s%s", code, out.String(), errb.String())
 	}
-	for _, want := range []string{"DIFFERENT: 24 equal, 1 different properties", "dns-hostnames"} {
+	for _, want := range []string{"DIFFERENT: 25 equal, 1 different properties", "dns-hostnames"} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("report lacks %q:\n%s", want, out.String())
 		}

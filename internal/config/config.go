@@ -70,6 +70,7 @@ func Load(args []string, getenv func(string) string) (Config, error) {
 	fs.IntVar(&sc.IdempotencyTTLHours, "idempotency-ttl-hours", d.IdempotencyTTLHours, "hours an Idempotency-Key record lives before DynamoDB's TTL removes it")
 	fs.IntVar(&sc.NoncurrentVersionDays, "noncurrent-version-days", d.NoncurrentVersionDays, "days a replaced image version is kept before the lifecycle rule expires it")
 	fs.StringVar(&sc.AllowedOriginPorts, "allowed-origin-ports", d.AllowedOriginPorts, "comma-separated destination ports the servers may fetch images from")
+	fs.IntVar(&sc.LambdaLogRetentionDays, "lambda-log-retention-days", d.LambdaLogRetentionDays, "days the Lambda's log group keeps events (a CloudWatch Logs retention)")
 	fs.StringVar(&c.Endpoint, "endpoint", "", "local AWS endpoint URL (moto); empty for real AWS")
 	fs.StringVar(&c.StackName, "stack-name", "", "stack name (default: the prefix)")
 	tfState := tfStateFlags(fs)

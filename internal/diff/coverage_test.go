@@ -123,6 +123,7 @@ func modelCoverage() map[string][]string {
 		"Instance.RequireIMDSv2":    {"instance/imds.tokens"},
 		"Instance.MetadataHopLimit": {"instance/imds.hop-limit"},
 		"Instance.RootVolume":       {"instance/root-volume.*"},
+		"Instance.CPUCredits":       {"instance/cpu-credits"},
 		"Volume.SizeGiB":            {"instance/root-volume.size"},
 		"Volume.Type":               {"instance/root-volume.type"},
 		"Volume.Encrypted":          {"instance/root-volume.encrypted"},
@@ -162,6 +163,10 @@ func modelCoverage() map[string][]string {
 		"Function.Environment":         {"function/environment"},
 		"Function.URL":                 {"function/url.auth", "output/value"},
 		"Function.URLAuth":             {"function/url.auth"},
+		"Function.Logs":                {"log-group/name", "log-group/retention"},
+		"LogGroup.ID":                  {logicalID},
+		"LogGroup.Name":                {"log-group/name"},
+		"LogGroup.RetentionDays":       {"log-group/retention"},
 		"EnvVar.Name":                  {"function/environment", "instance/user-data.environment"},
 		"EnvVar.Value":                 {"function/environment", "instance/user-data.environment"},
 

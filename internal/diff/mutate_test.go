@@ -43,6 +43,7 @@ const (
 	kTG       = "tw-demo-tg"
 	kLB       = "tw-demo-alb"
 	kFunction = "tw-demo-ingest"
+	kLogGroup = "/aws/lambda/tw-demo-ingest"
 )
 
 // Resource paths in the count2 fixture.
@@ -57,6 +58,7 @@ const (
 	tfLB       = "resource.aws_lb.LoadBalancer"
 	tfFunction = "resource.aws_lambda_function.Function"
 	tfRolePol  = "data.aws_iam_policy_document.ServerRolePolicy"
+	tfLogGroup = "resource.aws_cloudwatch_log_group.FunctionLogGroup"
 
 	cfBucket   = "Resources.ImagesBucket.Properties"
 	cfTable    = "Resources.ImagesTable.Properties"
@@ -68,6 +70,7 @@ const (
 	cfTG       = "Resources.ServerTargetGroup.Properties"
 	cfLB       = "Resources.LoadBalancer.Properties"
 	cfFunction = "Resources.Function.Properties"
+	cfLogGroup = "Resources.FunctionLogGroup.Properties"
 )
 
 func setter(path string, v any) func(*testing.T, doc) {
@@ -362,6 +365,9 @@ func mutations() []mutation {
 	add("load balancer listener", one(entity.LoadBalancer, kLB, "listeners"),
 		setter("resource.aws_lb_listener.LoadBalancerListener.port", 8080), setter("Resources.LoadBalancerListener.Properties.Port", 8080))
 
+	add("instance cpu credits", one(entity.Instance, kServer1, "cpu-credits"),
+		setter(tfServer1+".credit_specification.cpu_credits", "unlimited"), setter(cfServer1+".CreditSpecification.CPUCredits", "unlimited"))
+
 	// Function.
 	ms = append(ms, mutation{name: "function name (tf)", want: one(entity.Function, "renamed", "name"), tf: setter(tfFunction+".function_name", "renamed"), rekey: [3]string{"function", kFunction, "renamed"}})
 	add("function name", one(entity.Function, kFunction, "name"), nil, setter(cfFunction+".FunctionName", "renamed"))
@@ -396,6 +402,10 @@ func mutations() []mutation {
 			set(t, d, cfFunction+".PackageType", "Image")
 			set(t, d, cfFunction+".Code", map[string]any{"ImageUri": "123456789012.dkr.ecr.eu-west-1.amazonaws.com/ingest:latest"})
 		})
+	// The function's log group (issue 17).
+	ms = append(ms, mutation{name: "log group name (tf)", want: one(entity.LogGroup, "/aws/lambda/renamed", "name"), tf: setter(tfLogGroup+".name", "/aws/lambda/renamed"), rekey: [3]string{"log-group", kLogGroup, "/aws/lambda/renamed"}})
+	add("log group name", one(entity.LogGroup, kLogGroup, "name"), nil, setter(cfLogGroup+".LogGroupName", "/aws/lambda/renamed"))
+	add("log group retention", one(entity.LogGroup, kLogGroup, "retention"), setter(tfLogGroup+".retention_in_days", 7), setter(cfLogGroup+".RetentionInDays", 7))
 	add("function url auth", one(entity.Function, kFunction, "url.auth"),
 		setter("resource.aws_lambda_function_url.FunctionUrl.authorization_type", "NONE"), setter("Resources.FunctionUrl.Properties.AuthType", "NONE"))
 	add("function url invoke mode", one(entity.Function, kFunction, "url.invoke-mode"),
@@ -544,9 +554,9 @@ func TestMutationsCoverEveryProperty(t *testing.T) {
 		"artifact-store/tls-only":            "CDK's artifact store is the bootstrap bucket, outside the template",
 	}
 	// Kinds our model does not have: the synth fixtures cannot be mutated
-	// into them; TestLogGroups, TestKeyPairs, TestVPCEndpoints,
-	// TestHTTPAPI and TestVolumes change each property on each side.
-	notInModel := map[entity.Kind]bool{entity.LogGroup: true, entity.KeyPair: true, entity.Endpoint: true, entity.HTTPAPI: true, entity.Volume: true}
+	// into them; TestKeyPairs, TestVPCEndpoints, TestHTTPAPI and
+	// TestVolumes change each property on each side.
+	notInModel := map[entity.Kind]bool{entity.KeyPair: true, entity.Endpoint: true, entity.HTTPAPI: true, entity.Volume: true}
 	for _, k := range entity.Kinds() {
 		if notInModel[k] {
 			continue

@@ -8,6 +8,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/cloudformation"
+	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	elb "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2"
@@ -46,6 +47,7 @@ func NewClients(cfg aws.Config, local bool) *Clients {
 		IAM:            iam.NewFromConfig(cfg),
 		ELB:            elb.NewFromConfig(cfg),
 		Lambda:         lambda.NewFromConfig(cfg),
+		Logs:           cloudwatchlogs.NewFromConfig(cfg),
 		STS:            sts.NewFromConfig(cfg),
 		SSM:            ssm.NewFromConfig(cfg),
 		CloudFormation: cloudformation.NewFromConfig(cfg),

@@ -384,6 +384,8 @@ func drift(sys *constructs.System, id string) func(w *world) {
 				w.targets = append(w.targets, elbtypes.TargetDescription{Id: aws.String("i-stranger"), Port: aws.Int32(80)})
 			}
 		}
+	case id == "log-group.retention":
+		return func(w *world) { w.logGroup.RetentionInDays = nil }
 	case strings.HasPrefix(id, "function."):
 		return func(w *world) {
 			switch strings.Join(parts[1:], ".") {

@@ -8,6 +8,8 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/cloudformation"
+	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
+	cwltypes "github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs/types"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	ddbtypes "github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
@@ -75,6 +77,8 @@ type world struct {
 	fn       *lambda.GetFunctionConfigurationOutput
 	url      *lambdatypes.FunctionUrlAuthType
 	reserved *int32
+
+	logGroup *cwltypes.LogGroup
 }
 
 func apiErr(code string) error {
@@ -99,7 +103,7 @@ func (w *world) write() (bool, error) {
 }
 
 func (w *world) clients() *Clients {
-	return &Clients{S3: w, DynamoDB: w, EC2: w, IAM: w, ELB: w, Lambda: w, STS: w, SSM: w, CloudFormation: w}
+	return &Clients{S3: w, DynamoDB: w, EC2: w, IAM: w, ELB: w, Lambda: w, Logs: w, STS: w, SSM: w, CloudFormation: w}
 }
 
 const fakeAccount = "123456789012"
@@ -1088,5 +1092,30 @@ func conforming(sys *constructs.System) *world {
 	if f.ReservedConcurrency > 0 {
 		w.reserved = aws.Int32(int32(f.ReservedConcurrency))
 	}
+	w.logGroup = &cwltypes.LogGroup{LogGroupName: aws.String(f.Logs.Name), RetentionInDays: aws.Int32(int32(f.Logs.RetentionDays))}
 	return w
+}
+
+// --- CloudWatch Logs ---
+
+func (w *world) DescribeLogGroups(_ context.Context, in *cloudwatchlogs.DescribeLogGroupsInput, _ ...func(*cloudwatchlogs.Options)) (*cloudwatchlogs.DescribeLogGroupsOutput, error) {
+	if err := w.fail(); err != nil {
+		return nil, err
+	}
+	out := &cloudwatchlogs.DescribeLogGroupsOutput{}
+	if w.logGroup != nil && strings.HasPrefix(aws.ToString(w.logGroup.LogGroupName), aws.ToString(in.LogGroupNamePrefix)) {
+		out.LogGroups = []cwltypes.LogGroup{*w.logGroup}
+	}
+	return out, nil
+}
+
+func (w *world) PutRetentionPolicy(_ context.Context, in *cloudwatchlogs.PutRetentionPolicyInput, _ ...func(*cloudwatchlogs.Options)) (*cloudwatchlogs.PutRetentionPolicyOutput, error) {
+	if ok, err := w.write(); !ok {
+		return nil, err
+	}
+	if w.logGroup == nil || aws.ToString(w.logGroup.LogGroupName) != aws.ToString(in.LogGroupName) {
+		return nil, apiErr("ResourceNotFoundException")
+	}
+	w.logGroup.RetentionInDays = in.RetentionInDays
+	return &cloudwatchlogs.PutRetentionPolicyOutput{}, nil
 }

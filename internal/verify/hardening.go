@@ -7,6 +7,8 @@ import (
 	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
+	cwltypes "github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs/types"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	ddbtypes "github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
@@ -20,7 +22,7 @@ import (
 
 // The hardening checks (issue 14): the bucket's lifecycle rules, the
 // tables' TTL, the instances' IMDS hop limit and the Lambda's reserved
-// concurrency. Each set is listed in checkSets after the checks of the
+// concurrency; and the Lambda's log group retention (issue 17). Each set is listed in checkSets after the checks of the
 // resource it belongs to.
 
 // --- bucket lifecycle ---
@@ -256,6 +258,47 @@ func concurrencyChecks(r *reader) []check {
 		}
 		_, err := r.c.Lambda.PutFunctionConcurrency(ctx, &lambda.PutFunctionConcurrencyInput{FunctionName: name(),
 			ReservedConcurrentExecutions: aws.Int32(int32(f.ReservedConcurrency))})
+		return err
+	}
+	return []check{c}
+}
+
+// --- Lambda log group (issue 17) ---
+
+// retentionText is a log group's retention as the diff writes it: "30
+// days", or "never expires" without one.
+func retentionText(days *int32) string {
+	if days == nil {
+		return "never expires"
+	}
+	return strconv.Itoa(int(*days)) + " days"
+}
+
+func logGroupChecks(r *reader) []check {
+	lg := &r.sys.Function.Logs
+	name := lg.Name
+	if p := r.physical(lg.ID); p != "" {
+		name = p
+	}
+	group := lookupOf(func(ctx context.Context) (cwltypes.LogGroup, error) {
+		return cached(r, "fn/log-group", func() (cwltypes.LogGroup, error) {
+			o, err := r.c.Logs.DescribeLogGroups(ctx, &cloudwatchlogs.DescribeLogGroupsInput{LogGroupNamePrefix: aws.String(name)})
+			if err != nil {
+				return cwltypes.LogGroup{}, err
+			}
+			for _, g := range o.LogGroups {
+				if aws.ToString(g.LogGroupName) == name {
+					return g, nil
+				}
+			}
+			return cwltypes.LogGroup{}, errNotFound
+		})
+	})
+	want := int32(lg.RetentionDays)
+	c := prop("log-group.retention", lg.ID, "RetentionInDays", retentionText(&want), group,
+		value(func(g cwltypes.LogGroup) string { return retentionText(g.RetentionInDays) }))
+	c.patch = func(ctx context.Context) error {
+		_, err := r.c.Logs.PutRetentionPolicy(ctx, &cloudwatchlogs.PutRetentionPolicyInput{LogGroupName: aws.String(name), RetentionInDays: aws.Int32(want)})
 		return err
 	}
 	return []check{c}

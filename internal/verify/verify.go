@@ -227,6 +227,7 @@ func checkSets() []func(*reader) []check {
 		loadBalancerChecks,
 		functionChecks,
 		concurrencyChecks,
+		logGroupChecks,
 	}
 }
 

@@ -14,6 +14,7 @@ import (
 	elbv2targets "github.com/aws/aws-cdk-go/awscdk/v2/awselasticloadbalancingv2targets"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awss3"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awss3assets"
 	cdkconstructs "github.com/aws/constructs-go/constructs/v10"
@@ -700,6 +701,15 @@ func (r *renderer) instance(n *constructs.Instance) error {
 	if n.MetadataHopLimit > 0 {
 		props.HttpPutResponseHopLimit = jsii.Number(n.MetadataHopLimit)
 	}
+	switch n.CPUCredits {
+	case "":
+	case "standard":
+		props.CreditSpecification = awsec2.CpuCredits_STANDARD
+	case "unlimited":
+		props.CreditSpecification = awsec2.CpuCredits_UNLIMITED
+	default:
+		return fmt.Errorf("unsupported CPU credits %q", n.CPUCredits)
+	}
 	inst := awsec2.NewInstance(r.stack, jsii.String(string(n.ID)), props)
 	// The zone is the subnet's; the L2 repeats it.
 	if err := overrideID(inst, string(n.ID), "AvailabilityZone"); err != nil {
@@ -815,6 +825,13 @@ func (r *renderer) function(n *constructs.Function) error {
 			return fmt.Errorf("environment %s: %w", e.Name, err)
 		}
 	}
+	// The log group exists before the function (DependsOn), so Lambda
+	// never creates one of its own without retention.
+	logs := awslogs.NewCfnLogGroup(r.stack, jsii.String(string(n.Logs.ID)), &awslogs.CfnLogGroupProps{
+		LogGroupName:    jsii.String(n.Logs.Name),
+		RetentionInDays: jsii.Number(n.Logs.RetentionDays),
+	})
+	logs.OverrideLogicalId(jsii.String(string(n.Logs.ID)))
 	fn := awslambda.NewFunction(r.stack, jsii.String(string(n.ID)), &awslambda.FunctionProps{
 		FunctionName: jsii.String(n.Name),
 		Runtime:      awslambda.NewRuntime(jsii.String(n.Runtime), awslambda.RuntimeFamily_OTHER, nil),
@@ -836,6 +853,9 @@ func (r *renderer) function(n *constructs.Function) error {
 	})
 	if err := overrideID(fn, string(n.ID)); err != nil {
 		return err
+	}
+	if res, ok := fn.Node().DefaultChild().(awscdk.CfnResource); ok {
+		res.AddDependency(logs)
 	}
 	r.setAttr(n.ID, constructs.AttrName, fn.FunctionName())
 	r.setAttr(n.ID, constructs.AttrARN, fn.FunctionArn())

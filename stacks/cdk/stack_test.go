@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
@@ -277,7 +278,7 @@ func testNetwork(t *testing.T, s *synthesized) {
 	if len(n.Subnets) != 2 || n.Subnets[0].AZ == n.Subnets[1].AZ {
 		t.Errorf("model subnets: %+v", n.Subnets)
 	}
-	for _, typ := range []string{"AWS::EC2::NatGateway", "AWS::EC2::EIP", "AWS::EC2::LaunchTemplate", "Custom::VpcRestrictDefaultSG", "AWS::Logs::LogGroup", "AWS::IAM::Policy"} {
+	for _, typ := range []string{"AWS::EC2::NatGateway", "AWS::EC2::EIP", "AWS::EC2::LaunchTemplate", "Custom::VpcRestrictDefaultSG", "AWS::IAM::Policy"} {
 		check(t, "no "+typ, func() { s.tpl.ResourceCountIs(jsii.String(typ), jsii.Number(0)) })
 	}
 }
@@ -445,6 +446,10 @@ func testInstances(t *testing.T, s *synthesized) {
 				"Encrypted": true, "VolumeSize": float64(in.RootVolume.SizeGiB), "VolumeType": in.RootVolume.Type,
 			}}},
 			"Tags": []any{map[string]any{"Key": "Name", "Value": in.Name}},
+		}
+		// Issue 17: burstable families get standard CPU credits.
+		if family, _, _ := strings.Cut(in.Type, "."); slices.Contains([]string{"t2", "t3", "t3a", "t4g"}, family) {
+			want["CreditSpecification"] = map[string]any{"CPUCredits": "standard"}
 		}
 		got := map[string]any{}
 		for k, v := range p {
@@ -699,6 +704,16 @@ func testFunction(t *testing.T, s *synthesized) {
 	if diff := cmp.Diff(want, props(s.resource(t, string(f.URL), "AWS::Lambda::Url"))); diff != "" || f.URLAuth != "AWS_IAM" {
 		t.Errorf("function URL (-want +got):\n%s", diff)
 	}
+	// Issue 17: the stack creates the log group, before the function.
+	logs := s.resource(t, string(f.Logs.ID), "AWS::Logs::LogGroup")
+	want = map[string]any{"LogGroupName": "/aws/lambda/" + f.Name, "RetentionInDays": float64(s.cfg.System.LambdaLogRetentionDays)}
+	if diff := cmp.Diff(want, props(logs)); diff != "" {
+		t.Errorf("log group (-want +got):\n%s", diff)
+	}
+	if deps, _ := r["DependsOn"].([]any); !slices.Contains(deps, any(string(f.Logs.ID))) {
+		t.Errorf("function DependsOn %v, want %s among them", r["DependsOn"], f.Logs.ID)
+	}
+	check(t, "one log group", func() { s.tpl.ResourceCountIs(jsii.String("AWS::Logs::LogGroup"), jsii.Number(1)) })
 	check(t, "no public URL permission", func() { s.tpl.ResourceCountIs(jsii.String("AWS::Lambda::Permission"), jsii.Number(0)) })
 	lambdas := 1
 	if s.sys.Bucket.Removal == constructs.Destroy {

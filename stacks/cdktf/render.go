@@ -451,6 +451,10 @@ func (r *renderer) instance(in *constructs.Instance) error {
 			deps = append(deps, address("aws_route_table_association", s.ID))
 		}
 	}
+	var credits *creditSpec
+	if in.CPUCredits != "" {
+		credits = &creditSpec{CPUCredits: in.CPUCredits}
+	}
 	r.resource("aws_instance", in.ID, ec2Instance{
 		AMI:                     interp("data.aws_ssm_parameter." + ami + ".insecure_value"),
 		InstanceType:            in.Type,
@@ -459,6 +463,7 @@ func (r *renderer) instance(in *constructs.Instance) error {
 		IAMInstanceProfile:      profile,
 		MetadataOptions:         metadataOptions{HTTPEndpoint: "enabled", HTTPTokens: tokens, HTTPPutResponseHopLimit: in.MetadataHopLimit},
 		RootBlockDevice:         rootBlockDevice{Encrypted: in.RootVolume.Encrypted, VolumeSize: in.RootVolume.SizeGiB, VolumeType: in.RootVolume.Type},
+		CreditSpecification:     credits,
 		UserData:                userData,
 		UserDataReplaceOnChange: true,
 		Tags:                    map[string]string{"Name": in.Name},
@@ -584,9 +589,12 @@ func (r *renderer) function(f *constructs.Function) error {
 		}
 		env[e.Name] = v
 	}
+	// The log group exists before the function runs, so Lambda never
+	// creates one of its own without retention.
+	r.resource("aws_cloudwatch_log_group", f.Logs.ID, logGroup{Name: f.Logs.Name, RetentionInDays: f.Logs.RetentionDays})
 	// The execution role needs its VPC permissions before the function can
 	// create its network interfaces.
-	var deps []string
+	deps := []string{address("aws_cloudwatch_log_group", f.Logs.ID)}
 	if ro := r.sys.Role(f.Role); ro != nil {
 		for _, p := range ro.ManagedPolicies {
 			deps = append(deps, address("aws_iam_role_policy_attachment", attachmentName(ro.ID, p)))

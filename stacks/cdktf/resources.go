@@ -268,10 +268,15 @@ type ec2Instance struct {
 	IAMInstanceProfile      string            `json:"iam_instance_profile"`
 	MetadataOptions         metadataOptions   `json:"metadata_options"`
 	RootBlockDevice         rootBlockDevice   `json:"root_block_device"`
+	CreditSpecification     *creditSpec       `json:"credit_specification,omitempty"`
 	UserData                string            `json:"user_data"`
 	UserDataReplaceOnChange bool              `json:"user_data_replace_on_change"`
 	Tags                    map[string]string `json:"tags"`
 	DependsOn               []string          `json:"depends_on,omitempty"`
+}
+
+type creditSpec struct {
+	CPUCredits string `json:"cpu_credits"`
 }
 
 type metadataOptions struct {
@@ -348,6 +353,11 @@ type lambdaFunction struct {
 	VPCConfig      lambdaVPCConfig   `json:"vpc_config"`
 	Environment    lambdaEnvironment `json:"environment"`
 	DependsOn      []string          `json:"depends_on,omitempty"`
+}
+
+type logGroup struct {
+	Name            string `json:"name"`
+	RetentionInDays int    `json:"retention_in_days"`
 }
 
 type lambdaVPCConfig struct {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -26,24 +27,26 @@ type want struct {
 	reserved, noncurrentDays, ttlHours int
 	ports                              string
 	noSSM                              bool
+	// logDays is the Lambda log group's retention.
+	logDays int
 	// backend is the terraform.backend block; nil: local state.
 	backend obj
 }
 
 var wants = map[string]want{
 	"count1": {prefix: "twinstack", region: "us-east-1", instanceType: "t3.micro", arch: "x86_64", adminCIDR: "203.0.113.0/24", count: 1, memory: 256, timeout: 30,
-		reserved: 20, noncurrentDays: 30, ttlHours: 24, ports: "80,443"},
+		reserved: 20, noncurrentDays: 30, ttlHours: 24, ports: "80,443", logDays: 30},
 	"count2": {prefix: "twinstack", region: "us-east-1", instanceType: "t3.micro", arch: "x86_64", count: 2, memory: 256, timeout: 30,
-		reserved: 20, noncurrentDays: 30, ttlHours: 24, ports: "80,443"},
+		reserved: 20, noncurrentDays: 30, ttlHours: 24, ports: "80,443", logDays: 30},
 	"count3": {prefix: "twin-local", region: "eu-west-1", instanceType: "t4g.small", arch: "arm64", endpoint: "http://localhost:4566", count: 3, memory: 512, timeout: 60, destroy: true,
-		reserved: 50, noncurrentDays: 7, ttlHours: 48, ports: "443", noSSM: true},
+		reserved: 50, noncurrentDays: 7, ttlHours: 48, ports: "443", noSSM: true, logDays: 7},
 	// Issue 16: S3 state with native locking, encrypted; on real AWS and
 	// on a local endpoint (path-style, endpoint override).
 	"s3": {prefix: "twinstack", region: "eu-west-1", instanceType: "t3.micro", arch: "x86_64", count: 1, memory: 256, timeout: 30,
-		reserved: 20, noncurrentDays: 30, ttlHours: 24, ports: "80,443",
+		reserved: 20, noncurrentDays: 30, ttlHours: 24, ports: "80,443", logDays: 30,
 		backend: obj{"s3": obj{"bucket": "acme-tfstate-123456789012", "key": "envs/prod/twinstack.tfstate", "region": "eu-central-1", "encrypt": true, "use_lockfile": true}}},
 	"s3-endpoint": {prefix: "ts-tf", region: "us-east-1", instanceType: "t3.micro", arch: "x86_64", endpoint: "http://127.0.0.1:5000", count: 1, memory: 256, timeout: 30,
-		reserved: 20, noncurrentDays: 30, ttlHours: 24, ports: "80,443",
+		reserved: 20, noncurrentDays: 30, ttlHours: 24, ports: "80,443", logDays: 30,
 		backend: obj{"s3": obj{"bucket": "ts-tfstate", "key": "ts-tf/terraform.tfstate", "region": "us-east-1", "encrypt": true, "use_lockfile": true,
 			"use_path_style": true, "endpoints": obj{"s3": "http://127.0.0.1:5000", "sts": "http://127.0.0.1:5000"},
 			"access_key": "test", "secret_key": "test", "skip_credentials_validation": true, "skip_metadata_api_check": true,
@@ -271,10 +274,11 @@ func trust(service string) obj {
 
 func checkIAM(t *testing.T, tf *tfJSON, w want) {
 	partition := "arn:${data.aws_partition.current.partition}:iam::aws:policy/"
+	// Issue 17: IAM names are global, so they carry the region.
 	diff(t, "roles", []string{"FunctionRole", "ServerRole"}, tf.names("aws_iam_role"))
-	diff(t, "server role", obj{"name": w.prefix + "-server", "assume_role_policy": "${data.aws_iam_policy_document.ServerRoleTrust.json}"}, tf.res(t, "aws_iam_role", "ServerRole"))
+	diff(t, "server role", obj{"name": w.prefix + "-server-" + w.region, "assume_role_policy": "${data.aws_iam_policy_document.ServerRoleTrust.json}"}, tf.res(t, "aws_iam_role", "ServerRole"))
 	diff(t, "server trust", trust("ec2.amazonaws.com"), tf.data(t, "aws_iam_policy_document", "ServerRoleTrust"))
-	diff(t, "function role", obj{"name": w.prefix + "-lambda", "assume_role_policy": "${data.aws_iam_policy_document.FunctionRoleTrust.json}"}, tf.res(t, "aws_iam_role", "FunctionRole"))
+	diff(t, "function role", obj{"name": w.prefix + "-lambda-" + w.region, "assume_role_policy": "${data.aws_iam_policy_document.FunctionRoleTrust.json}"}, tf.res(t, "aws_iam_role", "FunctionRole"))
 	diff(t, "function trust", trust("lambda.amazonaws.com"), tf.data(t, "aws_iam_policy_document", "FunctionRoleTrust"))
 
 	// The server role has no managed policy: AmazonSSMManagedInstanceCore
@@ -316,7 +320,7 @@ func checkIAM(t *testing.T, tf *tfJSON, w want) {
 	statements = append(statements, obj{"sid": "ReadServerBinary", "effect": "Allow", "actions": []string{"s3:GetObject"},
 		"resources": []string{"${aws_s3_object.ServerBinary.arn}"}})
 	diff(t, "server statements", obj{"statement": statements}, tf.data(t, "aws_iam_policy_document", "ServerRolePolicy"))
-	diff(t, "instance profile", obj{"name": w.prefix + "-server", "role": "${aws_iam_role.ServerRole.name}"},
+	diff(t, "instance profile", obj{"name": w.prefix + "-server-" + w.region, "role": "${aws_iam_role.ServerRole.name}"},
 		tf.res(t, "aws_iam_instance_profile", "ServerInstanceProfile"))
 }
 
@@ -352,7 +356,8 @@ func checkServers(t *testing.T, tf *tfJSON, w want) {
 		subnet := []string{"PublicSubnet1", "PublicSubnet2"}[i%2]
 		userData, _ := r["user_data"].(string)
 		delete(r, "user_data")
-		diff(t, name, obj{
+		// Issue 17: burstable families get standard CPU credits.
+		wantInstance := obj{
 			"ami":                         "${data.aws_ssm_parameter." + ami + ".insecure_value}",
 			"instance_type":               w.instanceType,
 			"subnet_id":                   "${aws_subnet." + subnet + ".id}",
@@ -363,7 +368,11 @@ func checkServers(t *testing.T, tf *tfJSON, w want) {
 			"user_data_replace_on_change": true,
 			"tags":                        obj{"Name": fmt.Sprintf("%s-server-%d", w.prefix, i+1)},
 			"depends_on":                  []string{"aws_iam_role_policy.ServerRole", "aws_route." + subnet + "RouteTable", "aws_route_table_association." + subnet},
-		}, r)
+		}
+		if family, _, _ := strings.Cut(w.instanceType, "."); slices.Contains([]string{"t2", "t3", "t3a", "t4g"}, family) {
+			wantInstance["credit_specification"] = obj{"cpu_credits": "standard"}
+		}
+		diff(t, name, wantInstance, r)
 		for _, line := range []string{
 			"aws s3 cp s3://${aws_s3_object.ServerBinary.bucket}/${aws_s3_object.ServerBinary.key} /opt/twinstack/twinstack --region " + w.region,
 			"Environment=IMAGES_BUCKET=${aws_s3_bucket.ImagesBucket.bucket}",
@@ -437,8 +446,11 @@ func checkLambda(t *testing.T, tf *tfJSON, w want) {
 			"security_group_ids": []string{"${aws_security_group.LambdaSecurityGroup.id}"},
 		},
 		"environment": obj{"variables": obj{"SERVER_URL": serverURL}},
-		"depends_on":  []string{"aws_iam_role_policy_attachment.FunctionRole_AWSLambdaBasicExecutionRole", "aws_iam_role_policy_attachment.FunctionRole_AWSLambdaVPCAccessExecutionRole"},
+		"depends_on":  []string{"aws_cloudwatch_log_group.FunctionLogGroup", "aws_iam_role_policy_attachment.FunctionRole_AWSLambdaBasicExecutionRole", "aws_iam_role_policy_attachment.FunctionRole_AWSLambdaVPCAccessExecutionRole"},
 	}, r)
+	// Issue 17: the stack creates the function's log group, with retention.
+	diff(t, "log group", obj{"name": "/aws/lambda/" + w.prefix + "-ingest", "retention_in_days": w.logDays},
+		tf.res(t, "aws_cloudwatch_log_group", "FunctionLogGroup"))
 	diff(t, "function url", obj{"function_name": "${aws_lambda_function.Function.function_name}", "authorization_type": "AWS_IAM"},
 		tf.res(t, "aws_lambda_function_url", "FunctionUrl"))
 }

@@ -282,9 +282,11 @@ resource "aws_vpc_security_group_egress_rule" "lambda_to_server" {
 }
 
 # ---------------------------------------------------------------- IAM
+# IAM names are global to the account: the region in them lets the same
+# project name deploy to a second region.
 
 resource "aws_iam_role" "server" {
-  name = "${var.project_name}-server"
+  name = "${var.project_name}-server-${var.region}"
   assume_role_policy = jsonencode({
     Version = "2012-10-17"
     Statement = [{
@@ -351,12 +353,12 @@ resource "aws_iam_role_policy" "server" {
 }
 
 resource "aws_iam_instance_profile" "server" {
-  name = "${var.project_name}-server"
+  name = "${var.project_name}-server-${var.region}"
   role = aws_iam_role.server.name
 }
 
 resource "aws_iam_role" "lambda" {
-  name = "${var.project_name}-lambda"
+  name = "${var.project_name}-lambda-${var.region}"
   assume_role_policy = jsonencode({
     Version = "2012-10-17"
     Statement = [{
@@ -387,6 +389,11 @@ resource "aws_instance" "server" {
     http_put_response_hop_limit = 1
   }
 
+  # A t3 defaults to unlimited credits, which bills sustained bursts.
+  credit_specification {
+    cpu_credits = "standard"
+  }
+
   root_block_device {
     encrypted   = true
     volume_size = 8
@@ -408,6 +415,13 @@ resource "aws_instance" "server" {
   tags = {
     Name = "${var.project_name}-server-${count.index + 1}"
   }
+}
+
+# Created here rather than by Lambda on first invocation, so that the logs
+# expire and a destroy removes the group.
+resource "aws_cloudwatch_log_group" "ingest" {
+  name              = "/aws/lambda/${var.project_name}-ingest"
+  retention_in_days = 30
 }
 
 resource "aws_lambda_function" "ingest" {
@@ -433,6 +447,8 @@ resource "aws_lambda_function" "ingest" {
       SERVER_URL = "http://${aws_instance.server[0].private_ip}:${var.server_port}"
     }
   }
+
+  depends_on = [aws_cloudwatch_log_group.ingest]
 }
 
 resource "aws_lambda_function_url" "ingest" {

@@ -844,6 +844,12 @@ func (c *cloudFormation) instance(b *builder, e *Entity, res *inventory.Resource
 	e.Props["imds.tokens"] = ScalarText(literal(p("MetadataOptions", "MetadataOptions", "HttpTokens"), Unset))
 	e.Props["imds.endpoint"] = ScalarText(literal(p("MetadataOptions", "MetadataOptions", "HttpEndpoint"), "enabled"))
 	e.Props["imds.hop-limit"] = ScalarText(numText(p("MetadataOptions", "MetadataOptions", "HttpPutResponseHopLimit"), Unset))
+	// The instance spells it CPUCredits, a launch template CpuCredits.
+	credits := b.read(res, "CreditSpecification", "CPUCredits")
+	if credits == nil && lt != nil {
+		credits = get(lt, "CreditSpecification", "CpuCredits")
+	}
+	e.Props["cpu-credits"] = ScalarText(literal(credits, Unset))
 	var root inventory.Value
 	bdm := prop(res, "BlockDeviceMappings")
 	if bdm == nil && lt != nil {

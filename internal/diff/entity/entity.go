@@ -65,7 +65,7 @@ func Properties(k Kind) []string {
 		return []string{"name", "trust", "policy-names", "permissions", "artifact-access", "instance-profile"}
 	case Instance:
 		return []string{"name", "type", "ami", "subnet", "security-groups", "profile", "key-pair",
-			"imds.tokens", "imds.endpoint", "imds.hop-limit",
+			"imds.tokens", "imds.endpoint", "imds.hop-limit", "cpu-credits",
 			"root-volume.encrypted", "root-volume.size", "root-volume.type", "root-volume.delete-on-termination",
 			"user-data.fetch", "user-data.environment", "user-data.script"}
 	case TargetGroup:

@@ -979,6 +979,7 @@ func (t *terraform) instance(b *builder, e *Entity, res *inventory.Resource) {
 	e.Props["imds.tokens"] = ScalarText(literal(b.read(res, "metadata_options", "http_tokens"), Unset))
 	e.Props["imds.endpoint"] = ScalarText(literal(b.read(res, "metadata_options", "http_endpoint"), "enabled"))
 	e.Props["imds.hop-limit"] = ScalarText(numText(b.read(res, "metadata_options", "http_put_response_hop_limit"), Unset))
+	e.Props["cpu-credits"] = ScalarText(literal(b.read(res, "credit_specification", "cpu_credits"), Unset))
 	e.Props["root-volume.encrypted"] = ScalarText(boolText(b.read(res, "root_block_device", "encrypted"), false))
 	e.Props["root-volume.size"] = ScalarText(numText(b.read(res, "root_block_device", "volume_size"), Unset))
 	e.Props["root-volume.type"] = ScalarText(literal(b.read(res, "root_block_device", "volume_type"), Unset))
