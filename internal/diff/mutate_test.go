@@ -308,6 +308,14 @@ func mutations() []mutation {
 		func(t *testing.T, d doc) {
 			replaceText(t, d, cfServer1+".UserData", " /opt/twinstack/twinstack --region", " /usr/local/bin/twinstack --region")
 		})
+	// The fetch's flags are compared too: no flag is stripped.
+	add("instance user data fetch flags", one(entity.Instance, kServer1, "user-data.fetch"),
+		func(t *testing.T, d doc) {
+			replaceText(t, d, tfServer1+".user_data", " /opt/twinstack/twinstack --region", " /opt/twinstack/twinstack --no-progress --region")
+		},
+		func(t *testing.T, d doc) {
+			replaceText(t, d, cfServer1+".UserData", " /opt/twinstack/twinstack --region", " /opt/twinstack/twinstack --no-progress --region")
+		})
 	add("instance user data environment", one(entity.Instance, kServer1, "user-data.environment"),
 		func(t *testing.T, d doc) { replaceText(t, d, tfServer1+".user_data", "PORT=8080", "PORT=9090") },
 		func(t *testing.T, d doc) { replaceText(t, d, cfServer1+".UserData", "PORT=8080", "PORT=9090") })

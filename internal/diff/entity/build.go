@@ -2,6 +2,7 @@ package entity
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -780,16 +781,21 @@ func trimPrefix(e Expr, prefix string) Expr {
 	return e
 }
 
-// fetchCommand reduces "aws s3 cp SRC DST [--flags]" to "SRC -> DST".
+// fetchCommand reduces "aws s3 cp SRC DST [--flags]" to "SRC -> DST" and
+// its flags in a fixed order ("SRC -> DST --region R"): where the binary
+// comes from and how it is fetched are both compared.
 func fetchCommand(line Expr) Expr {
 	toks := tokens(trimPrefix(line, "aws s3 cp "))
-	var args []Expr
+	var args, flags []Expr
 	for i := 0; i < len(toks); i++ {
 		t := toks[i].String()
 		if strings.HasPrefix(t, "--") {
+			flag := toks[i]
 			if !strings.Contains(t, "=") && i+1 < len(toks) && !strings.HasPrefix(toks[i+1].String(), "--") {
 				i++
+				flag = Join(flag, Text(" "), toks[i])
 			}
+			flags = append(flags, flag)
 			continue
 		}
 		args = append(args, toks[i])
@@ -797,7 +803,12 @@ func fetchCommand(line Expr) Expr {
 	if len(args) < 2 {
 		return line
 	}
-	return Join(args[0], Text(" -> "), args[1])
+	slices.SortFunc(flags, func(a, b Expr) int { return strings.Compare(a.String(), b.String()) })
+	out := Join(args[0], Text(" -> "), args[1])
+	for _, f := range flags {
+		out = Join(out, Text(" "), f)
+	}
+	return out
 }
 
 // tokens splits on blanks outside references and drops shell quotes.
