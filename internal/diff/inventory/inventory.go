@@ -3,6 +3,7 @@ package inventory
 import (
 	"fmt"
 	"sort"
+	"strconv"
 	"strings"
 )
 
@@ -299,6 +300,32 @@ func (m Map) String() string {
 }
 
 // Keys returns the keys of m, sorted.
+// Item is one element of a collection: its key (a list index in decimal,
+// or a map key) and its value.
+type Item struct {
+	Key   string
+	Value Value
+}
+
+// Items lists the elements of a list or a map in a fixed order (indexes
+// ascending, keys sorted), as Terraform's for expressions and for_each
+// visit them; ok is false for any other value.
+func Items(v Value) (items []Item, ok bool) {
+	switch c := v.(type) {
+	case List:
+		for i, x := range c {
+			items = append(items, Item{strconv.Itoa(i), x})
+		}
+	case Map:
+		for _, k := range c.Keys() {
+			items = append(items, Item{k, c[k]})
+		}
+	default:
+		return nil, false
+	}
+	return items, true
+}
+
 func (m Map) Keys() []string {
 	keys := make([]string, 0, len(m))
 	for k := range m {

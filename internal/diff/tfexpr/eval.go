@@ -420,21 +420,8 @@ func (ev *evaluator) forExpr(x *hclsyntax.ForExpr) (inventory.Value, error) {
 	if err != nil {
 		return nil, err
 	}
-	type kv struct {
-		k string
-		v inventory.Value
-	}
-	var items []kv
-	switch c := coll.(type) {
-	case inventory.List:
-		for i, v := range c {
-			items = append(items, kv{strconv.Itoa(i), v})
-		}
-	case inventory.Map:
-		for _, k := range c.Keys() {
-			items = append(items, kv{k, c[k]})
-		}
-	default:
+	items, ok := inventory.Items(coll)
+	if !ok {
 		return nil, ev.errf(inventory.ErrUnsupported, x.CollExpr.Range(), "for expressions need a collection known statically (got %s)", kindOf(coll))
 	}
 	saved := ev.s.Bound
@@ -448,9 +435,9 @@ func (ev *evaluator) forExpr(x *hclsyntax.ForExpr) (inventory.Value, error) {
 	outM := inventory.Map{}
 	for _, it := range items {
 		if x.KeyVar != "" {
-			bound[x.KeyVar] = inventory.Lit(it.k)
+			bound[x.KeyVar] = inventory.Lit(it.Key)
 		}
-		bound[x.ValVar] = it.v
+		bound[x.ValVar] = it.Value
 		if x.CondExpr != nil {
 			c, err := ev.eval(x.CondExpr)
 			if err != nil {

@@ -467,21 +467,8 @@ func (r *reader) blocks(path string, blocks hclsyntax.Blocks, bound map[string]i
 		if content == nil {
 			return nil, errAt(inventory.ErrStructure, b.DefRange(), bpath, "dynamic block without content")
 		}
-		type kv struct {
-			k string
-			v inventory.Value
-		}
-		var items []kv
-		switch c := coll.(type) {
-		case inventory.List:
-			for i, v := range c {
-				items = append(items, kv{strconv.Itoa(i), v})
-			}
-		case inventory.Map:
-			for _, k := range c.Keys() {
-				items = append(items, kv{k, c[k]})
-			}
-		default:
+		items, ok := inventory.Items(coll)
+		if !ok {
 			return nil, errAt(inventory.ErrUnsupported, fe.SrcRange, bpath+".for_each", "dynamic block over a value known only at deploy time")
 		}
 		for _, it := range items {
@@ -489,7 +476,7 @@ func (r *reader) blocks(path string, blocks hclsyntax.Blocks, bound map[string]i
 			if nb == nil {
 				nb = map[string]inventory.Value{}
 			}
-			nb[iter] = inventory.Map{"key": inventory.Lit(it.k), "value": it.v}
+			nb[iter] = inventory.Map{"key": inventory.Lit(it.Key), "value": it.Value}
 			m, err := r.object(bpath, content.Body, nb, depth)
 			if err != nil {
 				return nil, err
