@@ -155,6 +155,21 @@ func (ev *evaluator) call(name string, args []inventory.Value, rng hcl.Range) (i
 		}
 		return l, nil
 	}
+	// lits checks that there are exactly n arguments, each a constant
+	// string, and returns them.
+	lits := func(n int) ([]string, error) {
+		if err := nargs(n, n); err != nil {
+			return nil, err
+		}
+		out := make([]string, n)
+		for i := range out {
+			var err error
+			if out[i], err = lit(i); err != nil {
+				return nil, err
+			}
+		}
+		return out, nil
+	}
 	list := func(i int) (inventory.List, error) {
 		l, ok := args[i].(inventory.List)
 		if !ok {
@@ -381,19 +396,12 @@ func (ev *evaluator) call(name string, args []inventory.Value, rng hcl.Range) (i
 		}
 		return inventory.Lit(strconv.Itoa(utf8.RuneCountInString(l))), nil
 	case "split":
-		if err := nargs(2, 2); err != nil {
-			return nil, err
-		}
-		sep, err := lit(0)
-		if err != nil {
-			return nil, err
-		}
-		s, err := lit(1)
+		ls, err := lits(2)
 		if err != nil {
 			return nil, err
 		}
 		out := inventory.List{}
-		for _, e := range strings.Split(s, sep) {
+		for _, e := range strings.Split(ls[1], ls[0]) {
 			out = append(out, inventory.Lit(e))
 		}
 		return out, nil
@@ -407,15 +415,9 @@ func (ev *evaluator) call(name string, args []inventory.Value, rng hcl.Range) (i
 		}
 		return ev.format(f, args[1:], rng)
 	case "replace":
-		if err := nargs(3, 3); err != nil {
+		ls, err := lits(3)
+		if err != nil {
 			return nil, err
-		}
-		var ls [3]string
-		for i := range ls {
-			var err error
-			if ls[i], err = lit(i); err != nil {
-				return nil, err
-			}
 		}
 		if len(ls[1]) > 1 && strings.HasPrefix(ls[1], "/") && strings.HasSuffix(ls[1], "/") {
 			return ev.stdlib("regex_replace", stdlib.RegexReplaceFunc, []inventory.Value{args[0], inventory.Lit(ls[1][1 : len(ls[1])-1]), args[2]}, rng)
@@ -434,15 +436,9 @@ func (ev *evaluator) call(name string, args []inventory.Value, rng hcl.Range) (i
 		}
 		return nil, errf(inventory.ErrStructure, "no non-null, non-empty argument")
 	case "cidrsubnet":
-		if err := nargs(3, 3); err != nil {
+		ls, err := lits(3)
+		if err != nil {
 			return nil, err
-		}
-		var ls [3]string
-		for i := range ls {
-			var err error
-			if ls[i], err = lit(i); err != nil {
-				return nil, err
-			}
 		}
 		s, cerr := cidrSubnet(ls[0], ls[1], ls[2])
 		if cerr != nil {
@@ -450,18 +446,11 @@ func (ev *evaluator) call(name string, args []inventory.Value, rng hcl.Range) (i
 		}
 		return inventory.Lit(s), nil
 	case "cidrhost":
-		if err := nargs(2, 2); err != nil {
-			return nil, err
-		}
-		p, err := lit(0)
+		ls, err := lits(2)
 		if err != nil {
 			return nil, err
 		}
-		n, err := lit(1)
-		if err != nil {
-			return nil, err
-		}
-		s, cerr := cidrHost(p, n)
+		s, cerr := cidrHost(ls[0], ls[1])
 		if cerr != nil {
 			return nil, errf(inventory.ErrStructure, "%v", cerr)
 		}
