@@ -160,7 +160,8 @@ func checkNetwork(t *testing.T, tf *tfJSON) {
 	vpcID := "${aws_vpc.Vpc.id}"
 	diff(t, "vpc", obj{"cidr_block": "10.20.0.0/16", "enable_dns_hostnames": true, "enable_dns_support": true}, tf.res(t, "aws_vpc", "Vpc"))
 	diff(t, "gateway", obj{"vpc_id": vpcID}, tf.res(t, "aws_internet_gateway", "InternetGateway"))
-	diff(t, "zones", obj{"state": "available"}, tf.data(t, "aws_availability_zones", "available"))
+	// The region's own AZs only (no opted-in Local Zone sorting first).
+	diff(t, "zones", obj{"state": "available", "filter": []obj{{"name": "opt-in-status", "values": []string{constructs.ZoneOptIn}}}}, tf.data(t, "aws_availability_zones", "available"))
 	diff(t, "subnets", []string{"PublicSubnet1", "PublicSubnet2"}, tf.names("aws_subnet"))
 	for i, s := range []string{"PublicSubnet1", "PublicSubnet2"} {
 		rt := s + "RouteTable"

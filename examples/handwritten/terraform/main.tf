@@ -17,6 +17,11 @@ data "aws_partition" "current" {}
 
 data "aws_availability_zones" "available" {
   state = "available"
+  # The region's own AZs: an opted-in Local Zone would sort first.
+  filter {
+    name   = "opt-in-status"
+    values = ["opt-in-not-required"]
+  }
 }
 
 data "aws_ssm_parameter" "al2023" {
