@@ -417,6 +417,9 @@ resource "aws_instance" "server" {
   })
   user_data_replace_on_change = true
 
+  # User data downloads the binary at once: wait for the group's egress.
+  depends_on = [aws_vpc_security_group_egress_rule.server_all]
+
   tags = {
     Name = "${var.project_name}-server-${count.index + 1}"
   }
