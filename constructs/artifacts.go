@@ -103,8 +103,14 @@ func ArtifactRead(id ID) Statement {
 }
 
 // FetchCommand is the user-data command that downloads the server binary
-// from bucket/key (in the renderer's terms, tokens included) to the
-// service's binary path. The store is in the system's region.
+// from bucket/key (in the renderer's terms, tokens included) next to the
+// service's binary path (StagedBinary); user data then moves it into place,
+// so that a re-run replaces a running binary in one rename. The store is
+// in the system's region.
 func (s *System) FetchCommand(bucket, key string) string {
-	return "aws s3 cp s3://" + bucket + "/" + key + " " + s.ServerService.BinaryPath + " --region " + s.Region
+	return "aws s3 cp s3://" + bucket + "/" + key + " " + StagedBinary(s.ServerService.BinaryPath) + " --region " + s.Region
 }
+
+// StagedBinary is where user data downloads a new server binary before
+// moving it over the one the service runs.
+func StagedBinary(binary string) string { return binary + ".new" }

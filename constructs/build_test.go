@@ -1,6 +1,7 @@
 package constructs
 
 import (
+	"os/exec"
 	"sort"
 	"strconv"
 	"strings"
@@ -172,17 +173,62 @@ func TestUserData(t *testing.T) {
 		}
 		return v.Literal
 	})
+	bin := s.ServerService.BinaryPath
 	for _, want := range []string{
-		"aws s3 cp s3://b/k /opt/twinstack/twinstack --region " + s.Region + "\n",
+		"retry aws s3 cp s3://b/k " + bin + ".new --region " + s.Region + "\n",
+		"mv -f " + bin + ".new " + bin + "\n",
 		"Environment=IMAGES_BUCKET=<ImagesBucket.name>",
 		"Environment=ALBUMS_TABLE=<AlbumsTable.name>",
 		"Environment=PORT=8080",
-		"systemctl enable --now twinstack-server.service",
-		"ExecStart=/opt/twinstack/twinstack serve",
+		"systemctl restart twinstack-server.service\n",
+		"ExecStart=" + bin + " serve",
+		"cat >" + RerunScript + " <<'BOOT'\n",
 	} {
 		if !strings.Contains(ud, want) {
 			t.Errorf("user data lacks %q", want)
 		}
+	}
+	// Order matters on a re-run: the new binary is in place before the
+	// restart, and the download is the retried command.
+	if strings.Index(ud, "mv -f") > strings.Index(ud, "systemctl restart") {
+		t.Error("the binary is moved into place after the restart")
+	}
+	if strings.Contains(RetryFunction+rerunUserData, "${") {
+		t.Error("fixed user-data text contains ${, which Terraform and Fn::Sub would interpolate")
+	}
+}
+
+// TestUserDataShell runs the start-up script's shell through bash: the
+// whole script and the per-boot script parse, and the retry function
+// retries until success and gives up after its attempts.
+func TestUserDataShell(t *testing.T) {
+	bash, err := exec.LookPath("bash")
+	if err != nil {
+		t.Skip("no bash")
+	}
+	s := mustNew(t, nil)
+	ud := s.UserData("b", "k", func(v Value) string { return "x" })
+	boot := ud[strings.Index(ud, "<<'BOOT'\n")+len("<<'BOOT'\n") : strings.Index(ud, "BOOT\nchmod")]
+	for name, script := range map[string]string{"user data": ud, "per-boot script": boot} {
+		if out, err := exec.Command(bash, "-n", "-c", script).CombinedOutput(); err != nil {
+			t.Errorf("bash -n %s: %v\n%s", name, err, out)
+		}
+	}
+	if !strings.Contains(boot, "latest/user-data") || !strings.HasPrefix(boot, "#!/bin/bash\n") {
+		t.Errorf("per-boot script does not fetch the user data:\n%s", boot)
+	}
+	// sleep is stubbed: the function's waits are not the test's.
+	run := func(body string) (string, error) {
+		out, err := exec.Command(bash, "-c", "set -euo pipefail\nsleep() { echo \"sleep $1\"; }\n"+RetryFunction+"\n"+body).CombinedOutput()
+		return string(out), err
+	}
+	out, err := run(`c=0; f() { c=$((c + 1)); [ "$c" -ge 3 ]; }; retry f; echo "calls $c"`)
+	if err != nil || !strings.Contains(out, "sleep 5\nsleep 10\ncalls 3") {
+		t.Errorf("retry of a command that succeeds on its third call: %v\n%s", err, out)
+	}
+	out, err = run(`c=0; f() { c=$((c + 1)); false; }; if retry f; then echo ok; else echo "gave up after $c"; fi`)
+	if err != nil || !strings.Contains(out, "gave up after 7") || strings.Count(out, "sleep ") != 6 {
+		t.Errorf("retry of a command that always fails: %v\n%s", err, out)
 	}
 }
 

@@ -164,8 +164,16 @@ type VPC struct {
 	DNSHostnames bool
 }
 
-// Subnet is a public subnet in the AZ at index AZ of the region's zones. Each
-// has its own route table (as AWS CDK builds them) with a default route to
+// ZoneOptIn is the opt-in status of the zones a subnet may use: the
+// region's own Availability Zones, which need no opt-in. A Local Zone or
+// Wavelength Zone the account opted into is listed by
+// DescribeAvailabilityZones too, and its name ("us-west-2-lax-1a") sorts
+// before "us-west-2a", so without this filter Terraform's zone 0 could be
+// one (CloudFormation's Fn::GetAZs lists only the region's AZs).
+const ZoneOptIn = "opt-in-not-required"
+
+// Subnet is a public subnet in the AZ at index AZ of the region's zones
+// (those of ZoneOptIn). Each has its own route table (as AWS CDK builds them) with a default route to
 // the internet gateway.
 type Subnet struct {
 	ID         ID

@@ -97,6 +97,18 @@ func (s *System) Group(id ID) *SecurityGroup {
 // downloads it is FetchCommand's. value turns a model Value into a string
 // (tokens included) of the renderer's toolchain. The script is the same
 // text on both sides but for those.
+//
+// Three things make it survive day two on AWS:
+//   - The download is retried (RetryFunction): on the first boot the
+//     instance profile's credentials and, on Terraform, the security
+//     group's egress rule (a resource of its own) can arrive seconds after
+//     the instance starts; one failed `aws s3 cp` would leave a dead server.
+//   - It runs on every boot, not only the first (RerunScript):
+//     CloudFormation applies a change of user data (a new binary) by
+//     stopping and starting the instance, and cloud-init runs user data
+//     only on an instance's first boot, so the old binary would come back.
+//   - It is safe to run again: the binary is staged and renamed over the
+//     running one, and the service is restarted, not just enabled.
 func (s *System) UserData(bucket, key string, value func(Value) string) string {
 	fetch := s.FetchCommand(bucket, key)
 	var env strings.Builder
@@ -104,11 +116,18 @@ func (s *System) UserData(bucket, key string, value func(Value) string) string {
 		fmt.Fprintf(&env, "Environment=%s=%s\n", e.Name, value(e.Value))
 	}
 	svc := s.ServerService
+	staged := StagedBinary(svc.BinaryPath)
 	return "#!/bin/bash\n" +
 		"set -euo pipefail\n" +
+		RetryFunction + "\n" +
+		"cat >" + RerunScript + " <<'BOOT'\n" +
+		rerunUserData +
+		"BOOT\n" +
+		"chmod 0755 " + RerunScript + "\n" +
 		"install -d -m 0755 /opt/twinstack\n" +
-		fetch + "\n" +
-		"chmod 0755 " + svc.BinaryPath + "\n" +
+		"retry " + fetch + "\n" +
+		"chmod 0755 " + staged + "\n" +
+		"mv -f " + staged + " " + svc.BinaryPath + "\n" +
 		"id -u twinstack >/dev/null 2>&1 || useradd --system --no-create-home --shell /sbin/nologin twinstack\n" +
 		"cat >/etc/systemd/system/" + svc.Name + ".service <<'UNIT'\n" +
 		ServiceUnit(svc.BinaryPath) +
@@ -118,8 +137,26 @@ func (s *System) UserData(bucket, key string, value func(Value) string) string {
 		"[Service]\n" + env.String() +
 		"ENV\n" +
 		"systemctl daemon-reload\n" +
-		"systemctl enable --now " + svc.Name + ".service\n"
+		"systemctl enable " + svc.Name + ".service\n" +
+		"systemctl restart " + svc.Name + ".service\n"
 }
+
+// RetryFunction is the shell function user data runs the download with: up
+// to 7 attempts, 5, 10, … 30 s apart (105 s in all), then it fails the
+// script. No `${` in it: both toolchains would read one as their own
+// interpolation.
+const RetryFunction = `retry() { local n=1; until "$@"; do if [ "$n" -ge 7 ]; then return 1; fi; sleep $((n * 5)); n=$((n + 1)); done; }`
+
+// RerunScript is the cloud-init per-boot script that user data installs:
+// on every later boot it fetches the instance's current user data from
+// the metadata service (IMDSv2) and runs it.
+const RerunScript = "/var/lib/cloud/scripts/per-boot/twinstack-user-data"
+
+const rerunUserData = "#!/bin/bash\n" +
+	"set -euo pipefail\n" +
+	"t=$(curl -sf -X PUT -H 'X-aws-ec2-metadata-token-ttl-seconds: 60' http://169.254.169.254/latest/api/token)\n" +
+	"curl -sf -H \"X-aws-ec2-metadata-token: $t\" -o /run/twinstack-user-data http://169.254.169.254/latest/user-data\n" +
+	"exec bash /run/twinstack-user-data\n"
 
 // ServiceUnit is the systemd unit that runs the server (also shipped as
 // deploy/twinstack-server.service). Settings come from a drop-in written by

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -66,15 +67,25 @@ type cliRun struct {
 	root string
 }
 
-// run runs the CLI in-process and returns its exit status and output.
+// run runs the CLI in-process and returns its exit status and output. It
+// logs one line per command; the whole output is logged only if the test
+// fails, after the failures themselves, so that a CI excerpt (the start
+// and the end of the log) shows what failed rather than pages of progress.
 func (c cliRun) run(args ...string) (int, string) {
 	c.t.Helper()
 	var out bytes.Buffer
 	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Minute)
 	defer cancel()
 	code := Main(ctx, append(args, "--dir", c.root), os.Getenv, &out, &out)
-	c.t.Logf("$ twinstack %s -> %d\n%s", strings.Join(args, " "), code, out.String())
-	return code, out.String()
+	cmd := fmt.Sprintf("$ twinstack %s -> %d", strings.Join(args, " "), code)
+	c.t.Logf("%s (%d lines of output, logged at the end if the test fails)", cmd, strings.Count(out.String(), "\n"))
+	text := out.String()
+	c.t.Cleanup(func() {
+		if c.t.Failed() {
+			c.t.Logf("%s\n%s", cmd, text)
+		}
+	})
+	return code, text
 }
 
 // TestLocalCloudEndToEnd brings both deployments up on moto with two

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -178,11 +179,11 @@ func TestTerraformRemoteStateEndToEnd(t *testing.T) {
 	for !locked() {
 		select {
 		case err := <-doneA:
-			t.Fatalf("the first deploy ended (%v) before its lock was seen\n%s", err, aLog())
+			t.Fatalf("the first deploy ended (%v) before its lock was seen\n%s", err, tail(aLog(), 40))
 		case <-time.After(250 * time.Millisecond):
 		}
 		if time.Since(started) > 5*time.Minute {
-			t.Fatalf("no lock file after 5 minutes\n%s", aLog())
+			t.Fatalf("no lock file after 5 minutes\n%s", tail(aLog(), 40))
 		}
 	}
 	waitedLock = time.Since(started)
@@ -191,25 +192,25 @@ func TestTerraformRemoteStateEndToEnd(t *testing.T) {
 	t.Logf("second deploy (lock seen after %v) ended after %v: %v", waitedLock.Round(time.Millisecond), time.Since(b0).Round(time.Millisecond), errB)
 	select {
 	case err := <-doneA:
-		t.Fatalf("the first deploy ended (%v) before the second was refused: the test proves nothing\n%s", err, aLog())
+		t.Fatalf("the first deploy ended (%v) before the second was refused: the test proves nothing\n%s", err, tail(aLog(), 40))
 	default:
 	}
 	if errB == nil {
-		t.Fatalf("the second concurrent deploy succeeded\n%s", outB)
+		t.Fatalf("the second concurrent deploy succeeded\n%s", tail(string(outB), 40))
 	}
 	for _, want := range []string{"Error acquiring the state lock", "PreconditionFailed"} {
 		if !strings.Contains(string(outB), want) {
-			t.Errorf("second deploy output lacks %q:\n%s", want, outB)
+			t.Errorf("second deploy output lacks %q:\n%s", want, tail(string(outB), 40))
 		}
 	}
 	if err := <-doneA; err != nil {
-		t.Fatalf("first deploy: %v\n%s", err, aLog())
+		t.Fatalf("first deploy: %v\n%s", err, tail(aLog(), 40))
 	}
 	t.Logf("first deploy took %v", time.Since(started).Round(time.Second))
 	// A fresh directory applied on top of the shared state: it added the
 	// second server and the balancer and recreated nothing.
 	if log := aLog(); !strings.Contains(log, "0 destroyed") {
-		t.Errorf("first deploy did not apply on top of the shared state:\n%s", log)
+		t.Errorf("first deploy did not apply on top of the shared state (no \"0 destroyed\"):\n%s", replaced(log))
 	}
 	res = readState()
 	if !res["aws_instance.Server2"] || !res["aws_lb.LoadBalancer"] {
@@ -284,4 +285,26 @@ func runIn(ctx context.Context, dir string, env []string, name string, args ...s
 	cmd.Dir, cmd.Env = dir, env
 	out, err := cmd.CombinedOutput()
 	return out, err
+}
+
+// tail is the last n lines of s: the end of a tool's output, where its
+// error is, without pages of progress before it.
+func tail(s string, n int) string {
+	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
+	if len(lines) <= n {
+		return s
+	}
+	return fmt.Sprintf("[%d lines before]\n%s", len(lines)-n, strings.Join(lines[len(lines)-n:], "\n"))
+}
+
+// replaced is what a Terraform apply log says about destroyed or
+// replaced resources, and its summary line.
+func replaced(log string) string {
+	var keep []string
+	for _, l := range strings.Split(log, "\n") {
+		if strings.Contains(l, "replaced") || strings.Contains(l, "destroy") || strings.Contains(l, "Apply complete") || strings.Contains(l, "Plan:") {
+			keep = append(keep, l)
+		}
+	}
+	return strings.Join(keep, "\n")
 }

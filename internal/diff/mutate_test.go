@@ -303,19 +303,24 @@ func mutations() []mutation {
 		setter(tfServer1+".root_block_device.delete_on_termination", false), setter(cfServer1+".BlockDeviceMappings.0.Ebs.DeleteOnTermination", false))
 	add("instance user data fetch", one(entity.Instance, kServer1, "user-data.fetch"),
 		func(t *testing.T, d doc) {
-			replaceText(t, d, tfServer1+".user_data", " /opt/twinstack/twinstack --region", " /usr/local/bin/twinstack --region")
+			replaceText(t, d, tfServer1+".user_data", " /opt/twinstack/twinstack.new --region", " /usr/local/bin/twinstack --region")
 		},
 		func(t *testing.T, d doc) {
-			replaceText(t, d, cfServer1+".UserData", " /opt/twinstack/twinstack --region", " /usr/local/bin/twinstack --region")
+			replaceText(t, d, cfServer1+".UserData", " /opt/twinstack/twinstack.new --region", " /usr/local/bin/twinstack --region")
 		})
 	// The fetch's flags are compared too: no flag is stripped.
 	add("instance user data fetch flags", one(entity.Instance, kServer1, "user-data.fetch"),
 		func(t *testing.T, d doc) {
-			replaceText(t, d, tfServer1+".user_data", " /opt/twinstack/twinstack --region", " /opt/twinstack/twinstack --no-progress --region")
+			replaceText(t, d, tfServer1+".user_data", " /opt/twinstack/twinstack.new --region", " /opt/twinstack/twinstack.new --no-progress --region")
 		},
 		func(t *testing.T, d doc) {
-			replaceText(t, d, cfServer1+".UserData", " /opt/twinstack/twinstack --region", " /opt/twinstack/twinstack --no-progress --region")
+			replaceText(t, d, cfServer1+".UserData", " /opt/twinstack/twinstack.new --region", " /opt/twinstack/twinstack.new --no-progress --region")
 		})
+	// A fetch without the script's retry wrapper is the same download but
+	// not the same start-up: named in the rest of the script.
+	add("instance user data fetch retry", one(entity.Instance, kServer1, "user-data.script"),
+		func(t *testing.T, d doc) { replaceText(t, d, tfServer1+".user_data", "retry aws s3 cp ", "aws s3 cp ") },
+		func(t *testing.T, d doc) { replaceText(t, d, cfServer1+".UserData", "retry aws s3 cp ", "aws s3 cp ") })
 	add("instance user data environment", one(entity.Instance, kServer1, "user-data.environment"),
 		func(t *testing.T, d doc) { replaceText(t, d, tfServer1+".user_data", "PORT=8080", "PORT=9090") },
 		func(t *testing.T, d doc) { replaceText(t, d, cfServer1+".UserData", "PORT=8080", "PORT=9090") })

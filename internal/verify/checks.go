@@ -795,6 +795,12 @@ func oneRoleChecks(r *reader, ro *constructs.Role) []check {
 		}
 		return strings.Join(got, "; "), true, nil
 	})}
+	// IAM names are global to the account: the model scopes them to the
+	// region, and a role the stack names otherwise (another prefix, a
+	// name from before the scoping) would collide with a second region.
+	if ro.Name != "" {
+		cs = append(cs, prop(pre+".name", ro.ID, "RoleName", ro.Name, role, value(func(o *iam.GetRoleOutput) string { return aws.ToString(o.Role.RoleName) })))
+	}
 	var wantArns []string
 	for _, m := range ro.ManagedPolicies {
 		wantArns = append(wantArns, constructs.ManagedPolicyARN(m))
@@ -883,22 +889,28 @@ func oneRoleChecks(r *reader, ro *constructs.Role) []check {
 	}))
 	if ro.InstanceProfile != "" {
 		name := ro.ProfileName
-		cs = append(cs, check{id: "profile." + string(ro.InstanceProfile), resource: ro.InstanceProfile, property: "InstanceProfile.Roles", want: "role " + ro.Name,
-			get: func(ctx context.Context) (string, bool, error) {
-				pn := name
-				if p := r.physical(ro.InstanceProfile); p != "" && !strings.HasPrefix(p, "arn:") {
-					pn = p
-				}
-				o, err := r.c.IAM.GetInstanceProfile(ctx, &iam.GetInstanceProfileInput{InstanceProfileName: &pn})
-				if ok, err := found(err); !ok {
-					return "", false, err
-				}
-				var roles []string
-				for _, x := range o.InstanceProfile.Roles {
-					roles = append(roles, aws.ToString(x.RoleName))
-				}
-				return "role " + sortedSet(roles), true, nil
-			}})
+		profile := lookupOf(func(ctx context.Context) (*iam.GetInstanceProfileOutput, error) {
+			pn := name
+			if p := r.physical(ro.InstanceProfile); p != "" && !strings.HasPrefix(p, "arn:") {
+				pn = p
+			}
+			return cached(r, "profile/"+pn, func() (*iam.GetInstanceProfileOutput, error) {
+				return r.c.IAM.GetInstanceProfile(ctx, &iam.GetInstanceProfileInput{InstanceProfileName: &pn})
+			})
+		})
+		ppre := "profile." + string(ro.InstanceProfile)
+		cs = append(cs, prop(ppre, ro.InstanceProfile, "InstanceProfile.Roles", "role "+ro.Name, profile, value(func(o *iam.GetInstanceProfileOutput) string {
+			var roles []string
+			for _, x := range o.InstanceProfile.Roles {
+				roles = append(roles, aws.ToString(x.RoleName))
+			}
+			return "role " + sortedSet(roles)
+		})))
+		if name != "" {
+			cs = append(cs, prop(ppre+".name", ro.InstanceProfile, "InstanceProfileName", name, profile, value(func(o *iam.GetInstanceProfileOutput) string {
+				return aws.ToString(o.InstanceProfile.InstanceProfileName)
+			})))
+		}
 	}
 	return cs
 }

@@ -44,6 +44,9 @@ func run(t *testing.T, sys *constructs.System, w *world, opts Options) *Report {
 	t.Helper()
 	if opts.Inventory == nil {
 		opts.Inventory = inventory(sys)
+		for id, name := range w.physical {
+			opts.Inventory[id] = name
+		}
 	}
 	rep, err := Run(context.Background(), w.clients(), sys, opts)
 	if err != nil {
@@ -274,6 +277,14 @@ func drift(sys *constructs.System, id string) func(w *world) {
 		ro := findRole()
 		return func(w *world) {
 			switch {
+			case last == "name":
+				// The stack made the role under another name: found by
+				// its physical name, all else as the model says.
+				other := ro.Name + "-other"
+				w.roles[other], w.attached[other], w.inline[other] = w.roles[ro.Name], w.attached[ro.Name], w.inline[ro.Name]
+				delete(w.roles, ro.Name)
+				w.roles[other].RoleName = aws.String(other)
+				w.physical = map[constructs.ID]string{ro.ID: other}
 			case last == "trust":
 				w.roles[ro.Name].AssumeRolePolicyDocument = aws.String(`{"Statement":[{"Effect":"Allow","Principal":{"Service":"lambda.amazonaws.com"},"Action":"sts:AssumeRole"}]}`)
 				if ro.Service == "lambda.amazonaws.com" {
@@ -293,6 +304,20 @@ func drift(sys *constructs.System, id string) func(w *world) {
 		}
 	case strings.HasPrefix(id, "profile."):
 		return func(w *world) {
+			if last == "name" {
+				// The stack made the profile under another name.
+				for _, ro := range sys.Roles {
+					if ro.InstanceProfile == "" {
+						continue
+					}
+					p, other := w.profiles[ro.ProfileName], ro.ProfileName+"-other"
+					delete(w.profiles, ro.ProfileName)
+					p.InstanceProfileName = aws.String(other)
+					w.profiles[other] = p
+					w.physical = map[constructs.ID]string{ro.InstanceProfile: other}
+				}
+				return
+			}
 			for _, p := range w.profiles {
 				p.Roles = []iamtypes.Role{{RoleName: aws.String("other")}}
 			}

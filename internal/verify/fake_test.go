@@ -64,6 +64,9 @@ type world struct {
 	volumes             []ec2types.Volume
 	ssm                 map[string]string
 
+	// physical holds physical names the stack gives nodes, beyond the
+	// default inventory (a role deployed under another name).
+	physical map[constructs.ID]string
 	roles    map[string]*iamtypes.Role
 	attached map[string][]string
 	inline   map[string]map[string]string

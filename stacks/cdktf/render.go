@@ -437,11 +437,19 @@ func (r *renderer) instance(in *constructs.Instance) error {
 	if in.RequireIMDSv2 {
 		tokens = "required"
 	}
-	// Boot runs user data at once: the role's policy and the subnet's route
-	// to the internet must be in place before the instance starts.
+	// Boot runs user data at once: the role's policy, the group's egress
+	// and the subnet's route to the internet must be in place before the
+	// instance starts.
 	var deps []string
 	if len(role.Statements) > 0 || role.ReadsArtifact != nil {
 		deps = append(deps, address("aws_iam_role_policy", role.ID))
+	}
+	// The group's rules are resources of their own here (inline in
+	// CloudFormation): without its egress the download cannot start.
+	if g := r.sys.Group(in.Group); g != nil {
+		for i := range g.Egress {
+			deps = append(deps, address("aws_vpc_security_group_egress_rule", RuleName(g.ID, "Egress", i)))
+		}
 	}
 	for _, s := range r.sys.Network.Subnets {
 		if s.ID == in.Subnet && s.RouteTable != "" {

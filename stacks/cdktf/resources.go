@@ -45,7 +45,13 @@ type callerIdentity struct{}
 type awsPartition struct{}
 
 type availabilityZones struct {
-	State string `json:"state"`
+	State  string       `json:"state"`
+	Filter []zoneFilter `json:"filter,omitempty"`
+}
+
+type zoneFilter struct {
+	Name   string   `json:"name"`
+	Values []string `json:"values"`
 }
 
 type ssmParameter struct {

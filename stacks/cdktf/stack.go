@@ -112,7 +112,8 @@ func (r *renderer) render() error {
 	}
 	r.data("aws_caller_identity", dataAccount, callerIdentity{})
 	r.data("aws_partition", dataPartition, awsPartition{})
-	r.data("aws_availability_zones", dataZones, availabilityZones{State: "available"})
+	r.data("aws_availability_zones", dataZones, availabilityZones{State: "available",
+		Filter: []zoneFilter{{Name: "opt-in-status", Values: []string{constructs.ZoneOptIn}}}})
 	return r.sys.Walk(r.visit)
 }
 

@@ -160,7 +160,8 @@ func checkNetwork(t *testing.T, tf *tfJSON) {
 	vpcID := "${aws_vpc.Vpc.id}"
 	diff(t, "vpc", obj{"cidr_block": "10.20.0.0/16", "enable_dns_hostnames": true, "enable_dns_support": true}, tf.res(t, "aws_vpc", "Vpc"))
 	diff(t, "gateway", obj{"vpc_id": vpcID}, tf.res(t, "aws_internet_gateway", "InternetGateway"))
-	diff(t, "zones", obj{"state": "available"}, tf.data(t, "aws_availability_zones", "available"))
+	// The region's own AZs only (no opted-in Local Zone sorting first).
+	diff(t, "zones", obj{"state": "available", "filter": []obj{{"name": "opt-in-status", "values": []string{constructs.ZoneOptIn}}}}, tf.data(t, "aws_availability_zones", "available"))
 	diff(t, "subnets", []string{"PublicSubnet1", "PublicSubnet2"}, tf.names("aws_subnet"))
 	for i, s := range []string{"PublicSubnet1", "PublicSubnet2"} {
 		rt := s + "RouteTable"
@@ -367,14 +368,15 @@ func checkServers(t *testing.T, tf *tfJSON, w want) {
 			"root_block_device":           obj{"encrypted": true, "volume_size": 8, "volume_type": "gp3"},
 			"user_data_replace_on_change": true,
 			"tags":                        obj{"Name": fmt.Sprintf("%s-server-%d", w.prefix, i+1)},
-			"depends_on":                  []string{"aws_iam_role_policy.ServerRole", "aws_route." + subnet + "RouteTable", "aws_route_table_association." + subnet},
+			"depends_on":                  []string{"aws_iam_role_policy.ServerRole", "aws_vpc_security_group_egress_rule.ServerSecurityGroupEgress1", "aws_route." + subnet + "RouteTable", "aws_route_table_association." + subnet},
 		}
 		if family, _, _ := strings.Cut(w.instanceType, "."); slices.Contains([]string{"t2", "t3", "t3a", "t4g"}, family) {
 			wantInstance["credit_specification"] = obj{"cpu_credits": "standard"}
 		}
 		diff(t, name, wantInstance, r)
 		for _, line := range []string{
-			"aws s3 cp s3://${aws_s3_object.ServerBinary.bucket}/${aws_s3_object.ServerBinary.key} /opt/twinstack/twinstack --region " + w.region,
+			"retry aws s3 cp s3://${aws_s3_object.ServerBinary.bucket}/${aws_s3_object.ServerBinary.key} /opt/twinstack/twinstack.new --region " + w.region,
+			"mv -f /opt/twinstack/twinstack.new /opt/twinstack/twinstack",
 			"Environment=IMAGES_BUCKET=${aws_s3_bucket.ImagesBucket.bucket}",
 			"Environment=IMAGES_TABLE=${aws_dynamodb_table.ImagesTable.name}",
 			"Environment=ALBUMS_TABLE=${aws_dynamodb_table.AlbumsTable.name}",
@@ -385,7 +387,7 @@ func checkServers(t *testing.T, tf *tfJSON, w want) {
 			"Environment=TTL_ATTRIBUTE=expires_at",
 			"Environment=MAX_CONCURRENT_INGESTS=8",
 			"ExecStart=/opt/twinstack/twinstack serve",
-			"systemctl enable --now twinstack-server.service",
+			"systemctl restart twinstack-server.service",
 		} {
 			if !strings.Contains(userData, line+"\n") {
 				t.Errorf("%s user data lacks %q", name, line)

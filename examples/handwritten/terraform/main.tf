@@ -17,6 +17,11 @@ data "aws_partition" "current" {}
 
 data "aws_availability_zones" "available" {
   state = "available"
+  # The region's own AZs: an opted-in Local Zone would sort first.
+  filter {
+    name   = "opt-in-status"
+    values = ["opt-in-not-required"]
+  }
 }
 
 data "aws_ssm_parameter" "al2023" {
@@ -411,6 +416,9 @@ resource "aws_instance" "server" {
     ttl_attribute = local.ttl_attribute
   })
   user_data_replace_on_change = true
+
+  # User data downloads the binary at once: wait for the group's egress.
+  depends_on = [aws_vpc_security_group_egress_rule.server_all]
 
   tags = {
     Name = "${var.project_name}-server-${count.index + 1}"

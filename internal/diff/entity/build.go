@@ -721,13 +721,24 @@ func userData(script Expr) (fetch Prop, env Prop, rest Prop) {
 	fetch = ScalarText("none")
 	envMarked := false
 	fetched := false
+	funcs := map[string]bool{} // shell functions the script defines
 	for _, l := range lines {
 		text := l.String()
+		if name, _, ok := strings.Cut(text, "() {"); ok && shellName(name) {
+			funcs[name] = true
+		}
+		// The fetch may run through a function of the script (a retry
+		// wrapper): the wrapper stays in the rest of the script, so a side
+		// without it differs there.
+		wrapper, cmd := "", l
+		if name, after, ok := strings.Cut(text, " "); ok && funcs[name] && strings.HasPrefix(after, "aws s3 cp ") {
+			wrapper, cmd = name+" ", trimPrefix(l, name+" ")
+		}
 		switch {
-		case !fetched && strings.HasPrefix(text, "aws s3 cp "):
+		case !fetched && strings.HasPrefix(cmd.String(), "aws s3 cp "):
 			fetched = true
-			fetch = Scalar(fetchCommand(l))
-			restLines = append(restLines, Text("<fetch server binary>"))
+			fetch = Scalar(fetchCommand(cmd))
+			restLines = append(restLines, Text(wrapper+"<fetch server binary>"))
 		case strings.HasPrefix(text, "Environment="):
 			envItems = append(envItems, trimPrefix(l, "Environment="))
 			if !envMarked {
@@ -746,6 +757,20 @@ func userData(script Expr) (fetch Prop, env Prop, rest Prop) {
 		all = Join(all, l)
 	}
 	return fetch, SetOf(envItems...), Scalar(all)
+}
+
+// shellName reports whether s is a shell function name as scripts write
+// them (letters, digits, underscores; not starting with a digit).
+func shellName(s string) bool {
+	if s == "" || (s[0] >= '0' && s[0] <= '9') {
+		return false
+	}
+	for _, c := range s {
+		if !(c == '_' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9') {
+			return false
+		}
+	}
+	return true
 }
 
 func splitLines(e Expr) []Expr {
