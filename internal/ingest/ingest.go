@@ -194,7 +194,7 @@ type Image struct {
 // Timing says where the time of one Put went and the DynamoDB capacity it
 // consumed. Download counts time waiting for the origin (headers and body
 // reads); S3 the upload minus the time it waited for the origin; DynamoDB
-// the item and idempotency writes.
+// the item write and, for a keyed repeat, its reads of the item.
 type Timing struct {
 	Download, S3, DynamoDB, Total time.Duration
 	Capacity                      Capacity
@@ -529,11 +529,11 @@ var ErrBusy = errors.New("every ingest slot is busy")
 // nothing (a plain delete could hide another request's object).
 func (s *Service) deleteVersion(ctx context.Context, log *slog.Logger, key string, version *string) {
 	if version == nil || *version == "" {
-		log.Error("object of a lost claim has no version id; left in place", "bucket", s.cfg.Bucket, "key", key)
+		log.Error("object version to roll back has no version id; left in place", "bucket", s.cfg.Bucket, "key", key)
 		return
 	}
 	if _, err := s.cfg.S3.DeleteObject(ctx, &s3.DeleteObjectInput{Bucket: &s.cfg.Bucket, Key: &key, VersionId: version}); err != nil {
-		log.Error("delete object version after a lost claim", "bucket", s.cfg.Bucket, "key", key, "err", err)
+		log.Error("delete the object version this request wrote", "bucket", s.cfg.Bucket, "key", key, "err", err)
 	}
 }
 
