@@ -40,9 +40,11 @@ type Serve struct {
 	// AllowedOriginPorts are the destination ports image downloads may
 	// dial (ALLOWED_ORIGIN_PORTS, "80,443").
 	AllowedOriginPorts []int
-	// IdempotencyTTL is how long a pending idempotency claim lives before
-	// the table's TTL removes it (IDEMPOTENCY_TTL); TTLAttribute is the
-	// table's TTL attribute (TTL_ATTRIBUTE, epoch seconds).
+	// IdempotencyTTL (IDEMPOTENCY_TTL) and TTLAttribute (TTL_ATTRIBUTE,
+	// epoch seconds) are still checked and accepted because the stacks
+	// pass them, but since issue 15 the server writes no record that
+	// expires: a keyed ingest's claim is its S3 object (a conditional
+	// PutObject), not a pending item, so nothing carries the attribute.
 	IdempotencyTTL time.Duration
 	TTLAttribute   string
 	// MaxConcurrentIngests is the number of ingest slots; a request finding
@@ -108,8 +110,8 @@ func ServeFlags(fs *flag.FlagSet, s *Serve) {
 	fs.DurationVar(&s.ShutdownTimeout, "shutdown-timeout", s.ShutdownTimeout, "bound on draining in-flight requests at SIGTERM")
 	fs.StringVar(&s.LogLevel, "log-level", s.LogLevel, "debug, info, warn or error")
 	fs.Var((*portList)(&s.AllowedOriginPorts), "allowed-origin-ports", "comma-separated destination ports image downloads may dial")
-	fs.DurationVar(&s.IdempotencyTTL, "idempotency-ttl", s.IdempotencyTTL, "lifetime of a pending idempotency claim (the table's TTL removes it after)")
-	fs.StringVar(&s.TTLAttribute, "ttl-attribute", s.TTLAttribute, "the images table's TTL attribute (Number, epoch seconds)")
+	fs.DurationVar(&s.IdempotencyTTL, "idempotency-ttl", s.IdempotencyTTL, "accepted and checked, unused: no idempotency record expires since issue 15")
+	fs.StringVar(&s.TTLAttribute, "ttl-attribute", s.TTLAttribute, "the images table's TTL attribute (accepted and checked, unused since issue 15)")
 	fs.IntVar(&s.MaxConcurrentIngests, "max-concurrent-ingests", s.MaxConcurrentIngests, "ingests running at once; further requests get 429")
 	fs.Var((*byteRate)(&s.MinDownloadRate), "min-download-rate", "slowest origin transfer accepted, like 16KiB/s (0: no limit)")
 }

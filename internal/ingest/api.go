@@ -10,8 +10,10 @@ import (
 )
 
 // ObjectAPI is what ingest calls on S3: the upload manager's operations
-// plus DeleteObject for rollback, HeadObject to find what a crashed owner
-// of a taken-over claim stored, and GetObject for the readiness probe.
+// (a keyed ingest's PutObject / CompleteMultipartUpload carry
+// If-None-Match: *) plus DeleteObject for rollback and takeover,
+// HeadObject to see how old the object of a keyed request without an item
+// is, and GetObject for the readiness probe.
 type ObjectAPI interface {
 	manager.UploadAPIClient
 	HeadObject(context.Context, *s3.HeadObjectInput, ...func(*s3.Options)) (*s3.HeadObjectOutput, error)
@@ -25,7 +27,14 @@ type Presigner interface {
 }
 
 // TableAPI is what ingest calls on DynamoDB. Ingest makes no transactions:
-// each write is one conditional PutItem or DeleteItem.
+// each write is one conditional PutItem, and a keyed repeat reads the item
+// with a strongly consistent GetItem.
+//
+// DeleteItem is no longer called (since issue 15 there is no pending claim
+// item to release). It stays declared only because the server role's
+// grant (constructs/iam.go) is derived from these interfaces and checked
+// against them (TestServerRoleGrantsExactlyWhatTheCodeCalls); remove it
+// together with the grant.
 type TableAPI interface {
 	GetItem(context.Context, *dynamodb.GetItemInput, ...func(*dynamodb.Options)) (*dynamodb.GetItemOutput, error)
 	PutItem(context.Context, *dynamodb.PutItemInput, ...func(*dynamodb.Options)) (*dynamodb.PutItemOutput, error)

@@ -11,16 +11,19 @@
 //   - Nothing half-written: success means the object and the item are both
 //     stored. If the item write fails the object is deleted; a failed request
 //     leaves neither behind.
-//   - No transactions. An Idempotency-Key fixes the image id (KeyedID) and
-//     is claimed before any work by creating the image item "pending" with
-//     a conditional PutItem; the owner completes it with a second
-//     conditional PutItem of the whole item. The list index is sparse, so
-//     only completed items are listed, and GET ignores pending ones.
-//     Repeats, concurrent or on other instances, get the first result and
-//     store nothing new. A failed attempt deletes its claim so that the
-//     client may retry; a crashed instance's claim is taken over after its
-//     lease, and the new owner first removes the object the crashed one
-//     may have left. Pending claims carry a TTL attribute.
+//   - No transactions, no pending records. An Idempotency-Key fixes the
+//     image id (KeyedID), hence the object key, and the object is the
+//     claim: after the download it is written with If-None-Match: * (on
+//     the multipart path the condition reaches CompleteMultipartUpload),
+//     then the item with the same one conditional PutItem as an unkeyed
+//     ingest. A repeat whose conditional write is refused (412) reads the
+//     item (strongly consistent): the same URL is a replay, another a
+//     conflict; without an item the first writer is in flight (wait, then
+//     conflict) or, once the object is older than the lease, crashed: the
+//     repeat deletes exactly that object version and starts over. A
+//     failure after the object was stored deletes exactly the version it
+//     wrote. Concurrent repeats on one instance share one attempt; across
+//     instances each may download, only one stores.
 //   - Backpressure, not queues: at most MaxInFlight downloads+uploads run
 //     at once, and a request finding no free slot fails at once with
 //     too_many_requests; an origin slower than MinDownloadRate is cut off.

@@ -108,6 +108,7 @@ func newFixture(t testing.TB, edit func(*ingest.Config)) *fixture {
 	if edit != nil {
 		edit(&f.cfg)
 	}
+	f.s3.Now = f.cfg.Now // LastModified on the service's clock
 	svc, err := ingest.New(f.cfg)
 	if err != nil {
 		t.Fatal(err)

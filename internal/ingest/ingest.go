@@ -69,13 +69,6 @@ type Config struct {
 	MinDownloadRate int64
 	RateWindow      time.Duration
 
-	// IdempotencyTTL is how long a pending idempotency claim is kept
-	// before DynamoDB's TTL deletes it (default 24h; at least the claim
-	// lease). TTLAttribute names the table's TTL attribute (default
-	// "expires_at", epoch seconds).
-	IdempotencyTTL time.Duration
-	TTLAttribute   string
-
 	// PresignExpiry is the lifetime of content URLs (default 5m).
 	PresignExpiry time.Duration
 
@@ -95,8 +88,6 @@ const (
 	DefaultMaxInFlight     = 8
 	DefaultMinDownloadRate = 16 << 10
 	DefaultRateWindow      = 2 * time.Second
-	DefaultIdempotencyTTL  = 24 * time.Hour
-	DefaultTTLAttribute    = "expires_at"
 	DefaultPresignExpiry   = 5 * time.Minute
 	MaxRedirects           = 5
 	MaxURLLength           = 2048
@@ -112,6 +103,9 @@ type Service struct {
 	slots    chan struct{}
 	heads    sync.Pool // *[]byte of SmallBytes: the start of each image
 	log      *slog.Logger
+
+	flightMu sync.Mutex
+	flights  map[string]*flight // keyed ingests in progress, by key and URL
 }
 
 // New checks cfg and builds a Service.
@@ -151,12 +145,6 @@ func New(cfg Config) (*Service, error) {
 	if cfg.RateWindow <= 0 {
 		cfg.RateWindow = DefaultRateWindow
 	}
-	if cfg.IdempotencyTTL <= 0 {
-		cfg.IdempotencyTTL = DefaultIdempotencyTTL
-	}
-	if cfg.TTLAttribute == "" {
-		cfg.TTLAttribute = DefaultTTLAttribute
-	}
 	if cfg.PresignExpiry <= 0 {
 		cfg.PresignExpiry = DefaultPresignExpiry
 	}
@@ -180,10 +168,10 @@ func New(cfg Config) (*Service, error) {
 			u.PartSize = cfg.PartSize
 			u.Concurrency = cfg.Concurrency
 		}),
-		slots: make(chan struct{}, cfg.MaxInFlight),
-		log:   cfg.Logger,
+		slots:   make(chan struct{}, cfg.MaxInFlight),
+		log:     cfg.Logger,
+		flights: map[string]*flight{},
 	}
-	s.cfg.IdempotencyTTL = max(s.cfg.IdempotencyTTL, s.claimLease())
 	// One byte more than SmallBytes tells "exactly SmallBytes" from "more".
 	small := int(cfg.SmallBytes) + 1
 	s.heads.New = func() any { b := make([]byte, small); return &b }
@@ -206,7 +194,7 @@ type Image struct {
 // Timing says where the time of one Put went and the DynamoDB capacity it
 // consumed. Download counts time waiting for the origin (headers and body
 // reads); S3 the upload minus the time it waited for the origin; DynamoDB
-// the item and idempotency writes.
+// the item write and, for a keyed repeat, its reads of the item.
 type Timing struct {
 	Download, S3, DynamoDB, Total time.Duration
 	Capacity                      Capacity
@@ -259,72 +247,132 @@ func (s *Service) Put(ctx context.Context, in PutInput) (Result, Timing, error) 
 }
 
 func (s *Service) put(ctx context.Context, in PutInput, tm *Timing, log *slog.Logger) (Result, error) {
-	const op = "ingest.Put"
 	u, err := s.checkURL(in.URL)
 	if err != nil {
 		return Result{}, err
 	}
-	if in.IdempotencyKey != "" {
-		if err := CheckIdempotencyKey(in.IdempotencyKey); err != nil {
-			return Result{}, err
-		}
+	if in.IdempotencyKey == "" {
+		return s.store(ctx, u, "", tm, log)
 	}
-	// Storage work outlives a client that went away, so that rollback and
-	// claim release always run; it is bounded on its own.
+	if err := CheckIdempotencyKey(in.IdempotencyKey); err != nil {
+		return Result{}, err
+	}
+	return s.putKeyed(ctx, in.IdempotencyKey, u, tm, log)
+}
+
+// flight is one keyed ingest in progress on this instance; repeats of its
+// key and URL that arrive meanwhile wait for it instead of downloading
+// too (and take no ingest slot).
+type flight struct {
+	done chan struct{}
+	res  Result
+	err  error
+	// retry is set when the leader failed because its own client went
+	// away: its failure says nothing about the key, so a waiter tries
+	// itself.
+	retry bool
+}
+
+// putKeyed stores the image of a keyed request once per instance at a
+// time; the store decides between instances (the conditional PutObject).
+func (s *Service) putKeyed(ctx context.Context, key, u string, tm *Timing, log *slog.Logger) (Result, error) {
+	fk := key + "\x00" + u
+	for {
+		s.flightMu.Lock()
+		if f, ok := s.flights[fk]; ok {
+			s.flightMu.Unlock()
+			select {
+			case <-f.done:
+			case <-ctx.Done():
+				return Result{}, errInProgress()
+			}
+			if f.retry {
+				continue
+			}
+			if f.err != nil {
+				return Result{}, f.err
+			}
+			return Result{Image: f.res.Image, Replayed: true}, nil
+		}
+		f := &flight{done: make(chan struct{})}
+		s.flights[fk] = f
+		s.flightMu.Unlock()
+
+		f.res, f.err = s.store(ctx, u, KeyedID(key), tm, log)
+		f.retry = f.err != nil && ctx.Err() != nil
+		s.flightMu.Lock()
+		delete(s.flights, fk)
+		s.flightMu.Unlock()
+		close(f.done)
+		return f.res, f.err
+	}
+}
+
+func errInProgress() error {
+	return apperr.Errorf(apperr.Conflict, "ingest.Put", "a request with this Idempotency-Key is still in progress")
+}
+
+// maxTakeovers bounds how often one keyed request starts over after
+// finding the key free again (its first writer gave up, or its lease ran
+// out and the object was removed).
+const maxTakeovers = 3
+
+// store ingests the image at u under keyedID (a keyed request), or under a
+// new id (keyedID empty).
+func (s *Service) store(ctx context.Context, u, keyedID string, tm *Timing, log *slog.Logger) (Result, error) {
+	// Storage work outlives a client that went away, so that rollback
+	// always runs; it is bounded on its own, and the bound is below
+	// claimLease: no request writes after its object's lease ran out.
 	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), s.cfg.DownloadTimeout+s.cfg.StorageTimeout)
 	defer cancel()
-
-	var cl *claim
-	if in.IdempotencyKey != "" {
-		t0 := time.Now()
-		var replay *Image
-		cl, replay, err = s.claim(ctx, sctx, in.IdempotencyKey, u, tm)
-		tm.DynamoDB += time.Since(t0)
-		if err != nil {
-			return Result{}, err
+	for n := 0; ; n++ {
+		res, again, err := s.attempt(ctx, sctx, u, keyedID, tm, log)
+		if !again {
+			return res, err
 		}
-		if replay != nil {
-			return Result{Image: *replay, Replayed: true}, nil
+		if n == maxTakeovers {
+			return Result{}, errInProgress()
 		}
-		defer func() {
-			if cl != nil { // not completed: let a retry start afresh
-				t0 := time.Now()
-				if err := s.release(sctx, cl, tm); err != nil {
-					log.Warn("release idempotency claim", "err", err)
-				}
-				tm.DynamoDB += time.Since(t0)
-			}
-		}()
 	}
+}
+
+// attempt downloads and stores the image once. For a keyed request the
+// object key is the claim: the object is written only if none exists
+// (If-None-Match: *). When one does, settle decides: replay, conflict,
+// wait, or (again=true) start over because the key is free again.
+func (s *Service) attempt(ctx, sctx context.Context, u, keyedID string, tm *Timing, log *slog.Logger) (_ Result, again bool, _ error) {
+	const op = "ingest.Put"
+	keyed := keyedID != ""
 
 	// No queue: when every slot is busy the caller is told to come back.
+	// The slot covers the download and the upload, not a wait for another
+	// request's result.
 	select {
 	case s.slots <- struct{}{}:
-		defer func() { <-s.slots }()
 	default:
-		return Result{}, &apperr.Error{Code: apperr.TooManyRequests, Op: op,
+		return Result{}, false, &apperr.Error{Code: apperr.TooManyRequests, Op: op,
 			Message: fmt.Sprintf("all %d ingest slots of this instance are busy; retry later", cap(s.slots)), Err: ErrBusy}
 	}
+	held := true
+	free := func() {
+		if held {
+			held = false
+			<-s.slots
+		}
+	}
+	defer free()
 
 	img := Image{
-		ID:         s.cfg.NewID(),
+		ID:         keyedID,
 		Bucket:     s.cfg.Bucket,
 		SourceURL:  u,
 		InstanceID: s.cfg.InstanceID,
 		CreatedAt:  s.cfg.Now().UTC().Format(TimeFormat),
 	}
-	if cl != nil {
-		img.ID = cl.id // fixed at claim time
+	if !keyed {
+		img.ID = s.cfg.NewID()
 	}
 	img.Key = Key(img.ID)
-	if cl != nil && cl.tookOver {
-		t0 := time.Now()
-		err := s.takeOverObject(sctx, log, img.Key)
-		tm.S3 += time.Since(t0)
-		if err != nil {
-			return Result{}, err
-		}
-	}
 
 	// Download: dctx bounds the whole download, body included, and is
 	// cut short when the origin is slower than MinDownloadRate.
@@ -338,11 +386,11 @@ func (s *Service) put(ctx context.Context, in PutInput, tm *Timing, log *slog.Lo
 	resp, err := s.fetch(dctx, u, m)
 	tm.Download += time.Since(t0)
 	if err != nil {
-		return Result{}, s.originErr(ctx, dctx, err)
+		return Result{}, false, s.originErr(ctx, dctx, err)
 	}
 	defer resp.Body.Close()
 	if resp.ContentLength > s.cfg.MaxBytes {
-		return Result{}, apperr.Errorf(apperr.TooLarge, op, "image is %d bytes, over the limit of %d", resp.ContentLength, s.cfg.MaxBytes)
+		return Result{}, false, apperr.Errorf(apperr.TooLarge, op, "image is %d bytes, over the limit of %d", resp.ContentLength, s.cfg.MaxBytes)
 	}
 	src := &source{r: resp.Body, h: sha256.New(), max: s.cfg.MaxBytes}
 
@@ -353,20 +401,26 @@ func (s *Service) put(ctx context.Context, in PutInput, tm *Timing, log *slog.Lo
 	switch {
 	case src.err != nil || (rerr != nil && rerr != io.EOF && rerr != io.ErrUnexpectedEOF):
 		tm.Download += src.wait
-		return Result{}, s.readErr(ctx, dctx, src, rerr)
+		return Result{}, false, s.readErr(ctx, dctx, src, rerr)
 	case rerr != nil:
 		rerr = io.EOF // the whole image fits in the buffer
 	}
 	if n == 0 {
-		return Result{}, apperr.Errorf(apperr.NotAnImage, op, "origin sent an empty body")
+		return Result{}, false, apperr.Errorf(apperr.NotAnImage, op, "origin sent an empty body")
 	}
 	img.ContentType = http.DetectContentType(head[:min(n, sniffLen)])
 	if !isImage(img.ContentType) {
 		tm.Download += src.wait
-		return Result{}, apperr.Errorf(apperr.NotAnImage, op, "content is %s, not a PNG, JPEG, GIF or WebP image", img.ContentType)
+		return Result{}, false, apperr.Errorf(apperr.NotAnImage, op, "content is %s, not a PNG, JPEG, GIF or WebP image", img.ContentType)
 	}
 
-	// Upload.
+	// Upload; keyed: only if the object does not exist. The upload
+	// manager copies IfNoneMatch into CompleteMultipartUpload, so a large
+	// image is just as conditional.
+	var ifNoneMatch *string
+	if keyed {
+		ifNoneMatch = aws.String("*")
+	}
 	waitBefore := src.wait
 	t0 = time.Now()
 	var version *string
@@ -374,7 +428,7 @@ func (s *Service) put(ctx context.Context, in PutInput, tm *Timing, log *slog.Lo
 		var out *s3.PutObjectOutput
 		out, err = s.cfg.S3.PutObject(sctx, &s3.PutObjectInput{
 			Bucket: &img.Bucket, Key: &img.Key, Body: bytes.NewReader(head[:n]),
-			ContentLength: aws.Int64(int64(n)), ContentType: &img.ContentType,
+			ContentLength: aws.Int64(int64(n)), ContentType: &img.ContentType, IfNoneMatch: ifNoneMatch,
 		})
 		if out != nil {
 			version = out.VersionId
@@ -382,7 +436,7 @@ func (s *Service) put(ctx context.Context, in PutInput, tm *Timing, log *slog.Lo
 	} else {
 		var out *manager.UploadOutput
 		out, err = s.uploader.Upload(sctx, &s3.PutObjectInput{
-			Bucket: &img.Bucket, Key: &img.Key, ContentType: &img.ContentType,
+			Bucket: &img.Bucket, Key: &img.Key, ContentType: &img.ContentType, IfNoneMatch: ifNoneMatch,
 			Body: io.MultiReader(bytes.NewReader(head[:n]), src),
 		})
 		if out != nil {
@@ -393,38 +447,66 @@ func (s *Service) put(ctx context.Context, in PutInput, tm *Timing, log *slog.Lo
 	tm.Download += src.wait
 	tm.S3 += max(upload-(src.wait-waitBefore), 0)
 	if err != nil {
+		if keyed && objectExists(err) {
+			// Another request stored this key's object first (nothing of
+			// ours was stored; the manager aborted its multipart upload).
+			free()
+			return s.settle(ctx, sctx, log, img, tm)
+		}
 		// The upload failed: a single PutObject stored nothing and the
 		// manager aborted its multipart upload. Delete anyway in case the
-		// answer was lost after S3 stored the object.
-		s.deleteObject(sctx, log, img.Key, version)
-		if src.err != nil || dctx.Err() != nil || ctx.Err() != nil {
-			return Result{}, s.readErr(ctx, dctx, src, err)
+		// answer was lost after S3 stored the object; a keyed request
+		// only by version (a plain delete could hide another request's
+		// object; without a version a lost write is left to the lease).
+		if keyed {
+			if version != nil {
+				s.deleteVersion(sctx, log, img.Key, version)
+			}
+		} else {
+			s.deleteObject(sctx, log, img.Key, version)
 		}
-		return Result{}, storageErr(op, "upload object", err)
+		if src.err != nil || dctx.Err() != nil || ctx.Err() != nil {
+			return Result{}, false, s.readErr(ctx, dctx, src, err)
+		}
+		return Result{}, false, storageErr(op, "upload object", err)
 	}
 	img.SizeBytes = src.n
 	img.SHA256 = hex.EncodeToString(src.h.Sum(nil))
 
-	// Item: new, or the completion of the claim.
+	// The item: one conditional PutItem, keyed or not.
 	t0 = time.Now()
-	err = s.writeItem(sctx, img, cl, tm)
+	existing, err := s.writeItem(sctx, img, tm)
 	tm.DynamoDB += time.Since(t0)
 	if err != nil {
-		if cl != nil && version != nil {
-			// The object key is the claim's: after a takeover another
-			// request may own it, so remove only the version this request
-			// wrote, never the object as a whole.
-			if errors.Is(err, errClaimLost) {
-				cl = nil // not ours to release
-			}
-			s.deleteVersion(sctx, log, img.Key, version)
-			return Result{}, err
+		if !keyed {
+			s.deleteObject(sctx, log, img.Key, version)
+			return Result{}, false, err
 		}
-		s.deleteObject(sctx, log, img.Key, version)
-		return Result{}, err
+		// Remove exactly the version this request wrote, never the
+		// object as a whole, so a retry starts afresh.
+		s.deleteVersion(sctx, log, img.Key, version)
+		if existing != nil {
+			// Another writer's item (only after a takeover race): its
+			// answer is ours.
+			if res, ok, err := answer(existing, u); ok {
+				return res, false, err
+			}
+			return Result{}, false, errInProgress()
+		}
+		return Result{}, false, err
 	}
-	cl = nil // completed: keep the claim
-	return Result{Image: img}, nil
+	return Result{Image: img}, false, nil
+}
+
+// objectExists reports whether err is S3 refusing a conditional write
+// because the object exists (412), or because a concurrent conditional
+// write to the key is under way (409 ConditionalRequestConflict).
+func objectExists(err error) bool {
+	switch errorCode(err) {
+	case "PreconditionFailed", "ConditionalRequestConflict":
+		return true
+	}
+	return false
 }
 
 // isImage reports whether a sniffed content type is an accepted image.
@@ -447,11 +529,11 @@ var ErrBusy = errors.New("every ingest slot is busy")
 // nothing (a plain delete could hide another request's object).
 func (s *Service) deleteVersion(ctx context.Context, log *slog.Logger, key string, version *string) {
 	if version == nil || *version == "" {
-		log.Error("object of a lost claim has no version id; left in place", "bucket", s.cfg.Bucket, "key", key)
+		log.Error("object version to roll back has no version id; left in place", "bucket", s.cfg.Bucket, "key", key)
 		return
 	}
 	if _, err := s.cfg.S3.DeleteObject(ctx, &s3.DeleteObjectInput{Bucket: &s.cfg.Bucket, Key: &key, VersionId: version}); err != nil {
-		log.Error("delete object version after a lost claim", "bucket", s.cfg.Bucket, "key", key, "err", err)
+		log.Error("delete the object version this request wrote", "bucket", s.cfg.Bucket, "key", key, "err", err)
 	}
 }
 

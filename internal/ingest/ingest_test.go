@@ -312,15 +312,28 @@ func TestStorageFailuresLeaveNothing(t *testing.T) {
 		}},
 	}
 	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			f := newFixture(t, nil)
-			f.s3.Hook, f.db.Hook = tc.s3Hook, tc.ddbHook
-			f.serve("/x.png", bigPNG(tc.size))
-			err := failure(t, f, ingest.PutInput{URL: f.url("/x.png")}, apperr.StorageUnavailable)
-			if strings.Contains(apperr.MessageOf(err), "refused") {
-				t.Errorf("client message leaks the cause: %q", apperr.MessageOf(err))
-			}
-		})
+		// Unkeyed, and keyed (a conditional object write; its failure
+		// must leave the key free for a retry).
+		for _, key := range []string{"", "fail-1"} {
+			t.Run(tc.name+"/key="+key, func(t *testing.T) {
+				f := newFixture(t, nil)
+				f.s3.Hook, f.db.Hook = tc.s3Hook, tc.ddbHook
+				f.serve("/x.png", bigPNG(tc.size))
+				in := ingest.PutInput{URL: f.url("/x.png"), IdempotencyKey: key}
+				err := failure(t, f, in, apperr.StorageUnavailable)
+				if strings.Contains(apperr.MessageOf(err), "refused") {
+					t.Errorf("client message leaks the cause: %q", apperr.MessageOf(err))
+				}
+				if key == "" {
+					return
+				}
+				f.s3.Hook, f.db.Hook = nil, nil
+				res, _, err := f.svc.Put(context.Background(), in)
+				if err != nil || res.Replayed || res.Image.ID != ingest.KeyedID(key) {
+					t.Fatalf("retry after the failure: %v %+v", err, res)
+				}
+			})
+		}
 	}
 }
 
@@ -349,14 +362,21 @@ func TestIdempotency(t *testing.T) {
 	if !again.Replayed || again.Image != first.Image {
 		t.Errorf("repeat: replayed=%v %+v, want the first result %+v", again.Replayed, again.Image, first.Image)
 	}
-	// The same key for another URL is a conflict.
+	// A sequential repeat downloads again: the store (the conditional
+	// object write) decides after the download.
+	if hits != 2 {
+		t.Errorf("origin hit %d times by a request and its repeat, want 2", hits)
+	}
+	// The same key for another URL is a conflict (found once that image
+	// is downloaded).
+	f.serve("/b.png", samples(t)["image/gif"])
 	_, _, err = f.svc.Put(ctx, ingest.PutInput{URL: f.url("/b.png"), IdempotencyKey: "key-1"})
-	if apperr.CodeOf(err) != apperr.Conflict {
+	if apperr.CodeOf(err) != apperr.Conflict || !strings.Contains(apperr.MessageOf(err), "different image_url") {
 		t.Errorf("other URL, same key: %v", err)
 	}
 
-	// 20 concurrent repeats of a new key: one download, one object, one
-	// result.
+	// 20 concurrent repeats of a new key on one instance: they share one
+	// attempt, so one download, one object, one result.
 	in2 := ingest.PutInput{URL: f.url("/a.png"), IdempotencyKey: "key-2"}
 	results := make([]ingest.Result, 20)
 	errs := make([]error, 20)
@@ -383,8 +403,8 @@ func TestIdempotency(t *testing.T) {
 	if n := len(f.s3.Objects()); n != 2 {
 		t.Errorf("%d objects, want 2", n)
 	}
-	if hits != 2 {
-		t.Errorf("origin hit %d times, want 2", hits)
+	if hits != 3 {
+		t.Errorf("origin hit %d times, want 3 (one more for the 20 concurrent repeats)", hits)
 	}
 }
 

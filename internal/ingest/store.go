@@ -2,10 +2,8 @@ package ingest
 
 import (
 	"context"
-	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base64"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -35,27 +33,16 @@ const (
 	attrSHA256      = "sha256"
 	attrSourceURL   = "source_url"
 	attrInstanceID  = "instance_id"
-
-	// A request with an Idempotency-Key claims its image item before any
-	// work: the item is created "pending" (state, owner, lease_until,
-	// source_url and the TTL attribute, no list attributes, so neither the
-	// list index nor GET shows it) with a conditional put, and completed by
-	// its owner with a second conditional put of the whole image item. The
-	// image id is derived from the key, so a repeat finds the item.
-	attrState     = "state"
-	attrOwner     = "owner"
-	attrLease     = "lease_until" // unix milliseconds
-	statePending  = "pending"
-	claimLeaseMin = 30 * time.Second
 )
 
-// Condition expressions (the fakes in tests recognise them by value).
-const (
-	condNew      = "attribute_not_exists(image_id)"
-	condClaim    = "attribute_not_exists(image_id) OR (#state = :pending AND lease_until < :now)"
-	condComplete = "#state = :pending AND #owner = :owner"
-	condRelease  = "#state = :pending AND #owner = :owner"
-)
+// claimLeaseMin is the shortest lease of a keyed request's object: until
+// its object is this old, a repeat that finds it without an item waits
+// rather than takes over.
+const claimLeaseMin = 30 * time.Second
+
+// condNew is the condition of every image item write (the fakes in tests
+// recognise it by value).
+const condNew = "attribute_not_exists(image_id)"
 
 func sv(v string) types.AttributeValue { return &types.AttributeValueMemberS{Value: v} }
 func nv(v int64) types.AttributeValue {
@@ -109,18 +96,6 @@ func imageFromItem(item map[string]types.AttributeValue) (Image, bool) {
 	}, true
 }
 
-// claim is the pending image item this request owns.
-type claim struct {
-	id    string // the image id, derived from the key
-	owner string
-	// tookOver is set when the claim replaced an expired one: its owner
-	// may have left an object behind.
-	tookOver bool
-	// item is the pending item as written: what the completing write
-	// replaces while the claim holds (for the capacity count).
-	item map[string]types.AttributeValue
-}
-
 // CheckIdempotencyKey reports whether k is an acceptable Idempotency-Key:
 // 1-255 printable ASCII characters.
 func CheckIdempotencyKey(k string) error {
@@ -137,9 +112,10 @@ func CheckIdempotencyKey(k string) error {
 
 // KeyedID is the image id of a request with Idempotency-Key key: a ULID
 // whose 128 bits are the start of SHA-256 over a fixed prefix and the key.
-// Every instance derives the same id, so the image item itself is the
-// idempotency record. Unlike a fresh ULID its time part means nothing; the
-// list sorts on created_at, not on ids.
+// Every instance derives the same id, hence the same object key, so the
+// object and the image item themselves are the idempotency record. Unlike
+// a fresh ULID its time part means nothing; the list sorts on created_at,
+// not on ids.
 func KeyedID(key string) string {
 	sum := sha256.Sum256([]byte("twinstack idempotency key\x00" + key))
 	var u ulid.ULID
@@ -147,144 +123,125 @@ func KeyedID(key string) string {
 	return u.String()
 }
 
-// claimLease is how long a pending claim blocks others before it may be
-// taken over (a crashed instance never releases its claims).
+// claimLease is how long the object of a keyed request without its item
+// blocks repeats before they may take it over (a crashed instance never
+// removes it). It exceeds the bound of a request's storage work (download
+// + storage timeouts, counted from the request's start, before its object
+// existed), so the writer of an object older than the lease can no longer
+// write its item.
 func (s *Service) claimLease() time.Duration {
 	return max(s.cfg.DownloadTimeout+s.cfg.StorageTimeout+10*time.Second, claimLeaseMin)
 }
 
-// claim creates the pending image item of key for this request, or returns
-// the image a completed earlier request stored under it. It waits
-// (polling) while another request holds the key, as long as ctx allows.
-func (s *Service) claim(ctx, sctx context.Context, key, url string, tm *Timing) (*claim, *Image, error) {
+// answer is the outcome of a keyed request for url whose image item
+// already exists: the stored image (a replay) or a conflict when the key
+// was used for another URL. ok is false for an item that is not an image.
+func answer(item map[string]types.AttributeValue, url string) (_ Result, ok bool, _ error) {
+	if str(item, attrSourceURL) != url {
+		return Result{}, true, apperr.Errorf(apperr.Conflict, "ingest.Put", "Idempotency-Key was used with a different image_url")
+	}
+	img, ok := imageFromItem(item)
+	if !ok {
+		return Result{}, false, nil
+	}
+	return Result{Image: img, Replayed: true}, true, nil
+}
+
+// settle answers a keyed request whose conditional PutObject found the
+// key's object stored by another request. A completed item is the answer
+// (replay or conflict). Without one, the other request is in flight or
+// crashed: settle polls while ctx allows and the object is younger than
+// the lease, then answers conflict; an object older than the lease is
+// taken over (exactly that version deleted) and again=true: start over.
+// again is also set when the object is gone (its writer failed).
+func (s *Service) settle(ctx, sctx context.Context, log *slog.Logger, img Image, tm *Timing) (_ Result, again bool, _ error) {
 	const op = "ingest.Put"
-	id := KeyedID(key)
-	owner := newOwner()
 	delay := 20 * time.Millisecond
 	for {
-		now := s.cfg.Now()
-		item := map[string]types.AttributeValue{
-			attrID: sv(id), attrState: sv(statePending), attrOwner: sv(owner),
-			attrLease: nv(now.Add(s.claimLease()).UnixMilli()), attrSourceURL: sv(url),
-			attrInstanceID:     sv(s.cfg.InstanceID),
-			s.cfg.TTLAttribute: nv(now.Add(s.cfg.IdempotencyTTL).Unix()),
-		}
-		out, err := s.cfg.DB.PutItem(sctx, &dynamodb.PutItemInput{
-			TableName:                           &s.cfg.Table,
-			Item:                                item,
-			ConditionExpression:                 aws.String(condClaim),
-			ExpressionAttributeNames:            map[string]string{"#state": attrState},
-			ExpressionAttributeValues:           map[string]types.AttributeValue{":pending": sv(statePending), ":now": nv(now.UnixMilli())},
-			ReturnValues:                        types.ReturnValueAllOld,
-			ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,
+		t0 := time.Now()
+		out, err := s.cfg.DB.GetItem(sctx, &dynamodb.GetItemInput{
+			TableName: &s.cfg.Table, Key: map[string]types.AttributeValue{attrID: sv(img.ID)}, ConsistentRead: aws.Bool(true),
 		})
-		if err == nil {
-			tm.Capacity.write(out.Attributes, item)
-			return &claim{id: id, owner: owner, tookOver: len(out.Attributes) > 0, item: item}, nil, nil
+		tm.DynamoDB += time.Since(t0)
+		if err != nil {
+			return Result{}, false, storageErr(op, "read item", err)
 		}
-		var ccf *types.ConditionalCheckFailedException
-		if !errors.As(err, &ccf) {
-			return nil, nil, storageErr(op, "claim idempotency key", err)
-		}
-		rec := ccf.Item
-		tm.Capacity.failedWrite(rec)
-		if rec != nil {
-			if str(rec, attrSourceURL) != url {
-				return nil, nil, apperr.Errorf(apperr.Conflict, op, "Idempotency-Key was used with a different image_url")
-			}
-			if img, ok := imageFromItem(rec); ok {
-				return nil, &img, nil
+		tm.Capacity.read(out.Item)
+		if out.Item != nil {
+			if res, ok, err := answer(out.Item, img.SourceURL); ok {
+				return res, false, err
 			}
 		}
-		// Pending elsewhere (or just released): wait and try again.
+
+		t0 = time.Now()
+		head, err := s.cfg.S3.HeadObject(sctx, &s3.HeadObjectInput{Bucket: &img.Bucket, Key: &img.Key})
+		tm.S3 += time.Since(t0)
+		if code := errorCode(err); code == "NotFound" || code == "NoSuchKey" {
+			return Result{}, true, nil
+		}
+		if err != nil {
+			return Result{}, false, storageErr(op, "check the object of an idempotency key", err)
+		}
+		if head.LastModified != nil && s.cfg.Now().Sub(*head.LastModified) > s.claimLease() {
+			t0 = time.Now()
+			err := s.takeOver(sctx, log, img.Key, head)
+			tm.S3 += time.Since(t0)
+			if err != nil {
+				return Result{}, false, err
+			}
+			return Result{}, true, nil
+		}
+		// In flight elsewhere: wait for its item.
 		select {
 		case <-ctx.Done():
-			return nil, nil, apperr.Errorf(apperr.Conflict, op, "a request with this Idempotency-Key is still in progress")
+			return Result{}, false, errInProgress()
 		case <-time.After(delay):
 		}
 		delay = min(delay*2, 250*time.Millisecond)
 	}
 }
 
-func newOwner() string {
-	var b [16]byte
-	_, _ = rand.Read(b[:])
-	return hex.EncodeToString(b[:])
-}
-
-// release deletes an uncompleted claim so that a retry starts afresh.
-func (s *Service) release(ctx context.Context, c *claim, tm *Timing) error {
-	out, err := s.cfg.DB.DeleteItem(ctx, &dynamodb.DeleteItemInput{
-		TableName:                 &s.cfg.Table,
-		Key:                       map[string]types.AttributeValue{attrID: sv(c.id)},
-		ConditionExpression:       aws.String(condRelease),
-		ExpressionAttributeNames:  map[string]string{"#state": attrState, "#owner": attrOwner},
-		ExpressionAttributeValues: map[string]types.AttributeValue{":pending": sv(statePending), ":owner": sv(c.owner)},
-		ReturnValues:              types.ReturnValueAllOld,
-	})
-	if err == nil {
-		tm.Capacity.write(out.Attributes, nil)
-		return nil
-	}
-	var ccf *types.ConditionalCheckFailedException
-	if errors.As(err, &ccf) {
-		tm.Capacity.failedWrite(nil)
-		return nil // taken over after the lease: not ours any more
-	}
-	return err
-}
-
-// errClaimLost is a completing write whose claim was taken over.
-var errClaimLost = errors.New("the Idempotency-Key claim expired before the image was stored")
-
-// writeItem stores the image item: a new item without a claim, else the
-// completion of the claim's pending item (only while this request still
-// owns it). Either is one conditional PutItem; the completed item enters
-// the list index.
-func (s *Service) writeItem(ctx context.Context, img Image, c *claim, tm *Timing) error {
+// takeOver removes the object a crashed request left under key without an
+// item: exactly the version HeadObject saw, never the object as a whole
+// (a concurrent taker may already have stored a new one).
+func (s *Service) takeOver(ctx context.Context, log *slog.Logger, key string, head *s3.HeadObjectOutput) error {
 	const op = "ingest.Put"
-	in := &dynamodb.PutItemInput{TableName: &s.cfg.Table, Item: imageItem(img), ConditionExpression: aws.String(condNew)}
-	if c != nil {
-		in.ConditionExpression = aws.String(condComplete)
-		in.ExpressionAttributeNames = map[string]string{"#state": attrState, "#owner": attrOwner}
-		in.ExpressionAttributeValues = map[string]types.AttributeValue{":pending": sv(statePending), ":owner": sv(c.owner)}
+	v := aws.ToString(head.VersionId)
+	if v == "" || v == "null" {
+		log.Error("object of an expired idempotency key has no version id; left in place", "bucket", s.cfg.Bucket, "key", key)
+		return errInProgress()
+	}
+	log.Warn("taking over an idempotency key: removing the object version its crashed writer left", "bucket", s.cfg.Bucket, "key", key,
+		"version_id", v, "last_modified", aws.ToTime(head.LastModified))
+	_, err := s.cfg.S3.DeleteObject(ctx, &s3.DeleteObjectInput{Bucket: &s.cfg.Bucket, Key: &key, VersionId: &v})
+	if err != nil && errorCode(err) != "NoSuchVersion" && errorCode(err) != "NoSuchKey" {
+		return storageErr(op, "remove the object of an expired idempotency key", err)
+	}
+	return nil
+}
+
+// writeItem stores the image item with one PutItem conditioned on no item
+// of that id existing; the item enters the list index. When the condition
+// fails it returns the existing item as well as the error.
+func (s *Service) writeItem(ctx context.Context, img Image, tm *Timing) (map[string]types.AttributeValue, error) {
+	const op = "ingest.Put"
+	in := &dynamodb.PutItemInput{
+		TableName: &s.cfg.Table, Item: imageItem(img), ConditionExpression: aws.String(condNew),
+		ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,
 	}
 	_, err := s.cfg.DB.PutItem(ctx, in)
 	if err != nil {
 		var ccf *types.ConditionalCheckFailedException
 		if errors.As(err, &ccf) {
-			tm.Capacity.failedWrite(nil)
+			tm.Capacity.failedWrite(ccf.Item)
+			if ccf.Item != nil {
+				return ccf.Item, apperr.Errorf(apperr.Conflict, op, "image %s exists", img.ID)
+			}
 		}
-		if c != nil && errors.As(err, &ccf) {
-			return &apperr.Error{Code: apperr.Conflict, Op: op, Message: errClaimLost.Error(), Err: errClaimLost}
-		}
-		return storageErr(op, "write item", err)
+		return nil, storageErr(op, "write item", err)
 	}
-	var old map[string]types.AttributeValue // a new item replaces nothing
-	if c != nil {
-		old = c.item // the condition held: the item was our pending one
-	}
-	tm.Capacity.write(old, in.Item)
-	return nil
-}
-
-// takeOverObject removes what the previous owner of a taken-over claim may
-// have stored under the image's key before it crashed: the current version
-// of the object, which no item refers to.
-func (s *Service) takeOverObject(ctx context.Context, log *slog.Logger, key string) error {
-	out, err := s.cfg.S3.HeadObject(ctx, &s3.HeadObjectInput{Bucket: &s.cfg.Bucket, Key: &key})
-	if err != nil {
-		if code := errorCode(err); code == "NotFound" || code == "NoSuchKey" {
-			return nil
-		}
-		return storageErr("ingest.Put", "check the object of a taken-over claim", err)
-	}
-	log.Warn("removing the object of a taken-over idempotency claim", "bucket", s.cfg.Bucket, "key", key, "version_id", aws.ToString(out.VersionId))
-	in := &s3.DeleteObjectInput{Bucket: &s.cfg.Bucket, Key: &key, VersionId: out.VersionId}
-	if _, err := s.cfg.S3.DeleteObject(ctx, in); err != nil {
-		return storageErr("ingest.Put", "remove the object of a taken-over claim", err)
-	}
-	return nil
+	tm.Capacity.write(nil, in.Item) // the condition held: a new item
+	return nil, nil
 }
 
 // Get returns the image with id; an id that is not a ULID is not found.

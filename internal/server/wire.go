@@ -65,8 +65,6 @@ func Build(ctx context.Context, c config.Serve, d Deps) (*Server, error) {
 		StorageTimeout:  ingest.DefaultStorageTimeout,
 		MaxInFlight:     c.MaxConcurrentIngests,
 		MinDownloadRate: minRate(c.MinDownloadRate),
-		IdempotencyTTL:  c.IdempotencyTTL,
-		TTLAttribute:    c.TTLAttribute,
 		InstanceID:      id,
 		Logger:          d.Logger,
 	})

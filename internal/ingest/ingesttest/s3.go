@@ -9,6 +9,7 @@ import (
 	"sort"
 	"strconv"
 	"sync"
+	"time"
 
 	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
@@ -22,6 +23,8 @@ type Object struct {
 	Size        int64
 	ContentType string
 	VersionID   string
+	// LastModified is when the object was stored, by the fake's clock.
+	LastModified time.Time
 }
 
 // S3 is a fake S3 bucket (one bucket name; others are NoSuchBucket).
@@ -32,6 +35,8 @@ type S3 struct {
 	// Hook, when set, runs before each operation ("PutObject", "UploadPart",
 	// …); a non-nil error fails the operation.
 	Hook func(op, key string) error
+	// Now is the clock of LastModified (default time.Now).
+	Now func() time.Time
 
 	mu      sync.Mutex
 	objects map[string]Object
@@ -94,9 +99,12 @@ func (f *S3) PutObject(ctx context.Context, in *s3.PutObjectInput, _ ...func(*s3
 	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	if err := f.condition(*in.Key, in.IfNoneMatch); err != nil {
+		return nil, err
+	}
 	f.seq++
 	v := "v" + strconv.Itoa(f.seq)
-	f.objects[*in.Key] = Object{Body: b, Size: size, ContentType: deref(in.ContentType), VersionID: v}
+	f.objects[*in.Key] = Object{Body: b, Size: size, ContentType: deref(in.ContentType), VersionID: v, LastModified: f.now()}
 	return &s3.PutObjectOutput{VersionId: &v}, nil
 }
 
@@ -142,6 +150,9 @@ func (f *S3) CompleteMultipartUpload(ctx context.Context, in *s3.CompleteMultipa
 	if !ok {
 		return nil, apiErr("NoSuchUpload", "no such upload")
 	}
+	if err := f.condition(u.key, in.IfNoneMatch); err != nil {
+		return nil, err
+	}
 	nums := make([]int, 0, len(u.parts))
 	for k := range u.parts {
 		nums = append(nums, int(k))
@@ -160,7 +171,7 @@ func (f *S3) CompleteMultipartUpload(ctx context.Context, in *s3.CompleteMultipa
 	if !f.Discard {
 		body = buf.Bytes()
 	}
-	f.objects[u.key] = Object{Body: body, Size: size, ContentType: u.contentType, VersionID: v}
+	f.objects[u.key] = Object{Body: body, Size: size, ContentType: u.contentType, VersionID: v, LastModified: f.now()}
 	return &s3.CompleteMultipartUploadOutput{VersionId: &v, Key: &u.key}, nil
 }
 
@@ -209,7 +220,7 @@ func (f *S3) HeadObject(ctx context.Context, in *s3.HeadObjectInput, _ ...func(*
 	if !ok {
 		return nil, &types.NotFound{Message: ptr("Not Found")}
 	}
-	return &s3.HeadObjectOutput{ContentType: &o.ContentType, ContentLength: &o.Size, VersionId: ptr(o.VersionID)}, nil
+	return &s3.HeadObjectOutput{ContentType: &o.ContentType, ContentLength: &o.Size, VersionId: ptr(o.VersionID), LastModified: ptr(o.LastModified)}, nil
 }
 
 // PresignGetObject returns a fake signed URL.
@@ -249,6 +260,28 @@ func (f *S3) Reset() {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.objects = map[string]Object{}
+}
+
+// condition refuses a write with If-None-Match: * when key exists, as S3
+// does (412 PreconditionFailed). Callers hold f.mu.
+func (f *S3) condition(key string, ifNoneMatch *string) error {
+	if ifNoneMatch == nil {
+		return nil
+	}
+	if *ifNoneMatch != "*" {
+		return apiErr("NotImplemented", "only If-None-Match: * is supported")
+	}
+	if _, ok := f.objects[key]; ok {
+		return apiErr("PreconditionFailed", "At least one of the pre-conditions you specified did not hold")
+	}
+	return nil
+}
+
+func (f *S3) now() time.Time {
+	if f.Now != nil {
+		return f.Now()
+	}
+	return time.Now()
 }
 
 func deref(p *string) string {
