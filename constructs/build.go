@@ -30,9 +30,6 @@ const (
 	ListPartitionValue = "image"
 	ListSort           = "created_at"
 
-	// TTLAttribute is the images table's TTL attribute (Number, epoch
-	// seconds): idempotency records carry it and expire.
-	TTLAttribute = "expires_at"
 	// IngestSlots is each server's limit on concurrent ingests
 	// (MAX_CONCURRENT_INGESTS): a request beyond it gets 429 at once.
 	IngestSlots = 8
@@ -166,7 +163,6 @@ func tables(p string, removal Removal) (images, albums Table) {
 		}},
 		Removal:            removal,
 		DeletionProtection: removal == Retain,
-		TTLAttribute:       TTLAttribute,
 	}
 	albums = Table{
 		ID:          "AlbumsTable",
@@ -319,8 +315,6 @@ func serverService(s *System, cfg Config) Service {
 			{Name: "ALBUMS_TABLE", Value: RefTo(s.AlbumsTable.ID, AttrName)},
 			{Name: "AWS_REGION", Value: Lit(cfg.Region)},
 			{Name: "ALLOWED_ORIGIN_PORTS", Value: Lit(cfg.AllowedOriginPorts)},
-			{Name: "IDEMPOTENCY_TTL", Value: Lit(strconv.Itoa(cfg.IdempotencyTTLHours) + "h")},
-			{Name: "TTL_ATTRIBUTE", Value: Lit(TTLAttribute)},
 			{Name: "MAX_CONCURRENT_INGESTS", Value: Lit(strconv.Itoa(IngestSlots))},
 		}),
 	}

@@ -234,7 +234,7 @@ func TestUserDataShell(t *testing.T) {
 
 func TestHardeningSettings(t *testing.T) {
 	s := mustNew(t, func(c *Config) {
-		c.NoncurrentVersionDays, c.IdempotencyTTLHours, c.LambdaReservedConcurrency, c.AllowedOriginPorts = 7, 48, 33, "443"
+		c.NoncurrentVersionDays, c.LambdaReservedConcurrency, c.AllowedOriginPorts = 7, 33, "443"
 	})
 	wantRules := []LifecycleRule{
 		{ID: "abort-incomplete-multipart-uploads", AbortIncompleteMultipartDays: 1},
@@ -242,9 +242,6 @@ func TestHardeningSettings(t *testing.T) {
 	}
 	if diff := cmp.Diff(wantRules, s.Bucket.Lifecycle); diff != "" {
 		t.Errorf("lifecycle (-want +got):\n%s", diff)
-	}
-	if s.ImagesTable.TTLAttribute != "expires_at" || s.AlbumsTable.TTLAttribute != "" {
-		t.Errorf("TTL attributes = %q / %q, want expires_at on images only", s.ImagesTable.TTLAttribute, s.AlbumsTable.TTLAttribute)
 	}
 	for _, in := range s.Servers {
 		if in.MetadataHopLimit != 1 {
@@ -258,7 +255,7 @@ func TestHardeningSettings(t *testing.T) {
 	for _, e := range s.ServerService.Environment {
 		env[e.Name] = e.Value.Literal
 	}
-	for k, want := range map[string]string{"ALLOWED_ORIGIN_PORTS": "443", "IDEMPOTENCY_TTL": "48h", "TTL_ATTRIBUTE": "expires_at", "MAX_CONCURRENT_INGESTS": "8"} {
+	for k, want := range map[string]string{"ALLOWED_ORIGIN_PORTS": "443", "MAX_CONCURRENT_INGESTS": "8"} {
 		if env[k] != want {
 			t.Errorf("server %s = %q, want %q", k, env[k], want)
 		}

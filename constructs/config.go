@@ -36,9 +36,6 @@ type Config struct {
 	// SSMAccess grants the instances the SSM agent's actions (Session
 	// Manager, Run Command) through a minimal statement; false grants none.
 	SSMAccess bool `json:"ssm_access"`
-	// IdempotencyTTLHours is how long an Idempotency-Key record lives
-	// before DynamoDB's TTL removes it.
-	IdempotencyTTLHours int `json:"idempotency_ttl_hours"`
 	// NoncurrentVersionDays is how long a replaced or deleted image version
 	// is kept before the bucket's lifecycle rule expires it.
 	NoncurrentVersionDays int `json:"noncurrent_version_days"`
@@ -62,7 +59,6 @@ func Defaults() Config {
 
 		LambdaReservedConcurrency: 20,
 		SSMAccess:                 true,
-		IdempotencyTTLHours:       24,
 		NoncurrentVersionDays:     30,
 		AllowedOriginPorts:        "80,443",
 		LambdaLogRetentionDays:    30,
@@ -77,7 +73,6 @@ const (
 	MaxReservedConcurrency = 900
 	// MinAdminCIDRBits is the widest admin network SSH may be opened to.
 	MinAdminCIDRBits = 16
-	MaxTTLHours      = 24 * 365
 	MaxVersionDays   = 3650
 )
 
@@ -144,9 +139,6 @@ func (c Config) Validate() error {
 	}
 	if c.LambdaReservedConcurrency < 1 || c.LambdaReservedConcurrency > MaxReservedConcurrency {
 		bad("lambda_reserved_concurrency", c.LambdaReservedConcurrency, fmt.Sprintf("must be between 1 and %d (0 would throttle every invocation)", MaxReservedConcurrency))
-	}
-	if c.IdempotencyTTLHours < 1 || c.IdempotencyTTLHours > MaxTTLHours {
-		bad("idempotency_ttl_hours", c.IdempotencyTTLHours, fmt.Sprintf("must be between 1 and %d", MaxTTLHours))
 	}
 	if c.NoncurrentVersionDays < 1 || c.NoncurrentVersionDays > MaxVersionDays {
 		bad("noncurrent_version_days", c.NoncurrentVersionDays, fmt.Sprintf("must be between 1 and %d", MaxVersionDays))

@@ -10,7 +10,7 @@ import (
 
 func TestDefaults(t *testing.T) {
 	want := Config{Prefix: "twinstack", Region: "us-east-1", InstanceCount: 2, InstanceType: "t3.micro", LambdaMemoryMB: 256, LambdaTimeoutSec: 30,
-		LambdaReservedConcurrency: 20, SSMAccess: true, IdempotencyTTLHours: 24, NoncurrentVersionDays: 30, AllowedOriginPorts: "80,443", LambdaLogRetentionDays: 30}
+		LambdaReservedConcurrency: 20, SSMAccess: true, NoncurrentVersionDays: 30, AllowedOriginPorts: "80,443", LambdaLogRetentionDays: 30}
 	if diff := cmp.Diff(want, Defaults()); diff != "" {
 		t.Errorf("Defaults() (-want +got):\n%s", diff)
 	}
@@ -43,8 +43,6 @@ func TestValidate(t *testing.T) {
 		{"reserved concurrency zero", func(c *Config) { c.LambdaReservedConcurrency = 0 }, "lambda_reserved_concurrency"},
 		{"reserved concurrency too many", func(c *Config) { c.LambdaReservedConcurrency = MaxReservedConcurrency + 1 }, "lambda_reserved_concurrency"},
 		{"reserved concurrency one", func(c *Config) { c.LambdaReservedConcurrency = 1 }, ""},
-		{"ttl zero", func(c *Config) { c.IdempotencyTTLHours = 0 }, "idempotency_ttl_hours"},
-		{"ttl over a year", func(c *Config) { c.IdempotencyTTLHours = MaxTTLHours + 1 }, "idempotency_ttl_hours"},
 		{"noncurrent days zero", func(c *Config) { c.NoncurrentVersionDays = 0 }, "noncurrent_version_days"},
 		{"noncurrent days too many", func(c *Config) { c.NoncurrentVersionDays = MaxVersionDays + 1 }, "noncurrent_version_days"},
 		{"ports empty", func(c *Config) { c.AllowedOriginPorts = "" }, "allowed_origin_ports"},
@@ -113,7 +111,7 @@ func TestValidateReportsEveryField(t *testing.T) {
 	c := Config{}
 	err := c.Validate()
 	for _, f := range []string{"prefix", "region", "instance_count", "instance_type", "lambda_memory_mb", "lambda_timeout_seconds",
-		"lambda_reserved_concurrency", "idempotency_ttl_hours", "noncurrent_version_days", "allowed_origin_ports", "lambda_log_retention_days"} {
+		"lambda_reserved_concurrency", "noncurrent_version_days", "allowed_origin_ports", "lambda_log_retention_days"} {
 		if !strings.Contains(err.Error(), f+":") {
 			t.Errorf("error %q does not name %s", err, f)
 		}

@@ -88,12 +88,12 @@ func serverStatements(s *System, ssmAccess bool) []Statement {
 			Resources: []Value{RefTo(s.Bucket.ID, AttrARN).Wrap("", "/"+ImagesPrefix+"*")},
 		},
 		{
-			// Image items; a keyed ingest's claim is the pending image
-			// item, completed by a conditional PutItem and removed by
-			// DeleteItem when the ingest fails.
+			// Image items: one conditional PutItem per ingest; a keyed
+			// repeat reads the item (its claim is the S3 object, so no
+			// item is ever deleted).
 			Sid:       "ImagesTable",
 			Effect:    "Allow",
-			Actions:   []string{"dynamodb:DeleteItem", "dynamodb:DescribeTable", "dynamodb:GetItem", "dynamodb:PutItem"},
+			Actions:   []string{"dynamodb:DescribeTable", "dynamodb:GetItem", "dynamodb:PutItem"},
 			Resources: []Value{RefTo(images, AttrARN)},
 		},
 		{

@@ -141,9 +141,6 @@ type Table struct {
 	// DeletionProtection refuses DeleteTable through any API while on; it
 	// is on exactly when the data is retained.
 	DeletionProtection bool
-	// TTLAttribute, when set, is the Number attribute (epoch seconds)
-	// after which DynamoDB deletes an item.
-	TTLAttribute string
 }
 
 // Network is the VPC with its public subnets, internet gateway and routes.

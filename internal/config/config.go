@@ -67,7 +67,6 @@ func Load(args []string, getenv func(string) string) (Config, error) {
 	fs.BoolVar(&sc.DestroyData, "destroy-data", d.DestroyData, "empty and delete the bucket and tables on destroy")
 	fs.IntVar(&sc.LambdaReservedConcurrency, "lambda-reserved-concurrency", d.LambdaReservedConcurrency, "concurrent executions reserved for (and capping) the Lambda")
 	fs.BoolVar(&sc.SSMAccess, "ssm-access", d.SSMAccess, "grant the instances the SSM agent's actions (Session Manager)")
-	fs.IntVar(&sc.IdempotencyTTLHours, "idempotency-ttl-hours", d.IdempotencyTTLHours, "hours an Idempotency-Key record lives before DynamoDB's TTL removes it")
 	fs.IntVar(&sc.NoncurrentVersionDays, "noncurrent-version-days", d.NoncurrentVersionDays, "days a replaced image version is kept before the lifecycle rule expires it")
 	fs.StringVar(&sc.AllowedOriginPorts, "allowed-origin-ports", d.AllowedOriginPorts, "comma-separated destination ports the servers may fetch images from")
 	fs.IntVar(&sc.LambdaLogRetentionDays, "lambda-log-retention-days", d.LambdaLogRetentionDays, "days the Lambda's log group keeps events (a CloudWatch Logs retention)")

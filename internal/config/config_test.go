@@ -50,14 +50,14 @@ func TestLoadPrecedence(t *testing.T) {
 			c.StackName = "custom"
 		}},
 		{"hardening settings from the environment", nil, map[string]string{
-			"TWINSTACK_LAMBDA_RESERVED_CONCURRENCY": "50", "TWINSTACK_SSM_ACCESS": "false", "TWINSTACK_IDEMPOTENCY_TTL_HOURS": "48",
+			"TWINSTACK_LAMBDA_RESERVED_CONCURRENCY": "50", "TWINSTACK_SSM_ACCESS": "false",
 			"TWINSTACK_NONCURRENT_VERSION_DAYS": "7", "TWINSTACK_ALLOWED_ORIGIN_PORTS": "443",
 		}, func(c *Config) {
-			c.System.LambdaReservedConcurrency, c.System.SSMAccess, c.System.IdempotencyTTLHours = 50, false, 48
+			c.System.LambdaReservedConcurrency, c.System.SSMAccess = 50, false
 			c.System.NoncurrentVersionDays, c.System.AllowedOriginPorts = 7, "443"
 		}},
-		{"hardening settings from the file", []string{"-config", writeFile(t, `{"lambda_reserved_concurrency":5,"ssm_access":false,"idempotency_ttl_hours":1,"noncurrent_version_days":90,"allowed_origin_ports":"80,443,8443"}`)}, nil, func(c *Config) {
-			c.System.LambdaReservedConcurrency, c.System.SSMAccess, c.System.IdempotencyTTLHours = 5, false, 1
+		{"hardening settings from the file", []string{"-config", writeFile(t, `{"lambda_reserved_concurrency":5,"ssm_access":false,"noncurrent_version_days":90,"allowed_origin_ports":"80,443,8443"}`)}, nil, func(c *Config) {
+			c.System.LambdaReservedConcurrency, c.System.SSMAccess = 5, false
 			c.System.NoncurrentVersionDays, c.System.AllowedOriginPorts = 90, "80,443,8443"
 		}},
 	}
@@ -89,7 +89,6 @@ func TestLoadErrors(t *testing.T) {
 		{"half the internet", nil, map[string]string{"TWINSTACK_ADMIN_CIDR": "0.0.0.0/1"}, "admin_cidr"},
 		{"reserved concurrency zero", nil, map[string]string{"TWINSTACK_LAMBDA_RESERVED_CONCURRENCY": "0"}, "lambda_reserved_concurrency"},
 		{"ssm access not a bool", nil, map[string]string{"TWINSTACK_SSM_ACCESS": "maybe"}, "TWINSTACK_SSM_ACCESS"},
-		{"ttl hours zero", nil, map[string]string{"TWINSTACK_IDEMPOTENCY_TTL_HOURS": "0"}, "idempotency_ttl_hours"},
 		{"noncurrent days zero", nil, map[string]string{"TWINSTACK_NONCURRENT_VERSION_DAYS": "0"}, "noncurrent_version_days"},
 		{"bad origin ports", nil, map[string]string{"TWINSTACK_ALLOWED_ORIGIN_PORTS": "80,http"}, "allowed_origin_ports"},
 		{"bad endpoint", []string{"-endpoint", "localhost:5000"}, nil, "endpoint"},

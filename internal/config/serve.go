@@ -40,13 +40,6 @@ type Serve struct {
 	// AllowedOriginPorts are the destination ports image downloads may
 	// dial (ALLOWED_ORIGIN_PORTS, "80,443").
 	AllowedOriginPorts []int
-	// IdempotencyTTL (IDEMPOTENCY_TTL) and TTLAttribute (TTL_ATTRIBUTE,
-	// epoch seconds) are still checked and accepted because the stacks
-	// pass them, but since issue 15 the server writes no record that
-	// expires: a keyed ingest's claim is its S3 object (a conditional
-	// PutObject), not a pending item, so nothing carries the attribute.
-	IdempotencyTTL time.Duration
-	TTLAttribute   string
 	// MaxConcurrentIngests is the number of ingest slots; a request finding
 	// none free gets 429 (MAX_CONCURRENT_INGESTS).
 	MaxConcurrentIngests int
@@ -62,8 +55,6 @@ const (
 	// DefaultShutdownTimeout stays under the unit's TimeoutStopSec (30 s).
 	DefaultShutdownTimeout = 25 * time.Second
 	MaxMaxImageBytes       = 5 << 30
-	DefaultIdempotencyTTL  = 24 * time.Hour
-	DefaultTTLAttribute    = "expires_at"
 	DefaultMaxIngests      = 8
 	DefaultMinDownloadRate = 16 << 10
 )
@@ -90,8 +81,6 @@ func ServeFlags(fs *flag.FlagSet, s *Serve) {
 		LogLevel:        "info",
 
 		AllowedOriginPorts:   DefaultAllowedOriginPorts(),
-		IdempotencyTTL:       DefaultIdempotencyTTL,
-		TTLAttribute:         DefaultTTLAttribute,
 		MaxConcurrentIngests: DefaultMaxIngests,
 		MinDownloadRate:      DefaultMinDownloadRate,
 	}
@@ -110,8 +99,6 @@ func ServeFlags(fs *flag.FlagSet, s *Serve) {
 	fs.DurationVar(&s.ShutdownTimeout, "shutdown-timeout", s.ShutdownTimeout, "bound on draining in-flight requests at SIGTERM")
 	fs.StringVar(&s.LogLevel, "log-level", s.LogLevel, "debug, info, warn or error")
 	fs.Var((*portList)(&s.AllowedOriginPorts), "allowed-origin-ports", "comma-separated destination ports image downloads may dial")
-	fs.DurationVar(&s.IdempotencyTTL, "idempotency-ttl", s.IdempotencyTTL, "accepted and checked, unused: no idempotency record expires since issue 15")
-	fs.StringVar(&s.TTLAttribute, "ttl-attribute", s.TTLAttribute, "the images table's TTL attribute (accepted and checked, unused since issue 15)")
 	fs.IntVar(&s.MaxConcurrentIngests, "max-concurrent-ingests", s.MaxConcurrentIngests, "ingests running at once; further requests get 429")
 	fs.Var((*byteRate)(&s.MinDownloadRate), "min-download-rate", "slowest origin transfer accepted, like 16KiB/s (0: no limit)")
 }
@@ -133,10 +120,9 @@ func LoadServe(fs *flag.FlagSet, args []string, getenv func(string) string) (Ser
 }
 
 var (
-	bucketRE  = regexp.MustCompile(`^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$`)
-	tableRE   = regexp.MustCompile(`^[A-Za-z0-9_.-]{3,255}$`)
-	regionRE  = regexp.MustCompile(`^[a-z]{2}(-[a-z]+)+-\d+$`)
-	ttlAttrRE = regexp.MustCompile(`^[A-Za-z0-9_.-]{1,255}$`)
+	bucketRE = regexp.MustCompile(`^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$`)
+	tableRE  = regexp.MustCompile(`^[A-Za-z0-9_.-]{3,255}$`)
+	regionRE = regexp.MustCompile(`^[a-z]{2}(-[a-z]+)+-\d+$`)
 )
 
 // Validate reports the first invalid setting as a *constructs.FieldError
@@ -178,10 +164,6 @@ func (s Serve) Validate() error {
 		return bad("INSTANCE_ID", s.InstanceID, "longer than 128 characters")
 	case len(s.AllowedOriginPorts) == 0:
 		return bad("ALLOWED_ORIGIN_PORTS", "", "want at least one port")
-	case s.IdempotencyTTL < time.Minute || s.IdempotencyTTL > 365*24*time.Hour:
-		return bad("IDEMPOTENCY_TTL", s.IdempotencyTTL, "want a duration from 1m to 8760h")
-	case !ttlAttrRE.MatchString(s.TTLAttribute):
-		return bad("TTL_ATTRIBUTE", s.TTLAttribute, "want an attribute name of 1-255 letters, digits, _ . -")
 	case s.MaxConcurrentIngests < 1 || s.MaxConcurrentIngests > 1024:
 		return bad("MAX_CONCURRENT_INGESTS", s.MaxConcurrentIngests, "want 1-1024")
 	case s.MinDownloadRate < 0:

@@ -35,7 +35,7 @@ func TestLoadServe(t *testing.T) {
 		AlbumsTable: "twinstack-albums", Region: "us-east-1", MaxImageBytes: 20 << 20,
 		DownloadTimeout: 10 * time.Second, IMDS: "auto", ShutdownTimeout: 25 * time.Second, LogLevel: "info",
 		// The cross-branch contract's defaults.
-		AllowedOriginPorts: []int{80, 443}, IdempotencyTTL: 24 * time.Hour, TTLAttribute: "expires_at",
+		AllowedOriginPorts: []int{80, 443},
 		MaxConcurrentIngests: 8, MinDownloadRate: 16 << 10,
 	}
 	tests := []struct {
@@ -53,10 +53,10 @@ func TestLoadServe(t *testing.T) {
 			s.Endpoint, s.InstanceID = "http://localhost:5000", "local-1"
 		}},
 		{"hardening env", nil, map[string]string{
-			"ALLOWED_ORIGIN_PORTS": "443, 8443,443", "IDEMPOTENCY_TTL": "2h", "TTL_ATTRIBUTE": "ttl",
+			"ALLOWED_ORIGIN_PORTS": "443, 8443,443",
 			"MAX_CONCURRENT_INGESTS": "3", "MIN_DOWNLOAD_RATE": "1MiB/s",
 		}, func(s *config.Serve) {
-			s.AllowedOriginPorts, s.IdempotencyTTL, s.TTLAttribute = []int{443, 8443}, 2*time.Hour, "ttl"
+			s.AllowedOriginPorts = []int{443, 8443}
 			s.MaxConcurrentIngests, s.MinDownloadRate = 3, 1<<20
 		}},
 		{"rate off", []string{"-min-download-rate", "0"}, nil, func(s *config.Serve) { s.MinDownloadRate = 0 }},
@@ -104,8 +104,6 @@ func TestLoadServeErrors(t *testing.T) {
 		{env: map[string]string{"LOG_LEVEL": "loud"}, want: "LOG_LEVEL"},
 		{env: map[string]string{"ALLOWED_ORIGIN_PORTS": "80,0"}, want: "ALLOWED_ORIGIN_PORTS"},
 		{env: map[string]string{"ALLOWED_ORIGIN_PORTS": "http"}, want: "ALLOWED_ORIGIN_PORTS"},
-		{env: map[string]string{"IDEMPOTENCY_TTL": "10s"}, want: "IDEMPOTENCY_TTL"},
-		{env: map[string]string{"TTL_ATTRIBUTE": "a b"}, want: "TTL_ATTRIBUTE"},
 		{env: map[string]string{"MAX_CONCURRENT_INGESTS": "0"}, want: "MAX_CONCURRENT_INGESTS"},
 		{env: map[string]string{"MIN_DOWNLOAD_RATE": "fast"}, want: "MIN_DOWNLOAD_RATE"},
 		{args: []string{"-port", "x"}, want: "-port"},

@@ -65,7 +65,6 @@ func modelCoverage() map[string][]string {
 		"Table.Indexes":             {"table/indexes"},
 		"Table.Removal":             {"table/data-on-destroy"},
 		"Table.DeletionProtection":  {"table/deletion-protection"},
-		"Table.TTLAttribute":        {"table/ttl"},
 		"Key.Name":                  {"table/partition-key", "table/sort-key", "table/indexes"},
 		"Key.Type":                  {"table/partition-key", "table/sort-key", "table/indexes"},
 		"Index.Name":                {"table/indexes"},

@@ -121,8 +121,10 @@ func mutations() []mutation {
 		setter(cfBucket+".LifecycleConfiguration.Rules.1.NoncurrentVersionExpiration.NoncurrentDays", 90))
 
 	// Table.
+	// A TTL on one side only (the model has none: nothing of ours expires).
 	add("table ttl", one(entity.Table, kImages, "ttl"),
-		setter(tfTable+".ttl.enabled", false), setter(cfTable+".TimeToLiveSpecification.Enabled", false))
+		setter(tfTable+".ttl", map[string]any{"attribute_name": "expires_at", "enabled": true}),
+		setter(cfTable+".TimeToLiveSpecification", map[string]any{"AttributeName": "expires_at", "Enabled": true}))
 	ms = append(ms, mutation{name: "table name (tf)", want: one(entity.Table, "renamed", "name"), tf: setter(tfTable+".name", "renamed"), rekey: [3]string{"table", kImages, "renamed"}})
 	add("table name", one(entity.Table, kImages, "name"), nil, setter(cfTable+".TableName", "renamed"))
 	add("table partition key", one(entity.Table, kImages, "partition-key"),

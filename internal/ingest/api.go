@@ -29,16 +29,9 @@ type Presigner interface {
 // TableAPI is what ingest calls on DynamoDB. Ingest makes no transactions:
 // each write is one conditional PutItem, and a keyed repeat reads the item
 // with a strongly consistent GetItem.
-//
-// DeleteItem is no longer called (since issue 15 there is no pending claim
-// item to release). It stays declared only because the server role's
-// grant (constructs/iam.go) is derived from these interfaces and checked
-// against them (TestServerRoleGrantsExactlyWhatTheCodeCalls); remove it
-// together with the grant.
 type TableAPI interface {
 	GetItem(context.Context, *dynamodb.GetItemInput, ...func(*dynamodb.Options)) (*dynamodb.GetItemOutput, error)
 	PutItem(context.Context, *dynamodb.PutItemInput, ...func(*dynamodb.Options)) (*dynamodb.PutItemOutput, error)
-	DeleteItem(context.Context, *dynamodb.DeleteItemInput, ...func(*dynamodb.Options)) (*dynamodb.DeleteItemOutput, error)
 	Query(context.Context, *dynamodb.QueryInput, ...func(*dynamodb.Options)) (*dynamodb.QueryOutput, error)
 	DescribeTable(context.Context, *dynamodb.DescribeTableInput, ...func(*dynamodb.Options)) (*dynamodb.DescribeTableOutput, error)
 }

@@ -965,9 +965,6 @@ func conforming(sys *constructs.System) *world {
 		if tb.PointInTimeRecovery {
 			w.pitr[tb.Name] = ddbtypes.PointInTimeRecoveryStatusEnabled
 		}
-		if tb.TTLAttribute != "" {
-			w.ttl[tb.Name] = &ddbtypes.TimeToLiveDescription{AttributeName: aws.String(tb.TTLAttribute), TimeToLiveStatus: ddbtypes.TimeToLiveStatusEnabled}
-		}
 	}
 	gid := func(id constructs.ID) string { return "sg-" + string(id) }
 	for _, s := range sys.Network.Subnets {

@@ -152,6 +152,9 @@ func ttlText(d *ddbtypes.TimeToLiveDescription) string {
 	return aws.ToString(d.AttributeName) + " " + strings.ToLower(string(d.TimeToLiveStatus))
 }
 
+// ttlCheck: no table of the model has a TTL (no item of ours is meant to
+// expire; a TTL on the images table would delete images), so any TTL the
+// deployment has is drift, and the patch turns it off.
 func ttlCheck(r *reader, t *constructs.Table) check {
 	name := func() *string { return r.physicalName(t.ID, t.Name) }
 	ttl := lookupOf(func(ctx context.Context) (*ddbtypes.TimeToLiveDescription, error) {
@@ -163,34 +166,21 @@ func ttlCheck(r *reader, t *constructs.Table) check {
 			return o.TimeToLiveDescription, nil
 		})
 	})
-	want := "disabled"
-	if t.TTLAttribute != "" {
-		want = t.TTLAttribute + " enabled"
-	}
-	c := prop("table."+string(t.ID)+".ttl", t.ID, "TimeToLiveDescription", want, ttl, value(ttlText))
-	// A table has at most one TTL attribute: the patch turns off one the
-	// model does not name before it turns on the model's.
+	c := prop("table."+string(t.ID)+".ttl", t.ID, "TimeToLiveDescription", "disabled", ttl, value(ttlText))
 	c.patch = func(ctx context.Context) error {
 		d, err := must(ctx, ttl, "table "+t.Name)
 		if err != nil {
 			return err
 		}
-		on := d != nil && d.TimeToLiveStatus != "" && d.TimeToLiveStatus != ddbtypes.TimeToLiveStatusDisabled
-		set := func(attr string, enabled bool) error {
-			_, err := r.c.DynamoDB.UpdateTimeToLive(ctx, &dynamodb.UpdateTimeToLiveInput{TableName: name(),
-				TimeToLiveSpecification: &ddbtypes.TimeToLiveSpecification{AttributeName: aws.String(attr), Enabled: aws.Bool(enabled)}})
-			return err
-		}
-		if on && aws.ToString(d.AttributeName) != t.TTLAttribute {
-			if err := set(aws.ToString(d.AttributeName), false); err != nil {
-				return fmt.Errorf("disable ttl on %s: %w", aws.ToString(d.AttributeName), err)
-			}
-			on = false
-		}
-		if t.TTLAttribute == "" || on {
+		if d == nil || d.TimeToLiveStatus == "" || d.TimeToLiveStatus == ddbtypes.TimeToLiveStatusDisabled {
 			return nil
 		}
-		return set(t.TTLAttribute, true)
+		_, err = r.c.DynamoDB.UpdateTimeToLive(ctx, &dynamodb.UpdateTimeToLiveInput{TableName: name(),
+			TimeToLiveSpecification: &ddbtypes.TimeToLiveSpecification{AttributeName: d.AttributeName, Enabled: aws.Bool(false)}})
+		if err != nil {
+			return fmt.Errorf("disable ttl on %s: %w", aws.ToString(d.AttributeName), err)
+		}
+		return nil
 	}
 	return c
 }

@@ -300,9 +300,6 @@ func (r *renderer) table(t *constructs.Table) error {
 	if t.DeletionProtection {
 		props.DeletionProtection = jsii.Bool(true)
 	}
-	if t.TTLAttribute != "" {
-		props.TimeToLiveAttribute = jsii.String(t.TTLAttribute)
-	}
 	if t.Sort != nil {
 		if props.SortKey, err = attribute(*t.Sort); err != nil {
 			return err

@@ -166,9 +166,6 @@ func (r *renderer) table(t *constructs.Table) error {
 		PointInTimeRecovery:       pointInTimeRecovery{Enabled: t.PointInTimeRecovery},
 		DeletionProtectionEnabled: t.DeletionProtection,
 	}
-	if t.TTLAttribute != "" {
-		body.TTL = &dynamoTTL{AttributeName: t.TTLAttribute, Enabled: true}
-	}
 	add(t.Partition)
 	if t.Sort != nil {
 		body.RangeKey = t.Sort.Name

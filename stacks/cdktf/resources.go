@@ -165,12 +165,6 @@ type dynamoTable struct {
 	GlobalSecondaryIndex      []dynamoIndex       `json:"global_secondary_index,omitempty"`
 	PointInTimeRecovery       pointInTimeRecovery `json:"point_in_time_recovery"`
 	DeletionProtectionEnabled bool                `json:"deletion_protection_enabled"`
-	TTL                       *dynamoTTL          `json:"ttl,omitempty"`
-}
-
-type dynamoTTL struct {
-	AttributeName string `json:"attribute_name"`
-	Enabled       bool   `json:"enabled"`
 }
 
 type dynamoAttribute struct {

@@ -24,9 +24,9 @@ type want struct {
 	destroy                                                 bool
 	// Hardening settings: reserved concurrency, noncurrent version days,
 	// idempotency TTL hours, allowed origin ports, SSM agent access.
-	reserved, noncurrentDays, ttlHours int
-	ports                              string
-	noSSM                              bool
+	reserved, noncurrentDays int
+	ports                    string
+	noSSM                    bool
 	// logDays is the Lambda log group's retention.
 	logDays int
 	// backend is the terraform.backend block; nil: local state.
@@ -35,18 +35,18 @@ type want struct {
 
 var wants = map[string]want{
 	"count1": {prefix: "twinstack", region: "us-east-1", instanceType: "t3.micro", arch: "x86_64", adminCIDR: "203.0.113.0/24", count: 1, memory: 256, timeout: 30,
-		reserved: 20, noncurrentDays: 30, ttlHours: 24, ports: "80,443", logDays: 30},
+		reserved: 20, noncurrentDays: 30, ports: "80,443", logDays: 30},
 	"count2": {prefix: "twinstack", region: "us-east-1", instanceType: "t3.micro", arch: "x86_64", count: 2, memory: 256, timeout: 30,
-		reserved: 20, noncurrentDays: 30, ttlHours: 24, ports: "80,443", logDays: 30},
+		reserved: 20, noncurrentDays: 30, ports: "80,443", logDays: 30},
 	"count3": {prefix: "twin-local", region: "eu-west-1", instanceType: "t4g.small", arch: "arm64", endpoint: "http://localhost:4566", count: 3, memory: 512, timeout: 60, destroy: true,
-		reserved: 50, noncurrentDays: 7, ttlHours: 48, ports: "443", noSSM: true, logDays: 7},
+		reserved: 50, noncurrentDays: 7, ports: "443", noSSM: true, logDays: 7},
 	// Issue 16: S3 state with native locking, encrypted; on real AWS and
 	// on a local endpoint (path-style, endpoint override).
 	"s3": {prefix: "twinstack", region: "eu-west-1", instanceType: "t3.micro", arch: "x86_64", count: 1, memory: 256, timeout: 30,
-		reserved: 20, noncurrentDays: 30, ttlHours: 24, ports: "80,443", logDays: 30,
+		reserved: 20, noncurrentDays: 30, ports: "80,443", logDays: 30,
 		backend: obj{"s3": obj{"bucket": "acme-tfstate-123456789012", "key": "envs/prod/twinstack.tfstate", "region": "eu-central-1", "encrypt": true, "use_lockfile": true}}},
 	"s3-endpoint": {prefix: "ts-tf", region: "us-east-1", instanceType: "t3.micro", arch: "x86_64", endpoint: "http://127.0.0.1:5000", count: 1, memory: 256, timeout: 30,
-		reserved: 20, noncurrentDays: 30, ttlHours: 24, ports: "80,443", logDays: 30,
+		reserved: 20, noncurrentDays: 30, ports: "80,443", logDays: 30,
 		backend: obj{"s3": obj{"bucket": "ts-tfstate", "key": "ts-tf/terraform.tfstate", "region": "us-east-1", "encrypt": true, "use_lockfile": true,
 			"use_path_style": true, "endpoints": obj{"s3": "http://127.0.0.1:5000", "sts": "http://127.0.0.1:5000"},
 			"access_key": "test", "secret_key": "test", "skip_credentials_validation": true, "skip_metadata_api_check": true,
@@ -146,7 +146,6 @@ func checkTables(t *testing.T, tf *tfJSON, w want) {
 		"global_secondary_index":      []obj{{"name": "by-created", "hash_key": "entity", "range_key": "created_at", "projection_type": "ALL"}},
 		"point_in_time_recovery":      obj{"enabled": true},
 		"deletion_protection_enabled": !w.destroy,
-		"ttl":                         obj{"attribute_name": "expires_at", "enabled": true},
 	}, tf.res(t, "aws_dynamodb_table", "ImagesTable"))
 	diff(t, "albums table", obj{
 		"name": w.prefix + "-albums", "billing_mode": "PAY_PER_REQUEST", "hash_key": "id",
@@ -304,7 +303,7 @@ func checkIAM(t *testing.T, tf *tfJSON, w want) {
 			"actions":   []string{"s3:AbortMultipartUpload", "s3:DeleteObject", "s3:DeleteObjectVersion", "s3:GetObject", "s3:PutObject"},
 			"resources": []string{"${aws_s3_bucket.ImagesBucket.arn}/images/*"}},
 		{"sid": "ImagesTable", "effect": "Allow",
-			"actions":   []string{"dynamodb:DeleteItem", "dynamodb:DescribeTable", "dynamodb:GetItem", "dynamodb:PutItem"},
+			"actions":   []string{"dynamodb:DescribeTable", "dynamodb:GetItem", "dynamodb:PutItem"},
 			"resources": []string{"${aws_dynamodb_table.ImagesTable.arn}"}},
 		{"sid": "ImagesListIndex", "effect": "Allow", "actions": []string{"dynamodb:Query"},
 			"resources": []string{"${aws_dynamodb_table.ImagesTable.arn}/index/by-created"}},
@@ -383,8 +382,6 @@ func checkServers(t *testing.T, tf *tfJSON, w want) {
 			"Environment=AWS_REGION=" + w.region,
 			"Environment=PORT=8080",
 			"Environment=ALLOWED_ORIGIN_PORTS=" + w.ports,
-			"Environment=IDEMPOTENCY_TTL=" + fmt.Sprint(w.ttlHours) + "h",
-			"Environment=TTL_ATTRIBUTE=expires_at",
 			"Environment=MAX_CONCURRENT_INGESTS=8",
 			"ExecStart=/opt/twinstack/twinstack serve",
 			"systemctl restart twinstack-server.service",

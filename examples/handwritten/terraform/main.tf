@@ -31,10 +31,6 @@ data "aws_ssm_parameter" "al2023" {
 locals {
   account_id = data.aws_caller_identity.current.account_id
   suffix     = "${local.account_id}-${var.region}"
-
-  # Attribute holding an item's expiry (epoch seconds): the images table's
-  # TTL and the server's TTL_ATTRIBUTE.
-  ttl_attribute = "expires_at"
 }
 
 # ---------------------------------------------------------------- storage
@@ -185,11 +181,6 @@ resource "aws_dynamodb_table" "images" {
   point_in_time_recovery {
     enabled = true
   }
-
-  ttl {
-    attribute_name = local.ttl_attribute
-    enabled        = true
-  }
 }
 
 resource "aws_dynamodb_table" "albums" {
@@ -317,7 +308,7 @@ resource "aws_iam_role_policy" "server" {
       {
         Sid      = "ImagesTable"
         Effect   = "Allow"
-        Action   = ["dynamodb:DeleteItem", "dynamodb:DescribeTable", "dynamodb:GetItem", "dynamodb:PutItem"]
+        Action   = ["dynamodb:DescribeTable", "dynamodb:GetItem", "dynamodb:PutItem"]
         Resource = aws_dynamodb_table.images.arn
       },
       {
@@ -406,14 +397,13 @@ resource "aws_instance" "server" {
   }
 
   user_data = templatefile("${path.module}/user_data.sh.tftpl", {
-    bucket        = aws_s3_object.server.bucket
-    key           = aws_s3_object.server.key
-    region        = var.region
-    port          = var.server_port
-    albums_table  = aws_dynamodb_table.albums.name
-    images_table  = aws_dynamodb_table.images.name
-    images        = aws_s3_bucket.images.bucket
-    ttl_attribute = local.ttl_attribute
+    bucket       = aws_s3_object.server.bucket
+    key          = aws_s3_object.server.key
+    region       = var.region
+    port         = var.server_port
+    albums_table = aws_dynamodb_table.albums.name
+    images_table = aws_dynamodb_table.images.name
+    images       = aws_s3_bucket.images.bucket
   })
   user_data_replace_on_change = true
 
