@@ -35,7 +35,7 @@ func TestLoadServe(t *testing.T) {
 		AlbumsTable: "twinstack-albums", Region: "us-east-1", MaxImageBytes: 20 << 20,
 		DownloadTimeout: 10 * time.Second, IMDS: "auto", ShutdownTimeout: 25 * time.Second, LogLevel: "info",
 		// The cross-branch contract's defaults.
-		AllowedOriginPorts: []int{80, 443},
+		AllowedOriginPorts:   []int{80, 443},
 		MaxConcurrentIngests: 8, MinDownloadRate: 16 << 10,
 	}
 	tests := []struct {
@@ -53,7 +53,7 @@ func TestLoadServe(t *testing.T) {
 			s.Endpoint, s.InstanceID = "http://localhost:5000", "local-1"
 		}},
 		{"hardening env", nil, map[string]string{
-			"ALLOWED_ORIGIN_PORTS": "443, 8443,443",
+			"ALLOWED_ORIGIN_PORTS":   "443, 8443,443",
 			"MAX_CONCURRENT_INGESTS": "3", "MIN_DOWNLOAD_RATE": "1MiB/s",
 		}, func(s *config.Serve) {
 			s.AllowedOriginPorts = []int{443, 8443}
