@@ -75,7 +75,14 @@ func TestTerraformRemoteStateEndToEnd(t *testing.T) {
 		}
 		return n
 	}
-	readState := func() (resources map[string]bool) {
+	// loadState reads the state object's resources.
+	type stateResource struct {
+		Mode, Type, Name string
+		Instances        []struct {
+			Attributes struct{ ARN, Name string } `json:"attributes"`
+		} `json:"instances"`
+	}
+	loadState := func() []stateResource {
 		t.Helper()
 		o, err := s3c.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(bucket), Key: aws.String(key)})
 		if err != nil {
@@ -83,13 +90,17 @@ func TestTerraformRemoteStateEndToEnd(t *testing.T) {
 		}
 		defer o.Body.Close()
 		var st struct {
-			Resources []struct{ Mode, Type, Name string } `json:"resources"`
+			Resources []stateResource `json:"resources"`
 		}
 		if err := json.NewDecoder(o.Body).Decode(&st); err != nil {
 			t.Fatalf("state object: %v", err)
 		}
+		return st.Resources
+	}
+	readState := func() (resources map[string]bool) {
+		t.Helper()
 		resources = map[string]bool{}
-		for _, r := range st.Resources {
+		for _, r := range loadState() {
 			if r.Mode == "managed" {
 				resources[r.Type+"."+r.Name] = true
 			}
@@ -99,23 +110,7 @@ func TestTerraformRemoteStateEndToEnd(t *testing.T) {
 	// readLB is the load balancer the state holds.
 	readLB := func() (lb struct{ arn, name string }) {
 		t.Helper()
-		o, err := s3c.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(bucket), Key: aws.String(key)})
-		if err != nil {
-			t.Fatalf("state object s3://%s/%s: %v", bucket, key, err)
-		}
-		defer o.Body.Close()
-		var st struct {
-			Resources []struct {
-				Type, Name string
-				Instances  []struct {
-					Attributes struct{ ARN, Name string } `json:"attributes"`
-				} `json:"instances"`
-			} `json:"resources"`
-		}
-		if err := json.NewDecoder(o.Body).Decode(&st); err != nil {
-			t.Fatalf("state object: %v", err)
-		}
-		for _, r := range st.Resources {
+		for _, r := range loadState() {
 			if r.Type == "aws_lb" && len(r.Instances) == 1 {
 				lb.arn, lb.name = r.Instances[0].Attributes.ARN, r.Instances[0].Attributes.Name
 			}
