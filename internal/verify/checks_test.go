@@ -203,6 +203,11 @@ func drift(sys *constructs.System, id string) func(w *world) {
 		}
 	case id == "bucket.encryption":
 		return func(w *world) { w.enc = "aws:kms" }
+	case id == "bucket.lifecycle-rules.nothing-else":
+		return func(w *world) {
+			w.lifecycle = append(w.lifecycle, s3types.LifecycleRule{ID: aws.String("delete-everything"), Status: s3types.ExpirationStatusEnabled,
+				Expiration: &s3types.LifecycleExpiration{Days: aws.Int32(1)}})
+		}
 	case strings.HasPrefix(id, "bucket.lifecycle."):
 		return func(w *world) {
 			for i := range w.lifecycle {

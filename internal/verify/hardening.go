@@ -130,7 +130,47 @@ func lifecycleChecks(r *reader) []check {
 		}
 		cs = append(cs, c)
 	}
-	return cs
+	// Rules the model does not have: an extra expiration would delete
+	// images. (Not "bucket.lifecycle.nothing-else": the per-rule ids
+	// share that prefix, and a gap entry for the rules must not cover it.)
+	model := map[string]bool{}
+	for _, m := range b.Lifecycle {
+		model[m.ID] = true
+	}
+	extra := check{id: "bucket.lifecycle-rules.nothing-else", resource: b.ID, property: "LifecycleConfiguration.Rules (not in the model)", want: "no other rules",
+		get: func(ctx context.Context) (string, bool, error) {
+			// Here no configuration means no rules; a missing bucket is
+			// still missing.
+			rs, err := cached(r, "bucket/lifecycle-or-none", func() ([]s3types.LifecycleRule, error) {
+				o, err := r.c.S3.GetBucketLifecycleConfiguration(ctx, &s3.GetBucketLifecycleConfigurationInput{Bucket: aws.String(r.bucketName())})
+				if APIErrorCode(err) == "NoSuchLifecycleConfiguration" {
+					return nil, nil
+				}
+				if err != nil {
+					return nil, err
+				}
+				return o.Rules, nil
+			})
+			if ok, err := found(err); !ok {
+				return "", false, err
+			}
+			var got []string
+			for _, rule := range rs {
+				if !model[aws.ToString(rule.ID)] {
+					got = append(got, aws.ToString(rule.ID)+": "+deployedRuleText(rule))
+				}
+			}
+			if len(got) == 0 {
+				return "no other rules", true, nil
+			}
+			return "also " + strings.Join(got, "; "), true, nil
+		}}
+	extra.patch = func(ctx context.Context) error {
+		_, err := r.c.S3.PutBucketLifecycleConfiguration(ctx, &s3.PutBucketLifecycleConfigurationInput{Bucket: aws.String(r.bucketName()),
+			LifecycleConfiguration: &s3types.BucketLifecycleConfiguration{Rules: modelLifecycle(b)}})
+		return err
+	}
+	return append(cs, extra)
 }
 
 // --- DynamoDB time to live ---
