@@ -110,6 +110,13 @@ func lifecycleChecks(r *reader) []check {
 			return o.Rules, nil
 		})
 	})
+	// The API replaces the configuration as a whole: every lifecycle patch
+	// writes the model's rules and nothing else.
+	putModel := func(ctx context.Context) error {
+		_, err := r.c.S3.PutBucketLifecycleConfiguration(ctx, &s3.PutBucketLifecycleConfigurationInput{Bucket: aws.String(r.bucketName()),
+			LifecycleConfiguration: &s3types.BucketLifecycleConfiguration{Rules: modelLifecycle(b)}})
+		return err
+	}
 	var cs []check
 	for _, m := range b.Lifecycle {
 		c := prop("bucket.lifecycle."+m.ID, b.ID, "LifecycleConfiguration.Rules["+m.ID+"]", lifecycleText(true, m.AbortIncompleteMultipartDays, m.NoncurrentExpirationDays), rules,
@@ -121,13 +128,7 @@ func lifecycleChecks(r *reader) []check {
 				}
 				return "", false, nil
 			})
-		// The API replaces the configuration as a whole: the patch writes
-		// the model's rules and nothing else.
-		c.patch = func(ctx context.Context) error {
-			_, err := r.c.S3.PutBucketLifecycleConfiguration(ctx, &s3.PutBucketLifecycleConfigurationInput{Bucket: aws.String(r.bucketName()),
-				LifecycleConfiguration: &s3types.BucketLifecycleConfiguration{Rules: modelLifecycle(b)}})
-			return err
-		}
+		c.patch = putModel
 		cs = append(cs, c)
 	}
 	// Rules the model does not have: an extra expiration would delete
@@ -165,11 +166,7 @@ func lifecycleChecks(r *reader) []check {
 			}
 			return "also " + strings.Join(got, "; "), true, nil
 		}}
-	extra.patch = func(ctx context.Context) error {
-		_, err := r.c.S3.PutBucketLifecycleConfiguration(ctx, &s3.PutBucketLifecycleConfigurationInput{Bucket: aws.String(r.bucketName()),
-			LifecycleConfiguration: &s3types.BucketLifecycleConfiguration{Rules: modelLifecycle(b)}})
-		return err
-	}
+	extra.patch = putModel
 	return append(cs, extra)
 }
 
