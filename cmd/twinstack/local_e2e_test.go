@@ -62,6 +62,26 @@ func requireTools(t *testing.T, root string) {
 	t.Skip(msg)
 }
 
+// e2eProject is the project an end-to-end test deploys from, with its
+// tools checked; the test is skipped with -short (what says why it is
+// long) or while a local cloud of the user's is up there.
+func e2eProject(t *testing.T, what string) (string, localcloud.Layout) {
+	t.Helper()
+	if testing.Short() {
+		t.Skip(what + "; skipped with -short")
+	}
+	root, err := filepath.Abs("../..")
+	if err != nil {
+		t.Fatal(err)
+	}
+	requireTools(t, root)
+	l := localcloud.Layout{Root: root}
+	if _, err := os.Stat(l.RecordFile()); err == nil {
+		t.Skipf("a local cloud is up in %s: take it down first (twinstack local down)", root)
+	}
+	return root, l
+}
+
 type cliRun struct {
 	t    *testing.T
 	root string
@@ -93,18 +113,7 @@ func (c cliRun) run(args ...string) (int, string) {
 // checks consistency and drift detection, and takes everything down again,
 // leaving no process and no port behind.
 func TestLocalCloudEndToEnd(t *testing.T) {
-	if testing.Short() {
-		t.Skip("deploys both stacks into moto (minutes); skipped with -short")
-	}
-	root, err := filepath.Abs("../..")
-	if err != nil {
-		t.Fatal(err)
-	}
-	requireTools(t, root)
-	l := localcloud.Layout{Root: root}
-	if _, err := os.Stat(l.RecordFile()); err == nil {
-		t.Skipf("a local cloud is up in %s: take it down first (twinstack local down)", root)
-	}
+	root, l := e2eProject(t, "deploys both stacks into moto (minutes)")
 	c := cliRun{t, root}
 	t.Cleanup(func() {
 		if _, err := os.Stat(l.RecordFile()); err == nil {

@@ -32,18 +32,7 @@ import (
 // destroys everything the state holds (also what the other machine added),
 // and the state bucket keeps the state's whole history.
 func TestTerraformRemoteStateEndToEnd(t *testing.T) {
-	if testing.Short() {
-		t.Skip("deploys the Terraform stack into moto (minutes); skipped with -short")
-	}
-	root, err := filepath.Abs("../..")
-	if err != nil {
-		t.Fatal(err)
-	}
-	requireTools(t, root)
-	l := localcloud.Layout{Root: root}
-	if _, err := os.Stat(l.RecordFile()); err == nil {
-		t.Skipf("a local cloud is up in %s: take it down first (twinstack local down)", root)
-	}
+	root, l := e2eProject(t, "deploys the Terraform stack into moto (minutes)")
 	// Our own emulator, so that it outlives `local down` and the state
 	// bucket can be inspected afterwards.
 	m := moto.StartT(t)
