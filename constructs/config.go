@@ -16,10 +16,19 @@ type Config struct {
 	// Prefix names every resource ("twinstack" -> "twinstack-images"). It
 	// must be valid inside an S3 bucket name: 3-25 lower-case letters,
 	// digits and hyphens, starting with a letter, not ending with a hyphen.
-	Prefix        string `json:"prefix"`
-	Region        string `json:"region"`
+	Prefix string `json:"prefix"`
+	Region string `json:"region"`
+	// InstanceCount is the server group's desired capacity; MinInstances
+	// and MaxInstances bound what the scaling policy may set. Max must
+	// exceed the desired count: a rolling update launches a new server
+	// before it stops an old one.
 	InstanceCount int    `json:"instance_count"`
+	MinInstances  int    `json:"min_instances"`
+	MaxInstances  int    `json:"max_instances"`
 	InstanceType  string `json:"instance_type"`
+	// ScaleRequestsPerInstance is the scaling policy's target: requests
+	// per minute per server through the load balancer.
+	ScaleRequestsPerInstance int `json:"scale_requests_per_instance"`
 	// AdminCIDR, when set, opens SSH (22) to the servers from this IPv4
 	// CIDR alone.
 	AdminCIDR        string `json:"admin_cidr"`
@@ -50,12 +59,16 @@ type Config struct {
 // Defaults returns the default configuration.
 func Defaults() Config {
 	return Config{
-		Prefix:           "twinstack",
-		Region:           "us-east-1",
-		InstanceCount:    2,
-		InstanceType:     "t3.micro",
-		LambdaMemoryMB:   256,
-		LambdaTimeoutSec: 30,
+		Prefix:        "twinstack",
+		Region:        "us-east-1",
+		InstanceCount: 2,
+		MinInstances:  1,
+		MaxInstances:  4,
+		InstanceType:  "t3.micro",
+
+		ScaleRequestsPerInstance: 1000,
+		LambdaMemoryMB:           256,
+		LambdaTimeoutSec:         30,
 
 		LambdaReservedConcurrency: 20,
 		SSMAccess:                 true,
@@ -67,7 +80,11 @@ func Defaults() Config {
 
 // Limits on configuration values.
 const (
-	MaxInstances = 10
+	InstanceLimit = 10
+	// MinScaleRequests and MaxScaleRequests bound the scaling target
+	// (requests per minute per server).
+	MinScaleRequests = 10
+	MaxScaleRequests = 100000
 	// MaxReservedConcurrency leaves AWS's required 100 unreserved
 	// executions of an account's default quota of 1,000.
 	MaxReservedConcurrency = 900
@@ -112,8 +129,16 @@ func (c Config) Validate() error {
 	if !regionRE.MatchString(c.Region) {
 		bad("region", c.Region, "not an AWS region name such as us-east-1")
 	}
-	if c.InstanceCount < 1 || c.InstanceCount > MaxInstances {
-		bad("instance_count", c.InstanceCount, fmt.Sprintf("must be between 1 and %d", MaxInstances))
+	switch {
+	case c.MinInstances < 1 || c.MinInstances > InstanceLimit:
+		bad("min_instances", c.MinInstances, fmt.Sprintf("must be between 1 and %d", InstanceLimit))
+	case c.MaxInstances < 2 || c.MaxInstances > InstanceLimit:
+		bad("max_instances", c.MaxInstances, fmt.Sprintf("must be between 2 and %d", InstanceLimit))
+	case c.InstanceCount < c.MinInstances || c.InstanceCount >= c.MaxInstances:
+		bad("instance_count", c.InstanceCount, fmt.Sprintf("must be at least min_instances (%d) and below max_instances (%d): a rolling update launches a new server before it stops an old one", c.MinInstances, c.MaxInstances))
+	}
+	if c.ScaleRequestsPerInstance < MinScaleRequests || c.ScaleRequestsPerInstance > MaxScaleRequests {
+		bad("scale_requests_per_instance", c.ScaleRequestsPerInstance, fmt.Sprintf("must be between %d and %d requests per minute", MinScaleRequests, MaxScaleRequests))
 	}
 	if _, err := Architecture(c.InstanceType); err != nil {
 		bad("instance_type", c.InstanceType, err.Error())

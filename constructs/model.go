@@ -15,6 +15,12 @@ const (
 	AttrPrivateIP Attr = "private_ip" // instance private IPv4 address
 	AttrDNSName   Attr = "dns_name"   // load balancer DNS name
 	AttrURL       Attr = "url"        // function URL
+	// AttrFullName is the part of a load balancer's or target group's ARN
+	// after "loadbalancer/" or ":" ("app/<name>/<id>",
+	// "targetgroup/<name>/<id>"): Terraform's arn_suffix,
+	// CloudFormation's LoadBalancerFullName / TargetGroupFullName. The
+	// scaling policy's resource label joins the two.
+	AttrFullName Attr = "full_name"
 )
 
 // Ref points at an attribute of another node.
@@ -64,8 +70,8 @@ type System struct {
 	Network       Network
 	Groups        []SecurityGroup // lambda, [alb], server: in Walk order
 	Roles         []Role          // server, lambda
-	Servers       []Instance
-	LoadBalancer  *LoadBalancer // nil with one instance
+	Servers       ServerGroup
+	LoadBalancer  LoadBalancer // always: the group's instances come and go
 	Function      Function
 	ServerBinary  Artifact // the server, built for the instances' architecture
 	FunctionCode  Artifact // the Lambda zip
@@ -231,16 +237,80 @@ type Role struct {
 	ProfileName     string
 }
 
-// Instance is one EC2 instance running the server.
-type Instance struct {
+// ServerGroup is the Auto Scaling group that runs the servers behind the
+// load balancer: it replaces an instance that fails its install or the
+// load balancer's health check, follows the scaling policy between Min and
+// Max, and rolls a new launch template (a new binary, a new image) out one
+// instance at a time.
+type ServerGroup struct {
+	ID   ID
+	Name string // <prefix>-servers; user data names it to complete the launch hook
+	// NameTag is the Name tag every instance gets at launch.
+	NameTag  string
+	Template LaunchTemplate
+	// Min <= Desired <= Max instances; Max > Desired leaves room for a
+	// rolling update to launch before it terminates.
+	Min, Desired, Max int
+	Subnets           []ID // spread over these, one AZ each
+	TargetGroup       ID   // instances register here
+	// HealthCheckType "ELB": an instance the target group reports
+	// unhealthy is replaced, not only one EC2 reports impaired.
+	HealthCheckType string
+	// HealthCheckGraceSec is how long after InService the group ignores
+	// a failing health check (the server's first start).
+	HealthCheckGraceSec int
+	LaunchHook          LifecycleHook
+	Scaling             TargetTracking
+	Rolling             RollingUpdate
+}
+
+// LifecycleHook holds a launching instance in Pending:Wait until user data
+// completes the action: CONTINUE once the server answers its readiness
+// probe, ABANDON when the install fails. An instance that never answers is
+// abandoned when HeartbeatSec runs out (DefaultResult), and the group
+// launches another. It is the "signal" of both toolchains: CloudFormation's
+// rolling update and Terraform's instance refresh see the new instance
+// InService only when its server is ready.
+type LifecycleHook struct {
+	Name          string
+	Transition    string // autoscaling:EC2_INSTANCE_LAUNCHING
+	DefaultResult string // ABANDON
+	HeartbeatSec  int
+}
+
+// TargetTracking is the group's scaling policy: keep the load balancer's
+// requests per target (ALBRequestCountPerTarget, requests per minute) near
+// TargetValue. Its resource label joins the load balancer's and the target
+// group's full names (AttrFullName).
+type TargetTracking struct {
+	Name         string
+	Metric       string // ALBRequestCountPerTarget
+	TargetValue  int
+	LoadBalancer ID
+	TargetGroup  ID
+}
+
+// RollingUpdate is how a new launch template version reaches the
+// instances: MaxBatch at a time, never fewer than MinInService in service
+// (CloudFormation UpdatePolicy AutoScalingRollingUpdate); the same as
+// percentages of the desired capacity for Terraform's instance_refresh
+// (MinHealthyPercent, MaxHealthyPercent: launch before terminate).
+type RollingUpdate struct {
+	MaxBatch          int
+	MinInService      int
+	PauseTime         string // ISO 8601, how long CloudFormation waits after a batch
+	MinHealthyPercent int
+	MaxHealthyPercent int
+}
+
+// LaunchTemplate is what every server instance starts from.
+type LaunchTemplate struct {
 	ID           ID
-	Name         string // Name tag
-	Index        int    // 1-based
+	Name         string
 	Type         string // t3.micro
 	Architecture string // x86_64 or arm64
 	// AMIParameter is the public SSM parameter holding the latest AMI id.
 	AMIParameter  string
-	Subnet        ID
 	Group         ID
 	Role          ID
 	RequireIMDSv2 bool
@@ -277,7 +347,6 @@ type LoadBalancer struct {
 	TargetPort   int    // 8080
 	HealthPath   string // /healthz
 	Health       HealthCheck
-	Targets      []ID
 }
 
 // HealthCheck is the target group's health check beyond its path. Every
@@ -347,8 +416,8 @@ const (
 	OutputBucketName          = "BucketName"
 	OutputImagesTableName     = "ImagesTableName"
 	OutputAlbumsTableName     = "AlbumsTableName"
-	OutputServerPrivateIPs    = "ServerPrivateIps"    // comma-separated
-	OutputLoadBalancerDNSName = "LoadBalancerDnsName" // with a load balancer only
+	OutputServerGroupName     = "ServerGroupName"
+	OutputLoadBalancerDNSName = "LoadBalancerDnsName"
 	OutputFunctionName        = "FunctionName"
 	OutputFunctionURL         = "FunctionUrl"
 )
@@ -359,8 +428,4 @@ type Output struct {
 	Name        string
 	Description string
 	Value       Value
-	// Join, when set, joins the values of all Values with this separator
-	// (server private IPs).
-	Values []Value
-	Join   string
 }

@@ -59,7 +59,10 @@ func Load(args []string, getenv func(string) string) (Config, error) {
 	sc := &c.System
 	fs.StringVar(&sc.Prefix, "prefix", d.Prefix, "name prefix of every resource")
 	fs.StringVar(&sc.Region, "region", d.Region, "AWS region")
-	fs.IntVar(&sc.InstanceCount, "instance-count", d.InstanceCount, "number of EC2 servers")
+	fs.IntVar(&sc.InstanceCount, "instance-count", d.InstanceCount, "desired number of EC2 servers in the Auto Scaling group")
+	fs.IntVar(&sc.MinInstances, "min-instances", d.MinInstances, "fewest servers the scaling policy may leave")
+	fs.IntVar(&sc.MaxInstances, "max-instances", d.MaxInstances, "most servers the scaling policy or a rolling update may run (above instance-count)")
+	fs.IntVar(&sc.ScaleRequestsPerInstance, "scale-requests-per-instance", d.ScaleRequestsPerInstance, "scaling target: requests per minute per server through the load balancer")
 	fs.StringVar(&sc.InstanceType, "instance-type", d.InstanceType, "EC2 instance type")
 	fs.StringVar(&sc.AdminCIDR, "admin-cidr", d.AdminCIDR, "IPv4 CIDR allowed to SSH to the servers (empty: no SSH)")
 	fs.IntVar(&sc.LambdaMemoryMB, "lambda-memory-mb", d.LambdaMemoryMB, "Lambda memory in MB")
