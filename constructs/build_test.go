@@ -232,6 +232,41 @@ func TestUserDataShell(t *testing.T) {
 	}
 }
 
+// TestUserDataSignals runs the script's own prelude (its functions and its
+// ERR trap) with aws and curl stubbed: a failing step abandons the launch
+// of this very instance in the model's group and hook, and the script's
+// last line reports the instance ready only after the readiness probe.
+func TestUserDataSignals(t *testing.T) {
+	bash, err := exec.LookPath("bash")
+	if err != nil {
+		t.Skip("no bash")
+	}
+	s := mustNew(t, nil)
+	ud := s.UserData("b", "k", func(v Value) string { return "x" })
+	trap := "trap 'lifecycle ABANDON || true' ERR\n"
+	i := strings.Index(ud, trap)
+	if i < 0 {
+		t.Fatalf("user data has no ERR trap that abandons the launch:\n%s", ud)
+	}
+	prelude := ud[:i+len(trap)]
+	stubs := "aws() { echo \"aws $*\"; }\ncurl() { echo i-0abc; }\n"
+	want := "aws autoscaling complete-lifecycle-action --region " + s.Region + " --auto-scaling-group-name " + s.Servers.Name +
+		" --lifecycle-hook-name " + s.Servers.LaunchHook.Name + " --instance-id i-0abc --lifecycle-action-result "
+	out, err := exec.Command(bash, "-c", stubs+prelude+"false\necho after").CombinedOutput()
+	if err == nil || !strings.Contains(string(out), want+"ABANDON") || strings.Contains(string(out), "after") {
+		t.Errorf("a failing step: %v\n%s\nwant the script to stop after %qABANDON", err, out, want)
+	}
+	lines := strings.Split(strings.TrimSpace(ud), "\n")
+	last, probe := lines[len(lines)-1], lines[len(lines)-2]
+	if !strings.HasPrefix(last, "lifecycle CONTINUE") || !strings.Contains(probe, ReadyPath) || !strings.HasPrefix(probe, "retry ") {
+		t.Errorf("the script does not end by waiting for %s and reporting CONTINUE:\n%s\n%s", ReadyPath, probe, last)
+	}
+	out, err = exec.Command(bash, "-c", stubs+prelude+last).CombinedOutput()
+	if err != nil || !strings.Contains(string(out), want+"CONTINUE") {
+		t.Errorf("the last line: %v\n%s", err, out)
+	}
+}
+
 func TestHardeningSettings(t *testing.T) {
 	s := mustNew(t, func(c *Config) {
 		c.NoncurrentVersionDays, c.LambdaReservedConcurrency, c.AllowedOriginPorts = 7, 33, "443"
