@@ -283,6 +283,10 @@ type LifecycleHook struct {
 // TargetValue. Its resource label joins the load balancer's and the target
 // group's full names (AttrFullName).
 type TargetTracking struct {
+	// Name is the policy's name where the toolchain can set it
+	// (Terraform); CloudFormation's AWS::AutoScaling::ScalingPolicy has no
+	// settable name and generates one, so diff and verify find the policy
+	// by its group, not by this name.
 	Name         string
 	Metric       string // ALBRequestCountPerTarget
 	TargetValue  int
