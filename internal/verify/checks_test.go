@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
+	"fmt"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -392,9 +394,12 @@ func drift(sys *constructs.System, id string) func(w *world) {
 			case "min-size":
 				g.MinSize = aws.Int32(0)
 			case "desired-capacity":
-				// Scaled out: the group launched and registered one more.
-				g.DesiredCapacity = aws.Int32(aws.ToInt32(g.DesiredCapacity) + 1)
-				addInstance(w, "i-server9")
+				// Outside the model's min..max (a scale within it is not
+				// drift: TestDesiredCapacityWithinRange).
+				g.DesiredCapacity = aws.Int32(int32(sys.Servers.Max + 1))
+				for n := len(g.Instances); n < sys.Servers.Max+1; n++ {
+					addInstance(w, fmt.Sprintf("i-server%d", 10+n))
+				}
 			case "max-size":
 				g.MaxSize = aws.Int32(10)
 			case "health-check-type":
@@ -589,5 +594,25 @@ func TestPresenceChecksMissing(t *testing.T) {
 				t.Errorf("want missing: %s", Line(got))
 			}
 		})
+	}
+}
+
+// TestDesiredCapacityWithinRange: a group scaled within the model's
+// min..max (the policy or an operator moved it) is not drift; the report
+// still shows the model's value and the deployed one.
+func TestDesiredCapacityWithinRange(t *testing.T) {
+	sys := defaultSystem(t)
+	for n := sys.Servers.Min; n <= sys.Servers.Max; n++ {
+		w := conforming(sys)
+		w.asg.DesiredCapacity = aws.Int32(int32(n))
+		rep := run(t, sys, w, Options{Deployment: "terraform"})
+		for _, x := range rep.Results {
+			if x.ID != "asg.ServerGroup.desired-capacity" {
+				continue
+			}
+			if x.Status != OK || x.Got == nil || *x.Got != strconv.Itoa(n) || x.Want != strconv.Itoa(sys.Servers.Desired) {
+				t.Errorf("desired %d: %s", n, Line(x))
+			}
+		}
 	}
 }

@@ -287,12 +287,17 @@ func serverGroupChecks(r *reader) []check {
 	for _, s := range g.Subnets {
 		subnets = append(subnets, string(s))
 	}
+	// Target tracking (or an operator) moves the desired capacity between
+	// min and max: a value in the model's range is the deployment scaled,
+	// reported as it is (want and got both shown), not drift.
+	desired := prop(pre+".desired-capacity", g.ID, "DesiredCapacity", strconv.Itoa(g.Desired), get, value(func(d asg) string { return i32(d.DesiredCapacity) }))
+	desired.within = func(got string) bool {
+		n, err := strconv.Atoi(got)
+		return err == nil && n >= g.Min && n <= g.Max
+	}
 	cs := []check{
 		prop(pre+".min-size", g.ID, "MinSize", strconv.Itoa(g.Min), get, value(func(d asg) string { return i32(d.MinSize) })),
-		// Target tracking moves the desired capacity between min and max:
-		// a different value here is the deployment scaled, which the
-		// report says as it is.
-		prop(pre+".desired-capacity", g.ID, "DesiredCapacity", strconv.Itoa(g.Desired), get, value(func(d asg) string { return i32(d.DesiredCapacity) })),
+		desired,
 		prop(pre+".max-size", g.ID, "MaxSize", strconv.Itoa(g.Max), get, value(func(d asg) string { return i32(d.MaxSize) })),
 		prop(pre+".health-check-type", g.ID, "HealthCheckType", g.HealthCheckType, get, value(func(d asg) string { return aws.ToString(d.HealthCheckType) })),
 		prop(pre+".health-check-grace", g.ID, "HealthCheckGracePeriod", fmt.Sprintf("%d s", g.HealthCheckGraceSec), get, value(func(d asg) string { return i32(d.HealthCheckGracePeriod) + " s" })),
