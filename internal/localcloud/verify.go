@@ -100,11 +100,50 @@ func Verify(ctx context.Context, o VerifyOptions) (*verify.Report, error) {
 	if vo.Inventory, err = inventory(ctx, clients, sys, l, o.Root, o.Deployment, cfg.StackName); err != nil {
 		return nil, err
 	}
+	if vo.Declared, err = declared(ctx, clients, sys, l, o.Root, o.Deployment, cfg.StackName); err != nil {
+		return nil, err
+	}
 	rep, err := verify.Run(ctx, clients, sys, vo)
 	if err != nil {
 		return nil, apperr.E(apperr.StorageUnavailable, op, err)
 	}
 	return rep, nil
+}
+
+// declared reads the deployment tool's own record, for what only it keeps
+// (the group's rolling update): the template CloudFormation stored for the
+// stack, or the Terraform state file (local up's, then the project
+// root's); nil when there is no state file.
+func declared(ctx context.Context, clients *verify.Clients, sys *constructs.System, l Layout, root, deployment, stack string) (*verify.Declared, error) {
+	const op = "verify"
+	switch deployment {
+	case state.CloudFormation:
+		body, err := verify.StackTemplate(ctx, clients.CloudFormation, stack)
+		if err != nil {
+			return nil, apperr.E(apperr.NotFound, op, err)
+		}
+		d, err := verify.DeclaredFromTemplate(sys, stack, body)
+		if err != nil {
+			return nil, apperr.E(apperr.Internal, op, err)
+		}
+		return d, nil
+	case state.Terraform:
+		for _, p := range []string{l.TFState(stack), filepath.Join(root, "terraform."+stack+".tfstate")} {
+			b, err := os.ReadFile(p)
+			if errors.Is(err, os.ErrNotExist) {
+				continue
+			}
+			if err != nil {
+				return nil, apperr.E(apperr.Internal, op, err)
+			}
+			d, err := verify.DeclaredFromTFState(sys, filepath.Base(p), b)
+			if err != nil {
+				return nil, apperr.E(apperr.InvalidConfig, op, fmt.Errorf("%s: %w", p, err))
+			}
+			return d, nil
+		}
+	}
+	return nil, nil
 }
 
 // inventory maps the model's nodes to the deployed resources: from the

@@ -110,8 +110,16 @@ func TestEveryCheckOK(t *testing.T) {
 	if n != 1 {
 		t.Errorf("%d unreadable checks, want 1 (the rolling update)", n)
 	}
-	if rep.ExitCode() != ExitUnverified || !strings.Contains(rep.Verdict(), "1 unverified (asg.ServerGroup.rolling-update: not readable through the AWS API") {
+	if rep.ExitCode() != ExitUnverified || !strings.Contains(rep.Verdict(), "1 unverified (asg.ServerGroup.rolling-update: "+notReadable) {
 		t.Errorf("exit %d, verdict %q", rep.ExitCode(), rep.Verdict())
+	}
+	// With the deployment tool's record, a deployment of exactly the
+	// model conforms on every check.
+	for _, dep := range []string{"terraform", "cloudformation"} {
+		rep = run(t, sys, conforming(sys), Options{Deployment: dep, Declared: &Declared{Source: "test", Rolling: RollingText(dep, sys.Servers.Rolling)}})
+		if rep.ExitCode() != ExitOK || rep.Summary.OK != rep.Summary.Total {
+			t.Errorf("%s with its record: exit %d, verdict %q", dep, rep.ExitCode(), rep.Verdict())
+		}
 	}
 }
 

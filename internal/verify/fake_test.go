@@ -40,6 +40,8 @@ import (
 // call fail with that code.
 type world struct {
 	failCode string
+	// template is the stack's template GetTemplate returns ("": no stack).
+	template string
 	// patchFail makes every write fail with this code.
 	patchFail string
 	// frozen makes writes succeed without changing anything.
@@ -152,6 +154,13 @@ func (w *world) DescribeStackResources(context.Context, *cloudformation.Describe
 
 func (w *world) DescribeStacks(context.Context, *cloudformation.DescribeStacksInput, ...func(*cloudformation.Options)) (*cloudformation.DescribeStacksOutput, error) {
 	return &cloudformation.DescribeStacksOutput{}, nil
+}
+
+func (w *world) GetTemplate(context.Context, *cloudformation.GetTemplateInput, ...func(*cloudformation.Options)) (*cloudformation.GetTemplateOutput, error) {
+	if w.template == "" {
+		return nil, apiErr("ValidationError")
+	}
+	return &cloudformation.GetTemplateOutput{TemplateBody: aws.String(w.template)}, nil
 }
 
 // --- S3 ---

@@ -181,7 +181,7 @@ func TestVerdictAndJSON(t *testing.T) {
 	rep := run(t, sys, w, Options{Deployment: "cloudformation", Gaps: gaps, Patch: true, Emulator: "moto 5.2.1"})
 	n := rep.Summary.Total
 	want := "cloudformation: conforms on " + itoa(n-3) + " of " + itoa(n) + " checks; 1 patched emulator gap; 2 unverified (" +
-		"asg.ServerGroup.rolling-update: not readable through the AWS API (CloudFormation UpdatePolicy, Terraform instance_refresh): compared by `twinstack diff`; " +
+		"asg.ServerGroup.rolling-update: " + notReadable + "; " +
 		"function.architecture: moto leaves x86_64)"
 	if rep.Verdict() != want {
 		t.Errorf("verdict\n got %q\nwant %q", rep.Verdict(), want)

@@ -32,6 +32,10 @@ type reader struct {
 	memo    map[string]memoEntry
 	// functionZip is the Lambda code, for the architecture patch.
 	functionZip string
+	// deployment and declared: which toolchain deployed, and its record
+	// (Options.Declared).
+	deployment string
+	declared   *Declared
 }
 
 type memoEntry struct {

@@ -31,7 +31,7 @@ import (
 const targetTracking = "TargetTrackingScaling"
 
 // notReadable is the note of the rolling-update check.
-const notReadable = "not readable through the AWS API (CloudFormation UpdatePolicy, Terraform instance_refresh): compared by `twinstack diff`"
+const notReadable = "kept only by the deployment tool (CloudFormation's stored template, the Terraform state), and no such record was read: compared by `twinstack diff`"
 
 // --- reading ---
 
@@ -358,12 +358,18 @@ func serverGroupChecks(r *reader) []check {
 	}
 	cs = append(cs, launchHookChecks(r)...)
 	cs = append(cs, scalingPolicyChecks(r)...)
-	ru := g.Rolling
+	// The rolling update is read from the deployment tool's record (see
+	// Declared); without one it is unverified, never ok by silence.
 	rolling := prop(pre+".rolling-update", g.ID, "UpdatePolicy.AutoScalingRollingUpdate / instance_refresh",
-		fmt.Sprintf("MaxBatchSize %d, MinInstancesInService %d, PauseTime %s; instance refresh MinHealthyPercentage %d, MaxHealthyPercentage %d",
-			ru.MaxBatch, ru.MinInService, ru.PauseTime, ru.MinHealthyPercent, ru.MaxHealthyPercent),
-		get, value(func(asg) string { return "" }))
-	rolling.unreadable = notReadable
+		RollingText(r.deployment, g.Rolling), get, func(context.Context, asg) (string, bool, error) {
+			if r.declared == nil {
+				return "", true, nil
+			}
+			return r.declared.Rolling, r.declared.Rolling != "", nil
+		})
+	if r.declared == nil {
+		rolling.unreadable = notReadable
+	}
 	cs = append(cs, rolling)
 	return append(cs, serverInstanceChecks(r)...)
 }

@@ -188,6 +188,9 @@ type Options struct {
 	// deployment (CloudFormation stack resources, Terraform state). Nodes
 	// it lacks are found by the names the model gives them.
 	Inventory map[constructs.ID]string
+	// Declared is the deployment tool's record, for what only it keeps
+	// (the rolling update); nil: those checks are unverified.
+	Declared *Declared
 	// FunctionZip is the Lambda's code (build/lambda.zip), needed to patch
 	// its architecture, which the API changes only together with the code.
 	FunctionZip string
@@ -269,6 +272,7 @@ func Run(ctx context.Context, c *Clients, sys *constructs.System, opts Options) 
 		return nil, err
 	}
 	r.functionZip = opts.FunctionZip
+	r.deployment, r.declared = opts.Deployment, opts.Declared
 	return runChecks(ctx, r, buildChecks(r), opts), nil
 }
 
