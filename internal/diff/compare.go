@@ -82,10 +82,28 @@ func LoadWith(tf, cf Input, opts Options) (tfSet, cfSet *entity.Set, err error) 
 		return nil, nil, cfErr
 	}
 	if opts.Region != "" {
-		tfSet.Resolve("{region}", opts.Region)
-		cfSet.Resolve("{region}", opts.Region)
+		// The region decides the partition too: arn:${AWS::Partition}:...
+		// in a template deployed to us-east-1 is arn:aws:...
+		for _, s := range []*entity.Set{tfSet, cfSet} {
+			s.Resolve("{region}", opts.Region)
+			s.Resolve("{partition}", partitionOf(opts.Region))
+		}
 	}
 	return tfSet, cfSet, nil
+}
+
+// partitionOf is the AWS partition of a region, by the region name's
+// prefix (cn-north-1 is aws-cn, us-gov-west-1 aws-us-gov).
+func partitionOf(region string) string {
+	for _, p := range []struct{ prefix, partition string }{
+		{"cn-", "aws-cn"}, {"us-gov-", "aws-us-gov"}, {"us-isob-", "aws-iso-b"}, {"us-isof-", "aws-iso-f"},
+		{"eu-isoe-", "aws-iso-e"}, {"us-iso-", "aws-iso"}, {"eusc-", "aws-eusc"},
+	} {
+		if strings.HasPrefix(region, p.prefix) {
+			return p.partition
+		}
+	}
+	return "aws"
 }
 
 func loadTerraform(tf Input, opts Options) (*entity.Set, error) {
