@@ -304,6 +304,15 @@ func Compare(tf, cf *entity.Set, pins ...Pin) *Report {
 		}
 		r.Different = append(r.Different, diffs...)
 	}
+	// The rules of every kind either side has.
+	for _, k := range entity.Kinds() {
+		if len(tf.Of(k))+len(cf.Of(k)) == 0 {
+			continue
+		}
+		for _, ru := range entity.Rules(k) {
+			r.Rules = append(r.Rules, Rule{Kind: string(k), Property: ru.Property, Rule: ru.Text})
+		}
+	}
 	for _, n := range tf.Unsupported {
 		r.Unsupported = append(r.Unsupported, Note{Side: "terraform", Addr: n.Addr, Type: n.Type, Reason: n.Reason})
 	}

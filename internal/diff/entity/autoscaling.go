@@ -21,27 +21,43 @@ type Rule struct{ Property, Text string }
 // Rules lists the equivalence rules of a kind's properties.
 func Rules(k Kind) []Rule {
 	switch k {
-	case LaunchTemplate:
-		return []Rule{
-			{"ami", "resolve:ssm:NAME (EC2's own parameter lookup) and {{resolve:ssm:NAME}} are the SSM parameter NAME, as an SSM-typed parameter or an aws_ssm_parameter data source is"},
-			{"profile", "an instance profile given by name or by ARN is the profile of its role"},
-			{"root-volume.*", "the root volume is the mapping of /dev/xvda or /dev/sda1; any other mapping is reported as not compared"},
-			{"user-data.*", "Terraform's base64-encoded user_data is compared decoded, as CloudFormation's Fn::Base64 is"},
+	case Instance, LaunchTemplate:
+		rules := []Rule{
+			{"root-volume.*", "the root volume is the mapping of /dev/xvda or /dev/sda1 (Terraform's root_block_device for an instance); any other mapping is reported as not compared"},
+			{"user-data.*", "compared decoded (base64encode, user_data_base64 and Fn::Base64 alike); the download of the server binary and the service environment are compared apart from the rest of the script"},
 		}
+		if k == LaunchTemplate {
+			rules = append(rules,
+				Rule{"ami", "resolve:ssm:NAME (EC2's lookup) and {{resolve:ssm:NAME}} are the SSM parameter NAME, as an SSM-typed parameter and an aws_ssm_parameter data source are"},
+				Rule{"profile", "an instance profile given by name or by ARN is the profile of its role"})
+		}
+		return rules
+	case SecurityGroup:
+		return []Rule{{"egress", "a CloudFormation group that lists no egress keeps EC2's allow-all rule (CDK's 255.255.255.255/32 placeholder means none); Terraform removes it: its group has exactly the rules it lists"}}
+	case TargetGroup:
+		return []Rule{{"health-check.*", "unset: the Elastic Load Balancing API's defaults (thresholds 5 and 2), but a Terraform health_check block sends the provider's (3 and 3)"}}
 	case AutoScalingGroup:
 		return []Rule{
-			{"launch-template.version", "Terraform's latest_version and CloudFormation's LatestVersionNumber are the same: a new template version changes the group and starts its rolling update. \"$Latest\" is not the same: Terraform starts no instance refresh for it (and CloudFormation does not accept it)"},
-			{"desired-capacity", "when unset, the group's minimum size (both tools)"},
-			{"health-check.grace-period", "when unset, 300 s in Terraform (the provider's default) and 0 s in CloudFormation (the Auto Scaling API's)"},
-			{"launch-hooks", "a hook declared on the group (initial_lifecycle_hook, LifecycleHookSpecificationList) exists when its first instances launch; a separate hook resource only after the group is created. Unset: default result ABANDON, heartbeat 3600 s (the Auto Scaling API's)"},
-			{"rolling-update.*", "CloudFormation's UpdatePolicy AutoScalingRollingUpdate and Terraform's instance_refresh are compared as what a new launch template does to the running instances, in instances of the group's desired capacity D as written: batch is MaxBatchSize (at most D) against max(1, floor(max_healthy_percentage*D/100) - ceil(min_healthy_percentage*D/100)); min-in-service is MinInstancesInService against ceil(min_healthy_percentage*D/100) (Terraform's defaults 90 and 100, CloudFormation's 1 and 0); pause is PauseTime against instance_warmup (defaulting to default_instance_warmup, then health_check_grace_period); Terraform's refresh suspends no process. Neither: \"none\", new settings reach only instances launched later. Keys with no counterpart (resource signals, checkpoints, skip matching, alarms, triggers) are reported as not compared. Not compared either, by nature: on a failed update CloudFormation rolls the stack back, Terraform leaves the refresh failed"},
-			{"tags", "a group's tags are compared (unlike other tags): those propagated at launch label every instance it starts"},
+			{"launch-template.version", "Terraform's latest_version and CloudFormation's LatestVersionNumber are the same: a new template version changes the group and starts its rolling update. \"$Latest\" is not: Terraform starts no instance refresh for it (and CloudFormation does not accept it). Unset in Terraform: \"$Default\""},
+			{"desired-capacity", "unset: the group's minimum size (both tools)"},
+			{"health-check.grace-period", "unset: 300 s in Terraform (the provider's default), 0 s in CloudFormation (the Auto Scaling API's)"},
+			{"launch-hooks", "a hook declared on the group (initial_lifecycle_hook, LifecycleHookSpecificationList) holds its first instances too; a separate hook resource exists only once the group does. Unset: default result ABANDON, heartbeat 3600 s (the Auto Scaling API's)"},
+			{"tags", "compared, unlike other tags: those propagated at launch label every instance the group starts"},
+			{"rolling-update.*", "UpdatePolicy AutoScalingRollingUpdate and instance_refresh are compared as what a new launch template does to the running instances, in instances of the desired capacity D as written: " +
+				"batch = MaxBatchSize (at most D) against max(1, floor(max_healthy_percentage*D/100) - ceil(min_healthy_percentage*D/100)); " +
+				"min-in-service = MinInstancesInService against ceil(min_healthy_percentage*D/100); " +
+				"pause = PauseTime against instance_warmup (unset: default_instance_warmup, else health_check_grace_period); " +
+				"suspend-processes = SuspendProcesses against none (an instance refresh suspends nothing). " +
+				"Unset: MaxBatchSize 1, MinInstancesInService 0, PauseTime PT0S; min_healthy_percentage 90, max_healthy_percentage 100. " +
+				"Neither side: none, a new template reaches only instances launched later. " +
+				"Reported as not compared: resource signals (WaitOnResourceSignals, CreationPolicy), MinSuccessfulInstancesPercent other than 100, checkpoints, skip matching, auto rollback, alarms, triggers. " +
+				"Not compared, the tools' own: what starts one (CloudFormation also rolls for a change of subnets), and a failed one (CloudFormation rolls the stack back, Terraform leaves the refresh failed)"},
 		}
 	case ScalingPolicy:
 		return []Rule{
-			{"name", "not compared: CloudFormation cannot name a scaling policy (AWS::AutoScaling::ScalingPolicy has no name); Terraform's name is ignored with that reason"},
+			{"(name)", "not compared: CloudFormation cannot name a scaling policy (AWS::AutoScaling::ScalingPolicy has no name property); Terraform's is ignored with that reason. A policy is known by its group and metric"},
 			{"resource-label", "a load balancer's and a target group's arn_suffix (Terraform) are their LoadBalancerFullName and TargetGroupFullName (CloudFormation)"},
-			{"type", "when unset, SimpleScaling (both tools)"},
+			{"type", "unset: SimpleScaling (both tools)"},
 		}
 	}
 	return nil
