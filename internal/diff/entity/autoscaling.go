@@ -67,14 +67,15 @@ func Rules(k Kind) []Rule {
 
 // resolveSSM matches an image id that EC2 (resolve:ssm:) or CloudFormation
 // ({{resolve:ssm:}}) looks up in Parameter Store.
-var resolveSSM = regexp.MustCompile(`^(?:\{\{resolve:ssm:([^}:]+)(?::\d+)?\}\}|resolve:ssm:([^:]+)(?::\d+)?)$`)
+var resolveSSM = regexp.MustCompile(`^(?:\{\{resolve:ssm:([^}:]+)(:\d+)?\}\}|resolve:ssm:([^:]+)(:\d+)?)$`)
 
 // imageExpr canonicalises an AMI: an SSM parameter looked up by EC2 or by
-// CloudFormation is the parameter, as an SSM-typed parameter is.
+// CloudFormation is the parameter, as an SSM-typed parameter is (a pinned
+// version stays part of it).
 func imageExpr(e Expr) Expr {
 	if len(e) == 1 && e[0].Ref == nil {
 		if m := resolveSSM.FindStringSubmatch(e[0].Lit); m != nil {
-			return Text("{ssm:" + m[1] + m[2] + "}")
+			return Text("{ssm:" + m[1] + m[3] + m[2] + m[4] + "}")
 		}
 	}
 	return e
@@ -214,7 +215,10 @@ func (h hook) item() Expr {
 	}
 	out := Join(h.name, Text(": "+h.transition+", default "+strings.ToUpper(result)+", heartbeat "+heartbeat+" s"))
 	if h.target.String() != Unset {
-		out = Join(out, Text(", notifies "), h.target, Text(" as "), h.role)
+		out = Join(out, Text(", notifies "), h.target)
+	}
+	if h.role.String() != Unset {
+		out = Join(out, Text(", as role "), h.role)
 	}
 	if h.metadata.String() != Unset {
 		out = Join(out, Text(", metadata "), h.metadata)

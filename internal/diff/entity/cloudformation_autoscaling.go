@@ -72,6 +72,9 @@ func (c *cloudFormation) launchTemplate(b *builder, e *Entity, res *inventory.Re
 	var tags []Expr
 	for _, ts := range list(prop(res, "LaunchTemplateData", "TagSpecifications")) {
 		typ := literal(get(ts, "ResourceType"), "?")
+		if len(list(get(ts, "Tags"))) == 0 {
+			tags = append(tags, Text(typ+" (no tags)"))
+		}
 		for _, t := range list(get(ts, "Tags")) {
 			tags = append(tags, launchTag(typ, b.expr(get(t, "Key")), b.expr(get(t, "Value"))))
 		}

@@ -1201,6 +1201,8 @@ func (terraform) notCompared(typ, p string) (string, bool) {
 		return "where the package comes from is a deploy-time artifact, compared by role (function/package)", true
 	case p == "tags" || p == "tags_all":
 		return "tags are labels", true
+	case p == "timeouts":
+		return "how long Terraform waits for each operation, not what is deployed", true
 	case p == "description" && (typ == "aws_vpc_security_group_ingress_rule" || typ == "aws_vpc_security_group_egress_rule" || typ == "aws_security_group_rule"):
 		return "rule descriptions are labels; a rule is (direction, protocol, ports, peer)", true
 	case typ == "aws_route_table" && p == "vpc_id":

@@ -37,10 +37,12 @@ func (t *terraform) launchTemplate(b *builder, e *Entity, res *inventory.Resourc
 	var tags []Expr
 	for _, ts := range list(prop(res, "tag_specifications")) {
 		typ := literal(get(ts, "resource_type"), "?")
-		if m, ok := get(ts, "tags").(inventory.Map); ok {
-			for _, k := range m.Keys() {
-				tags = append(tags, launchTag(typ, Text(k), b.expr(m[k])))
-			}
+		m, _ := get(ts, "tags").(inventory.Map)
+		if len(m) == 0 {
+			tags = append(tags, Text(typ+" (no tags)"))
+		}
+		for _, k := range m.Keys() {
+			tags = append(tags, launchTag(typ, Text(k), b.expr(m[k])))
 		}
 	}
 	e.Props["launch-tags"] = SetOf(tags...)
@@ -59,7 +61,7 @@ func (t *terraform) autoScalingGroup(b *builder, e *Entity, res *inventory.Resou
 	e.Props["launch-template"] = Scalar(b.templateRef(spec))
 	version := b.read(res, "launch_template", "version")
 	switch {
-	case spec == nil:
+	case spec == nil && version == nil:
 		e.Props["launch-template.version"] = ScalarText("none")
 	default:
 		// The provider's default is "$Default".
