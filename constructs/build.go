@@ -48,10 +48,10 @@ const (
 	// ScalingMetric is the target-tracking metric: requests per minute
 	// per registered target.
 	ScalingMetric = "ALBRequestCountPerTarget"
-	// RollingPauseTime is how long CloudFormation waits after each batch
-	// of a rolling update before the next (the launch hook has already
-	// held each new instance until its server was ready).
-	RollingPauseTime = "PT1M"
+	// RollingPauseSec is how long a rolling update waits after each new
+	// instance before the next step (the launch hook has already held the
+	// instance until its server was ready; this lets it warm up).
+	RollingPauseSec = 60
 )
 
 // IDs of the image bucket's lifecycle rules.
@@ -290,8 +290,8 @@ func serverGroup(cfg Config, arch string, subnets []ID, lb LoadBalancer) ServerG
 		// One at a time, every desired instance kept in service: a new
 		// one is launched (and ready) before an old one stops.
 		Rolling: RollingUpdate{
-			MaxBatch: 1, MinInService: cfg.InstanceCount, PauseTime: RollingPauseTime,
-			MinHealthyPercent: 100, MaxHealthyPercent: 200,
+			MaxBatch: 1, MinInService: cfg.InstanceCount, PauseSec: RollingPauseSec,
+			MinHealthyPercent: 100, MaxHealthyPercent: 100 + (100+cfg.InstanceCount-1)/cfg.InstanceCount,
 		},
 	}
 }

@@ -1,5 +1,7 @@
 package constructs
 
+import "strconv"
+
 // ID identifies a node of the model. It is stable and becomes the resource's
 // logical ID (CloudFormation) or resource name (Terraform).
 type ID string
@@ -295,16 +297,38 @@ type TargetTracking struct {
 }
 
 // RollingUpdate is how a new launch template version reaches the
-// instances: MaxBatch at a time, never fewer than MinInService in service
-// (CloudFormation UpdatePolicy AutoScalingRollingUpdate); the same as
-// percentages of the desired capacity for Terraform's instance_refresh
-// (MinHealthyPercent, MaxHealthyPercent: launch before terminate).
+// instances: one new instance at a time, launched (and ready: the launch
+// hook) before an old one stops, never fewer than the desired capacity in
+// service. CloudFormation says it as UpdatePolicy AutoScalingRollingUpdate
+// (MaxBatch, MinInService, PauseSec as PauseTime, nothing suspended);
+// Terraform as instance_refresh preferences in percent of the desired
+// capacity (MinHealthyPercent; MaxHealthyPercent = 100 + one instance's
+// share, so one extra at a time; PauseSec as instance_warmup).
 type RollingUpdate struct {
 	MaxBatch          int
 	MinInService      int
-	PauseTime         string // ISO 8601, how long CloudFormation waits after a batch
+	PauseSec          int // wait after each new instance before the next step
 	MinHealthyPercent int
 	MaxHealthyPercent int
+	// SuspendProcesses is empty: the group goes on replacing an unhealthy
+	// server during an update, as it does during an instance refresh
+	// (AWS CDK's rolling update would suspend six processes, which
+	// Terraform cannot say).
+	SuspendProcesses []string
+}
+
+// PauseTime is PauseSec as an ISO 8601 duration ("PT1M", "PT1M30S"), the
+// form of CloudFormation's PauseTime.
+func (r RollingUpdate) PauseTime() string {
+	m, s := r.PauseSec/60, r.PauseSec%60
+	out := "PT"
+	if m > 0 {
+		out += strconv.Itoa(m) + "M"
+	}
+	if s > 0 || m == 0 {
+		out += strconv.Itoa(s) + "S"
+	}
+	return out
 }
 
 // LaunchTemplate is what every server instance starts from.

@@ -34,9 +34,9 @@ type Declared struct {
 // the deployment's toolchain has for it.
 func RollingText(deployment string, ru constructs.RollingUpdate) string {
 	if deployment == "cloudformation" {
-		return fmt.Sprintf("MaxBatchSize %d, MinInstancesInService %d, PauseTime %s", ru.MaxBatch, ru.MinInService, ru.PauseTime)
+		return fmt.Sprintf("MaxBatchSize %d, MinInstancesInService %d, PauseTime %s", ru.MaxBatch, ru.MinInService, ru.PauseTime())
 	}
-	return fmt.Sprintf("instance refresh Rolling, min_healthy_percentage %d, max_healthy_percentage %d", ru.MinHealthyPercent, ru.MaxHealthyPercent)
+	return fmt.Sprintf("instance refresh Rolling, min_healthy_percentage %d, max_healthy_percentage %d, instance_warmup %d", ru.MinHealthyPercent, ru.MaxHealthyPercent, ru.PauseSec)
 }
 
 // DeclaredFromTemplate reads the group's UpdatePolicy from a stack's
@@ -83,6 +83,9 @@ func DeclaredFromTFState(sys *constructs.System, source string, state []byte) (*
 						Preferences []struct {
 							MinHealthy *int `json:"min_healthy_percentage"`
 							MaxHealthy *int `json:"max_healthy_percentage"`
+							// A string in the provider's schema, a number
+							// in older states: either reads the same.
+							Warmup any `json:"instance_warmup"`
 						} `json:"preferences"`
 					} `json:"instance_refresh"`
 				} `json:"attributes"`
@@ -98,8 +101,11 @@ func DeclaredFromTFState(sys *constructs.System, source string, state []byte) (*
 			continue
 		}
 		for _, ir := range r.Instances[0].Attributes.InstanceRefresh {
-			minH, maxH := "none", "none"
+			minH, maxH, warm := "none", "none", "none"
 			for _, p := range ir.Preferences {
+				if p.Warmup != nil && p.Warmup != "" {
+					warm = fmt.Sprint(p.Warmup)
+				}
 				if p.MinHealthy != nil {
 					minH = strconv.Itoa(*p.MinHealthy)
 				}
@@ -107,7 +113,7 @@ func DeclaredFromTFState(sys *constructs.System, source string, state []byte) (*
 					maxH = strconv.Itoa(*p.MaxHealthy)
 				}
 			}
-			d.Rolling = fmt.Sprintf("instance refresh %s, min_healthy_percentage %s, max_healthy_percentage %s", ir.Strategy, minH, maxH)
+			d.Rolling = fmt.Sprintf("instance refresh %s, min_healthy_percentage %s, max_healthy_percentage %s, instance_warmup %s", ir.Strategy, minH, maxH, warm)
 		}
 	}
 	return d, nil

@@ -67,7 +67,7 @@ func defaultSystemFor(t *testing.T) *constructs.System { return defaultSystem(t)
 func TestDeclaredFromTFState(t *testing.T) {
 	sys := defaultSystem(t)
 	state := `{"version":4,"resources":[{"mode":"managed","type":"aws_autoscaling_group","name":"ServerGroup","instances":[{"attributes":{
-		"instance_refresh":[{"strategy":"Rolling","preferences":[{"min_healthy_percentage":100,"max_healthy_percentage":200,"skip_matching":false}],"triggers":[]}]}}]}]}`
+		"instance_refresh":[{"strategy":"Rolling","preferences":[{"min_healthy_percentage":100,"max_healthy_percentage":150,"instance_warmup":"60","skip_matching":false}],"triggers":[]}]}}]}]}`
 	d, err := DeclaredFromTFState(sys, "t.tfstate", []byte(state))
 	if err != nil {
 		t.Fatal(err)

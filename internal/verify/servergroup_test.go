@@ -188,7 +188,7 @@ func TestRollingUpdateUnverified(t *testing.T) {
 	rep := run(t, sys, conforming(sys), Options{Deployment: "cloudformation"})
 	x := byID(rep)[id]
 	ru := sys.Servers.Rolling
-	for _, want := range []string{"MaxBatchSize " + itoa(ru.MaxBatch), "MinInstancesInService " + itoa(ru.MinInService), "PauseTime " + ru.PauseTime} {
+	for _, want := range []string{"MaxBatchSize " + itoa(ru.MaxBatch), "MinInstancesInService " + itoa(ru.MinInService), "PauseTime " + ru.PauseTime()} {
 		if !strings.Contains(x.Want, want) {
 			t.Errorf("want %q lacks %q", x.Want, want)
 		}

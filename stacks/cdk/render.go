@@ -816,7 +816,13 @@ func (r *renderer) serverGroup(n *constructs.ServerGroup) error {
 	if err != nil {
 		return fmt.Errorf("%s: %w", n.Template.ID, err)
 	}
-	pause := awscdk.Duration_Parse(jsii.String(n.Rolling.PauseTime))
+	pause := awscdk.Duration_Seconds(jsii.Number(n.Rolling.PauseSec))
+	// The model's list, empty included: left unset, the L2 would suspend
+	// its six defaults.
+	suspend := []awsautoscaling.ScalingProcess{}
+	for _, p := range n.Rolling.SuspendProcesses {
+		suspend = append(suspend, awsautoscaling.ScalingProcess(p))
+	}
 	asg := awsautoscaling.NewAutoScalingGroup(r.stack, jsii.String(string(n.ID)), &awsautoscaling.AutoScalingGroupProps{
 		Vpc:                  vpc,
 		VpcSubnets:           subnets,
@@ -833,6 +839,7 @@ func (r *renderer) serverGroup(n *constructs.ServerGroup) error {
 			MaxBatchSize:          jsii.Number(n.Rolling.MaxBatch),
 			MinInstancesInService: jsii.Number(n.Rolling.MinInService),
 			PauseTime:             pause,
+			SuspendProcesses:      &suspend,
 		}),
 	})
 	// The model sets the desired capacity: each deployment restores it,
