@@ -326,3 +326,23 @@ func TestArtifactStore(t *testing.T) {
 		t.Errorf("BucketNameLen = %d, want 14", n)
 	}
 }
+
+// TestRollingOneAtATime: for every desired count the model allows,
+// Terraform's percentages mean what CloudFormation's MaxBatchSize 1 and
+// MinInstancesInService = desired mean: Auto Scaling rounds the minimum up
+// and the maximum down (instance refresh), so exactly one server more
+// than desired runs during a refresh, and none fewer.
+func TestRollingOneAtATime(t *testing.T) {
+	for d := 1; d < InstanceLimit; d++ {
+		s := mustNew(t, func(c *Config) { c.InstanceCount, c.MaxInstances = d, InstanceLimit })
+		ru := s.Servers.Rolling
+		lo := (ru.MinHealthyPercent*d + 99) / 100
+		hi := ru.MaxHealthyPercent * d / 100
+		if lo != ru.MinInService || lo != d || hi-d != ru.MaxBatch || ru.MaxBatch != 1 {
+			t.Errorf("desired %d: %d%%..%d%% is %d..%d servers; CloudFormation: batch %d, %d in service", d, ru.MinHealthyPercent, ru.MaxHealthyPercent, lo, hi, ru.MaxBatch, ru.MinInService)
+		}
+		if ru.MaxHealthyPercent > 200 || ru.MaxHealthyPercent-ru.MinHealthyPercent > 100 {
+			t.Errorf("desired %d: %d%%..%d%% is outside what Auto Scaling accepts", d, ru.MinHealthyPercent, ru.MaxHealthyPercent)
+		}
+	}
+}

@@ -22,23 +22,14 @@ type finding struct {
 	Why  string `cmp:"-"`
 }
 
-// openFindings lists the open findings of a synth case. The four
+// openFindings lists the open findings of a synth case: none. The four
 // synth-diff first found (VPC DNS hostnames, table deletion protection,
-// both health-check thresholds) were fixed by moving those settings into
-// the model. Those of the Auto Scaling group's rolling update are open.
-func openFindings(name string) []finding {
-	out := []finding{
-		{Kind: "auto-scaling-group", Property: "rolling-update.pause", Side: "terraform",
-			Why: "the model's PauseTime PT1M reaches CloudFormation only: cdktf renders no instance_warmup, so the refresh waits the grace period (300 s) after each new instance"},
-		{Kind: "auto-scaling-group", Property: "rolling-update.suspend-processes", Side: "cloudformation",
-			Why: "the CDK L2 group's rolling update suspends HealthCheck, ReplaceUnhealthy, AZRebalance, AlarmNotification, ScheduledActions and InstanceRefresh while it runs (suspendProcesses default); Terraform's instance refresh suspends nothing, and the model says nothing"},
-	}
-	if name != "count1" {
-		out = append(out, finding{Kind: "auto-scaling-group", Property: "rolling-update.batch", Side: "terraform",
-			Why: "the model's MaxHealthyPercent 200 lets the refresh launch the whole desired capacity at once (2 or 3 at a time), where MaxBatch is 1; one at a time is 100 + ceil(100/desired) percent"})
-	}
-	return out
-}
+// both health-check thresholds) and the three of the Auto Scaling group's
+// rolling update (Terraform's pause, CloudFormation's suspended processes,
+// Terraform's batch of max_healthy_percentage 200) were fixed by moving
+// those settings into the model (RollingUpdate.PauseSec,
+// SuspendProcesses, MaxHealthyPercent = 100 + one server's share).
+func openFindings(string) []finding { return nil }
 
 // checkFindings fails unless the report differs in exactly the open
 // findings of the case, with nothing on one side only and nothing

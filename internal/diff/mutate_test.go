@@ -379,7 +379,8 @@ func mutations() []mutation {
 	// service: CloudFormation's MinInstancesInService stays 2 of 3, a
 	// percentage follows.
 	// Terraform's 100% to 200% of 3 also replaces 3 at a time.
-	add("group desired capacity (tf)", []change{{"auto-scaling-group", kGroup, "desired-capacity"}, {"auto-scaling-group", kGroup, "rolling-update.batch"},
+	// 150% of 3 rounds down to 4: still one at a time, but 3 in service.
+	add("group desired capacity (tf)", []change{{"auto-scaling-group", kGroup, "desired-capacity"},
 		{"auto-scaling-group", kGroup, "rolling-update.min-in-service"}}, setter(tfGroup+".desired_capacity", 3), nil)
 	add("group desired capacity", []change{{"auto-scaling-group", kGroup, "desired-capacity"}, {"auto-scaling-group", kGroup, "rolling-update.min-in-service"}},
 		nil, setter(cfGroup+".DesiredCapacity", "3"))
@@ -391,14 +392,19 @@ func mutations() []mutation {
 		setter(tfGroup+".health_check_type", "EC2"), setter(cfGroup+".HealthCheckType", "EC2"))
 	// The instance refresh waits the grace period when it has no warmup
 	// of its own: Terraform's pause follows.
-	add("group health check grace (tf)", []change{{"auto-scaling-group", kGroup, "health-check.grace-period"}, {"auto-scaling-group", kGroup, "rolling-update.pause"}},
+	// The refresh's pause is its own instance_warmup, not the grace.
+	add("group health check grace (tf)", one(entity.AutoScalingGroup, kGroup, "health-check.grace-period"),
 		setter(tfGroup+".health_check_grace_period", 120), nil)
 	add("group health check grace", one(entity.AutoScalingGroup, kGroup, "health-check.grace-period"), nil, setter(cfGroup+".HealthCheckGracePeriod", 120))
 	// Unset, the Terraform provider's 300 s against the API's 0 s.
 	add("group health check grace default", one(entity.AutoScalingGroup, kGroup, "health-check.grace-period"),
 		nil, func(t *testing.T, d doc) { del(t, d, cfGroup+".HealthCheckGracePeriod") })
-	add("group default instance warmup (tf)", []change{{"auto-scaling-group", kGroup, "default-instance-warmup"}, {"auto-scaling-group", kGroup, "rolling-update.pause"}},
+	add("group default instance warmup (tf)", one(entity.AutoScalingGroup, kGroup, "default-instance-warmup"),
 		setter(tfGroup+".default_instance_warmup", 60), nil)
+	// Without its own instance_warmup the refresh waits the group's
+	// default warmup.
+	add("group refresh warmup falls back (tf)", one(entity.AutoScalingGroup, kGroup, "rolling-update.pause"),
+		func(t *testing.T, d doc) { del(t, d, tfGroup+".instance_refresh.preferences.instance_warmup") }, nil)
 	add("group default instance warmup", one(entity.AutoScalingGroup, kGroup, "default-instance-warmup"), nil, setter(cfGroup+".DefaultInstanceWarmup", 60))
 	add("group tags", one(entity.AutoScalingGroup, kGroup, "tags"),
 		setter(tfGroup+".tag.0.value", "renamed"), setter(cfGroup+".Tags.[Key=Name].Value", "renamed"))
@@ -433,17 +439,16 @@ func mutations() []mutation {
 	add("group rolling update min in service", one(entity.AutoScalingGroup, kGroup, "rolling-update.min-in-service"),
 		nil, setter(cfRolling+".MinInstancesInService", 1))
 	add("group rolling update batch", one(entity.AutoScalingGroup, kGroup, "rolling-update.batch"),
-		setter(tfGroup+".instance_refresh.preferences.max_healthy_percentage", 150), setter(cfRolling+".MaxBatchSize", 2))
+		setter(tfGroup+".instance_refresh.preferences.max_healthy_percentage", 200), setter(cfRolling+".MaxBatchSize", 2))
 	add("group rolling update pause", one(entity.AutoScalingGroup, kGroup, "rolling-update.pause"),
-		setter(tfGroup+".instance_refresh.preferences.instance_warmup", 60), setter(cfRolling+".PauseTime", "PT5M"))
+		setter(tfGroup+".instance_refresh.preferences.instance_warmup", 120), setter(cfRolling+".PauseTime", "PT5M"))
 	add("group rolling update suspended processes", one(entity.AutoScalingGroup, kGroup, "rolling-update.suspend-processes"),
-		nil, setter(cfRolling+".SuspendProcesses", []any{}))
+		nil, setter(cfRolling+".SuspendProcesses", []any{"HealthCheck"}))
 	// Without a rolling update a new template reaches only new instances.
 	none := []change{{"auto-scaling-group", kGroup, "rolling-update.batch"}, {"auto-scaling-group", kGroup, "rolling-update.min-in-service"},
 		{"auto-scaling-group", kGroup, "rolling-update.pause"}}
 	add("group rolling update none (tf)", none, func(t *testing.T, d doc) { del(t, d, tfGroup+".instance_refresh") }, nil)
-	add("group rolling update none", append(none, change{"auto-scaling-group", kGroup, "rolling-update.suspend-processes"}),
-		nil, func(t *testing.T, d doc) { del(t, d, cfRolling) })
+	add("group rolling update none", none, nil, func(t *testing.T, d doc) { del(t, d, cfRolling) })
 
 	// Scaling policy.
 	// A policy is known by its group and metric: changed in Terraform, it

@@ -489,6 +489,7 @@ func (r *renderer) serverGroup(g *constructs.ServerGroup) error {
 		InstanceRefresh: instanceRefresh{Strategy: "Rolling", Preferences: refreshPreferences{
 			MinHealthyPercentage: g.Rolling.MinHealthyPercent,
 			MaxHealthyPercentage: g.Rolling.MaxHealthyPercent,
+			InstanceWarmup:       g.Rolling.PauseSec,
 		}},
 		DependsOn: deps,
 	})

@@ -348,6 +348,7 @@ type instanceRefresh struct {
 type refreshPreferences struct {
 	MinHealthyPercentage int `json:"min_healthy_percentage"`
 	MaxHealthyPercentage int `json:"max_healthy_percentage"`
+	InstanceWarmup       int `json:"instance_warmup"`
 }
 
 type autoscalingPolicy struct {

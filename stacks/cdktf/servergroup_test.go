@@ -11,12 +11,13 @@ import (
 
 // cloudFormationOnly are the server group's model fields Terraform has no
 // argument for: CloudFormation's UpdatePolicy AutoScalingRollingUpdate
-// (MaxBatchSize, MinInstancesInService, PauseTime). Terraform's rolling
-// update is instance_refresh with the percentages.
+// (MaxBatchSize, MinInstancesInService, SuspendProcesses). Terraform's
+// rolling update is instance_refresh with the percentages (and PauseSec as
+// its instance_warmup).
 var cloudFormationOnly = map[string]bool{
-	"Rolling.MaxBatch":     true,
-	"Rolling.MinInService": true,
-	"Rolling.PauseTime":    true,
+	"Rolling.MaxBatch":         true,
+	"Rolling.MinInService":     true,
+	"Rolling.SuspendProcesses": true,
 }
 
 // TestServerGroupFieldsRendered changes every literal field of the
@@ -74,6 +75,8 @@ func leaves(v reflect.Value, prefix string, fn func(string, reflect.Value)) {
 		case f.Type.Kind() == reflect.String, f.Type.Kind() == reflect.Int, f.Type.Kind() == reflect.Bool:
 			fn(path, fv)
 		case f.Type.Kind() == reflect.Slice && f.Type.Elem() == idType:
+		case f.Type.Kind() == reflect.Slice && f.Type.Elem().Kind() == reflect.String:
+			fn(path, fv)
 		default:
 			panic("leaves: unhandled field " + path + " of type " + f.Type.String())
 		}
@@ -89,5 +92,7 @@ func change(v reflect.Value) {
 		v.SetInt(v.Int() + 1)
 	case reflect.Bool:
 		v.SetBool(!v.Bool())
+	case reflect.Slice:
+		v.Set(reflect.Append(v, reflect.ValueOf("x").Convert(v.Type().Elem())))
 	}
 }

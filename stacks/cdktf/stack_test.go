@@ -440,7 +440,7 @@ func checkServers(t *testing.T, tf *tfJSON, w want, sys *constructs.System) {
 		}},
 		"tag": []obj{{"key": "Name", "value": g.NameTag, "propagate_at_launch": true}},
 		"instance_refresh": obj{"strategy": "Rolling", "preferences": obj{
-			"min_healthy_percentage": g.Rolling.MinHealthyPercent, "max_healthy_percentage": g.Rolling.MaxHealthyPercent,
+			"min_healthy_percentage": g.Rolling.MinHealthyPercent, "max_healthy_percentage": g.Rolling.MaxHealthyPercent, "instance_warmup": g.Rolling.PauseSec,
 		}},
 		"depends_on": deps,
 	}, tf.res(t, "aws_autoscaling_group", string(g.ID)))
