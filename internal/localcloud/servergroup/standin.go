@@ -261,14 +261,16 @@ func (s *StandIn) poll(ctx context.Context) time.Duration {
 	}
 	s.pollFails, s.pollErr, s.desired = 0, "", snap.Desired
 	inService := map[string]bool{}
+	health := map[string]string{}
 	var ids []string
 	for _, in := range snap.Instances {
 		ids = append(ids, in.ID)
+		health[in.ID] = in.LifecycleState + "/" + in.HealthStatus
 		if in.LifecycleState == InService && in.HealthStatus == Healthy {
 			inService[in.ID] = true
 		}
 		if m := s.members[in.ID]; m != nil {
-			m.health = in.LifecycleState + "/" + in.HealthStatus
+			m.health = health[in.ID]
 		}
 	}
 	slices.Sort(ids)
@@ -300,7 +302,7 @@ func (s *StandIn) poll(ctx context.Context) time.Duration {
 			s.log.Info("server start held back after repeated failures", "instance_id", id, "until", s.notBefore.Format(time.RFC3339))
 			break
 		}
-		s.launch(ctx, id)
+		s.launch(ctx, id, health[id])
 	}
 	if s.sweep {
 		s.deregisterLeftovers(ctx, ids)
@@ -328,7 +330,9 @@ func plan(inService map[string]bool, members map[string]*member, replacing map[s
 	return start, retire
 }
 
-func (s *StandIn) launch(ctx context.Context, id string) {
+// launch starts the server of instance id, whose state in the group is
+// health ("InService/Healthy").
+func (s *StandIn) launch(ctx context.Context, id, health string) {
 	now := s.cfg.Now()
 	srv, err := s.cfg.Launcher.Launch(ctx, id)
 	if err != nil {
@@ -336,7 +340,7 @@ func (s *StandIn) launch(ctx context.Context, id string) {
 		s.failed(now)
 		return
 	}
-	m := &member{id: id, srv: srv, state: StateStarting, started: now}
+	m := &member{id: id, srv: srv, state: StateStarting, started: now, health: health}
 	mctx, cancel := context.WithCancel(ctx)
 	m.cancel = cancel
 	s.members[id] = m
@@ -423,7 +427,14 @@ func (s *StandIn) handle(ctx context.Context, ev event) {
 		}
 		m.state, m.ready, m.target = StateInService, s.cfg.Now(), s.lb.Add(u)
 		s.log.Info("server in service", "instance_id", m.id, "url", m.srv.URL(), "after", m.ready.Sub(m.started).Round(time.Millisecond).String())
-	case evExited, evUnhealthy, evNotReady:
+	case evExited:
+		// Its last words say why (a bad setting, a missing table).
+		why := ev.detail
+		if l := m.srv.Ref().Log; l != "" {
+			why += ": " + proc.LogTail(l, 3)
+		}
+		s.fail(ctx, m, why)
+	case evUnhealthy, evNotReady:
 		s.fail(ctx, m, ev.detail)
 	case evStopped:
 		delete(s.members, m.id)
