@@ -18,8 +18,15 @@
 //   - The main resource of a node is named after the node ID
 //     (aws_s3_bucket.ImagesBucket); helper resources of the same node share
 //     that name under their own type (aws_s3_bucket_versioning.ImagesBucket).
-//   - The account id in bucket names is data.aws_caller_identity.current and
+//   - The account id in bucket names and in literal IAM statement resources
+//     (the launch hook's group ARN) is data.aws_caller_identity.current and
 //     the partition in managed-policy ARNs is data.aws_partition.current.
+//   - The servers are an aws_autoscaling_group (the model's ServerGroup)
+//     launching from an aws_launch_template (its own model id), with the
+//     launch hook as initial_lifecycle_hook (it must exist before the first
+//     instance launches), instance_refresh for the rolling update and an
+//     aws_autoscaling_policy named after the group. The group registers its
+//     instances with the target group (no per-instance attachments).
 //   - Removal "retain" (the default) means Terraform must not delete data:
 //     buckets get force_destroy = false (a non-empty bucket makes
 //     `cdktf destroy` fail on it and it stays) and tables get

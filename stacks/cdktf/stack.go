@@ -165,7 +165,7 @@ func (r *renderer) provider() {
 		// true makes security-group rules diff forever on moto.
 		p.SkipRequestingAccountID = &no
 		p.Endpoints = []awsEndpoints{{
-			DynamoDB: ep, EC2: ep, ELBv2: ep, IAM: ep, Lambda: ep, Logs: ep, S3: ep, SSM: ep, STS: ep,
+			Autoscaling: ep, DynamoDB: ep, EC2: ep, ELBv2: ep, IAM: ep, Lambda: ep, Logs: ep, S3: ep, SSM: ep, STS: ep,
 		}}
 	}
 	r.stack.AddOverride(jsii.String("provider.aws"), []any{toValue(p)})
@@ -206,8 +206,8 @@ func (r *renderer) declare() error {
 			errs = append(errs, set(n.ID, "artifact"))
 		case *constructs.Role:
 			errs = append(errs, set(n.ID, "aws_iam_role"), set(n.InstanceProfile, "aws_iam_instance_profile"))
-		case *constructs.Instance:
-			errs = append(errs, set(n.ID, "aws_instance"))
+		case *constructs.ServerGroup:
+			errs = append(errs, set(n.ID, "aws_autoscaling_group"), set(n.Template.ID, "aws_launch_template"))
 		case *constructs.LoadBalancer:
 			errs = append(errs, set(n.ID, "aws_lb"), set(n.Listener, "aws_lb_listener"), set(n.TargetGroup, "aws_lb_target_group"))
 		case *constructs.Function:
@@ -235,28 +235,31 @@ func attrName(typ string, a constructs.Attr) (string, bool) {
 	switch a {
 	case constructs.AttrID:
 		switch typ {
-		case "aws_vpc", "aws_subnet", "aws_internet_gateway", "aws_security_group", "aws_instance", "aws_route_table",
-			"aws_s3_bucket", "aws_s3_object", "aws_dynamodb_table", "aws_iam_role":
+		case "aws_vpc", "aws_subnet", "aws_internet_gateway", "aws_security_group", "aws_route_table",
+			"aws_s3_bucket", "aws_s3_object", "aws_dynamodb_table", "aws_iam_role", "aws_launch_template":
 			return "id", true
 		}
 	case constructs.AttrARN:
 		switch typ {
 		case "aws_s3_bucket", "aws_dynamodb_table", "aws_iam_role", "aws_lambda_function", "aws_lb",
-			"aws_lb_target_group", "aws_lb_listener", "aws_iam_instance_profile", "aws_instance":
+			"aws_lb_target_group", "aws_lb_listener", "aws_iam_instance_profile", "aws_launch_template", "aws_autoscaling_group":
 			return "arn", true
 		}
 	case constructs.AttrName:
 		switch typ {
 		case "aws_s3_bucket":
 			return "bucket", true
-		case "aws_dynamodb_table", "aws_iam_role", "aws_iam_instance_profile", "aws_lb", "aws_lb_target_group":
+		case "aws_dynamodb_table", "aws_iam_role", "aws_iam_instance_profile", "aws_lb", "aws_lb_target_group",
+			"aws_launch_template", "aws_autoscaling_group":
 			return "name", true
 		case "aws_lambda_function":
 			return "function_name", true
 		}
-	case constructs.AttrPrivateIP:
-		if typ == "aws_instance" {
-			return "private_ip", true
+	case constructs.AttrFullName:
+		// "app/<name>/<id>" and "targetgroup/<name>/<id>": what
+		// CloudWatch's dimensions and a scaling policy's resource label use.
+		if typ == "aws_lb" || typ == "aws_lb_target_group" {
+			return "arn_suffix", true
 		}
 	case constructs.AttrDNSName:
 		if typ == "aws_lb" {
@@ -289,18 +292,6 @@ func (r *renderer) value(v constructs.Value) (string, error) {
 		return "", err
 	}
 	return escape(v.Prefix) + ref + escape(v.Suffix), nil
-}
-
-// expr renders a model value as an HCL expression (for function arguments).
-func (r *renderer) expr(v constructs.Value) (string, error) {
-	if v.Ref != nil && v.Prefix == "" && v.Suffix == "" {
-		return r.attr(v.Ref.To, v.Ref.Attr)
-	}
-	s, err := r.value(v)
-	if err != nil {
-		return "", err
-	}
-	return hclQuote(s), nil
 }
 
 // hclQuote writes an already escaped template as a quoted HCL string.
