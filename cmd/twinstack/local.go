@@ -172,7 +172,7 @@ func printGroup(e *Env, dep string, g *servergroup.Status) {
 		fmt.Fprintf(e.Stdout, "the group could not be read at the last poll: %s\n", g.PollError)
 	}
 	for _, o := range g.Observations {
-		fmt.Fprintf(e.Stdout, "emulator observation %s (%d times): %s\n", o.ID, o.Count, o.Detail)
+		fmt.Fprintf(e.Stdout, "emulator observation %s (×%d): %s\n", o.ID, o.Count, o.Detail)
 	}
 }
 

@@ -220,7 +220,7 @@ func TestLocalCloudEndToEnd(t *testing.T) {
 		t.Fatalf("local down: exit %d\n%s", code, downOut)
 	}
 	// What the stand-ins observed of the emulator is reported by down.
-	if !strings.Contains(downOut, "emulator observation of the group stand-in (no-health-check") {
+	if !strings.Contains(downOut, "emulator observation of the group stand-in (no-health-check, ×") {
 		t.Errorf("local down does not report the stand-ins' emulator observations:\n%s", downOut)
 	}
 	for _, p := range rec.Processes {
@@ -608,20 +608,20 @@ func serverGroupEndToEnd(t *testing.T, root string, st *state.State, dep string)
 		}
 	}
 	after := status()
-	var lost int64 = -1
+	var lost, refused int64 = -1, 0
 	for _, g := range after.Gone {
 		if g.InstanceID == victim.InstanceID {
 			if g.State != servergroup.StateReplaced {
 				t.Errorf("the killed server's instance is %s, want %s", g.State, servergroup.StateReplaced)
 			}
-			lost = g.Lost
+			lost, refused = g.Lost, g.Refused
 		}
 	}
 	if lost < 0 {
 		t.Fatalf("the killed server %s is not in the stand-in's status: %+v", victim.InstanceID, after.Gone)
 	}
-	t.Logf("%s: killed %s (pid %d, %d requests in flight just before) %.1fs into a %d-request bench; replaced in %v; %d requests failed, %d were in flight on it when it died",
-		dep, victim.InstanceID, victim.PID, victim.InFlight, 2.5, len(recs), replaceTime.Round(10*time.Millisecond), failed, lost)
+	t.Logf("%s: killed %s (pid %d, %d requests in flight just before) %.1fs into a %d-request bench; replaced in %v; %d requests failed, %d were in flight on it when it died, %d refused by it were sent to another server",
+		dep, victim.InstanceID, victim.PID, victim.InFlight, 2.5, len(recs), replaceTime.Round(10*time.Millisecond), failed, lost, refused)
 	if int64(failed) > lost {
 		t.Errorf("%d bench requests failed, more than the %d in flight on the killed server", failed, lost)
 	}

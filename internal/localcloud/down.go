@@ -146,7 +146,7 @@ func reportGroup(ctx context.Context, p *progress, pr Proc) {
 	}
 	p.note("%s: server group %s: %d servers in service, %d replaced while it ran", pr.Deployment, st.Group, len(st.InService()), replaced)
 	for _, o := range st.Observations {
-		p.note("%s: emulator observation of the group stand-in (%s, %d times): %s", pr.Deployment, o.ID, o.Count, o.Detail)
+		p.note("%s: emulator observation of the group stand-in (%s, ×%d): %s", pr.Deployment, o.ID, o.Count, o.Detail)
 	}
 }
 

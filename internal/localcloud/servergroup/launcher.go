@@ -49,6 +49,7 @@ type procServer struct {
 func (s *procServer) URL() string           { return s.url }
 func (s *procServer) Ref() proc.Ref         { return s.p.Ref }
 func (s *procServer) Done() <-chan struct{} { return s.p.Done() }
+func (s *procServer) Err() error            { return s.p.Err() }
 
 func (s *procServer) Stop(ctx context.Context, grace time.Duration) error {
 	if err := proc.Stop(ctx, s.p.Ref, grace); err != nil {

@@ -56,8 +56,10 @@ type Group interface {
 type Server interface {
 	URL() string
 	Ref() proc.Ref
-	// Done is closed when the process has exited.
+	// Done is closed when the process has exited; Err then says how
+	// ("signal: killed", "exit status 1"; nil for a clean exit).
 	Done() <-chan struct{}
+	Err() error
 	// Stop ends the process: SIGTERM, then SIGKILL after grace.
 	Stop(ctx context.Context, grace time.Duration) error
 }
@@ -428,9 +430,13 @@ func (s *StandIn) handle(ctx context.Context, ev event) {
 		m.state, m.ready, m.target = StateInService, s.cfg.Now(), s.lb.Add(u)
 		s.log.Info("server in service", "instance_id", m.id, "url", m.srv.URL(), "after", m.ready.Sub(m.started).Round(time.Millisecond).String())
 	case evExited:
-		// Its last words say why (a bad setting, a missing table).
 		why := ev.detail
-		if l := m.srv.Ref().Log; l != "" {
+		if err := m.srv.Err(); err != nil {
+			why += " (" + err.Error() + ")"
+		}
+		// A server that never got ready: its last words say why (a bad
+		// setting, a missing table).
+		if l := m.srv.Ref().Log; l != "" && m.state == StateStarting {
 			why += ": " + proc.LogTail(l, 3)
 		}
 		s.fail(ctx, m, why)

@@ -124,6 +124,7 @@ type fakeServer struct {
 func (f *fakeServer) URL() string           { return f.srv.URL }
 func (f *fakeServer) Ref() proc.Ref         { return proc.Ref{Name: f.id, PID: f.pid} }
 func (f *fakeServer) Done() <-chan struct{} { return f.done }
+func (f *fakeServer) Err() error            { return nil }
 
 // crash ends the server as SIGKILL would.
 func (f *fakeServer) crash() {
