@@ -241,6 +241,29 @@ func TestMotoGroup(t *testing.T) {
 	for _, x := range s.Status().Targets {
 		pids = append(pids, x.PID)
 	}
+
+	// 4. Desired capacity 1: the servers of the instances that left are
+	// stopped (not replaced), the target group holds the one left.
+	three := serving()
+	if _, err := asc.SetDesiredCapacity(ctx, &autoscaling.SetDesiredCapacityInput{AutoScalingGroupName: aws.String(name), DesiredCapacity: aws.Int32(1)}); err != nil {
+		t.Fatal(err)
+	}
+	waitUntil("one server in service", 15*time.Second, func() bool { return len(serving()) == 1 && len(s.Status().Targets) == 1 })
+	left := serving()[0]
+	for _, g := range s.Status().Gone {
+		if slices.Contains(three, g.InstanceID) && g.InstanceID != left && g.State != StateStopped {
+			t.Errorf("%s after scale in: %s (%s), want stopped", g.InstanceID, g.State, g.Reason)
+		}
+	}
+	for _, x := range s.Status().Targets {
+		if x.InstanceID != left {
+			t.Errorf("%s still has a server", x.InstanceID)
+		}
+	}
+	waitUntil("the target group to hold the one instance left", 5*time.Second, func() bool { return slices.Equal(registered(), []string{left}) })
+	for _, o := range s.Status().Observations {
+		t.Logf("after scale in: emulator observation %s (×%d)", o.ID, o.Count)
+	}
 }
 
 // createGroup makes a VPC with two subnets, a launch template, a target
