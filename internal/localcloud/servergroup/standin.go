@@ -235,6 +235,12 @@ func (s *StandIn) Run(ctx context.Context) error {
 		case <-ctx.Done():
 			return nil
 		case ev := <-s.events:
+			if ctx.Err() != nil {
+				// Stopping: a server that ends now was stopped with the
+				// stand-in (its process group was signalled), it did not
+				// fail; its instance is not replaced.
+				return nil
+			}
 			s.handle(ctx, ev)
 		case <-timer.C:
 			if s.cfg.Parent != nil && !s.cfg.Parent() {

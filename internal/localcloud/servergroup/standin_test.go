@@ -31,6 +31,9 @@ type fakeGroup struct {
 	replaced   []string
 	failDesc   error
 	failRepl   int // Replace calls that fail before one succeeds
+	// hold, when set, makes Describe wait for it (a slow emulator);
+	// held is told when a Describe waits.
+	hold, held chan struct{}
 }
 
 func newFakeGroup(n int) *fakeGroup {
@@ -58,6 +61,13 @@ func (g *fakeGroup) launch() {
 }
 
 func (g *fakeGroup) Describe(context.Context) (Snapshot, error) {
+	g.mu.Lock()
+	hold, held := g.hold, g.held
+	g.mu.Unlock()
+	if hold != nil {
+		held <- struct{}{}
+		<-hold
+	}
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	if g.failDesc != nil {
@@ -504,5 +514,38 @@ func TestParentDownStopsAll(t *testing.T) {
 	defer mu.Unlock()
 	if len(last) != 0 {
 		t.Errorf("children after stop: %v", last)
+	}
+}
+
+// TestStopIsNoFailure: servers that end together with the stand-in (its
+// process group signalled by `local down`) are not reported to the group:
+// no instance is replaced, even when their exits wait to be handled after
+// the stop (the stand-in was busy reading the group).
+func TestStopIsNoFailure(t *testing.T) {
+	for i := range 10 {
+		g := newFakeGroup(2)
+		l := &fakeLauncher{t: t}
+		s, err := New(fast(g, l))
+		if err != nil {
+			t.Fatal(err)
+		}
+		ctx, cancel := context.WithCancel(context.Background())
+		done := make(chan struct{})
+		go func() { s.Run(ctx); close(done) }()
+		waitFor(t, "two in service", func() bool { return len(inService(s)) == 2 })
+		hold, held := make(chan struct{}), make(chan struct{})
+		g.mu.Lock()
+		g.hold, g.held = hold, held
+		g.mu.Unlock()
+		<-held // Run is in a poll
+		l.server("i-0001").crash()
+		l.server("i-0002").crash()
+		time.Sleep(50 * time.Millisecond) // the exits are queued
+		cancel()
+		close(hold)
+		<-done
+		if _, replaced, _ := g.state(); len(replaced) != 0 {
+			t.Fatalf("run %d: replaced %v while stopping", i, replaced)
+		}
 	}
 }
