@@ -94,7 +94,9 @@ func importRules() map[string]importRule {
 		// synth-diff: the standard library and its own packages; no cdk, cdktf or AWS code.
 		"internal/diff/...": {project: []string{"internal/diff/..."}, external: []string{"*"}, deny: []string{awsSDK, awsCDK, cdktfLib, cdkConstruct, jsii}},
 		// verify reads the AWS API against the model; never the stacks or the local cloud.
-		"internal/verify": {project: []string{"constructs", "internal/apperr", "internal/emugaps"}, external: []string{awsSDK, smithy}},
+		// The YAML library reads the template CloudFormation stored for a stack
+		// (JSON or, for a hand-written stack, YAML) for its rolling update.
+		"internal/verify": {project: []string{"constructs", "internal/apperr", "internal/emugaps"}, external: []string{awsSDK, smithy, "github.com/goccy/go-yaml"}},
 		"internal/moto":   {project: []string{"constructs", "internal/apperr"}, external: []string{awsSDK, smithy}},
 		// The local cloud runs the CLIs; it never imports the stacks' libraries or cmd/.
 		"internal/localcloud": {
