@@ -75,16 +75,6 @@ func (s *System) Retained() []Retained {
 	return out
 }
 
-// IsRetained reports whether node id is one of Retained.
-func (s *System) IsRetained(id ID) bool {
-	for _, r := range s.Retained() {
-		if r.ID == id {
-			return true
-		}
-	}
-	return false
-}
-
 // ErrNothingRetained reports an import mapping asked of a system whose
 // destroy keeps nothing (destroy_data=true).
 var ErrNothingRetained = errors.New("a destroy keeps nothing (destroy_data=true): there is nothing to import")

@@ -34,8 +34,13 @@ func TestRetained(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if sys.IsRetained(store.Bucket.ID) || store.Bucket.Removal != Destroy {
-		t.Errorf("artifacts bucket retained (removal %q)", store.Bucket.Removal)
+	if store.Bucket.Removal != Destroy {
+		t.Errorf("artifacts bucket removal %q, want destroy", store.Bucket.Removal)
+	}
+	for _, r := range sys.Retained() {
+		if r.ID == store.Bucket.ID {
+			t.Errorf("artifacts bucket retained")
+		}
 	}
 
 	cfg := Defaults()
