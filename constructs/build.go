@@ -105,7 +105,7 @@ func New(cfg Config) (*System, error) {
 	if cfg.DestroyData {
 		removal = Destroy
 	}
-	s := &System{Prefix: cfg.Prefix, Region: cfg.Region}
+	s := &System{Prefix: cfg.Prefix, Region: cfg.Region, Handover: handover(cfg)}
 	s.Bucket = imageBucket(cfg, removal)
 	s.ImagesTable, s.AlbumsTable = tables(cfg.Prefix, removal)
 	s.Network = network()

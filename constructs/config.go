@@ -37,6 +37,18 @@ type Config struct {
 	// DestroyData opts into emptying and deleting the bucket and tables on
 	// destroy. The default keeps them.
 	DestroyData bool `json:"destroy_data"`
+	// ReleaseData is the way out with the data kept, for Terraform: the
+	// next deploy gives the bucket and tables up without deleting them
+	// (they leave the state), so that a destroy afterwards removes
+	// everything else. CloudFormation needs no such step (its destroy
+	// keeps them by DeletionPolicy). Only with destroy_data=false.
+	ReleaseData bool `json:"release_data"`
+	// AdoptData is the way back, for Terraform: the next deploy takes a
+	// kept bucket and tables of the same names into the state (imports
+	// them) instead of failing with "already exists". CloudFormation's way
+	// back is `cdk import` with System.ImportMapping. Only with
+	// destroy_data=false.
+	AdoptData bool `json:"adopt_data"`
 	// LambdaReservedConcurrency caps (and reserves) the Lambda's concurrent
 	// executions, so that a flood of invocations neither burns the
 	// account's shared concurrency nor queues more requests than the
@@ -173,6 +185,15 @@ func (c Config) Validate() error {
 	}
 	if _, err := ParsePorts(c.AllowedOriginPorts); err != nil {
 		bad("allowed_origin_ports", c.AllowedOriginPorts, err.Error())
+	}
+	// Releasing and adopting are about the data destroy_data=false keeps.
+	switch {
+	case c.ReleaseData && c.DestroyData:
+		bad("release_data", c.ReleaseData, "destroy_data=true deletes the bucket and tables on destroy: there is nothing to keep and release (drop one of the two)")
+	case c.AdoptData && c.DestroyData:
+		bad("adopt_data", c.AdoptData, "adopted data goes into a stack that keeps it (destroy_data=false); opt into destroy_data on a later deploy, once the import is done")
+	case c.ReleaseData && c.AdoptData:
+		bad("adopt_data", c.AdoptData, "release_data gives the data up in the same deploy: adopt on a later one")
 	}
 	return errors.Join(errs...)
 }

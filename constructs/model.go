@@ -79,6 +79,9 @@ type System struct {
 	FunctionCode  Artifact // the Lambda zip
 	Outputs       []Output
 	ServerService Service // the systemd service user data installs
+	// Handover says whether this deploy releases or adopts the Retained
+	// resources (release_data, adopt_data).
+	Handover Handover
 }
 
 // Bucket is the image bucket.

@@ -68,6 +68,8 @@ func Load(args []string, getenv func(string) string) (Config, error) {
 	fs.IntVar(&sc.LambdaMemoryMB, "lambda-memory-mb", d.LambdaMemoryMB, "Lambda memory in MB")
 	fs.IntVar(&sc.LambdaTimeoutSec, "lambda-timeout-seconds", d.LambdaTimeoutSec, "Lambda timeout in seconds")
 	fs.BoolVar(&sc.DestroyData, "destroy-data", d.DestroyData, "empty and delete the bucket and tables on destroy")
+	fs.BoolVar(&sc.ReleaseData, "release-data", d.ReleaseData, "Terraform: this deploy gives the kept bucket and tables up without deleting them (removed blocks), so that a destroy then removes the rest")
+	fs.BoolVar(&sc.AdoptData, "adopt-data", d.AdoptData, "Terraform: this deploy imports a kept bucket and tables of the same names (import blocks)")
 	fs.IntVar(&sc.LambdaReservedConcurrency, "lambda-reserved-concurrency", d.LambdaReservedConcurrency, "concurrent executions reserved for (and capping) the Lambda")
 	fs.BoolVar(&sc.SSMAccess, "ssm-access", d.SSMAccess, "grant the instances the SSM agent's actions (Session Manager)")
 	fs.IntVar(&sc.NoncurrentVersionDays, "noncurrent-version-days", d.NoncurrentVersionDays, "days a replaced image version is kept before the lifecycle rule expires it")

@@ -35,6 +35,18 @@
 //     force_destroy = true and deletion protection off, so destroy empties
 //     and deletes. prevent_destroy is not used: it would block destroying
 //     the rest of the stack too.
+//   - The handover (constructs.Handover) concerns every resource of each
+//     node in System.Retained: the main resource and those named after it
+//     (the bucket's versioning, lifecycle, public-access block, encryption
+//     and policy). Release leaves them out and writes a top-level `removed`
+//     block (lifecycle destroy = false) for each, so that the deploy
+//     forgets them without deleting; references to a released node read
+//     data.aws_s3_bucket / data.aws_dynamodb_table of the same name (their
+//     attributes have the resource's names). Adopt writes a top-level
+//     `import` block for each, whose id is the node's name (the account
+//     token rendered as for bucket names): the AWS provider imports a
+//     bucket and each bucket-level resource by the bucket's name, a table
+//     by its name.
 //   - The model's artifact store (constructs.ArtifactStore: name, privacy,
 //     encryption, TLS-only policy) is rendered as a bucket of this stack
 //     like any model bucket; each artifact it holds (the server binary) is

@@ -49,16 +49,36 @@ func (r *renderer) visit(n constructs.Node) error {
 	}
 }
 
+// part is one Terraform resource of a model node; every part of a node is
+// named after the node (aws_s3_bucket_versioning.ImagesBucket).
+type part struct {
+	typ  string
+	body any
+}
+
+// emit adds a node's parts as resources, or, when the deploy releases
+// the node, leaves them out and records each address for a `removed`
+// block. The addresses either way are what the handover blocks name.
+func (r *renderer) emit(id constructs.ID, parts []part) {
+	for _, p := range parts {
+		r.parts[id] = append(r.parts[id], address(p.typ, id))
+		if !r.released[id] {
+			r.resource(p.typ, id, p.body)
+		}
+	}
+}
+
 // bucket is the image bucket with its versioning, public-access block,
-// default encryption and policy.
+// default encryption and policy. A released bucket is read as a data
+// source instead, for what refers to it.
 func (r *renderer) bucket(b *constructs.Bucket) error {
 	id, err := r.ref(b.ID, constructs.AttrID)
 	if err != nil {
 		return err
 	}
-	r.resource("aws_s3_bucket", b.ID, s3Bucket{Bucket: r.name(b.Name), ForceDestroy: b.Removal == constructs.Destroy})
+	parts := []part{{"aws_s3_bucket", s3Bucket{Bucket: r.name(b.Name), ForceDestroy: b.Removal == constructs.Destroy}}}
 	if b.Versioned {
-		r.resource("aws_s3_bucket_versioning", b.ID, s3BucketVersioning{Bucket: id, VersioningConfiguration: versioningConfigured{Status: "Enabled"}})
+		parts = append(parts, part{"aws_s3_bucket_versioning", s3BucketVersioning{Bucket: id, VersioningConfiguration: versioningConfigured{Status: "Enabled"}}})
 	}
 	if len(b.Lifecycle) > 0 {
 		lc := s3Lifecycle{Bucket: id}
@@ -76,27 +96,34 @@ func (r *renderer) bucket(b *constructs.Bucket) error {
 		if b.Versioned {
 			lc.DependsOn = []string{address("aws_s3_bucket_versioning", b.ID)}
 		}
-		r.resource("aws_s3_bucket_lifecycle_configuration", b.ID, lc)
+		parts = append(parts, part{"aws_s3_bucket_lifecycle_configuration", lc})
 	}
 	var deps []string
 	if b.BlockPublicAccess {
-		r.resource("aws_s3_bucket_public_access_block", b.ID, publicAccessBlock(id))
+		parts = append(parts, part{"aws_s3_bucket_public_access_block", publicAccessBlock(id)})
 		deps = append(deps, address("aws_s3_bucket_public_access_block", b.ID))
 	}
 	if b.Encryption != "" {
-		r.resource("aws_s3_bucket_server_side_encryption_configuration", b.ID, encryption(id, b.Encryption))
+		parts = append(parts, part{"aws_s3_bucket_server_side_encryption_configuration", encryption(id, b.Encryption)})
 	}
+	var doc *policyDocument
+	docName := string(b.ID + "Policy")
 	if len(b.Policy) > 0 {
-		doc := b.ID + "Policy"
 		stmts, err := r.statements(b.Policy)
 		if err != nil {
 			return err
 		}
-		r.data("aws_iam_policy_document", string(doc), policyDocument{Statement: stmts})
-		r.resource("aws_s3_bucket_policy", b.ID, s3BucketPolicy{
-			Bucket: id, Policy: interp("data.aws_iam_policy_document." + string(doc) + ".json"), DependsOn: deps,
-		})
+		doc = &policyDocument{Statement: stmts}
+		parts = append(parts, part{"aws_s3_bucket_policy", s3BucketPolicy{
+			Bucket: id, Policy: interp("data.aws_iam_policy_document." + docName + ".json"), DependsOn: deps,
+		}})
 	}
+	if r.released[b.ID] {
+		r.data("aws_s3_bucket", string(b.ID), s3BucketData{Bucket: r.name(b.Name)})
+	} else if doc != nil {
+		r.data("aws_iam_policy_document", docName, *doc)
+	}
+	r.emit(b.ID, parts)
 	return nil
 }
 
@@ -160,7 +187,7 @@ func (r *renderer) statementValue(v constructs.Value) (string, error) {
 }
 
 // table is a DynamoDB table. Retained tables get deletion protection (see
-// the package doc).
+// the package doc); a released table is read as a data source instead.
 func (r *renderer) table(t *constructs.Table) error {
 	attrs := map[string]string{}
 	var errs []error
@@ -202,7 +229,10 @@ func (r *renderer) table(t *constructs.Table) error {
 	for _, n := range names {
 		body.Attribute = append(body.Attribute, dynamoAttribute{Name: n, Type: attrs[n]})
 	}
-	r.resource("aws_dynamodb_table", t.ID, body)
+	if r.released[t.ID] {
+		r.data("aws_dynamodb_table", string(t.ID), dynamoTableData{Name: t.Name})
+	}
+	r.emit(t.ID, []part{{"aws_dynamodb_table", body}})
 	return nil
 }
 

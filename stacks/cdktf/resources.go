@@ -83,7 +83,31 @@ type policyCondition struct {
 	Values   []string `json:"values"`
 }
 
+// Top-level blocks of the handover (constructs.Handover).
+
+// removedBlock forgets a resource without destroying it (Terraform 1.7).
+type removedBlock struct {
+	From      string           `json:"from"`
+	Lifecycle removedLifecycle `json:"lifecycle"`
+}
+
+type removedLifecycle struct {
+	// Destroy false is the point of the block: never omitted.
+	Destroy bool `json:"destroy"`
+}
+
+// importBlock adopts an existing object as a resource (Terraform 1.5).
+type importBlock struct {
+	To string `json:"to"`
+	ID string `json:"id"`
+}
+
 // S3.
+
+// s3BucketData reads a bucket the stack no longer manages.
+type s3BucketData struct {
+	Bucket string `json:"bucket"`
+}
 
 type s3Bucket struct {
 	Bucket       string `json:"bucket"`
@@ -156,6 +180,11 @@ type s3Object struct {
 }
 
 // DynamoDB.
+
+// dynamoTableData reads a table the stack no longer manages.
+type dynamoTableData struct {
+	Name string `json:"name"`
+}
 
 type dynamoTable struct {
 	Name                      string              `json:"name"`

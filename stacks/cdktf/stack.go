@@ -69,12 +69,19 @@ func New(scope cdkconstructs.Construct, cfg config.Config, sys *constructs.Syste
 		}
 	}()
 	r := &renderer{
-		sys:    sys,
-		cfg:    cfg,
-		root:   root,
-		types:  map[constructs.ID]string{},
-		assets: map[constructs.ID]cdktf.TerraformAsset{},
-		amis:   map[string]string{},
+		sys:      sys,
+		cfg:      cfg,
+		root:     root,
+		types:    map[constructs.ID]string{},
+		assets:   map[constructs.ID]cdktf.TerraformAsset{},
+		amis:     map[string]string{},
+		parts:    map[constructs.ID][]string{},
+		released: map[constructs.ID]bool{},
+	}
+	if sys.Handover == constructs.Release {
+		for _, k := range sys.Retained() {
+			r.released[k.ID] = true
+		}
 	}
 	r.stack = cdktf.NewTerraformStack(scope, jsii.String(cfg.StackName))
 	if err := r.render(); err != nil {
@@ -95,6 +102,12 @@ type renderer struct {
 	amis   map[string]string // SSM parameter -> data source name
 	// store is the model's artifact store, once visited.
 	store *constructs.ArtifactStore
+	// parts are the addresses of each node's resources, in the order
+	// they are rendered: what a handover block names.
+	parts map[constructs.ID][]string
+	// released are the nodes this deploy gives up (Handover Release):
+	// their resources are left out, references to them read data sources.
+	released map[constructs.ID]bool
 }
 
 // Names of the renderer's own data sources and resources (not model nodes).
@@ -114,7 +127,46 @@ func (r *renderer) render() error {
 	r.data("aws_partition", dataPartition, awsPartition{})
 	r.data("aws_availability_zones", dataZones, availabilityZones{State: "available",
 		Filter: []zoneFilter{{Name: "opt-in-status", Values: []string{constructs.ZoneOptIn}}}})
-	return r.sys.Walk(r.visit)
+	if err := r.sys.Walk(r.visit); err != nil {
+		return err
+	}
+	return r.handover()
+}
+
+// handover writes the top-level blocks of the model's Handover for every
+// resource of every retained node: `removed` (destroy = false) when the
+// deploy releases them, `import` (id: the node's name, which is what the
+// AWS provider imports a bucket, each of its bucket-level resources and a
+// table by) when it adopts them.
+func (r *renderer) handover() error {
+	if r.sys.Handover == constructs.Manage {
+		return nil
+	}
+	var removed []removedBlock
+	var imports []importBlock
+	for _, k := range r.sys.Retained() {
+		addrs := r.parts[k.ID]
+		if len(addrs) == 0 {
+			return fmt.Errorf("retained node %q rendered no resource", k.ID)
+		}
+		for _, a := range addrs {
+			switch r.sys.Handover {
+			case constructs.Release:
+				removed = append(removed, removedBlock{From: a, Lifecycle: removedLifecycle{Destroy: false}})
+			case constructs.Adopt:
+				imports = append(imports, importBlock{To: a, ID: r.name(k.Name)})
+			default:
+				return fmt.Errorf("unsupported handover %q", r.sys.Handover)
+			}
+		}
+	}
+	if len(removed) > 0 {
+		r.stack.AddOverride(jsii.String("removed"), toValue(removed))
+	}
+	if len(imports) > 0 {
+		r.stack.AddOverride(jsii.String("import"), toValue(imports))
+	}
+	return nil
 }
 
 // backend configures where Terraform keeps state: a local file at a
@@ -226,6 +278,11 @@ func (r *renderer) attr(id constructs.ID, a constructs.Attr) (string, error) {
 	name, ok := attrName(typ, a)
 	if !ok {
 		return "", fmt.Errorf("reference to %s of %s %q: not supported", a, typ, id)
+	}
+	if r.released[id] {
+		// The data source of a released bucket or table has the
+		// resource's attributes under the same names.
+		return "data." + typ + "." + string(id) + "." + name, nil
 	}
 	return typ + "." + string(id) + "." + name, nil
 }
