@@ -34,6 +34,7 @@ func modelCoverage() map[string][]string {
 		"System.FunctionCode":  {"artifact-store", "function/package"},
 		"System.Outputs":       {"output"},
 		"System.ServerService": {"launch-template/user-data.script", "launch-template/user-data.environment"},
+		"System.Handover":      {"exempt: release_data/adopt_data become Terraform removed/import blocks, instructions to Terraform's plan that the diff notes as such (a released resource is simply not in the configuration)"},
 
 		"Bucket.ID":                {logicalID},
 		"Bucket.Name":              {"bucket/name"},
