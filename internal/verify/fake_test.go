@@ -895,7 +895,8 @@ func conforming(sys *constructs.System) *world {
 	bucket := strings.ReplaceAll(sys.Bucket.Name, constructs.AccountToken, fakeAccount)
 	arn := func(v constructs.Value) string {
 		if v.Ref == nil {
-			return v.Literal
+			// As deployed: the account token resolved.
+			return strings.ReplaceAll(v.Literal, constructs.AccountToken, fakeAccount)
 		}
 		base := map[constructs.ID]string{
 			sys.Bucket.ID:      "arn:aws:s3:::" + bucket,

@@ -405,7 +405,9 @@ func (r *reader) targetGroup(ctx context.Context, lb *constructs.LoadBalancer) (
 
 func (r *reader) arn(v constructs.Value) string {
 	if v.Ref == nil {
-		return v.Literal
+		// A literal ARN the model builds names the account as a token
+		// (the launch hook's group ARN), which the deployment resolved.
+		return strings.ReplaceAll(v.Literal, constructs.AccountToken, r.account)
 	}
 	var base string
 	switch v.Ref.To {
