@@ -50,6 +50,10 @@ import (
 // local cloud's S3 backend is TestTerraformRemoteStateEndToEnd's subject).
 func TestAdoptKeptDataEndToEnd(t *testing.T) {
 	root, _ := e2eProject(t, "deploys the Terraform stack into moto twice (minutes)")
+	// Its own emulator, output directory and state file: it runs beside
+	// TestTerraformRemoteStateEndToEnd (mostly waiting on the provider),
+	// after the sequential tests.
+	t.Parallel()
 	m := moto.StartT(t)
 	ep := m.Endpoint()
 	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Minute)

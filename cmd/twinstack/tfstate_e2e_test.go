@@ -36,6 +36,10 @@ import (
 // the state bucket keeps the state's whole history.
 func TestTerraformRemoteStateEndToEnd(t *testing.T) {
 	root, l := e2eProject(t, "deploys the Terraform stack into moto (minutes)")
+	// Beside TestAdoptKeptDataEndToEnd, which touches neither this
+	// project's local cloud nor its emulator; after TestLocalCloudEndToEnd,
+	// which shares the local cloud record and stays sequential.
+	t.Parallel()
 	// Our own emulator, so that it outlives `local down` and the state
 	// bucket can be inspected afterwards.
 	m := moto.StartT(t)
