@@ -165,12 +165,10 @@ func (r *reader) vpcID(ctx context.Context) (string, error) {
 				return *sg.VpcId, nil
 			}
 		}
-		for i := range r.sys.Servers {
-			if in, err := r.instance(ctx, &r.sys.Servers[i]); err == nil && in.VpcId != nil {
-				return *in.VpcId, nil
-			}
+		if lb, err := r.loadBalancer(ctx, &r.sys.LoadBalancer); err == nil && lb.VpcId != nil {
+			return *lb.VpcId, nil
 		}
-		return "", fmt.Errorf("vpc: %w (no security group or instance of the model to find it by)", errNotFound)
+		return "", fmt.Errorf("vpc: %w (no security group or load balancer of the model to find it by)", errNotFound)
 	})
 }
 
@@ -288,39 +286,6 @@ func (r *reader) routeTables(ctx context.Context) ([]ec2types.RouteTable, error)
 		}
 		return o.RouteTables, nil
 	})
-}
-
-func (r *reader) instance(ctx context.Context, in *constructs.Instance) (*ec2types.Instance, error) {
-	return cached(r, "instance/"+string(in.ID), func() (*ec2types.Instance, error) {
-		input := &ec2.DescribeInstancesInput{}
-		if p := r.physical(in.ID); strings.HasPrefix(p, "i-") {
-			input.InstanceIds = []string{p}
-		} else {
-			input.Filters = []ec2types.Filter{
-				{Name: aws.String("tag:Name"), Values: []string{in.Name}},
-				{Name: aws.String("instance-state-name"), Values: []string{"pending", "running", "stopping", "stopped"}},
-			}
-		}
-		o, err := r.c.EC2.DescribeInstances(ctx, input)
-		if err != nil {
-			return nil, fmt.Errorf("describe instances: %w", err)
-		}
-		for _, res := range o.Reservations {
-			for i := range res.Instances {
-				return &res.Instances[i], nil
-			}
-		}
-		return nil, errNotFound
-	})
-}
-
-func (r *reader) instanceName(ctx context.Context, iid string) string {
-	for i := range r.sys.Servers {
-		if in, err := r.instance(ctx, &r.sys.Servers[i]); err == nil && aws.ToString(in.InstanceId) == iid {
-			return string(r.sys.Servers[i].ID)
-		}
-	}
-	return iid
 }
 
 func (r *reader) role(ctx context.Context, ro *constructs.Role) (*iam.GetRoleOutput, error) {
@@ -459,24 +424,11 @@ func (r *reader) value(ctx context.Context, v constructs.Value) (string, error) 
 	}
 	switch v.Ref.Attr {
 	case constructs.AttrDNSName:
-		if r.sys.LoadBalancer == nil {
-			break
-		}
-		lb, err := r.loadBalancer(ctx, r.sys.LoadBalancer)
+		lb, err := r.loadBalancer(ctx, &r.sys.LoadBalancer)
 		if err != nil {
 			return "", fmt.Errorf("load balancer: %w", err)
 		}
 		return v.Prefix + aws.ToString(lb.DNSName) + v.Suffix, nil
-	case constructs.AttrPrivateIP:
-		for i := range r.sys.Servers {
-			if r.sys.Servers[i].ID == v.Ref.To {
-				in, err := r.instance(ctx, &r.sys.Servers[i])
-				if err != nil {
-					return "", fmt.Errorf("instance %s: %w", v.Ref.To, err)
-				}
-				return v.Prefix + aws.ToString(in.PrivateIpAddress) + v.Suffix, nil
-			}
-		}
 	case constructs.AttrName:
 		switch v.Ref.To {
 		case r.sys.Bucket.ID:

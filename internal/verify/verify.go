@@ -25,7 +25,10 @@ const (
 	Patched Status = "patched"
 	// Unverified: the emulator was observed producing exactly what a gap
 	// entry (or a recorded local workaround) describes, and the value was
-	// not patched: the deployment's intent cannot be confirmed here.
+	// not patched: the deployment's intent cannot be confirmed here. Also
+	// a setting the AWS API does not expose at all (a rolling-update
+	// policy): the resource exists, and the note says where the setting
+	// is compared instead.
 	Unverified Status = "unverified"
 	// Drift: the deployed value differs from the model's.
 	Drift Status = "drift"
@@ -48,6 +51,9 @@ type Result struct {
 	Note     string  `json:"note"`
 	// Entry is the gap entry that decided the verdict, if any.
 	Entry *emugaps.Gap `json:"-"`
+	// Unreadable marks a setting the API does not expose: nothing was
+	// read back (Got is nil) and Note says why.
+	Unreadable bool `json:"-"`
 }
 
 // got returns the value read back, or "" when there is none.
@@ -209,6 +215,10 @@ type check struct {
 	// patch sets the model's value through the API, exactly: extras are
 	// removed as well as missing parts added (nil: cannot).
 	patch func(ctx context.Context) error
+	// unreadable, when set, says why the property cannot be read through
+	// the API at all: once get finds the resource, the result is
+	// unverified with this note, never ok by silence.
+	unreadable string
 }
 
 // checkSets lists the functions that build the checks, in report order. A
@@ -222,9 +232,9 @@ func checkSets() []func(*reader) []check {
 		networkChecks,
 		groupChecks,
 		roleChecks,
-		instanceChecks,
-		hopLimitChecks,
 		loadBalancerChecks,
+		launchTemplateChecks,
+		serverGroupChecks,
 		functionChecks,
 		concurrencyChecks,
 		logGroupChecks,
@@ -362,6 +372,8 @@ func runCheck(ctx context.Context, ck check) Result {
 		res.Status, res.Note = Error, err.Error()
 	case !found:
 		res.Status = Missing
+	case ck.unreadable != "":
+		res.Status, res.Note, res.Unreadable = Unverified, ck.unreadable, true
 	case got != res.Want:
 		res.Status, res.Got = Drift, &got
 	default:
@@ -451,7 +463,11 @@ func Line(r Result) string {
 	case Patched:
 		b.WriteString(r.got())
 	case Unverified:
-		fmt.Fprintf(&b, "want %s, got %s", quote(r.Want), shown(r.Observation()))
+		if r.Unreadable {
+			fmt.Fprintf(&b, "want %s", quote(r.Want))
+		} else {
+			fmt.Fprintf(&b, "want %s, got %s", quote(r.Want), shown(r.Observation()))
+		}
 	}
 	if r.Note != "" {
 		if r.Status != Error {
