@@ -571,7 +571,8 @@ func serverGroupEndToEnd(t *testing.T, root string, st *state.State, dep string)
 	}
 
 	// A 2 req/s bench (6 s) through the balancer; one server is killed
-	// 2.5 s in.
+	// 2.5 s in, on the bench's 0.5 s schedule (give or take its start-up),
+	// so that a request may well be in flight on it.
 	out := t.TempDir()
 	benchDone := make(chan int, 1)
 	var benchOut bytes.Buffer
@@ -588,8 +589,11 @@ func serverGroupEndToEnd(t *testing.T, root string, st *state.State, dep string)
 		ids := inService()
 		return len(ids) == 2 && !slices.Contains(ids, victim.InstanceID)
 	})
-	if code := <-benchDone; code != 0 {
-		t.Fatalf("bench exit %d\n%s", code, benchOut.String())
+	// Exit 1: some request failed, which is allowed up to the requests
+	// that were in flight on the killed server (below).
+	benchCode := <-benchDone
+	if benchCode != 0 && benchCode != 1 {
+		t.Fatalf("bench exit %d\n%s", benchCode, benchOut.String())
 	}
 	f, err := os.Open(filepath.Join(out, report.RequestsFile))
 	if err != nil {
@@ -623,7 +627,10 @@ func serverGroupEndToEnd(t *testing.T, root string, st *state.State, dep string)
 	t.Logf("%s: killed %s (pid %d, %d requests in flight just before) %.1fs into a %d-request bench; replaced in %v; %d requests failed, %d were in flight on it when it died, %d refused by it were sent to another server",
 		dep, victim.InstanceID, victim.PID, victim.InFlight, 2.5, len(recs), replaceTime.Round(10*time.Millisecond), failed, lost, refused)
 	if int64(failed) > lost {
-		t.Errorf("%d bench requests failed, more than the %d in flight on the killed server", failed, lost)
+		t.Errorf("%d bench requests failed, more than the %d in flight on the killed server\n%s", failed, lost, benchOut.String())
+	}
+	if (benchCode == 1) != (failed > 0) {
+		t.Errorf("bench exit %d with %d failed requests", benchCode, failed)
 	}
 	if len(recs) < 11 || len(recs) > 13 {
 		t.Errorf("%d requests, want 2/s × 6 s = 12 (± 1)", len(recs))
