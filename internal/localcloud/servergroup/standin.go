@@ -621,17 +621,21 @@ func (s *StandIn) conformed(ev event) {
 	for _, x := range c.Differed {
 		was = append(was, x.String())
 	}
+	// The stand-in sees the instance as it is now: moto launched it so,
+	// or something since changed it (a patch that left an option out,
+	// which moto resets).
+	const why = "moto launches a group's instances without their template's metadata options and instance profile; AWS applies the template at launch"
 	var detail string
 	switch {
 	case ev.err == nil:
-		detail = fmt.Sprintf("moto launched the instance %s without what its launch template %s says: %s (AWS applies the template at launch); "+
-			"local step: the stand-in set the template's values (%s)", id, c.Template, strings.Join(was, ", "), strings.Join(c.Calls, ", "))
+		detail = fmt.Sprintf("the instance %s was not what its launch template %s says: %s (%s); "+
+			"local step: the stand-in set the template's values (%s)", id, c.Template, strings.Join(was, ", "), why, strings.Join(c.Calls, ", "))
 	case len(was) > 0:
-		detail = fmt.Sprintf("moto launched the instance %s without what its launch template %s says: %s (AWS applies the template at launch); "+
-			"local step failed after %d tries: %s", id, c.Template, strings.Join(was, ", "), ev.tries, errorText(ev.err))
+		detail = fmt.Sprintf("the instance %s is not what its launch template %s says: %s (%s); "+
+			"local step failed after %d tries: %s", id, c.Template, strings.Join(was, ", "), why, ev.tries, errorText(ev.err))
 	default:
-		detail = fmt.Sprintf("the instance %s could not be compared with its launch template %s (moto does not apply a template's metadata options and instance profile at launch); "+
-			"local step failed after %d tries: %s", id, c.Template, ev.tries, errorText(ev.err))
+		detail = fmt.Sprintf("the instance %s could not be compared with its launch template %s (%s); "+
+			"local step failed after %d tries: %s", id, c.Template, why, ev.tries, errorText(ev.err))
 	}
 	s.observe(ObsNotFromTemplate, detail)
 }
