@@ -265,9 +265,9 @@ var finalCodes = map[string]bool{
 	"AuthFailure":                                 true,
 }
 
-// Retryable reports whether a failed Conform is worth another try, by the
+// retryable reports whether a failed Conform is worth another try, by the
 // API error's code only.
-func Retryable(err error) bool {
+func retryable(err error) bool {
 	var ae smithy.APIError
 	if errors.As(err, &ae) {
 		return !finalCodes[ae.ErrorCode()]

@@ -356,8 +356,8 @@ func TestRetryable(t *testing.T) {
 		{context.Canceled, false},
 	}
 	for _, tc := range tests {
-		if got := Retryable(tc.err); got != tc.want {
-			t.Errorf("Retryable(%v) = %v, want %v", tc.err, got, tc.want)
+		if got := retryable(tc.err); got != tc.want {
+			t.Errorf("retryable(%v) = %v, want %v", tc.err, got, tc.want)
 		}
 	}
 }

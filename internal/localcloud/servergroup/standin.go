@@ -582,7 +582,7 @@ func (s *StandIn) conform(ctx context.Context, in Instance) {
 		actx, cancel := context.WithTimeout(ctx, s.cfg.ConformTimeout)
 		c, err = s.cfg.Group.Conform(actx, in)
 		cancel()
-		if err == nil || ctx.Err() != nil || tries >= s.cfg.ConformTries || !Retryable(err) {
+		if err == nil || ctx.Err() != nil || tries >= s.cfg.ConformTries || !retryable(err) {
 			break
 		}
 		s.log.Warn("make the instance what its launch template says", "instance_id", in.ID, "err", err, "tries", tries)
