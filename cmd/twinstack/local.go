@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/service/autoscaling"
+	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	elb "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2"
 
 	"github.com/twinstack/twinstack/internal/apperr"
@@ -278,7 +279,8 @@ func runLocalGroup(ctx context.Context, e *Env, args []string) error {
 	}
 	parent, onChildren := localcloud.GroupHooks(*record, *children, os.Getpid(), time.Now)
 	s, err := servergroup.New(servergroup.Config{
-		Group:    &servergroup.AWSGroup{Name: *group, AS: autoscaling.NewFromConfig(awsCfg), ELB: elb.NewFromConfig(awsCfg)},
+		Group: &servergroup.AWSGroup{Name: *group, AS: autoscaling.NewFromConfig(awsCfg), ELB: elb.NewFromConfig(awsCfg),
+			EC2: ec2.NewFromConfig(awsCfg)},
 		Launcher: &servergroup.ProcLauncher{Path: *server, Env: os.Environ(), Name: *name, LogDir: *logDir},
 		Name:     *group, Poll: *poll, HealthInterval: *interval, HealthTimeout: *timeout, UnhealthyThreshold: *unhealthy,
 		ReadyTimeout: *ready, Parent: parent, OnChildren: onChildren, Log: log,

@@ -211,7 +211,7 @@ func TestLocalCloudEndToEnd(t *testing.T) {
 	// replaced, and a third instance serves once the group asks for it.
 	for _, dep := range []string{state.Terraform, state.CloudFormation} {
 		t.Run("server group "+dep, func(t *testing.T) {
-			serverGroupEndToEnd(t, root, st, dep)
+			serverGroupEndToEnd(t, c, st, rec, dep)
 		})
 	}
 
@@ -220,8 +220,10 @@ func TestLocalCloudEndToEnd(t *testing.T) {
 		t.Fatalf("local down: exit %d\n%s", code, downOut)
 	}
 	// What the stand-ins observed of the emulator is reported by down.
-	if !strings.Contains(downOut, "emulator observation of the group stand-in (no-health-check, ×") {
-		t.Errorf("local down does not report the stand-ins' emulator observations:\n%s", downOut)
+	for _, id := range []string{"no-health-check", servergroup.ObsNotFromTemplate} {
+		if !strings.Contains(downOut, "emulator observation of the group stand-in ("+id+", ×") {
+			t.Errorf("local down does not report the stand-ins' emulator observation %s:\n%s", id, downOut)
+		}
 	}
 	for _, p := range rec.Processes {
 		if proc.Alive(p.Ref) {
@@ -483,8 +485,12 @@ var serverPIDs []int
 // no request beyond those in flight on the killed server, as the balancer
 // counted them. Then the group's desired capacity goes from 2 to 3 through
 // the Auto Scaling API, and the third instance's server answers through
-// the balancer.
-func serverGroupEndToEnd(t *testing.T, root string, st *state.State, dep string) {
+// the balancer. Both new instances are made what the launch template says
+// by the stand-in (moto launches them with its own metadata options and
+// no instance profile): verify finds every instance's IMDSv2, hop limit
+// and instance profile as the model says.
+func serverGroupEndToEnd(t *testing.T, c cliRun, st *state.State, rec *localcloud.Record, dep string) {
+	root := c.root
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	d := st.Deployments[dep]
@@ -682,4 +688,55 @@ func serverGroupEndToEnd(t *testing.T, root string, st *state.State, dep string)
 		serverPIDs = append(serverPIDs, x.PID)
 	}
 	t.Logf("%s: desired 3: %s serving through the balancer %v after SetDesiredCapacity (answers %v)", dep, third[0], took.Round(10*time.Millisecond), got)
+
+	// The replacement and the third instance, which moto launched
+	// without the launch template's metadata options and instance
+	// profile, are as the template says: the stand-in made them so (the
+	// first two were patched by local up's verify before it started).
+	conformed := func() servergroup.Observation {
+		for _, o := range status().Observations {
+			if o.ID == servergroup.ObsNotFromTemplate {
+				return o
+			}
+		}
+		return servergroup.Observation{}
+	}
+	t0 = time.Now()
+	for conformed().Count < 2 && time.Since(t0) < 10*time.Second {
+		time.Sleep(100 * time.Millisecond)
+	}
+	o := conformed()
+	t.Logf("%s: emulator observation %s (×%d): %s", dep, o.ID, o.Count, o.Detail)
+	if o.Count < 2 {
+		t.Errorf("the stand-in reported %d instances not as their launch template says, want the replacement and the third", o.Count)
+	}
+	conf, err := config.Load(nil, localcloud.Overlay(rec.Deployments[dep].Env, os.Getenv))
+	if err != nil {
+		t.Fatal(err)
+	}
+	sys, err := constructs.New(conf.System)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pre := "asg." + string(sys.Servers.ID) + ".instances."
+	checks := []string{pre + "imdsv2", pre + "imds-hop-limit", pre + "profile"}
+	t0 = time.Now()
+	_, rep := verifyJSON(t, c, dep)
+	byID := map[string]verify.Result{}
+	for _, x := range rep.Results {
+		byID[x.ID] = x
+	}
+	for _, id := range checks {
+		x, ok := byID[id]
+		switch {
+		case !ok:
+			t.Errorf("verify has no check %s", id)
+		case x.Status != verify.OK && x.Status != verify.Patched:
+			t.Errorf("after the replacement and the scale-out: %s", verify.Line(x))
+		}
+	}
+	if x, ok := byID["asg."+string(sys.Servers.ID)+".desired-capacity"]; ok && x.Status == verify.Drift {
+		t.Errorf("desired capacity 3 is within min..max: %s", verify.Line(x))
+	}
+	t.Logf("%s: verify after the kill and the scale-out (%v): %s", dep, time.Since(t0).Round(100*time.Millisecond), rep.Verdict())
 }

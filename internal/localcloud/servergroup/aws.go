@@ -8,6 +8,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/autoscaling"
+	astypes "github.com/aws/aws-sdk-go-v2/service/autoscaling/types"
 	elb "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2"
 	elbtypes "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2/types"
 )
@@ -32,6 +33,9 @@ type AWSGroup struct {
 	Name string
 	AS   AutoScalingAPI
 	ELB  TargetGroupAPI
+	// EC2, when set, is what Conform calls; without it instances are not
+	// compared with their launch template.
+	EC2 EC2API
 
 	mu           sync.Mutex
 	targetGroups []string // from the last Describe
@@ -53,14 +57,37 @@ func (g *AWSGroup) Describe(ctx context.Context) (Snapshot, error) {
 		snap.Desired = int(aws.ToInt32(grp.DesiredCapacity))
 		tgs = grp.TargetGroupARNs
 		for _, in := range grp.Instances {
-			snap.Instances = append(snap.Instances, Instance{ID: aws.ToString(in.InstanceId),
-				LifecycleState: string(in.LifecycleState), HealthStatus: aws.ToString(in.HealthStatus)})
+			x := Instance{ID: aws.ToString(in.InstanceId),
+				LifecycleState: string(in.LifecycleState), HealthStatus: aws.ToString(in.HealthStatus)}
+			// The instance's own record names its template version; the
+			// group's (also inside a mixed instances policy) stands in
+			// when it does not.
+			spec := in.LaunchTemplate
+			if spec == nil {
+				spec = groupTemplate(grp)
+			}
+			if spec != nil && (aws.ToString(spec.LaunchTemplateId) != "" || aws.ToString(spec.LaunchTemplateName) != "") {
+				x.Template = &TemplateRef{ID: aws.ToString(spec.LaunchTemplateId), Name: aws.ToString(spec.LaunchTemplateName), Version: aws.ToString(spec.Version)}
+			}
+			snap.Instances = append(snap.Instances, x)
 		}
 	}
 	g.mu.Lock()
 	g.targetGroups = tgs
 	g.mu.Unlock()
 	return snap, nil
+}
+
+// groupTemplate is the launch template the group launches from, also
+// inside a mixed instances policy; nil for a launch configuration.
+func groupTemplate(g astypes.AutoScalingGroup) *astypes.LaunchTemplateSpecification {
+	if g.LaunchTemplate != nil {
+		return g.LaunchTemplate
+	}
+	if m := g.MixedInstancesPolicy; m != nil && m.LaunchTemplate != nil {
+		return m.LaunchTemplate.LaunchTemplateSpecification
+	}
+	return nil
 }
 
 // Replace is what Auto Scaling does with an instance its load balancer

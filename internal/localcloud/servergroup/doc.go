@@ -14,14 +14,21 @@
 // desired capacity, so the group launches a replacement, whose server the
 // next poll starts. An instance that leaves the group (scale in) has its
 // server stopped gracefully. What moto leaves undone that AWS would do (a
-// terminated instance stays registered in the target group) is done as a
-// labelled local step and reported as an emulator observation.
+// terminated instance stays registered in the target group; an instance
+// is launched without its launch template's metadata options and
+// instance profile) is done as a labelled local step and reported as an
+// emulator observation: each instance the stand-in first sees is made
+// what its launch template version says in those settings, beside its
+// server's start (conform.go).
 //
 // Bounds: the group is polled every Poll (backing off while the emulator
 // does not answer); after two or more server failures within a minute the
 // next start waits (2 s, doubling, at most 30 s), so a crash-looping
-// server is not restarted faster than every few seconds.
+// server is not restarted faster than every few seconds. Making an
+// instance what its template says is one attempt per instance, tried
+// again at most twice (ConformTries), never holding its server back.
 //
-// It imports lbproxy and proc and the AWS SDK (the moto Group); never the
-// rest of the local cloud, the model or cmd/.
+// It imports lbproxy and proc and the AWS SDK (the moto Group: Auto
+// Scaling, Elastic Load Balancing, EC2); never the rest of the local
+// cloud, the model or cmd/.
 package servergroup

@@ -20,6 +20,7 @@ import (
 	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
 	elb "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2"
 	elbtypes "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2/types"
+	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
 	"github.com/google/go-cmp/cmp"
 
@@ -44,12 +45,15 @@ func TestMain(m *testing.M) {
 }
 
 // TestMotoGroup runs the stand-in against a group in a real moto_server,
-// made with the SDK as the stacks make it (launch template, target group,
-// two subnets, desired 2 of max 4), with real server processes: a server
-// killed with SIGKILL during steady load is replaced by a new instance's
-// server (the load losing no more than was in flight on it), the
-// terminated instance leaves the target group, and a desired capacity of
-// 3 gets a third server that serves.
+// made with the SDK as the stacks make it (launch template with IMDSv2
+// required and an instance profile, target group, two subnets, desired 2
+// of max 4), with real server processes: a server killed with SIGKILL
+// during steady load is replaced by a new instance's server (the load
+// losing no more than was in flight on it), the terminated instance
+// leaves the target group, and a desired capacity of 3 gets a third
+// server that serves. After the replacement and the scale-out every
+// instance of the group has its launch template's metadata options and
+// instance profile, as read back from EC2.
 func TestMotoGroup(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts moto_server; skipped with -short")
@@ -58,15 +62,20 @@ func TestMotoGroup(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
 	defer cancel()
 	cfg := moto.AWSConfig(m.Endpoint())
-	elbc, asc := elb.NewFromConfig(cfg), autoscaling.NewFromConfig(cfg)
+	elbc, asc, ec2c := elb.NewFromConfig(cfg), autoscaling.NewFromConfig(cfg), ec2.NewFromConfig(cfg)
 	const name = "sg-test-servers"
-	tgARN := createGroup(ctx, t, cfg, name, 2)
+	tgARN, profileARN := createGroup(ctx, t, cfg, name, 2)
 
 	exe, err := os.Executable()
 	if err != nil {
 		t.Fatal(err)
 	}
-	group := &AWSGroup{Name: name, AS: asc, ELB: elbc}
+	// What moto made of the template, before the stand-in runs.
+	for _, x := range describeInstances(ctx, t, ec2c, groupInstanceIDs(ctx, t, asc, name)) {
+		t.Logf("moto launched %s with HttpTokens %s, instance profile %v (the template says %s, %s)", aws.ToString(x.InstanceId),
+			x.MetadataOptions.HttpTokens, x.IamInstanceProfile != nil, templateTokens, profileARN)
+	}
+	group := &AWSGroup{Name: name, AS: asc, ELB: elbc, EC2: ec2c}
 	s, err := New(Config{Group: group, Name: name,
 		Launcher: &ProcLauncher{Path: exe, Env: []string{"SERVERGROUP_HELPER=serve"}, Name: "server", LogDir: t.TempDir()},
 		Poll:     250 * time.Millisecond, HealthInterval: 250 * time.Millisecond, HealthTimeout: 250 * time.Millisecond,
@@ -242,6 +251,23 @@ func TestMotoGroup(t *testing.T) {
 		pids = append(pids, x.PID)
 	}
 
+	// Every instance of the group, the replacement and the third
+	// included, as its launch template says: read back from EC2.
+	var bad []string
+	took = waitUntil("every instance as its launch template says", 10*time.Second, func() bool {
+		bad = notFromTemplate(ctx, t, ec2c, groupIDs(), profileARN)
+		return len(bad) == 0
+	})
+	if ids := groupIDs(); len(ids) != 3 || !slices.Contains(ids, third[0]) || !slices.Contains(ids, replacedBy(after, first)) {
+		t.Errorf("checked instances %v", ids)
+	}
+	t.Logf("every instance of the group as its template says %v after the third was in service", took.Round(time.Millisecond))
+	o := observationOf(s.Status(), ObsNotFromTemplate)
+	t.Logf("emulator observation %s (×%d): %s", o.ID, o.Count, o.Detail)
+	if o.Count < 2 {
+		t.Errorf("the replacement and the third instance are not both reported (×%d)", o.Count)
+	}
+
 	// 4. Desired capacity 1: the servers of the instances that left are
 	// stopped (not replaced), the target group holds the one left.
 	three := serving()
@@ -266,12 +292,102 @@ func TestMotoGroup(t *testing.T) {
 	}
 }
 
-// createGroup makes a VPC with two subnets, a launch template, a target
-// group and the Auto Scaling group (desired n, max 4) in the emulator and
-// returns the target group's ARN.
-func createGroup(ctx context.Context, t *testing.T, cfg aws.Config, name string, n int32) string {
+// templateTokens and templateHops are the launch template's metadata
+// options in TestMotoGroup.
+const (
+	templateTokens = ec2types.LaunchTemplateHttpTokensStateRequired
+	templateHops   = 1
+)
+
+// groupInstanceIDs lists the group's instances as Auto Scaling does.
+func groupInstanceIDs(ctx context.Context, t *testing.T, asc *autoscaling.Client, name string) []string {
 	t.Helper()
-	ec2c, elbc, asc, ssmc := ec2.NewFromConfig(cfg), elb.NewFromConfig(cfg), autoscaling.NewFromConfig(cfg), ssm.NewFromConfig(cfg)
+	o, err := asc.DescribeAutoScalingGroups(ctx, &autoscaling.DescribeAutoScalingGroupsInput{AutoScalingGroupNames: []string{name}})
+	if err != nil || len(o.AutoScalingGroups) != 1 {
+		t.Fatalf("describe group: %v", err)
+	}
+	var ids []string
+	for _, in := range o.AutoScalingGroups[0].Instances {
+		ids = append(ids, aws.ToString(in.InstanceId))
+	}
+	return ids
+}
+
+func describeInstances(ctx context.Context, t *testing.T, ec2c *ec2.Client, ids []string) []ec2types.Instance {
+	t.Helper()
+	o, err := ec2c.DescribeInstances(ctx, &ec2.DescribeInstancesInput{InstanceIds: ids})
+	if err != nil {
+		t.Fatalf("describe instances %v: %v", ids, err)
+	}
+	var out []ec2types.Instance
+	for _, r := range o.Reservations {
+		out = append(out, r.Instances...)
+	}
+	return out
+}
+
+// notFromTemplate lists, for each of ids, what EC2 reports that differs
+// from TestMotoGroup's launch template: HttpTokens, the hop limit, the
+// instance profile, and the profile association.
+func notFromTemplate(ctx context.Context, t *testing.T, ec2c *ec2.Client, ids []string, profileARN string) []string {
+	t.Helper()
+	var bad []string
+	xs := describeInstances(ctx, t, ec2c, ids)
+	if len(xs) != len(ids) {
+		t.Fatalf("DescribeInstances %v: %d instances", ids, len(xs))
+	}
+	for _, x := range xs {
+		id := aws.ToString(x.InstanceId)
+		if m := x.MetadataOptions; m == nil || string(m.HttpTokens) != string(templateTokens) || aws.ToInt32(m.HttpPutResponseHopLimit) != templateHops {
+			bad = append(bad, fmt.Sprintf("%s metadata options %+v", id, m))
+		}
+		if p := x.IamInstanceProfile; p == nil || aws.ToString(p.Arn) != profileARN {
+			bad = append(bad, fmt.Sprintf("%s instance profile %+v", id, p))
+		}
+		a, err := ec2c.DescribeIamInstanceProfileAssociations(ctx, &ec2.DescribeIamInstanceProfileAssociationsInput{
+			Filters: []ec2types.Filter{{Name: aws.String("instance-id"), Values: []string{id}}}})
+		if err != nil {
+			t.Fatalf("describe profile associations of %s: %v", id, err)
+		}
+		n := 0
+		for _, x := range a.IamInstanceProfileAssociations {
+			if x.State == ec2types.IamInstanceProfileAssociationStateAssociated && x.IamInstanceProfile != nil && aws.ToString(x.IamInstanceProfile.Arn) == profileARN {
+				n++
+			}
+		}
+		if n != 1 {
+			bad = append(bad, fmt.Sprintf("%s: %d associations with %s", id, n, profileARN))
+		}
+	}
+	return bad
+}
+
+// replacedBy is the instance of after that is not in before.
+func replacedBy(after, before []string) string {
+	for _, id := range after {
+		if !slices.Contains(before, id) {
+			return id
+		}
+	}
+	return ""
+}
+
+func observationOf(st Status, id string) Observation {
+	for _, o := range st.Observations {
+		if o.ID == id {
+			return o
+		}
+	}
+	return Observation{ID: id}
+}
+
+// createGroup makes a VPC with two subnets, an instance profile, a launch
+// template (IMDSv2 required, hop limit 1, the profile), a target group and
+// the Auto Scaling group (desired n, max 4) in the emulator and returns
+// the target group's and the instance profile's ARNs.
+func createGroup(ctx context.Context, t *testing.T, cfg aws.Config, name string, n int32) (string, string) {
+	t.Helper()
+	ec2c, elbc, asc, ssmc, iamc := ec2.NewFromConfig(cfg), elb.NewFromConfig(cfg), autoscaling.NewFromConfig(cfg), ssm.NewFromConfig(cfg), iam.NewFromConfig(cfg)
 	must := func(what string, err error) {
 		t.Helper()
 		if err != nil {
@@ -289,8 +405,19 @@ func createGroup(ctx context.Context, t *testing.T, cfg aws.Config, name string,
 	// The public AL2023 parameter the model uses.
 	ami, err := ssmc.GetParameter(ctx, &ssm.GetParameterInput{Name: aws.String("/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64")})
 	must("AMI parameter", err)
+	_, err = iamc.CreateRole(ctx, &iam.CreateRoleInput{RoleName: aws.String(name + "-role"),
+		AssumeRolePolicyDocument: aws.String(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"ec2.amazonaws.com"},"Action":"sts:AssumeRole"}]}`)})
+	must("create role", err)
+	prof, err := iamc.CreateInstanceProfile(ctx, &iam.CreateInstanceProfileInput{InstanceProfileName: aws.String(name + "-profile")})
+	must("create instance profile", err)
+	_, err = iamc.AddRoleToInstanceProfile(ctx, &iam.AddRoleToInstanceProfileInput{InstanceProfileName: prof.InstanceProfile.InstanceProfileName, RoleName: aws.String(name + "-role")})
+	must("add role to instance profile", err)
+	// The profile by name, as the Terraform stack names it.
 	_, err = ec2c.CreateLaunchTemplate(ctx, &ec2.CreateLaunchTemplateInput{LaunchTemplateName: aws.String(name),
-		LaunchTemplateData: &ec2types.RequestLaunchTemplateData{ImageId: ami.Parameter.Value, InstanceType: ec2types.InstanceTypeT3Micro}})
+		LaunchTemplateData: &ec2types.RequestLaunchTemplateData{ImageId: ami.Parameter.Value, InstanceType: ec2types.InstanceTypeT3Micro,
+			MetadataOptions: &ec2types.LaunchTemplateInstanceMetadataOptionsRequest{HttpTokens: templateTokens,
+				HttpPutResponseHopLimit: aws.Int32(templateHops), HttpEndpoint: ec2types.LaunchTemplateInstanceMetadataEndpointStateEnabled},
+			IamInstanceProfile: &ec2types.LaunchTemplateIamInstanceProfileSpecificationRequest{Name: prof.InstanceProfile.InstanceProfileName}}})
 	must("create launch template", err)
 	tg, err := elbc.CreateTargetGroup(ctx, &elb.CreateTargetGroupInput{Name: aws.String("sg-test-tg"), Protocol: elbtypes.ProtocolEnumHttp,
 		Port: aws.Int32(8080), VpcId: vpc.Vpc.VpcId, TargetType: elbtypes.TargetTypeEnumInstance})
@@ -302,5 +429,5 @@ func createGroup(ctx context.Context, t *testing.T, cfg aws.Config, name string,
 		VPCZoneIdentifier: aws.String(subnets[0] + "," + subnets[1]), TargetGroupARNs: []string{arn},
 		HealthCheckType: aws.String("ELB"), HealthCheckGracePeriod: aws.Int32(300)})
 	must("create auto scaling group", err)
-	return arn
+	return arn, aws.ToString(prof.InstanceProfile.Arn)
 }

@@ -24,6 +24,9 @@ type Instance struct {
 	ID             string
 	LifecycleState string // InService, Pending, Terminating, ...
 	HealthStatus   string // Healthy or Unhealthy
+	// Template is the launch template version the group's record of the
+	// instance names (nil: none, as with a launch configuration).
+	Template *TemplateRef
 }
 
 // Lifecycle and health values the stand-in acts on.
@@ -50,6 +53,10 @@ type Group interface {
 	// instance that is not in keep (the group's instances) and returns
 	// those it removed: what the emulator left registered.
 	Deregister(ctx context.Context, keep []string) ([]string, error)
+	// Conform makes the instance what its launch template says in the
+	// settings the emulator does not apply at launch and returns what
+	// differed (nothing when it conformed already).
+	Conform(ctx context.Context, in Instance) (Conformance, error)
 }
 
 // Server is one running server process.
@@ -95,6 +102,12 @@ type Config struct {
 	// MaxRestartBackoff.
 	RestartBackoff, MaxRestartBackoff time.Duration
 	FailureWindow                     time.Duration
+	// ConformTries bounds the attempts to make a new instance what its
+	// launch template says (Group.Conform), each within ConformTimeout,
+	// ConformBackoff apart, doubling. They run beside the instance's
+	// server start, never before it.
+	ConformTries                   int
+	ConformTimeout, ConformBackoff time.Duration
 	// Parent, when set, is asked every poll whether the stand-in should
 	// go on; false stops it (the local cloud was taken down without it).
 	Parent func() bool
@@ -110,6 +123,7 @@ var DefaultConfig = Config{
 	Poll: time.Second, HealthInterval: time.Second, HealthTimeout: time.Second, UnhealthyThreshold: 3,
 	ReadyTimeout: 30 * time.Second, ReadyPoll: 200 * time.Millisecond, StopGrace: 10 * time.Second,
 	RestartBackoff: 2 * time.Second, MaxRestartBackoff: 30 * time.Second, FailureWindow: time.Minute,
+	ConformTries: 3, ConformTimeout: 10 * time.Second, ConformBackoff: time.Second,
 }
 
 // Target states in the status.
@@ -137,13 +151,16 @@ type StandIn struct {
 	known     []string    // the group's instance ids at the last poll
 	sweep     bool        // look for targets the emulator left registered
 	pollFails int
-	gone      []ended // the last servers that ended, oldest first
+	gone      []ended         // the last servers that ended, oldest first
+	seen      map[string]bool // instances whose conformance was started
 	obs       map[string]*Observation
 	obsOrder  []string
 	desired   int
 	lastPoll  time.Time
 	pollErr   string
 	stopping  sync.WaitGroup
+	// conforming are the Conform goroutines; they end with Run's context.
+	conforming sync.WaitGroup
 
 	status atomic.Pointer[statusView]
 }
@@ -176,12 +193,19 @@ const (
 	evUnhealthy
 	evNotReady
 	evStopped
+	evConformed
 )
 
 type event struct {
 	kind   eventKind
 	m      *member
 	detail string
+	// evConformed: the instance, what Conform found and its last error
+	// after tries attempts.
+	in    Instance
+	conf  Conformance
+	err   error
+	tries int
 }
 
 // New builds a StandIn; Run starts it.
@@ -204,6 +228,11 @@ func New(cfg Config) (*StandIn, error) {
 	dur(&cfg.RestartBackoff, d.RestartBackoff)
 	dur(&cfg.MaxRestartBackoff, d.MaxRestartBackoff)
 	dur(&cfg.FailureWindow, d.FailureWindow)
+	dur(&cfg.ConformTimeout, d.ConformTimeout)
+	dur(&cfg.ConformBackoff, d.ConformBackoff)
+	if cfg.ConformTries <= 0 {
+		cfg.ConformTries = d.ConformTries
+	}
 	if cfg.UnhealthyThreshold <= 0 {
 		cfg.UnhealthyThreshold = d.UnhealthyThreshold
 	}
@@ -219,6 +248,7 @@ func New(cfg Config) (*StandIn, error) {
 		// targets: the balancer checks nothing of its own.
 		lb:      lbproxy.NewPool(lbproxy.Config{NoHealthCheck: true}, cfg.Log),
 		members: map[string]*member{}, replacing: map[string]*pending{}, obs: map[string]*Observation{},
+		seen: map[string]bool{},
 	}
 	s.publish()
 	return s, nil
@@ -228,6 +258,10 @@ func New(cfg Config) (*StandIn, error) {
 // every server (gracefully, within StopGrace) and returns.
 func (s *StandIn) Run(ctx context.Context) error {
 	defer s.shutdown()
+	// Ended before the shutdown: what still runs on it (a Conform) stops
+	// also when Parent says stop.
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
 	timer := time.NewTimer(0)
 	defer timer.Stop()
 	for {
@@ -289,6 +323,21 @@ func (s *StandIn) poll(ctx context.Context) time.Duration {
 	listed := map[string]bool{}
 	for _, id := range ids {
 		listed[id] = true
+	}
+	for id := range s.seen {
+		if !listed[id] {
+			delete(s.seen, id)
+		}
+	}
+	// A new instance is made what its launch template says, beside its
+	// server's start.
+	for _, in := range snap.Instances {
+		if s.seen[in.ID] || strings.HasPrefix(in.LifecycleState, "Terminat") {
+			continue
+		}
+		s.seen[in.ID] = true
+		s.conforming.Add(1)
+		go s.conform(ctx, in)
 	}
 
 	start, retire := plan(inService, s.members, s.replacing)
@@ -422,6 +471,10 @@ func probe(ctx context.Context, c *http.Client, u string) (bool, string) {
 }
 
 func (s *StandIn) handle(ctx context.Context, ev event) {
+	if ev.kind == evConformed {
+		s.conformed(ev)
+		return
+	}
 	m := ev.m
 	if s.members[m.id] != m {
 		return // an event of a server already dealt with
@@ -515,6 +568,78 @@ func (s *StandIn) deregisterLeftovers(ctx context.Context, keep []string) {
 	}
 }
 
+// conform makes a new instance what its launch template says
+// (Group.Conform): at most ConformTries attempts, each within
+// ConformTimeout, ConformBackoff apart and doubling, as long as the error
+// is worth another try. It reports the outcome to Run as an event.
+func (s *StandIn) conform(ctx context.Context, in Instance) {
+	defer s.conforming.Done()
+	var c Conformance
+	var err error
+	tries := 0
+	for wait := s.cfg.ConformBackoff; ; wait *= 2 {
+		tries++
+		actx, cancel := context.WithTimeout(ctx, s.cfg.ConformTimeout)
+		c, err = s.cfg.Group.Conform(actx, in)
+		cancel()
+		if err == nil || ctx.Err() != nil || tries >= s.cfg.ConformTries || !retryable(err) {
+			break
+		}
+		s.log.Warn("make the instance what its launch template says", "instance_id", in.ID, "err", err, "tries", tries)
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(wait):
+		}
+	}
+	if ctx.Err() != nil {
+		return
+	}
+	select {
+	case s.events <- event{kind: evConformed, in: in, conf: c, err: err, tries: tries}:
+	case <-ctx.Done():
+	}
+}
+
+// conformed records what conform found: an emulator observation when the
+// instance differed from its launch template, with what was set or the
+// error of the step that failed.
+func (s *StandIn) conformed(ev event) {
+	c, id := ev.conf, ev.in.ID
+	if ev.err == nil && len(c.Differed) == 0 {
+		if c.Template != "" {
+			s.log.Info("instance as its launch template says", "instance_id", id, "template", c.Template)
+		}
+		return
+	}
+	if ev.err != nil && !slices.Contains(s.known, id) {
+		// It left the group meanwhile: nothing to make right.
+		s.log.Info("instance left the group before it was compared with its launch template", "instance_id", id, "err", ev.err)
+		return
+	}
+	var was []string
+	for _, x := range c.Differed {
+		was = append(was, x.String())
+	}
+	// The stand-in sees the instance as it is now: moto launched it so,
+	// or something since changed it (a patch that left an option out,
+	// which moto resets).
+	const why = "moto launches a group's instances without their template's metadata options and instance profile; AWS applies the template at launch"
+	var detail string
+	switch {
+	case ev.err == nil:
+		detail = fmt.Sprintf("the instance %s was not what its launch template %s says: %s (%s); "+
+			"local step: the stand-in set the template's values (%s)", id, c.Template, strings.Join(was, ", "), why, strings.Join(c.Calls, ", "))
+	case len(was) > 0:
+		detail = fmt.Sprintf("the instance %s is not what its launch template %s says: %s (%s); "+
+			"local step failed after %d tries: %s", id, c.Template, strings.Join(was, ", "), why, ev.tries, errorText(ev.err))
+	default:
+		detail = fmt.Sprintf("the instance %s could not be compared with its launch template %s (%s); "+
+			"local step failed after %d tries: %s", id, c.Template, why, ev.tries, errorText(ev.err))
+	}
+	s.observe(ObsNotFromTemplate, detail)
+}
+
 // retire stops the server of an instance that left the group: out of the
 // balancer at once, then a graceful stop in the background.
 func (s *StandIn) retire(ctx context.Context, m *member, why string) {
@@ -573,6 +698,7 @@ func (s *StandIn) shutdown() {
 		}()
 	}
 	s.stopping.Wait()
+	s.conforming.Wait()
 	for _, m := range s.members {
 		s.ended(m, StateStopped, "the stand-in stopped")
 	}

@@ -5,9 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
 	"net/http/httptest"
 	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -20,9 +22,10 @@ import (
 
 // fakeGroup behaves as moto's Auto Scaling does: instances are InService
 // and Healthy at once; a terminated instance (desired kept) is replaced at
-// once by a new one; SetDesired launches or terminates (newest first); and
+// once by a new one; SetDesired launches or terminates (newest first);
 // every instance it ever launched stays registered in the target group
-// until deregistered.
+// until deregistered; and every instance is launched with HttpTokens
+// "optional" although its launch template says "required".
 type fakeGroup struct {
 	mu         sync.Mutex
 	next       int
@@ -34,10 +37,24 @@ type fakeGroup struct {
 	// hold, when set, makes Describe wait for it (a slow emulator);
 	// held is told when a Describe waits.
 	hold, held chan struct{}
+	// tokens is each instance's HttpTokens; conforms counts the Conform
+	// calls per instance. failConform answers the next Conform calls with
+	// its errors, in order; holdConform, when set, makes Conform wait for
+	// it (or the call's end).
+	tokens      map[string]string
+	conforms    map[string]int
+	failConform []error
+	holdConform chan struct{}
 }
 
+// fakeTemplate is the launch template version every instance of a
+// fakeGroup names, and the HttpTokens it says.
+var fakeTemplate = TemplateRef{ID: "lt-0fake", Name: "test-servers", Version: "1"}
+
+const fakeTemplateTokens = "required"
+
 func newFakeGroup(n int) *fakeGroup {
-	g := &fakeGroup{registered: map[string]bool{}}
+	g := &fakeGroup{registered: map[string]bool{}, tokens: map[string]string{}, conforms: map[string]int{}}
 	g.SetDesired(n)
 	return g
 }
@@ -58,6 +75,7 @@ func (g *fakeGroup) launch() {
 	id := fmt.Sprintf("i-%04d", g.next)
 	g.instances = append(g.instances, id)
 	g.registered[id] = true
+	g.tokens[id] = "optional"
 }
 
 func (g *fakeGroup) Describe(context.Context) (Snapshot, error) {
@@ -75,7 +93,7 @@ func (g *fakeGroup) Describe(context.Context) (Snapshot, error) {
 	}
 	s := Snapshot{Desired: len(g.instances)}
 	for _, id := range g.instances {
-		s.Instances = append(s.Instances, Instance{ID: id, LifecycleState: InService, HealthStatus: Healthy})
+		s.Instances = append(s.Instances, Instance{ID: id, LifecycleState: InService, HealthStatus: Healthy, Template: &fakeTemplate})
 	}
 	return s, nil
 }
@@ -109,6 +127,41 @@ func (g *fakeGroup) Deregister(_ context.Context, keep []string) ([]string, erro
 	}
 	slices.Sort(gone)
 	return gone, nil
+}
+
+func (g *fakeGroup) Conform(ctx context.Context, in Instance) (Conformance, error) {
+	g.mu.Lock()
+	g.conforms[in.ID]++
+	hold := g.holdConform
+	g.mu.Unlock()
+	if hold != nil {
+		select {
+		case <-hold:
+		case <-ctx.Done():
+			return Conformance{}, ctx.Err()
+		}
+	}
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	c := Conformance{Template: in.Template.String()}
+	if len(g.failConform) > 0 {
+		err := g.failConform[0]
+		g.failConform = g.failConform[1:]
+		return c, err
+	}
+	if was := g.tokens[in.ID]; was != fakeTemplateTokens {
+		c.Differed = []Setting{{SettingHTTPTokens, was, fakeTemplateTokens}}
+		c.Calls = []string{"ModifyInstanceMetadataOptions"}
+		g.tokens[in.ID] = fakeTemplateTokens
+	}
+	return c, nil
+}
+
+// conformState is each instance's HttpTokens and Conform calls.
+func (g *fakeGroup) conformState() (tokens map[string]string, calls map[string]int) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return maps.Clone(g.tokens), maps.Clone(g.conforms)
 }
 
 func (g *fakeGroup) state() (instances, replaced []string, registered int) {
@@ -207,7 +260,8 @@ func fast(g Group, l Launcher) Config {
 	return Config{Group: g, Launcher: l, Name: "test-servers", Poll: 20 * time.Millisecond,
 		HealthInterval: 20 * time.Millisecond, HealthTimeout: 200 * time.Millisecond, UnhealthyThreshold: 3,
 		ReadyTimeout: 500 * time.Millisecond, ReadyPoll: 10 * time.Millisecond, StopGrace: 100 * time.Millisecond,
-		RestartBackoff: 150 * time.Millisecond, MaxRestartBackoff: 300 * time.Millisecond, FailureWindow: time.Minute}
+		RestartBackoff: 150 * time.Millisecond, MaxRestartBackoff: 300 * time.Millisecond, FailureWindow: time.Minute,
+		ConformTries: 3, ConformTimeout: 200 * time.Millisecond, ConformBackoff: 10 * time.Millisecond}
 }
 
 // start runs a stand-in until the test ends.
@@ -346,7 +400,7 @@ func TestKilledServerReplaced(t *testing.T) {
 		ids = append(ids, o.ID)
 	}
 	slices.Sort(ids)
-	if d := cmp.Diff([]string{"no-health-check", "terminated-instance-registered"}, ids); d != "" {
+	if d := cmp.Diff([]string{ObsNotFromTemplate, "no-health-check", "terminated-instance-registered"}, ids); d != "" {
 		t.Errorf("observations (-want +got):\n%s", d)
 	}
 }
@@ -547,5 +601,125 @@ func TestStopIsNoFailure(t *testing.T) {
 		if _, replaced, _ := g.state(); len(replaced) != 0 {
 			t.Fatalf("run %d: replaced %v while stopping", i, replaced)
 		}
+	}
+}
+
+// observation is the stand-in's observation id (zero when none).
+func observation(s *StandIn, id string) Observation {
+	for _, o := range s.Status().Observations {
+		if o.ID == id {
+			return o
+		}
+	}
+	return Observation{}
+}
+
+// TestNewInstancesFromTemplate: every instance the group launches (the
+// first ones, a replacement, a scale-out) is made what its launch
+// template says, once, and each is counted in one emulator observation
+// that says what the emulator left and what was set.
+func TestNewInstancesFromTemplate(t *testing.T) {
+	g := newFakeGroup(2)
+	l := &fakeLauncher{t: t}
+	s, _ := start(t, fast(g, l))
+	waitFor(t, "two in service", func() bool { return len(inService(s)) == 2 })
+	l.server("i-0001").crash()
+	waitFor(t, "i-0003 in service", func() bool { return slices.Equal(inService(s), []string{"i-0002", "i-0003"}) })
+	g.SetDesired(3)
+	waitFor(t, "three in service", func() bool { return len(inService(s)) == 3 })
+	waitFor(t, "four instances conformed", func() bool { return observation(s, ObsNotFromTemplate).Count == 4 })
+
+	tokens, calls := g.conformState()
+	instances, _, _ := g.state()
+	for _, id := range instances {
+		if tokens[id] != fakeTemplateTokens {
+			t.Errorf("%s: HttpTokens %s, want the template's %s", id, tokens[id], fakeTemplateTokens)
+		}
+	}
+	// One attempt per instance, the replaced one included; none again on
+	// later polls.
+	time.Sleep(100 * time.Millisecond)
+	_, calls = g.conformState()
+	if d := cmp.Diff(map[string]int{"i-0001": 1, "i-0002": 1, "i-0003": 1, "i-0004": 1}, calls); d != "" {
+		t.Errorf("Conform calls per instance (-want +got):\n%s", d)
+	}
+	o := observation(s, ObsNotFromTemplate)
+	for _, w := range []string{"i-0004", fakeTemplate.ID, SettingHTTPTokens + " optional (template: " + fakeTemplateTokens + ")", "ModifyInstanceMetadataOptions"} {
+		if !strings.Contains(o.Detail, w) {
+			t.Errorf("observation %q does not say %q", o.Detail, w)
+		}
+	}
+}
+
+// TestConformRetried: a failed Conform is tried again, backing off, as
+// long as its error code is worth it and at most ConformTries times; a
+// failure is an observation with the error, and the server serves either
+// way.
+func TestConformRetried(t *testing.T) {
+	tests := []struct {
+		name   string
+		fail   []error
+		calls  int
+		tokens string
+		says   []string
+	}{
+		{"two emulator errors, then set", []error{apiErr("InternalError"), apiErr("InternalError")}, 3, fakeTemplateTokens,
+			[]string{"local step: the stand-in set"}},
+		{"final error code: one try", []error{apiErr("InvalidLaunchTemplateId.NotFound")}, 1, "optional",
+			[]string{"failed after 1 tries", "InvalidLaunchTemplateId.NotFound"}},
+		{"errors every time: ConformTries", []error{apiErr("InternalError"), apiErr("InternalError"), apiErr("InternalError"), apiErr("InternalError")}, 3, "optional",
+			[]string{"failed after 3 tries", "InternalError"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			g := newFakeGroup(1)
+			g.failConform = tc.fail
+			l := &fakeLauncher{t: t}
+			s, front := start(t, fast(g, l))
+			waitFor(t, "one in service", func() bool { return len(inService(s)) == 1 })
+			waitFor(t, "the observation", func() bool { return observation(s, ObsNotFromTemplate).Count == 1 })
+			tokens, calls := g.conformState()
+			if calls["i-0001"] != tc.calls || tokens["i-0001"] != tc.tokens {
+				t.Errorf("%d Conform calls, HttpTokens %s; want %d, %s", calls["i-0001"], tokens["i-0001"], tc.calls, tc.tokens)
+			}
+			o := observation(s, ObsNotFromTemplate)
+			for _, w := range tc.says {
+				if !strings.Contains(o.Detail, w) {
+					t.Errorf("observation %q does not say %q", o.Detail, w)
+				}
+			}
+			if got := served(t, front, 2); got["i-0001"] != 2 {
+				t.Errorf("served %v", got)
+			}
+		})
+	}
+}
+
+// TestConformDoesNotHoldServer: a Conform that does not answer neither
+// keeps the instance's server from serving nor the stand-in from
+// stopping.
+func TestConformDoesNotHoldServer(t *testing.T) {
+	g := newFakeGroup(1)
+	g.holdConform = make(chan struct{}) // never released
+	l := &fakeLauncher{t: t}
+	cfg := fast(g, l)
+	cfg.ConformTimeout = time.Minute
+	s, err := New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { s.Run(ctx); close(done) }()
+	waitFor(t, "one in service", func() bool { return len(inService(s)) == 1 })
+	waitFor(t, "a Conform under way", func() bool { _, calls := g.conformState(); return calls["i-0001"] == 1 })
+	cancel()
+	select {
+	case <-done:
+	case <-time.After(5 * time.Second):
+		t.Fatal("Run did not return while a Conform was under way")
+	}
+	if o := observation(s, ObsNotFromTemplate); o.Count != 0 {
+		t.Errorf("an interrupted Conform was reported: %+v", o)
 	}
 }
