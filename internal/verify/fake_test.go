@@ -39,7 +39,10 @@ import (
 // (the API answers with its not-found error code); failCode makes every
 // call fail with that code.
 type world struct {
-	failCode string
+	// motoMetadata makes ModifyInstanceMetadataOptions reset the options a
+	// request leaves out, as moto 5.2.1 does (AWS keeps them).
+	motoMetadata bool
+	failCode     string
 	// template is the stack's template GetTemplate returns ("": no stack).
 	template string
 	// patchFail makes every write fail with this code.
@@ -549,8 +552,11 @@ func (w *world) ModifyInstanceMetadataOptions(_ context.Context, in *ec2.ModifyI
 	}
 	x := w.instanceByID(in.InstanceId)
 	m := ec2types.InstanceMetadataOptionsResponse{}
-	if x.MetadataOptions != nil {
+	if x.MetadataOptions != nil && !w.motoMetadata {
 		m = *x.MetadataOptions
+	}
+	if in.HttpEndpoint != "" {
+		m.HttpEndpoint = ec2types.InstanceMetadataEndpointState(in.HttpEndpoint)
 	}
 	if in.HttpTokens != "" {
 		m.HttpTokens = in.HttpTokens

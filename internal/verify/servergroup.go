@@ -628,7 +628,14 @@ func serverInstanceChecks(r *reader) []check {
 				if !differs(x) {
 					continue
 				}
+				// The request repeats the options it does not change: AWS
+				// leaves an omitted option as it is, moto resets it (an
+				// IMDSv2 patch would unset HttpEndpoint there).
 				m := &ec2.ModifyInstanceMetadataOptionsInput{InstanceId: x.InstanceId}
+				if o := x.MetadataOptions; o != nil {
+					m.HttpTokens, m.HttpPutResponseHopLimit = o.HttpTokens, o.HttpPutResponseHopLimit
+					m.HttpEndpoint, m.HttpProtocolIpv6, m.InstanceMetadataTags = o.HttpEndpoint, o.HttpProtocolIpv6, o.InstanceMetadataTags
+				}
 				in(m)
 				if _, err := r.c.EC2.ModifyInstanceMetadataOptions(ctx, m); err != nil {
 					return fmt.Errorf("instance %s: %w", aws.ToString(x.InstanceId), err)

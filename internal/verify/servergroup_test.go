@@ -302,3 +302,26 @@ func TestServerGroupByPhysicalID(t *testing.T) {
 		t.Fatalf("%v", bad)
 	}
 }
+
+// TestMetadataPatchKeepsOtherOptions: the IMDSv2 patch repeats the options
+// it does not change, so an emulator that resets omitted options (moto)
+// keeps the instance's metadata endpoint.
+func TestMetadataPatchKeepsOtherOptions(t *testing.T) {
+	sys := defaultSystem(t)
+	w := conforming(sys)
+	w.motoMetadata = true
+	for i := range w.instances {
+		w.instances[i].MetadataOptions.HttpTokens = ec2types.HttpTokensStateOptional
+		w.instances[i].MetadataOptions.HttpEndpoint = ec2types.InstanceMetadataEndpointStateEnabled
+	}
+	gaps := gapList(t, `{"id":"i","deployment":"terraform","check":"asg.ServerGroup.instances.imdsv2","matches":1,"observed":"optional","seen_on":"5.2.1","patch":true}`)
+	rep := run(t, sys, w, Options{Deployment: "terraform", Patch: true, Gaps: gaps, Emulator: "moto 5.2.1", EmulatorVersion: "5.2.1"})
+	if x := byID(rep)["asg.ServerGroup.instances.imdsv2"]; x.Status != Patched {
+		t.Fatalf("%s", Line(x))
+	}
+	for _, x := range w.instances {
+		if o := x.MetadataOptions; o.HttpEndpoint != ec2types.InstanceMetadataEndpointStateEnabled || o.HttpTokens != ec2types.HttpTokensStateRequired {
+			t.Errorf("instance %s after the patch: %+v", aws.ToString(x.InstanceId), *o)
+		}
+	}
+}
