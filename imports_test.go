@@ -61,7 +61,7 @@ func importRules() map[string]importRule {
 		"cmd/twinstack": {
 			project: []string{"", "constructs", "prices", "internal/apperr", "internal/artifact", "internal/bench",
 				"internal/bench/run", "internal/config", "internal/cost", "internal/demo", "internal/diff", "internal/lbproxy",
-				"internal/localcloud", "internal/origin", "internal/report", "internal/server", "internal/state",
+				"internal/localcloud", "internal/localcloud/servergroup", "internal/origin", "internal/report", "internal/server", "internal/state",
 				"internal/statebucket", "internal/toolenv", "internal/verify"},
 			external: []string{awsSDK, smithy},
 		},
@@ -94,14 +94,19 @@ func importRules() map[string]importRule {
 		// synth-diff: the standard library and its own packages; no cdk, cdktf or AWS code.
 		"internal/diff/...": {project: []string{"internal/diff/..."}, external: []string{"*"}, deny: []string{awsSDK, awsCDK, cdktfLib, cdkConstruct, jsii}},
 		// verify reads the AWS API against the model; never the stacks or the local cloud.
-		"internal/verify": {project: []string{"constructs", "internal/apperr", "internal/emugaps"}, external: []string{awsSDK, smithy}},
+		// The YAML library reads the template CloudFormation stored for a stack
+		// (JSON or, for a hand-written stack, YAML) for its rolling update.
+		"internal/verify": {project: []string{"constructs", "internal/apperr", "internal/emugaps"}, external: []string{awsSDK, smithy, "github.com/goccy/go-yaml"}},
 		"internal/moto":   {project: []string{"constructs", "internal/apperr"}, external: []string{awsSDK, smithy}},
 		// The local cloud runs the CLIs; it never imports the stacks' libraries or cmd/.
 		"internal/localcloud": {
 			project: []string{"constructs", "internal/apperr", "internal/config", "internal/emugaps", "internal/moto",
-				"internal/origin", "internal/proc", "internal/state", "internal/statebucket", "internal/toolenv", "internal/verify"},
+				"internal/localcloud/servergroup", "internal/origin", "internal/proc", "internal/state", "internal/statebucket",
+				"internal/toolenv", "internal/verify"},
 			external: []string{awsSDK, smithy},
 		},
+		// The Auto Scaling group's stand-in: servers, balancer, the group through the AWS API.
+		"internal/localcloud/servergroup": {project: []string{"internal/lbproxy", "internal/proc"}, external: []string{awsSDK, smithy}},
 		// The Terraform state bucket, made before the stack: the model's
 		// settings through the S3 API.
 		"internal/statebucket": {project: []string{"constructs", "internal/apperr"}, external: []string{awsSDK, smithy}},

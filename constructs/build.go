@@ -1,7 +1,6 @@
 package constructs
 
 import (
-	"fmt"
 	"sort"
 	"strconv"
 )
@@ -38,6 +37,21 @@ const (
 	// AbortIncompleteMultipartDays is when the bucket aborts an upload
 	// that never completed.
 	AbortIncompleteMultipartDays = 1
+
+	// HealthCheckGraceSec is how long a new server may fail the load
+	// balancer's health check before the group replaces it: boot, the
+	// retried download (up to 105 s) and the server's start.
+	HealthCheckGraceSec = 300
+	// LaunchHookTimeoutSec is how long a launching instance may take to
+	// report its server ready before the group abandons it.
+	LaunchHookTimeoutSec = 600
+	// ScalingMetric is the target-tracking metric: requests per minute
+	// per registered target.
+	ScalingMetric = "ALBRequestCountPerTarget"
+	// RollingPauseSec is how long a rolling update waits after each new
+	// instance before the next step (the launch hook has already held the
+	// instance until its server was ready; this lets it warm up).
+	RollingPauseSec = 60
 )
 
 // IDs of the image bucket's lifecycle rules.
@@ -91,23 +105,19 @@ func New(cfg Config) (*System, error) {
 	if cfg.DestroyData {
 		removal = Destroy
 	}
-	multi := cfg.InstanceCount >= 2
-	s := &System{Prefix: cfg.Prefix, Region: cfg.Region}
+	s := &System{Prefix: cfg.Prefix, Region: cfg.Region, Handover: handover(cfg)}
 	s.Bucket = imageBucket(cfg, removal)
 	s.ImagesTable, s.AlbumsTable = tables(cfg.Prefix, removal)
 	s.Network = network()
-	s.Groups = securityGroups(cfg.Prefix, multi, cfg.AdminCIDR)
+	s.Groups = securityGroups(cfg.Prefix, cfg.AdminCIDR)
 	s.ServerBinary = Artifact{ID: "ServerBinary", Path: ServerBinaryFile(arch)}
 	s.FunctionCode = Artifact{ID: "FunctionCode", Path: LambdaZipPath}
 	s.Roles = roles(s, cfg.SSMAccess)
-	s.Servers = servers(cfg, arch, s.Network.SubnetIDs())
-	var serverURL Value
-	if multi {
-		s.LoadBalancer = loadBalancer(cfg.Prefix, s.Network.SubnetIDs(), s.Servers)
-		serverURL = RefTo(s.LoadBalancer.ID, AttrDNSName).Wrap("http://", "")
-	} else {
-		serverURL = RefTo(s.Servers[0].ID, AttrPrivateIP).Wrap("http://", ":"+strconv.Itoa(ServerPort))
-	}
+	s.LoadBalancer = loadBalancer(cfg.Prefix, s.Network.SubnetIDs())
+	s.Servers = serverGroup(cfg, arch, s.Network.SubnetIDs(), s.LoadBalancer)
+	// The Lambda always calls the load balancer: instances come and go,
+	// its name stays.
+	serverURL := RefTo(s.LoadBalancer.ID, AttrDNSName).Wrap("http://", "")
 	s.Function = function(cfg, s.Network.SubnetIDs(), s.FunctionCode.ID, serverURL)
 	s.ServerService = serverService(s, cfg)
 	s.Outputs = outputs(s)
@@ -190,35 +200,29 @@ func network() Network {
 	}
 }
 
-// securityGroups are the Lambda's, the load balancer's (multi) and the
-// servers' groups, in Walk order: each allows only the next hop.
-func securityGroups(p string, multi bool, adminCIDR string) []SecurityGroup {
-	lambdaGroup := SecurityGroup{ID: lambdaSG, Name: lambdaGroupName(p), Description: "twinstack Lambda: calls the server only"}
-	serverGroup := SecurityGroup{
-		ID: serverSG, Name: serverGroupName(p), Description: "twinstack servers: 8080 from the Lambda and the load balancer only",
-		Ingress: []Rule{{Description: "server port from the Lambda", Protocol: TCP, FromPort: ServerPort, ToPort: ServerPort, Peer: lambdaSG}},
-		// The servers download images from the internet and call S3 and
-		// DynamoDB through their public endpoints.
-		Egress: []Rule{{Description: "all outbound", Protocol: All, CIDR: "0.0.0.0/0"}},
+// securityGroups are the Lambda's, the load balancer's and the servers'
+// groups, in Walk order: each allows only the next hop.
+func securityGroups(p string, adminCIDR string) []SecurityGroup {
+	lambdaGroup := SecurityGroup{
+		ID: lambdaSG, Name: lambdaGroupName(p), Description: "twinstack Lambda: calls the load balancer only",
+		Egress: []Rule{{Description: "load balancer listener", Protocol: TCP, FromPort: ListenerPort, ToPort: ListenerPort, Peer: albSG}},
 	}
-	if multi {
-		lambdaGroup.Egress = []Rule{{Description: "load balancer listener", Protocol: TCP, FromPort: ListenerPort, ToPort: ListenerPort, Peer: albSG}}
-		serverGroup.Ingress = append(serverGroup.Ingress, Rule{Description: "server port from the load balancer", Protocol: TCP, FromPort: ServerPort, ToPort: ServerPort, Peer: albSG})
-	} else {
-		lambdaGroup.Egress = []Rule{{Description: "server port", Protocol: TCP, FromPort: ServerPort, ToPort: ServerPort, Peer: serverSG}}
+	serverGroup := SecurityGroup{
+		ID: serverSG, Name: serverGroupName(p), Description: "twinstack servers: 8080 from the load balancer only",
+		Ingress: []Rule{{Description: "server port from the load balancer", Protocol: TCP, FromPort: ServerPort, ToPort: ServerPort, Peer: albSG}},
+		// The servers download images from the internet and call S3,
+		// DynamoDB and Auto Scaling through their public endpoints.
+		Egress: []Rule{{Description: "all outbound", Protocol: All, CIDR: "0.0.0.0/0"}},
 	}
 	if adminCIDR != "" {
 		serverGroup.Ingress = append(serverGroup.Ingress, Rule{Description: "SSH from the admin network", Protocol: TCP, FromPort: 22, ToPort: 22, CIDR: adminCIDR})
 	}
-	groups := []SecurityGroup{lambdaGroup}
-	if multi {
-		groups = append(groups, SecurityGroup{
-			ID: albSG, Name: albGroupName(p), Description: "twinstack load balancer: 80 from the Lambda only",
-			Ingress: []Rule{{Description: "listener from the Lambda", Protocol: TCP, FromPort: ListenerPort, ToPort: ListenerPort, Peer: lambdaSG}},
-			Egress:  []Rule{{Description: "server port", Protocol: TCP, FromPort: ServerPort, ToPort: ServerPort, Peer: serverSG}},
-		})
+	albGroup := SecurityGroup{
+		ID: albSG, Name: albGroupName(p), Description: "twinstack load balancer: 80 from the Lambda only",
+		Ingress: []Rule{{Description: "listener from the Lambda", Protocol: TCP, FromPort: ListenerPort, ToPort: ListenerPort, Peer: lambdaSG}},
+		Egress:  []Rule{{Description: "server port", Protocol: TCP, FromPort: ServerPort, ToPort: ServerPort, Peer: serverSG}},
 	}
-	return append(groups, serverGroup)
+	return []SecurityGroup{lambdaGroup, albGroup, serverGroup}
 }
 
 // roles are the servers' role (data access, the server binary) and the
@@ -249,41 +253,57 @@ func roles(s *System, ssmAccess bool) []Role {
 	}
 }
 
-// servers are the instances, spread over the subnets in turn.
-func servers(cfg Config, arch string, subnets []ID) []Instance {
-	var out []Instance
-	for i := 1; i <= cfg.InstanceCount; i++ {
-		out = append(out, Instance{
-			ID:               ID("Server" + strconv.Itoa(i)),
-			Name:             fmt.Sprintf("%s-server-%d", cfg.Prefix, i),
-			Index:            i,
+// serverGroup is the Auto Scaling group of servers, spread over the
+// subnets, registered with the load balancer's target group.
+func serverGroup(cfg Config, arch string, subnets []ID, lb LoadBalancer) ServerGroup {
+	name := serverGroupNameASG(cfg.Prefix)
+	return ServerGroup{
+		ID: "ServerGroup", Name: name, NameTag: cfg.Prefix + "-server",
+		Template: LaunchTemplate{
+			ID:               "ServerLaunchTemplate",
+			Name:             launchTemplateName(cfg.Prefix),
 			Type:             cfg.InstanceType,
 			Architecture:     arch,
 			AMIParameter:     AMIParameter(arch),
-			Subnet:           subnets[(i-1)%len(subnets)],
 			Group:            serverSG,
 			Role:             "ServerRole",
 			RequireIMDSv2:    true,
 			MetadataHopLimit: MetadataHopLimit,
 			RootVolume:       Volume{SizeGiB: RootVolumeGiB, Type: "gp3", Encrypted: true, Device: "/dev/xvda"},
 			CPUCredits:       CPUCredits(cfg.InstanceType),
-		})
+		},
+		Min: cfg.MinInstances, Desired: cfg.InstanceCount, Max: cfg.MaxInstances,
+		Subnets:             subnets,
+		TargetGroup:         lb.TargetGroup,
+		HealthCheckType:     "ELB",
+		HealthCheckGraceSec: HealthCheckGraceSec,
+		LaunchHook: LifecycleHook{
+			Name:          launchHookName(cfg.Prefix),
+			Transition:    "autoscaling:EC2_INSTANCE_LAUNCHING",
+			DefaultResult: "ABANDON",
+			HeartbeatSec:  LaunchHookTimeoutSec,
+		},
+		Scaling: TargetTracking{
+			Name: scalingPolicyName(cfg.Prefix), Metric: ScalingMetric, TargetValue: cfg.ScaleRequestsPerInstance,
+			LoadBalancer: lb.ID, TargetGroup: lb.TargetGroup,
+		},
+		// One at a time, every desired instance kept in service: a new
+		// one is launched (and ready) before an old one stops.
+		Rolling: RollingUpdate{
+			MaxBatch: 1, MinInService: cfg.InstanceCount, PauseSec: RollingPauseSec,
+			MinHealthyPercent: 100, MaxHealthyPercent: 100 + (100+cfg.InstanceCount-1)/cfg.InstanceCount,
+		},
 	}
-	return out
 }
 
-// loadBalancer is the internal ALB in front of every server.
-func loadBalancer(p string, subnets []ID, servers []Instance) *LoadBalancer {
-	lb := &LoadBalancer{
+// loadBalancer is the internal ALB in front of the server group.
+func loadBalancer(p string, subnets []ID) LoadBalancer {
+	return LoadBalancer{
 		ID: "LoadBalancer", Name: loadBalancerName(p), Internal: true, Subnets: subnets, Group: albSG,
 		Listener: "LoadBalancerListener", ListenerPort: ListenerPort,
 		TargetGroup: "ServerTargetGroup", TargetName: p + "-tg", TargetPort: ServerPort, HealthPath: HealthPath,
 		Health: HealthCheck{HealthyThreshold: 3, UnhealthyThreshold: 3, IntervalSec: 15, TimeoutSec: 5, Matcher: "200"},
 	}
-	for _, in := range servers {
-		lb.Targets = append(lb.Targets, in.ID)
-	}
-	return lb
 }
 
 // function is the ingest Lambda running code, calling the server at
@@ -326,23 +346,13 @@ func outputs(s *System) []Output {
 		{Name: OutputBucketName, Description: "image bucket", Value: RefTo(s.Bucket.ID, AttrName)},
 		{Name: OutputImagesTableName, Description: "image metadata table", Value: RefTo(s.ImagesTable.ID, AttrName)},
 		{Name: OutputAlbumsTableName, Description: "albums table", Value: RefTo(s.AlbumsTable.ID, AttrName)},
-		{Name: OutputServerPrivateIPs, Description: "private IPv4 addresses of the servers, comma-separated", Values: privateIPs(s.Servers), Join: ","},
-	}
-	if s.LoadBalancer != nil {
-		out = append(out, Output{Name: OutputLoadBalancerDNSName, Description: "internal load balancer DNS name", Value: RefTo(s.LoadBalancer.ID, AttrDNSName)})
+		{Name: OutputServerGroupName, Description: "Auto Scaling group of the servers", Value: RefTo(s.Servers.ID, AttrName)},
+		{Name: OutputLoadBalancerDNSName, Description: "internal load balancer DNS name", Value: RefTo(s.LoadBalancer.ID, AttrDNSName)},
 	}
 	return append(out,
 		Output{Name: OutputFunctionName, Description: "Lambda function name", Value: RefTo(s.Function.ID, AttrName)},
 		Output{Name: OutputFunctionURL, Description: "Lambda function URL (AWS_IAM auth)", Value: RefTo(s.Function.URL, AttrURL)},
 	)
-}
-
-func privateIPs(servers []Instance) []Value {
-	var vs []Value
-	for _, in := range servers {
-		vs = append(vs, RefTo(in.ID, AttrPrivateIP))
-	}
-	return vs
 }
 
 func sortedEnv(env []EnvVar) []EnvVar {

@@ -40,52 +40,52 @@ func rules(s *System, id ID) []string {
 	return out
 }
 
-func TestNewSingleInstance(t *testing.T) {
+func TestNewSingleInstanceIsAGroupBehindTheBalancer(t *testing.T) {
 	s := mustNew(t, func(c *Config) { c.InstanceCount = 1 })
-	if s.LoadBalancer != nil {
-		t.Error("one instance must have no load balancer")
+	if g := s.Servers; g.Min != 1 || g.Desired != 1 || g.Max != 4 {
+		t.Fatalf("group capacity = %d/%d/%d, want 1/1/4", g.Min, g.Desired, g.Max)
 	}
-	if len(s.Servers) != 1 {
-		t.Fatalf("servers = %d", len(s.Servers))
-	}
+	// One server is still a group behind the load balancer: the Lambda's
+	// SERVER_URL must not be an instance address that a replacement changes.
 	env := s.Function.Environment[0]
-	if env.Name != "SERVER_URL" || env.Value.Ref.To != "Server1" || env.Value.Ref.Attr != AttrPrivateIP || env.Value.Suffix != ":8080" {
-		t.Errorf("SERVER_URL = %+v, want the instance private address on 8080", env)
+	if env.Name != "SERVER_URL" || env.Value.Ref == nil || env.Value.Ref.To != s.LoadBalancer.ID || env.Value.Ref.Attr != AttrDNSName {
+		t.Errorf("SERVER_URL = %+v, want the load balancer's DNS name", env)
 	}
-	if diff := cmp.Diff([]string{"out tcp 8080-8080 ServerSecurityGroup"}, rules(s, "LambdaSecurityGroup")); diff != "" {
+	if diff := cmp.Diff([]string{"out tcp 80-80 LoadBalancerSecurityGroup"}, rules(s, "LambdaSecurityGroup")); diff != "" {
 		t.Errorf("lambda group (-want +got):\n%s", diff)
 	}
-	if diff := cmp.Diff([]string{"in tcp 8080-8080 LambdaSecurityGroup", "out -1 0-0 0.0.0.0/0"}, rules(s, "ServerSecurityGroup")); diff != "" {
+	if diff := cmp.Diff([]string{"in tcp 8080-8080 LoadBalancerSecurityGroup", "out -1 0-0 0.0.0.0/0"}, rules(s, "ServerSecurityGroup")); diff != "" {
 		t.Errorf("server group (-want +got):\n%s", diff)
-	}
-	for _, o := range s.Outputs {
-		if o.Name == "LoadBalancerDnsName" {
-			t.Error("LoadBalancerDnsName output without a load balancer")
-		}
 	}
 }
 
 func TestNewThreeInstances(t *testing.T) {
-	s := mustNew(t, func(c *Config) { c.InstanceCount = 3; c.AdminCIDR = "203.0.113.0/24" })
-	if s.LoadBalancer == nil || len(s.LoadBalancer.Targets) != 3 {
-		t.Fatalf("load balancer = %+v, want 3 targets", s.LoadBalancer)
+	s := mustNew(t, func(c *Config) { c.InstanceCount = 3; c.MaxInstances = 6; c.AdminCIDR = "203.0.113.0/24" })
+	g := s.Servers
+	if g.Desired != 3 || g.Max != 6 || g.TargetGroup != s.LoadBalancer.TargetGroup {
+		t.Fatalf("group = %+v, want 3 desired of 6 in the load balancer's target group", g)
 	}
 	if !s.LoadBalancer.Internal || s.LoadBalancer.ListenerPort != 80 || s.LoadBalancer.TargetPort != 8080 || s.LoadBalancer.HealthPath != "/healthz" {
 		t.Errorf("load balancer settings = %+v", s.LoadBalancer)
 	}
-	var subnets []ID
-	for _, in := range s.Servers {
-		subnets = append(subnets, in.Subnet)
-		if !in.RequireIMDSv2 || !in.RootVolume.Encrypted || in.Architecture != "x86_64" || in.AMIParameter != AMIParameter("x86_64") {
-			t.Errorf("%s = %+v", in.ID, in)
-		}
+	lt := g.Template
+	if !lt.RequireIMDSv2 || !lt.RootVolume.Encrypted || lt.Architecture != "x86_64" || lt.AMIParameter != AMIParameter("x86_64") {
+		t.Errorf("launch template = %+v", lt)
 	}
-	if diff := cmp.Diff([]ID{"PublicSubnet1", "PublicSubnet2", "PublicSubnet1"}, subnets); diff != "" {
-		t.Errorf("instances are not spread over both AZs (-want +got):\n%s", diff)
+	if diff := cmp.Diff(s.Network.SubnetIDs(), g.Subnets); diff != "" {
+		t.Errorf("the group does not span both AZs (-want +got):\n%s", diff)
+	}
+	if g.HealthCheckType != "ELB" || g.HealthCheckGraceSec <= 0 {
+		t.Errorf("health check = %s/%d, want ELB with a grace period", g.HealthCheckType, g.HealthCheckGraceSec)
+	}
+	if g.Rolling.MinInService != g.Desired || g.Rolling.MaxBatch != 1 || g.Rolling.MaxHealthyPercent <= 100 {
+		t.Errorf("rolling update = %+v, want one at a time with every desired server in service", g.Rolling)
+	}
+	if g.Scaling.LoadBalancer != s.LoadBalancer.ID || g.Scaling.TargetGroup != s.LoadBalancer.TargetGroup || g.Scaling.Metric != "ALBRequestCountPerTarget" {
+		t.Errorf("scaling = %+v", g.Scaling)
 	}
 	want := []string{
 		"in tcp 22-22 203.0.113.0/24",
-		"in tcp 8080-8080 LambdaSecurityGroup",
 		"in tcp 8080-8080 LoadBalancerSecurityGroup",
 		"out -1 0-0 0.0.0.0/0",
 	}
@@ -127,7 +127,7 @@ func TestRemoval(t *testing.T) {
 
 func TestGravitonServersUseArmAMI(t *testing.T) {
 	s := mustNew(t, func(c *Config) { c.InstanceType = "t4g.micro" })
-	if in := s.Servers[0]; in.Architecture != "arm64" || !strings.HasSuffix(in.AMIParameter, "arm64") {
+	if in := s.Servers.Template; in.Architecture != "arm64" || !strings.HasSuffix(in.AMIParameter, "arm64") {
 		t.Errorf("instance = %+v", in)
 	}
 	if s.ServerBinary.Path != "build/server-linux-arm64" {
@@ -232,6 +232,41 @@ func TestUserDataShell(t *testing.T) {
 	}
 }
 
+// TestUserDataSignals runs the script's own prelude (its functions and its
+// ERR trap) with aws and curl stubbed: a failing step abandons the launch
+// of this very instance in the model's group and hook, and the script's
+// last line reports the instance ready only after the readiness probe.
+func TestUserDataSignals(t *testing.T) {
+	bash, err := exec.LookPath("bash")
+	if err != nil {
+		t.Skip("no bash")
+	}
+	s := mustNew(t, nil)
+	ud := s.UserData("b", "k", func(v Value) string { return "x" })
+	trap := "trap 'lifecycle ABANDON || true' ERR\n"
+	i := strings.Index(ud, trap)
+	if i < 0 {
+		t.Fatalf("user data has no ERR trap that abandons the launch:\n%s", ud)
+	}
+	prelude := ud[:i+len(trap)]
+	stubs := "aws() { echo \"aws $*\"; }\ncurl() { echo i-0abc; }\n"
+	want := "aws autoscaling complete-lifecycle-action --region " + s.Region + " --auto-scaling-group-name " + s.Servers.Name +
+		" --lifecycle-hook-name " + s.Servers.LaunchHook.Name + " --instance-id i-0abc --lifecycle-action-result "
+	out, err := exec.Command(bash, "-c", stubs+prelude+"false\necho after").CombinedOutput()
+	if err == nil || !strings.Contains(string(out), want+"ABANDON") || strings.Contains(string(out), "after") {
+		t.Errorf("a failing step: %v\n%s\nwant the script to stop after %qABANDON", err, out, want)
+	}
+	lines := strings.Split(strings.TrimSpace(ud), "\n")
+	last, probe := lines[len(lines)-1], lines[len(lines)-2]
+	if !strings.HasPrefix(last, "lifecycle CONTINUE") || !strings.Contains(probe, ReadyPath) || !strings.HasPrefix(probe, "retry ") {
+		t.Errorf("the script does not end by waiting for %s and reporting CONTINUE:\n%s\n%s", ReadyPath, probe, last)
+	}
+	out, err = exec.Command(bash, "-c", stubs+prelude+last).CombinedOutput()
+	if err != nil || !strings.Contains(string(out), want+"CONTINUE") {
+		t.Errorf("the last line: %v\n%s", err, out)
+	}
+}
+
 func TestHardeningSettings(t *testing.T) {
 	s := mustNew(t, func(c *Config) {
 		c.NoncurrentVersionDays, c.LambdaReservedConcurrency, c.AllowedOriginPorts = 7, 33, "443"
@@ -243,10 +278,8 @@ func TestHardeningSettings(t *testing.T) {
 	if diff := cmp.Diff(wantRules, s.Bucket.Lifecycle); diff != "" {
 		t.Errorf("lifecycle (-want +got):\n%s", diff)
 	}
-	for _, in := range s.Servers {
-		if in.MetadataHopLimit != 1 {
-			t.Errorf("%s hop limit = %d, want 1", in.ID, in.MetadataHopLimit)
-		}
+	if in := s.Servers.Template; in.MetadataHopLimit != 1 {
+		t.Errorf("%s hop limit = %d, want 1", in.ID, in.MetadataHopLimit)
 	}
 	if s.Function.ReservedConcurrency != 33 {
 		t.Errorf("reserved concurrency = %d", s.Function.ReservedConcurrency)
@@ -291,5 +324,25 @@ func TestArtifactStore(t *testing.T) {
 	}
 	if n := BucketNameLen("a-" + AccountToken); n != 14 {
 		t.Errorf("BucketNameLen = %d, want 14", n)
+	}
+}
+
+// TestRollingOneAtATime: for every desired count the model allows,
+// Terraform's percentages mean what CloudFormation's MaxBatchSize 1 and
+// MinInstancesInService = desired mean: Auto Scaling rounds the minimum up
+// and the maximum down (instance refresh), so exactly one server more
+// than desired runs during a refresh, and none fewer.
+func TestRollingOneAtATime(t *testing.T) {
+	for d := 1; d < InstanceLimit; d++ {
+		s := mustNew(t, func(c *Config) { c.InstanceCount, c.MaxInstances = d, InstanceLimit })
+		ru := s.Servers.Rolling
+		lo := (ru.MinHealthyPercent*d + 99) / 100
+		hi := ru.MaxHealthyPercent * d / 100
+		if lo != ru.MinInService || lo != d || hi-d != ru.MaxBatch || ru.MaxBatch != 1 {
+			t.Errorf("desired %d: %d%%..%d%% is %d..%d servers; CloudFormation: batch %d, %d in service", d, ru.MinHealthyPercent, ru.MaxHealthyPercent, lo, hi, ru.MaxBatch, ru.MinInService)
+		}
+		if ru.MaxHealthyPercent > 200 || ru.MaxHealthyPercent-ru.MinHealthyPercent > 100 {
+			t.Errorf("desired %d: %d%%..%d%% is outside what Auto Scaling accepts", d, ru.MinHealthyPercent, ru.MaxHealthyPercent)
+		}
 	}
 }

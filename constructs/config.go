@@ -16,10 +16,19 @@ type Config struct {
 	// Prefix names every resource ("twinstack" -> "twinstack-images"). It
 	// must be valid inside an S3 bucket name: 3-25 lower-case letters,
 	// digits and hyphens, starting with a letter, not ending with a hyphen.
-	Prefix        string `json:"prefix"`
-	Region        string `json:"region"`
+	Prefix string `json:"prefix"`
+	Region string `json:"region"`
+	// InstanceCount is the server group's desired capacity; MinInstances
+	// and MaxInstances bound what the scaling policy may set. Max must
+	// exceed the desired count: a rolling update launches a new server
+	// before it stops an old one.
 	InstanceCount int    `json:"instance_count"`
+	MinInstances  int    `json:"min_instances"`
+	MaxInstances  int    `json:"max_instances"`
 	InstanceType  string `json:"instance_type"`
+	// ScaleRequestsPerInstance is the scaling policy's target: requests
+	// per minute per server through the load balancer.
+	ScaleRequestsPerInstance int `json:"scale_requests_per_instance"`
 	// AdminCIDR, when set, opens SSH (22) to the servers from this IPv4
 	// CIDR alone.
 	AdminCIDR        string `json:"admin_cidr"`
@@ -28,6 +37,18 @@ type Config struct {
 	// DestroyData opts into emptying and deleting the bucket and tables on
 	// destroy. The default keeps them.
 	DestroyData bool `json:"destroy_data"`
+	// ReleaseData is the way out with the data kept, for Terraform: the
+	// next deploy gives the bucket and tables up without deleting them
+	// (they leave the state), so that a destroy afterwards removes
+	// everything else. CloudFormation needs no such step (its destroy
+	// keeps them by DeletionPolicy). Only with destroy_data=false.
+	ReleaseData bool `json:"release_data"`
+	// AdoptData is the way back, for Terraform: the next deploy takes a
+	// kept bucket and tables of the same names into the state (imports
+	// them) instead of failing with "already exists". CloudFormation's way
+	// back is `cdk import` with System.ImportMapping. Only with
+	// destroy_data=false.
+	AdoptData bool `json:"adopt_data"`
 	// LambdaReservedConcurrency caps (and reserves) the Lambda's concurrent
 	// executions, so that a flood of invocations neither burns the
 	// account's shared concurrency nor queues more requests than the
@@ -50,12 +71,16 @@ type Config struct {
 // Defaults returns the default configuration.
 func Defaults() Config {
 	return Config{
-		Prefix:           "twinstack",
-		Region:           "us-east-1",
-		InstanceCount:    2,
-		InstanceType:     "t3.micro",
-		LambdaMemoryMB:   256,
-		LambdaTimeoutSec: 30,
+		Prefix:        "twinstack",
+		Region:        "us-east-1",
+		InstanceCount: 2,
+		MinInstances:  1,
+		MaxInstances:  4,
+		InstanceType:  "t3.micro",
+
+		ScaleRequestsPerInstance: 1000,
+		LambdaMemoryMB:           256,
+		LambdaTimeoutSec:         30,
 
 		LambdaReservedConcurrency: 20,
 		SSMAccess:                 true,
@@ -67,7 +92,11 @@ func Defaults() Config {
 
 // Limits on configuration values.
 const (
-	MaxInstances = 10
+	InstanceLimit = 10
+	// MinScaleRequests and MaxScaleRequests bound the scaling target
+	// (requests per minute per server).
+	MinScaleRequests = 10
+	MaxScaleRequests = 100000
 	// MaxReservedConcurrency leaves AWS's required 100 unreserved
 	// executions of an account's default quota of 1,000.
 	MaxReservedConcurrency = 900
@@ -112,8 +141,16 @@ func (c Config) Validate() error {
 	if !regionRE.MatchString(c.Region) {
 		bad("region", c.Region, "not an AWS region name such as us-east-1")
 	}
-	if c.InstanceCount < 1 || c.InstanceCount > MaxInstances {
-		bad("instance_count", c.InstanceCount, fmt.Sprintf("must be between 1 and %d", MaxInstances))
+	switch {
+	case c.MinInstances < 1 || c.MinInstances > InstanceLimit:
+		bad("min_instances", c.MinInstances, fmt.Sprintf("must be between 1 and %d", InstanceLimit))
+	case c.MaxInstances < 2 || c.MaxInstances > InstanceLimit:
+		bad("max_instances", c.MaxInstances, fmt.Sprintf("must be between 2 and %d", InstanceLimit))
+	case c.InstanceCount < c.MinInstances || c.InstanceCount >= c.MaxInstances:
+		bad("instance_count", c.InstanceCount, fmt.Sprintf("must be at least min_instances (%d) and below max_instances (%d): a rolling update launches a new server before it stops an old one", c.MinInstances, c.MaxInstances))
+	}
+	if c.ScaleRequestsPerInstance < MinScaleRequests || c.ScaleRequestsPerInstance > MaxScaleRequests {
+		bad("scale_requests_per_instance", c.ScaleRequestsPerInstance, fmt.Sprintf("must be between %d and %d requests per minute", MinScaleRequests, MaxScaleRequests))
 	}
 	if _, err := Architecture(c.InstanceType); err != nil {
 		bad("instance_type", c.InstanceType, err.Error())
@@ -148,6 +185,15 @@ func (c Config) Validate() error {
 	}
 	if _, err := ParsePorts(c.AllowedOriginPorts); err != nil {
 		bad("allowed_origin_ports", c.AllowedOriginPorts, err.Error())
+	}
+	// Releasing and adopting are about the data destroy_data=false keeps.
+	switch {
+	case c.ReleaseData && c.DestroyData:
+		bad("release_data", c.ReleaseData, "destroy_data=true deletes the bucket and tables on destroy: there is nothing to keep and release (drop one of the two)")
+	case c.AdoptData && c.DestroyData:
+		bad("adopt_data", c.AdoptData, "adopted data goes into a stack that keeps it (destroy_data=false); opt into destroy_data on a later deploy, once the import is done")
+	case c.ReleaseData && c.AdoptData:
+		bad("adopt_data", c.AdoptData, "release_data gives the data up in the same deploy: adopt on a later one")
 	}
 	return errors.Join(errs...)
 }

@@ -9,7 +9,7 @@ import (
 )
 
 func TestDefaults(t *testing.T) {
-	want := Config{Prefix: "twinstack", Region: "us-east-1", InstanceCount: 2, InstanceType: "t3.micro", LambdaMemoryMB: 256, LambdaTimeoutSec: 30,
+	want := Config{Prefix: "twinstack", Region: "us-east-1", InstanceCount: 2, MinInstances: 1, MaxInstances: 4, ScaleRequestsPerInstance: 1000, InstanceType: "t3.micro", LambdaMemoryMB: 256, LambdaTimeoutSec: 30,
 		LambdaReservedConcurrency: 20, SSMAccess: true, NoncurrentVersionDays: 30, AllowedOriginPorts: "80,443", LambdaLogRetentionDays: 30}
 	if diff := cmp.Diff(want, Defaults()); diff != "" {
 		t.Errorf("Defaults() (-want +got):\n%s", diff)
@@ -28,8 +28,15 @@ func TestValidate(t *testing.T) {
 		{"defaults", func(*Config) {}, ""},
 		{"count zero", func(c *Config) { c.InstanceCount = 0 }, "instance_count"},
 		{"count negative", func(c *Config) { c.InstanceCount = -1 }, "instance_count"},
-		{"count too many", func(c *Config) { c.InstanceCount = MaxInstances + 1 }, "instance_count"},
+		{"count too many", func(c *Config) { c.InstanceCount = InstanceLimit + 1 }, "instance_count"},
 		{"count one", func(c *Config) { c.InstanceCount = 1 }, ""},
+		{"count at max leaves no room to roll", func(c *Config) { c.InstanceCount = 4 }, "instance_count"},
+		{"count below min", func(c *Config) { c.MinInstances, c.InstanceCount = 2, 1 }, "instance_count"},
+		{"min zero", func(c *Config) { c.MinInstances = 0 }, "min_instances"},
+		{"max beyond limit", func(c *Config) { c.MaxInstances = InstanceLimit + 1 }, "max_instances"},
+		{"max one", func(c *Config) { c.MaxInstances, c.InstanceCount = 1, 1 }, "max_instances"},
+		{"count nine of ten", func(c *Config) { c.InstanceCount, c.MaxInstances = 9, InstanceLimit }, ""},
+		{"scale target zero", func(c *Config) { c.ScaleRequestsPerInstance = 0 }, "scale_requests_per_instance"},
 		{"bad cidr", func(c *Config) { c.AdminCIDR = "10.0.0.300/32" }, "admin_cidr"},
 		{"cidr without mask", func(c *Config) { c.AdminCIDR = "203.0.113.7" }, "admin_cidr"},
 		{"cidr whole internet", func(c *Config) { c.AdminCIDR = "0.0.0.0/0" }, "admin_cidr"},
@@ -110,7 +117,7 @@ func TestValidate(t *testing.T) {
 func TestValidateReportsEveryField(t *testing.T) {
 	c := Config{}
 	err := c.Validate()
-	for _, f := range []string{"prefix", "region", "instance_count", "instance_type", "lambda_memory_mb", "lambda_timeout_seconds",
+	for _, f := range []string{"prefix", "region", "min_instances", "scale_requests_per_instance", "instance_type", "lambda_memory_mb", "lambda_timeout_seconds",
 		"lambda_reserved_concurrency", "noncurrent_version_days", "allowed_origin_ports", "lambda_log_retention_days"} {
 		if !strings.Contains(err.Error(), f+":") {
 			t.Errorf("error %q does not name %s", err, f)

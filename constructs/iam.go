@@ -67,6 +67,12 @@ func WildcardActions() []string {
 	return out
 }
 
+// AutoScalingGroupARN is the ARN pattern of the Auto Scaling group name
+// in region; the account is AccountToken, which renderers replace.
+func AutoScalingGroupARN(region, name string) string {
+	return "arn:aws:autoscaling:" + region + ":" + AccountToken + ":autoScalingGroup:*:autoScalingGroupName/" + name
+}
+
 // serverStatements is the server role's inline policy: one statement per
 // resource, each with only the actions the server's code calls on it (a
 // test derives those from the code's client interfaces).
@@ -111,6 +117,15 @@ func serverStatements(s *System, ssmAccess bool) []Statement {
 			Resources: []Value{RefTo(albums, AttrARN)},
 		},
 	}
+	// User data completes its own instance's launch hook: CONTINUE once
+	// the server is ready, ABANDON when the install failed. The group's
+	// ARN has a generated id in it, hence the one wildcard segment.
+	sts = append(sts, Statement{
+		Sid:       "LaunchHook",
+		Effect:    "Allow",
+		Actions:   []string{"autoscaling:CompleteLifecycleAction"},
+		Resources: []Value{Lit(AutoScalingGroupARN(s.Region, serverGroupNameASG(s.Prefix)))},
+	})
 	if ssmAccess {
 		sts = append(sts, Statement{
 			Sid:       "SSMAgent",

@@ -11,6 +11,7 @@ import (
 	"io"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"sort"
 	"strconv"
 	"strings"
@@ -488,6 +489,9 @@ func TestServerRoleGrantsExactlyWhatTheCodeCalls(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	for g, by := range userDataCalls(t, sys) {
+		need[g] = append(need[g], by...)
+	}
 	have := granted(sys)
 	var missing, unused []string
 	for g, by := range need {
@@ -570,4 +574,30 @@ func TestDeleteObjectVersionIsRollbackOnly(t *testing.T) {
 	if diff := cmp.Diff(3, len(found)); diff != "" {
 		t.Errorf("DeleteObject with a VersionId (-want +got):\n%s", diff)
 	}
+}
+
+// userDataCLI matches an AWS CLI call in user data: service, command and
+// the Auto Scaling group it names.
+var userDataCLI = regexp.MustCompile(`aws (autoscaling) ([a-z-]+) [^;]*--auto-scaling-group-name (\S+)`)
+
+// userDataCalls derives the grants the instance's user data needs from
+// the AWS CLI calls in the script the model renders (the binary download
+// is the artifact store's read, granted through ReadsArtifact, and is not
+// an `aws autoscaling` call).
+func userDataCalls(t *testing.T, sys *constructs.System) map[string][]string {
+	script := sys.UserData("BUCKET", "KEY", func(v constructs.Value) string { return "VALUE" })
+	ms := userDataCLI.FindAllStringSubmatch(script, -1)
+	if len(ms) == 0 {
+		t.Fatal("user data calls no `aws autoscaling`: the launch hook is never completed, or this scan is broken")
+	}
+	out := map[string][]string{}
+	for _, m := range ms {
+		var action strings.Builder
+		for _, w := range strings.Split(m[2], "-") {
+			action.WriteString(strings.ToUpper(w[:1]) + w[1:])
+		}
+		g := grant(m[1]+":"+action.String(), constructs.Lit(constructs.AutoScalingGroupARN(sys.Region, m[3])))
+		out[g] = append(out[g], "user data: aws "+m[1]+" "+m[2])
+	}
+	return out
 }

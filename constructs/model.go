@@ -1,5 +1,7 @@
 package constructs
 
+import "strconv"
+
 // ID identifies a node of the model. It is stable and becomes the resource's
 // logical ID (CloudFormation) or resource name (Terraform).
 type ID string
@@ -15,6 +17,12 @@ const (
 	AttrPrivateIP Attr = "private_ip" // instance private IPv4 address
 	AttrDNSName   Attr = "dns_name"   // load balancer DNS name
 	AttrURL       Attr = "url"        // function URL
+	// AttrFullName is the part of a load balancer's or target group's ARN
+	// after "loadbalancer/" or ":" ("app/<name>/<id>",
+	// "targetgroup/<name>/<id>"): Terraform's arn_suffix,
+	// CloudFormation's LoadBalancerFullName / TargetGroupFullName. The
+	// scaling policy's resource label joins the two.
+	AttrFullName Attr = "full_name"
 )
 
 // Ref points at an attribute of another node.
@@ -64,13 +72,16 @@ type System struct {
 	Network       Network
 	Groups        []SecurityGroup // lambda, [alb], server: in Walk order
 	Roles         []Role          // server, lambda
-	Servers       []Instance
-	LoadBalancer  *LoadBalancer // nil with one instance
+	Servers       ServerGroup
+	LoadBalancer  LoadBalancer // always: the group's instances come and go
 	Function      Function
 	ServerBinary  Artifact // the server, built for the instances' architecture
 	FunctionCode  Artifact // the Lambda zip
 	Outputs       []Output
 	ServerService Service // the systemd service user data installs
+	// Handover says whether this deploy releases or adopts the Retained
+	// resources (release_data, adopt_data).
+	Handover Handover
 }
 
 // Bucket is the image bucket.
@@ -231,16 +242,106 @@ type Role struct {
 	ProfileName     string
 }
 
-// Instance is one EC2 instance running the server.
-type Instance struct {
+// ServerGroup is the Auto Scaling group that runs the servers behind the
+// load balancer: it replaces an instance that fails its install or the
+// load balancer's health check, follows the scaling policy between Min and
+// Max, and rolls a new launch template (a new binary, a new image) out one
+// instance at a time.
+type ServerGroup struct {
+	ID   ID
+	Name string // <prefix>-servers; user data names it to complete the launch hook
+	// NameTag is the Name tag every instance gets at launch.
+	NameTag  string
+	Template LaunchTemplate
+	// Min <= Desired <= Max instances; Max > Desired leaves room for a
+	// rolling update to launch before it terminates.
+	Min, Desired, Max int
+	Subnets           []ID // spread over these, one AZ each
+	TargetGroup       ID   // instances register here
+	// HealthCheckType "ELB": an instance the target group reports
+	// unhealthy is replaced, not only one EC2 reports impaired.
+	HealthCheckType string
+	// HealthCheckGraceSec is how long after InService the group ignores
+	// a failing health check (the server's first start).
+	HealthCheckGraceSec int
+	LaunchHook          LifecycleHook
+	Scaling             TargetTracking
+	Rolling             RollingUpdate
+}
+
+// LifecycleHook holds a launching instance in Pending:Wait until user data
+// completes the action: CONTINUE once the server answers its readiness
+// probe, ABANDON when the install fails. An instance that never answers is
+// abandoned when HeartbeatSec runs out (DefaultResult), and the group
+// launches another. It is the "signal" of both toolchains: CloudFormation's
+// rolling update and Terraform's instance refresh see the new instance
+// InService only when its server is ready.
+type LifecycleHook struct {
+	Name          string
+	Transition    string // autoscaling:EC2_INSTANCE_LAUNCHING
+	DefaultResult string // ABANDON
+	HeartbeatSec  int
+}
+
+// TargetTracking is the group's scaling policy: keep the load balancer's
+// requests per target (ALBRequestCountPerTarget, requests per minute) near
+// TargetValue. Its resource label joins the load balancer's and the target
+// group's full names (AttrFullName).
+type TargetTracking struct {
+	// Name is the policy's name where the toolchain can set it
+	// (Terraform); CloudFormation's AWS::AutoScaling::ScalingPolicy has no
+	// settable name and generates one, so diff and verify find the policy
+	// by its group, not by this name.
+	Name         string
+	Metric       string // ALBRequestCountPerTarget
+	TargetValue  int
+	LoadBalancer ID
+	TargetGroup  ID
+}
+
+// RollingUpdate is how a new launch template version reaches the
+// instances: one new instance at a time, launched (and ready: the launch
+// hook) before an old one stops, never fewer than the desired capacity in
+// service. CloudFormation says it as UpdatePolicy AutoScalingRollingUpdate
+// (MaxBatch, MinInService, PauseSec as PauseTime, nothing suspended);
+// Terraform as instance_refresh preferences in percent of the desired
+// capacity (MinHealthyPercent; MaxHealthyPercent = 100 + one instance's
+// share, so one extra at a time; PauseSec as instance_warmup).
+type RollingUpdate struct {
+	MaxBatch          int
+	MinInService      int
+	PauseSec          int // wait after each new instance before the next step
+	MinHealthyPercent int
+	MaxHealthyPercent int
+	// SuspendProcesses is empty: the group goes on replacing an unhealthy
+	// server during an update, as it does during an instance refresh
+	// (AWS CDK's rolling update would suspend six processes, which
+	// Terraform cannot say).
+	SuspendProcesses []string
+}
+
+// PauseTime is PauseSec as an ISO 8601 duration ("PT1M", "PT1M30S"), the
+// form of CloudFormation's PauseTime.
+func (r RollingUpdate) PauseTime() string {
+	m, s := r.PauseSec/60, r.PauseSec%60
+	out := "PT"
+	if m > 0 {
+		out += strconv.Itoa(m) + "M"
+	}
+	if s > 0 || m == 0 {
+		out += strconv.Itoa(s) + "S"
+	}
+	return out
+}
+
+// LaunchTemplate is what every server instance starts from.
+type LaunchTemplate struct {
 	ID           ID
-	Name         string // Name tag
-	Index        int    // 1-based
+	Name         string
 	Type         string // t3.micro
 	Architecture string // x86_64 or arm64
 	// AMIParameter is the public SSM parameter holding the latest AMI id.
 	AMIParameter  string
-	Subnet        ID
 	Group         ID
 	Role          ID
 	RequireIMDSv2 bool
@@ -277,7 +378,6 @@ type LoadBalancer struct {
 	TargetPort   int    // 8080
 	HealthPath   string // /healthz
 	Health       HealthCheck
-	Targets      []ID
 }
 
 // HealthCheck is the target group's health check beyond its path. Every
@@ -347,8 +447,8 @@ const (
 	OutputBucketName          = "BucketName"
 	OutputImagesTableName     = "ImagesTableName"
 	OutputAlbumsTableName     = "AlbumsTableName"
-	OutputServerPrivateIPs    = "ServerPrivateIps"    // comma-separated
-	OutputLoadBalancerDNSName = "LoadBalancerDnsName" // with a load balancer only
+	OutputServerGroupName     = "ServerGroupName"
+	OutputLoadBalancerDNSName = "LoadBalancerDnsName"
 	OutputFunctionName        = "FunctionName"
 	OutputFunctionURL         = "FunctionUrl"
 )
@@ -359,8 +459,4 @@ type Output struct {
 	Name        string
 	Description string
 	Value       Value
-	// Join, when set, joins the values of all Values with this separator
-	// (server private IPs).
-	Values []Value
-	Join   string
 }

@@ -34,6 +34,12 @@ func albGroupName(p string) string     { return p + "-alb" }
 func serverGroupName(p string) string  { return p + "-server" }
 func loadBalancerName(p string) string { return p + "-alb" }
 
+// Auto Scaling and launch-template names are regional, like the groups'.
+func serverGroupNameASG(p string) string { return p + "-servers" }
+func launchTemplateName(p string) string { return p + "-server" }
+func launchHookName(p string) string     { return p + "-server-ready" }
+func scalingPolicyName(p string) string  { return p + "-requests-per-target" }
+
 // iamName is the name of an IAM role or instance profile. IAM names are
 // global to the account, so the region is part of them: the same prefix
 // deploys to a second region without a collision.

@@ -12,7 +12,10 @@ import (
 // CreateLoadBalancer and CreateTargetGroup (Name up to 32); DynamoDB
 // Developer Guide "Supported data types and naming rules" (table name
 // 3-255); Lambda API CreateFunction (FunctionName up to 64 characters for
-// a plain name); CloudWatch Logs API CreateLogGroup (logGroupName 1-512).
+// a plain name); CloudWatch Logs API CreateLogGroup (logGroupName 1-512);
+// Auto Scaling API CreateAutoScalingGroup, PutLifecycleHook and
+// PutScalingPolicy (names up to 255); EC2 API CreateLaunchTemplate
+// (LaunchTemplateName 3-128).
 const (
 	limitBucket          = 63
 	limitRole            = 64
@@ -24,6 +27,8 @@ const (
 	limitFunction        = 64
 	limitTagValue        = 256
 	limitLogGroup        = 512
+	limitAutoScalingName = 255
+	limitLaunchTemplate  = 128
 )
 
 // longestRegion is the longest region name AWS has (14 characters, e.g.
@@ -62,14 +67,15 @@ func builtNames(t *testing.T, s *System) []builtName {
 			names = append(names, builtName{"instance profile", r.ProfileName, limitInstanceProfile})
 		}
 	}
-	for _, in := range s.Servers {
-		names = append(names, builtName{"Name tag", in.Name, limitTagValue})
-	}
-	if lb := s.LoadBalancer; lb != nil {
-		names = append(names,
-			builtName{"load balancer", lb.Name, limitLoadBalancer},
-			builtName{"target group", lb.TargetName, limitTargetGroup})
-	}
+	g := s.Servers
+	names = append(names,
+		builtName{"Name tag", g.NameTag, limitTagValue},
+		builtName{"Auto Scaling group", g.Name, limitAutoScalingName},
+		builtName{"launch template", g.Template.Name, limitLaunchTemplate},
+		builtName{"lifecycle hook", g.LaunchHook.Name, limitAutoScalingName},
+		builtName{"scaling policy", g.Scaling.Name, limitAutoScalingName},
+		builtName{"load balancer", s.LoadBalancer.Name, limitLoadBalancer},
+		builtName{"target group", s.LoadBalancer.TargetName, limitTargetGroup})
 	return names
 }
 
@@ -77,7 +83,7 @@ func TestNamesFitAtLongestPrefix(t *testing.T) {
 	cfg := Defaults()
 	cfg.Prefix = "a" + strings.Repeat("b", 24) // the longest prefix Validate accepts
 	cfg.Region = longestRegion
-	cfg.InstanceCount = MaxInstances // every optional node, the highest index
+	cfg.InstanceCount, cfg.MaxInstances = InstanceLimit-1, InstanceLimit
 	if err := cfg.Validate(); err != nil {
 		t.Fatalf("longest prefix refused: %v", err)
 	}

@@ -2,13 +2,14 @@ package constructs
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 )
 
 // Node is one element of the model that a renderer turns into resources.
 // It is one of *Bucket, *Table, *VPC, *Subnet, *InternetGateway,
-// *SecurityGroup, *ArtifactStore, *Artifact, *Role, *Instance,
-// *LoadBalancer, *Function and *Output.
+// *SecurityGroup, *ArtifactStore, *Artifact, *Role, *LoadBalancer,
+// *ServerGroup, *Function and *Output.
 type Node interface{ NodeID() ID }
 
 // InternetGateway is the VPC's gateway together with the VPC it attaches to;
@@ -26,13 +27,13 @@ func (n *InternetGateway) NodeID() ID { return n.ID }
 func (n *SecurityGroup) NodeID() ID   { return n.ID }
 func (n *Artifact) NodeID() ID        { return n.ID }
 func (n *Role) NodeID() ID            { return n.ID }
-func (n *Instance) NodeID() ID        { return n.ID }
+func (n *ServerGroup) NodeID() ID     { return n.ID }
 func (n *LoadBalancer) NodeID() ID    { return n.ID }
 func (n *Function) NodeID() ID        { return n.ID }
 func (n *Output) NodeID() ID          { return ID(n.Name) }
 
 // Walk calls fn for every node in a fixed order: storage, network, security
-// groups, the artifact store, artifacts, roles, instances, load balancer, function, outputs. A
+// groups, the artifact store, artifacts, roles, load balancer, server group, function, outputs. A
 // node comes after every node it refers to (security groups, which refer to
 // each other, are the exception: renderers declare groups before rules). Walk
 // stops at the first error.
@@ -53,12 +54,7 @@ func (s *System) Walk(fn func(Node) error) error {
 	for i := range s.Roles {
 		nodes = append(nodes, &s.Roles[i])
 	}
-	for i := range s.Servers {
-		nodes = append(nodes, &s.Servers[i])
-	}
-	if s.LoadBalancer != nil {
-		nodes = append(nodes, s.LoadBalancer)
-	}
+	nodes = append(nodes, &s.LoadBalancer, &s.Servers)
 	nodes = append(nodes, &s.Function)
 	for i := range s.Outputs {
 		nodes = append(nodes, &s.Outputs[i])
@@ -109,6 +105,11 @@ func (s *System) Group(id ID) *SecurityGroup {
 //     only on an instance's first boot, so the old binary would come back.
 //   - It is safe to run again: the binary is staged and renamed over the
 //     running one, and the service is restarted, not just enabled.
+//
+// And it signals: the group holds a launching instance until user data
+// completes the launch hook (LifecycleHook) — CONTINUE once the server
+// answers its readiness probe, ABANDON as soon as any step fails, so a
+// failed install is replaced, never counted as a server.
 func (s *System) UserData(bucket, key string, value func(Value) string) string {
 	fetch := s.FetchCommand(bucket, key)
 	var env strings.Builder
@@ -117,9 +118,18 @@ func (s *System) UserData(bucket, key string, value func(Value) string) string {
 	}
 	svc := s.ServerService
 	staged := StagedBinary(svc.BinaryPath)
+	g := s.Servers
+	lifecycle := "lifecycle() { aws autoscaling complete-lifecycle-action --region " + s.Region +
+		" --auto-scaling-group-name " + g.Name + " --lifecycle-hook-name " + g.LaunchHook.Name +
+		" --instance-id \"$(imds meta-data/instance-id)\" --lifecycle-action-result \"$1\"; }"
 	return "#!/bin/bash\n" +
 		"set -euo pipefail\n" +
 		RetryFunction + "\n" +
+		IMDSFunction + "\n" +
+		lifecycle + "\n" +
+		// A failed step abandons the launch at once (the group replaces
+		// the instance) instead of waiting out the hook's timeout.
+		"trap 'lifecycle ABANDON || true' ERR\n" +
 		"cat >" + RerunScript + " <<'BOOT'\n" +
 		rerunUserData +
 		"BOOT\n" +
@@ -138,8 +148,20 @@ func (s *System) UserData(bucket, key string, value func(Value) string) string {
 		"ENV\n" +
 		"systemctl daemon-reload\n" +
 		"systemctl enable " + svc.Name + ".service\n" +
-		"systemctl restart " + svc.Name + ".service\n"
+		"systemctl restart " + svc.Name + ".service\n" +
+		"retry curl -sf -o /dev/null http://127.0.0.1:" + strconv.Itoa(ServerPort) + ReadyPath + "\n" +
+		// On a later boot the instance is InService and there is no
+		// launch action to complete: the call fails and is not an error.
+		"lifecycle CONTINUE || echo 'no launch action pending (not the first boot)'\n"
 }
+
+// ReadyPath is the server's readiness probe, which user data waits for
+// before it reports the instance ready.
+const ReadyPath = "/readyz"
+
+// IMDSFunction reads one metadata path through IMDSv2 (a session token per
+// call).
+const IMDSFunction = `imds() { curl -sf -H "X-aws-ec2-metadata-token: $(curl -sf -X PUT -H 'X-aws-ec2-metadata-token-ttl-seconds: 60' http://169.254.169.254/latest/api/token)" "http://169.254.169.254/latest/$1"; }`
 
 // RetryFunction is the shell function user data runs the download with: up
 // to 7 attempts, 5, 10, … 30 s apart (105 s in all), then it fails the

@@ -76,8 +76,13 @@ func modelVocabulary(t testing.TB) (ids map[string]bool, nameParts []string) {
 			case *constructs.Role:
 				name(n.Name)
 				ids[string(n.InstanceProfile)] = true
-			case *constructs.Instance:
+			case *constructs.ServerGroup:
 				name(n.Name)
+				name(n.NameTag)
+				name(n.Template.Name)
+				name(n.LaunchHook.Name)
+				name(n.Scaling.Name)
+				ids[string(n.Template.ID)] = true
 			case *constructs.LoadBalancer:
 				name(n.Name)
 				name(n.TargetName)

@@ -23,7 +23,7 @@ func runConsistency(ctx context.Context, e *Env, args []string) error {
 	if err != nil {
 		return err
 	}
-	checks, err := localcloud.Consistency(ctx, d, time.Now())
+	checks, urls, err := localcloud.Consistency(ctx, d, time.Now())
 	if err != nil {
 		return err
 	}
@@ -36,9 +36,9 @@ func runConsistency(ctx context.Context, e *Env, args []string) error {
 		fmt.Fprintf(e.Stdout, "%-9s %s: %s\n", verdict, c.What, c.Got)
 	}
 	if bad > 0 {
-		fmt.Fprintf(e.Stdout, "%s: %d of %d checks disagree across %d instances\n", *dep, bad, len(checks), len(d.InstanceURLs))
+		fmt.Fprintf(e.Stdout, "%s: %d of %d checks disagree across %d instances\n", *dep, bad, len(checks), len(urls))
 		return errExit(exitFail)
 	}
-	fmt.Fprintf(e.Stdout, "%s: all %d instances agree\n", *dep, len(d.InstanceURLs))
+	fmt.Fprintf(e.Stdout, "%s: all %d instances agree\n", *dep, len(urls))
 	return nil
 }

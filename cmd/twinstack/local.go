@@ -14,16 +14,23 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/service/autoscaling"
+	"github.com/aws/aws-sdk-go-v2/service/ec2"
+	elb "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2"
+
 	"github.com/twinstack/twinstack/internal/apperr"
 	"github.com/twinstack/twinstack/internal/lbproxy"
 	"github.com/twinstack/twinstack/internal/localcloud"
+	"github.com/twinstack/twinstack/internal/localcloud/servergroup"
 	"github.com/twinstack/twinstack/internal/origin"
 	"github.com/twinstack/twinstack/internal/state"
+	"github.com/twinstack/twinstack/internal/verify"
 )
 
-// runLocal is `twinstack local up|down|status`, plus the two small servers
-// `local up` starts as processes: `local lb` (the load-balancer stand-in)
-// and `local origin` (the sample-image origin).
+// runLocal is `twinstack local up|down|status`, plus the servers `local
+// up` starts as processes: `local group` (the stand-in for a server
+// group's processes, health check and load balancer), `local lb` (the
+// Lambda emulators' pool) and `local origin` (the sample-image origin).
 func runLocal(ctx context.Context, e *Env, args []string) error {
 	if len(args) == 0 {
 		fmt.Fprintln(e.Stderr, "usage: twinstack local up|down|status [flags]")
@@ -36,6 +43,8 @@ func runLocal(ctx context.Context, e *Env, args []string) error {
 		return runLocalDown(ctx, e, args[1:])
 	case "status":
 		return runLocalStatus(ctx, e, args[1:])
+	case "group":
+		return runLocalGroup(ctx, e, args[1:])
 	case "lb":
 		return runLocalLB(ctx, e, args[1:])
 	case "origin":
@@ -60,13 +69,13 @@ func parseFlags(fs *flag.FlagSet, e *Env, args []string) error {
 
 func runLocalUp(ctx context.Context, e *Env, args []string) error {
 	fs := flag.NewFlagSet("local up", flag.ContinueOnError)
-	n := fs.Int("instances", 2, "servers per deployment (2 or more puts the load-balancer stand-in in front)")
+	n := fs.Int("instances", 2, "the server group's desired capacity per deployment (below max_instances)")
 	endpoint := fs.String("endpoint", "", "reuse a running moto_server at this URL instead of starting one")
 	motoPort := fs.Int("moto-port", 0, "port for moto_server (default: a free one)")
 	patch := fs.Bool("patch-emulator-gaps", true, "apply settings the emulator dropped (listed gaps only) through the API after deploy, then verify again")
 	deps := fs.String("deployments", "terraform,cloudformation", "which deployments to bring up")
 	root := fs.String("dir", ".", "project root")
-	twinstack := fs.String("twinstack", "", "twinstack binary for the local servers, balancer and origin (default: build one into .twinstack/bin)")
+	twinstack := fs.String("twinstack", "", "twinstack binary for the local servers, the group stand-ins and the origin (default: build one into .twinstack/bin)")
 	if err := parseFlags(fs, e, args); err != nil {
 		return err
 	}
@@ -134,6 +143,11 @@ func runLocalStatus(ctx context.Context, e *Env, args []string) error {
 		fmt.Fprintf(tw, "%s\t%s\t%d\t%s\t%t\t%s\n", p.Role, orDash(p.Deployment), p.PID, p.URL, p.Alive, ans)
 	}
 	tw.Flush()
+	for _, p := range ps {
+		if p.Group != nil {
+			printGroup(e, p.Deployment, p.Group)
+		}
+	}
 	if st == nil && len(ps) == 0 {
 		fmt.Fprintln(e.Stdout, "the local cloud is not up")
 		return nil
@@ -143,6 +157,24 @@ func runLocalStatus(ctx context.Context, e *Env, args []string) error {
 		return errExit(exitFail)
 	}
 	return nil
+}
+
+// printGroup prints a server group stand-in's servers and what it
+// observed of the emulator.
+func printGroup(e *Env, dep string, g *servergroup.Status) {
+	fmt.Fprintf(e.Stdout, "\nserver group %s (%s): desired %d, %d in service\n", g.Group, dep, g.Desired, len(g.InService()))
+	tw := tabwriter.NewWriter(e.Stdout, 2, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "INSTANCE\tSTATE\tPID\tURL\tREQUESTS\tIN FLIGHT\tLOST\tREFUSED\tREASON")
+	for _, t := range append(append([]servergroup.TargetStatus(nil), g.Targets...), g.Gone...) {
+		fmt.Fprintf(tw, "%s\t%s\t%d\t%s\t%d\t%d\t%d\t%d\t%s\n", t.InstanceID, t.State, t.PID, t.URL, t.Requests, t.InFlight, t.Lost, t.Refused, orDash(t.Reason))
+	}
+	tw.Flush()
+	if g.PollError != "" {
+		fmt.Fprintf(e.Stdout, "the group could not be read at the last poll: %s\n", g.PollError)
+	}
+	for _, o := range g.Observations {
+		fmt.Fprintf(e.Stdout, "emulator observation %s (×%d): %s\n", o.ID, o.Count, o.Detail)
+	}
 }
 
 func orDash(s string) string {
@@ -203,6 +235,74 @@ func runLocalLB(ctx context.Context, e *Env, args []string) error {
 	go p.Run(ctx)
 	log.Info("load-balancer stand-in listening", "addr", *listen, "targets", targets.String())
 	return serveUntilDone(ctx, *listen, p)
+}
+
+// runLocalGroup is `twinstack local group`: the stand-in for a server
+// group's processes, ELB health check and load balancer (package
+// servergroup), serving the balancer and its status on --listen until it
+// is stopped or the local cloud that started it is down.
+func runLocalGroup(ctx context.Context, e *Env, args []string) error {
+	const op = "local group"
+	fs := flag.NewFlagSet(op, flag.ContinueOnError)
+	d := servergroup.DefaultConfig
+	listen := fs.String("listen", "127.0.0.1:0", "address of the load balancer and of "+servergroup.StatusPath)
+	group := fs.String("group", "", "the Auto Scaling group's name (required)")
+	endpoint := fs.String("endpoint", "", "the AWS endpoint (the local emulator)")
+	region := fs.String("region", "us-east-1", "AWS region")
+	server := fs.String("server", "", "the twinstack binary the servers run (default: this one)")
+	name := fs.String("name", "server", "name prefix of the servers' processes and logs")
+	logDir := fs.String("log-dir", "", "directory of the servers' logs (default: discarded)")
+	record := fs.String("record", "", "the local cloud's record: stop once it no longer lists this process")
+	children := fs.String("children", "", "file that lists the running servers (JSON)")
+	poll := fs.Duration("poll", d.Poll, "how often the group is read")
+	interval := fs.Duration("health-interval", d.HealthInterval, "health-check interval")
+	timeout := fs.Duration("health-timeout", d.HealthTimeout, "health-check timeout")
+	unhealthy := fs.Int("unhealthy-threshold", d.UnhealthyThreshold, "failed checks in a row that make a server unhealthy")
+	ready := fs.Duration("ready-timeout", d.ReadyTimeout, "how long a new server may take to answer /readyz")
+	if err := parseFlags(fs, e, args); err != nil {
+		return err
+	}
+	if *group == "" {
+		return apperr.Errorf(apperr.Invalid, op, "--group is required")
+	}
+	if *server == "" {
+		exe, err := os.Executable()
+		if err != nil {
+			return apperr.E(apperr.Internal, op, err)
+		}
+		*server = exe
+	}
+	log := slog.New(slog.NewJSONHandler(e.Stderr, nil))
+	awsCfg, err := verify.AWSConfig(ctx, *region, *endpoint, false)
+	if err != nil {
+		return apperr.E(apperr.InvalidConfig, op, err)
+	}
+	parent, onChildren := localcloud.GroupHooks(*record, *children, os.Getpid(), time.Now)
+	s, err := servergroup.New(servergroup.Config{
+		Group: &servergroup.AWSGroup{Name: *group, AS: autoscaling.NewFromConfig(awsCfg), ELB: elb.NewFromConfig(awsCfg),
+			EC2: ec2.NewFromConfig(awsCfg)},
+		Launcher: &servergroup.ProcLauncher{Path: *server, Env: os.Environ(), Name: *name, LogDir: *logDir},
+		Name:     *group, Poll: *poll, HealthInterval: *interval, HealthTimeout: *timeout, UnhealthyThreshold: *unhealthy,
+		ReadyTimeout: *ready, Parent: parent, OnChildren: onChildren, Log: log,
+	})
+	if err != nil {
+		return apperr.E(apperr.Invalid, op, err)
+	}
+	// Run ends on its own when the local cloud is down; serving ends
+	// with it, and Run's servers are stopped before this returns.
+	runCtx, stop := context.WithCancel(ctx)
+	defer stop()
+	ran := make(chan struct{})
+	go func() {
+		defer close(ran)
+		s.Run(runCtx)
+		stop()
+	}()
+	log.Info("server group stand-in listening", "addr", *listen, "group", *group)
+	err = serveUntilDone(runCtx, *listen, s.Handler())
+	stop()
+	<-ran
+	return err
 }
 
 func runLocalOrigin(ctx context.Context, e *Env, args []string) error {

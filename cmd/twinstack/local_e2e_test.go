@@ -5,16 +5,21 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/cloudformation"
+	"github.com/aws/aws-sdk-go-v2/service/autoscaling"
+	astypes "github.com/aws/aws-sdk-go-v2/service/autoscaling/types"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	ddbtypes "github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
@@ -31,6 +36,7 @@ import (
 	"github.com/twinstack/twinstack/internal/bench"
 	"github.com/twinstack/twinstack/internal/config"
 	"github.com/twinstack/twinstack/internal/localcloud"
+	"github.com/twinstack/twinstack/internal/localcloud/servergroup"
 	"github.com/twinstack/twinstack/internal/proc"
 	"github.com/twinstack/twinstack/internal/report"
 	"github.com/twinstack/twinstack/internal/state"
@@ -200,8 +206,24 @@ func TestLocalCloudEndToEnd(t *testing.T) {
 		})
 	}
 
-	if code, out := c.run("local", "down"); code != 0 {
-		t.Fatalf("local down: exit %d\n%s", code, out)
+	// The server group, last (it changes the desired capacity, which
+	// verify would report as drift): a server killed during a bench is
+	// replaced, and a third instance serves once the group asks for it.
+	for _, dep := range []string{state.Terraform, state.CloudFormation} {
+		t.Run("server group "+dep, func(t *testing.T) {
+			serverGroupEndToEnd(t, c, st, rec, dep)
+		})
+	}
+
+	code, downOut := c.run("local", "down")
+	if code != 0 {
+		t.Fatalf("local down: exit %d\n%s", code, downOut)
+	}
+	// What the stand-ins observed of the emulator is reported by down.
+	for _, id := range []string{"no-health-check", servergroup.ObsNotFromTemplate} {
+		if !strings.Contains(downOut, "emulator observation of the group stand-in ("+id+", ×") {
+			t.Errorf("local down does not report the stand-ins' emulator observation %s:\n%s", id, downOut)
+		}
 	}
 	for _, p := range rec.Processes {
 		if proc.Alive(p.Ref) {
@@ -214,6 +236,12 @@ func TestLocalCloudEndToEnd(t *testing.T) {
 	for _, f := range []string{l.RecordFile(), l.StateFile()} {
 		if _, err := os.Stat(f); err == nil {
 			t.Errorf("%s left behind", f)
+		}
+	}
+	// No server of any stand-in outlives it.
+	for _, pid := range serverPIDs {
+		if syscall.Kill(pid, 0) == nil {
+			t.Errorf("server pid %d still runs after local down", pid)
 		}
 	}
 	if tm, err := state.LoadTimings(l.TimingsFile()); err == nil {
@@ -347,33 +375,19 @@ func verifyDetectsDrift(t *testing.T, c cliRun, st *state.State, rec *localcloud
 	if err != nil {
 		t.Fatal(err)
 	}
-	server := sys.Group(sys.Servers[0].Group)
-	role := sys.Role(sys.Servers[0].Role)
+	server := sys.Group(sys.Servers.Template.Group)
+	role := sys.Role(sys.Servers.Template.Role)
 	sgs, err := ec2c.DescribeSecurityGroups(ctx, &ec2.DescribeSecurityGroupsInput{Filters: []ec2types.Filter{{Name: aws.String("group-name"), Values: []string{server.Name}}}})
 	if err != nil || len(sgs.SecurityGroups) != 1 {
 		t.Fatalf("server group %s: %v", server.Name, err)
 	}
 	sg := sgs.SecurityGroups[0].GroupId
-	// The model has no instance-id output: the first server is found as
-	// the local cloud finds it, through the stack's resources or by its
-	// Name tag.
-	var instance string
-	if dep == state.CloudFormation {
-		rs, err := verify.StackResources(ctx, cloudformation.NewFromConfig(cfg), d.StackName)
-		if err != nil {
-			t.Fatal(err)
-		}
-		instance = verify.InventoryFromStack(sys, rs)[sys.Servers[0].ID]
+	// One of the server group's instances.
+	grp, err := autoscaling.NewFromConfig(cfg).DescribeAutoScalingGroups(ctx, &autoscaling.DescribeAutoScalingGroupsInput{AutoScalingGroupNames: []string{d.ServerGroup}})
+	if err != nil || len(grp.AutoScalingGroups) != 1 || len(grp.AutoScalingGroups[0].Instances) == 0 {
+		t.Fatalf("instances of server group %s: %v", d.ServerGroup, err)
 	}
-	if instance == "" {
-		xs, err := ec2c.DescribeInstances(ctx, &ec2.DescribeInstancesInput{Filters: []ec2types.Filter{
-			{Name: aws.String("tag:Name"), Values: []string{sys.Servers[0].Name}},
-			{Name: aws.String("instance-state-name"), Values: []string{"pending", "running"}}}})
-		if err != nil || len(xs.Reservations) == 0 || len(xs.Reservations[0].Instances) == 0 {
-			t.Fatalf("server %s: %v", sys.Servers[0].Name, err)
-		}
-		instance = aws.ToString(xs.Reservations[0].Instances[0].InstanceId)
-	}
+	instance := aws.ToString(grp.AutoScalingGroups[0].Instances[0].InstanceId)
 	fn, err := lc.GetFunctionConfiguration(ctx, &lambda.GetFunctionConfigurationInput{FunctionName: aws.String(d.Outputs["FunctionName"])})
 	if err != nil {
 		t.Fatal(err)
@@ -420,20 +434,14 @@ func verifyDetectsDrift(t *testing.T, c cliRun, st *state.State, rec *localcloud
 		s3c.PutPublicAccessBlock(ctx, &s3.PutPublicAccessBlockInput{Bucket: aws.String(d.Bucket), PublicAccessBlockConfiguration: pab(yes)})
 		lc.UpdateFunctionConfiguration(ctx, &lambda.UpdateFunctionConfigurationInput{FunctionName: fn.FunctionName, Environment: &lambdatypes.Environment{Variables: env}})
 	})
-	var serverIdx string
-	for _, in := range sys.Servers {
-		if in.Index == 1 {
-			serverIdx = string(in.ID)
-		}
-	}
 	// Each drift, by check id, with the value verify must read back.
 	want := map[string]string{
-		"bucket.versioning":                                 "Suspended",
-		"role." + string(role.ID) + ".managed-policies":     admin,
-		"sg." + string(server.ID) + ".ingress.nothing-else": "also tcp 22 from 0.0.0.0/0",
-		"instance." + serverIdx + ".imdsv2":                 "optional",
-		"bucket.public-access-block.BlockPublicPolicy":      "false",
-		"function.environment." + envVar:                    "http://drifted.invalid",
+		"bucket.versioning":                                   "Suspended",
+		"role." + string(role.ID) + ".managed-policies":       admin,
+		"sg." + string(server.ID) + ".ingress.nothing-else":   "also tcp 22 from 0.0.0.0/0",
+		"asg." + string(sys.Servers.ID) + ".instances.imdsv2": "optional",
+		"bucket.public-access-block.BlockPublicPolicy":        "false",
+		"function.environment." + envVar:                      "http://drifted.invalid",
 	}
 	code, rep := verifyJSON(t, c, dep)
 	if code != 1 {
@@ -464,4 +472,271 @@ func verifyDetectsDrift(t *testing.T, c cliRun, st *state.State, rec *localcloud
 	if !strings.Contains(rep.Verdict(), "6 drift (") {
 		t.Errorf("verdict %q", rep.Verdict())
 	}
+}
+
+// serverPIDs are the server processes the server group tests saw, for the
+// check after local down.
+var serverPIDs []int
+
+// serverGroupEndToEnd is issue 17's acceptance on the local cloud, for one
+// deployment: during a 2 req/s bench through the load balancer, one
+// server process is killed with SIGKILL; the stand-in replaces it (a new
+// instance of the group, serving through the balancer) and the bench loses
+// no request beyond those in flight on the killed server, as the balancer
+// counted them. Then the group's desired capacity goes from 2 to 3 through
+// the Auto Scaling API, and the third instance's server answers through
+// the balancer. Both new instances are made what the launch template says
+// by the stand-in (moto launches them with its own metadata options and
+// no instance profile): verify finds every instance's IMDSv2, hop limit
+// and instance profile as the model says.
+func serverGroupEndToEnd(t *testing.T, c cliRun, st *state.State, rec *localcloud.Record, dep string) {
+	root := c.root
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	d := st.Deployments[dep]
+	if d.ServerGroup == "" || d.LoadBalancerURL == "" {
+		t.Fatalf("the state has no server group or load balancer for %s: %+v", dep, d)
+	}
+	status := func() servergroup.Status {
+		t.Helper()
+		s, err := localcloud.GroupStatus(ctx, d.LoadBalancerURL)
+		if err != nil {
+			t.Fatalf("group status: %v", err)
+		}
+		return s
+	}
+	inService := func() []string {
+		var ids []string
+		for _, x := range status().InService() {
+			ids = append(ids, x.InstanceID)
+		}
+		return ids
+	}
+	waitUntil := func(what string, limit time.Duration, cond func() bool) time.Duration {
+		t.Helper()
+		t0 := time.Now()
+		for !cond() {
+			if time.Since(t0) > limit {
+				t.Fatalf("%s: not after %v; status %+v", what, limit, status())
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+		return time.Since(t0)
+	}
+	// answeredBy asks the balancer up to n times and returns the instance
+	// ids that answered (X-Instance-Id).
+	answeredBy := func(n int) map[string]int {
+		t.Helper()
+		got := map[string]int{}
+		for range n {
+			resp, err := http.Get(d.LoadBalancerURL + "/albums")
+			if err != nil {
+				t.Fatal(err)
+			}
+			io.Copy(io.Discard, resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode != http.StatusOK {
+				t.Errorf("GET /albums through the balancer: %d", resp.StatusCode)
+			}
+			got[resp.Header.Get("X-Instance-Id")]++
+		}
+		return got
+	}
+	cfg, err := verify.AWSConfig(ctx, st.Region, st.Emulator.Endpoint, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	asc := autoscaling.NewFromConfig(cfg)
+	groupIDs := func() []string {
+		t.Helper()
+		o, err := asc.DescribeAutoScalingGroups(ctx, &autoscaling.DescribeAutoScalingGroupsInput{AutoScalingGroupNames: []string{d.ServerGroup}})
+		if err != nil || len(o.AutoScalingGroups) != 1 {
+			t.Fatalf("describe group %s: %v", d.ServerGroup, err)
+		}
+		var ids []string
+		for _, in := range o.AutoScalingGroups[0].Instances {
+			if in.LifecycleState == astypes.LifecycleStateInService {
+				ids = append(ids, aws.ToString(in.InstanceId))
+			}
+		}
+		slices.Sort(ids)
+		return ids
+	}
+
+	// One server per instance of the group, each answering through the
+	// balancer under its instance id.
+	before := inService()
+	if want := groupIDs(); !slices.Equal(before, want) || len(want) != 2 {
+		t.Fatalf("servers %v, want one per InService instance of the group %v", before, want)
+	}
+	for _, x := range status().Targets {
+		serverPIDs = append(serverPIDs, x.PID)
+	}
+	if got := answeredBy(4); got[before[0]] == 0 || got[before[1]] == 0 {
+		t.Fatalf("the balancer's answers came from %v, want both of %v", got, before)
+	}
+
+	// A 2 req/s bench (6 s) through the balancer; one server is killed
+	// 2.5 s in, on the bench's 0.5 s schedule (give or take its start-up),
+	// so that a request may well be in flight on it.
+	out := t.TempDir()
+	benchDone := make(chan int, 1)
+	var benchOut bytes.Buffer
+	go func() {
+		benchDone <- Main(ctx, []string{"bench", "--deployment", dep, "--via", "server", "--rate", "2", "--duration", "6s",
+			"--state", filepath.Join(root, ".twinstack", "state.json"), "--out", out}, os.Getenv, &benchOut, &benchOut)
+	}()
+	time.Sleep(2500 * time.Millisecond)
+	victim := status().Targets[0]
+	if err := syscall.Kill(victim.PID, syscall.SIGKILL); err != nil {
+		t.Fatalf("kill %s (pid %d): %v", victim.InstanceID, victim.PID, err)
+	}
+	replaceTime := waitUntil("the killed server replaced by a new instance's", 30*time.Second, func() bool {
+		ids := inService()
+		return len(ids) == 2 && !slices.Contains(ids, victim.InstanceID)
+	})
+	// Exit 1: some request failed, which is allowed up to the requests
+	// that were in flight on the killed server (below).
+	benchCode := <-benchDone
+	if benchCode != 0 && benchCode != 1 {
+		t.Fatalf("bench exit %d\n%s", benchCode, benchOut.String())
+	}
+	f, err := os.Open(filepath.Join(out, report.RequestsFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	recs, err := report.ReadCSV(f)
+	f.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	failed := 0
+	for _, r := range recs {
+		if !r.OK {
+			failed++
+			t.Logf("failed request %d: %d %s %s", r.Seq, r.Status, r.Code, r.Error)
+		}
+	}
+	after := status()
+	var lost, refused int64 = -1, 0
+	for _, g := range after.Gone {
+		if g.InstanceID == victim.InstanceID {
+			if g.State != servergroup.StateReplaced {
+				t.Errorf("the killed server's instance is %s, want %s", g.State, servergroup.StateReplaced)
+			}
+			lost, refused = g.Lost, g.Refused
+		}
+	}
+	if lost < 0 {
+		t.Fatalf("the killed server %s is not in the stand-in's status: %+v", victim.InstanceID, after.Gone)
+	}
+	t.Logf("%s: killed %s (pid %d, %d requests in flight just before) %.1fs into a %d-request bench; replaced in %v; %d requests failed, %d were in flight on it when it died, %d refused by it were sent to another server",
+		dep, victim.InstanceID, victim.PID, victim.InFlight, 2.5, len(recs), replaceTime.Round(10*time.Millisecond), failed, lost, refused)
+	if int64(failed) > lost {
+		t.Errorf("%d bench requests failed, more than the %d in flight on the killed server\n%s", failed, lost, benchOut.String())
+	}
+	if (benchCode == 1) != (failed > 0) {
+		t.Errorf("bench exit %d with %d failed requests", benchCode, failed)
+	}
+	if len(recs) < 11 || len(recs) > 13 {
+		t.Errorf("%d requests, want 2/s × 6 s = 12 (± 1)", len(recs))
+	}
+	replacement := slices.DeleteFunc(inService(), func(id string) bool { return slices.Contains(before, id) })
+	if len(replacement) != 1 {
+		t.Fatalf("new servers %v, want one", replacement)
+	}
+	if ids := groupIDs(); slices.Contains(ids, victim.InstanceID) || !slices.Contains(ids, replacement[0]) {
+		t.Errorf("the group holds %v: want %s replaced by %s", ids, victim.InstanceID, replacement[0])
+	}
+	for _, x := range after.Targets {
+		if x.InstanceID == replacement[0] && x.Requests == 0 {
+			t.Errorf("the replacement %s served none of the bench's requests after it came", x.InstanceID)
+		}
+		serverPIDs = append(serverPIDs, x.PID)
+	}
+	if got := answeredBy(4); got[replacement[0]] == 0 {
+		t.Errorf("the replacement %s does not answer through the balancer: %v", replacement[0], got)
+	}
+	for _, o := range after.Observations {
+		t.Logf("emulator observation %s (%d): %s", o.ID, o.Count, o.Detail)
+	}
+	if !slices.ContainsFunc(after.Observations, func(o servergroup.Observation) bool { return o.ID == "no-health-check" }) {
+		t.Errorf("the replacement is not reported as an emulator observation: %+v", after.Observations)
+	}
+
+	// Desired capacity 2 -> 3: a third instance, whose server answers
+	// through the balancer.
+	two := inService()
+	t0 := time.Now()
+	if _, err := asc.SetDesiredCapacity(ctx, &autoscaling.SetDesiredCapacityInput{AutoScalingGroupName: aws.String(d.ServerGroup), DesiredCapacity: aws.Int32(3)}); err != nil {
+		t.Fatal(err)
+	}
+	waitUntil("a third server in service", 30*time.Second, func() bool { return len(inService()) == 3 })
+	third := slices.DeleteFunc(inService(), func(id string) bool { return slices.Contains(two, id) })
+	if len(third) != 1 {
+		t.Fatalf("new servers %v, want one", third)
+	}
+	got := answeredBy(6)
+	took := time.Since(t0)
+	if got[third[0]] == 0 {
+		t.Errorf("the third instance %s does not answer through the balancer: %v", third[0], got)
+	}
+	if ids := groupIDs(); !slices.Contains(ids, third[0]) || len(ids) != 3 {
+		t.Errorf("the group holds %v, want 3 with %s", ids, third[0])
+	}
+	for _, x := range status().Targets {
+		serverPIDs = append(serverPIDs, x.PID)
+	}
+	t.Logf("%s: desired 3: %s serving through the balancer %v after SetDesiredCapacity (answers %v)", dep, third[0], took.Round(10*time.Millisecond), got)
+
+	// The replacement and the third instance, which moto launched
+	// without the launch template's metadata options and instance
+	// profile, are as the template says: the stand-in made them so (the
+	// first two were patched by local up's verify before it started).
+	conformed := func() servergroup.Observation {
+		for _, o := range status().Observations {
+			if o.ID == servergroup.ObsNotFromTemplate {
+				return o
+			}
+		}
+		return servergroup.Observation{}
+	}
+	t0 = time.Now()
+	for conformed().Count < 2 && time.Since(t0) < 10*time.Second {
+		time.Sleep(100 * time.Millisecond)
+	}
+	o := conformed()
+	t.Logf("%s: emulator observation %s (×%d): %s", dep, o.ID, o.Count, o.Detail)
+	if o.Count < 2 {
+		t.Errorf("the stand-in reported %d instances not as their launch template says, want the replacement and the third", o.Count)
+	}
+	conf, err := config.Load(nil, localcloud.Overlay(rec.Deployments[dep].Env, os.Getenv))
+	if err != nil {
+		t.Fatal(err)
+	}
+	sys, err := constructs.New(conf.System)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pre := "asg." + string(sys.Servers.ID) + ".instances."
+	checks := []string{pre + "imdsv2", pre + "imds-hop-limit", pre + "profile"}
+	t0 = time.Now()
+	_, rep := verifyJSON(t, c, dep)
+	byID := map[string]verify.Result{}
+	for _, x := range rep.Results {
+		byID[x.ID] = x
+	}
+	for _, id := range checks {
+		x, ok := byID[id]
+		switch {
+		case !ok:
+			t.Errorf("verify has no check %s", id)
+		case x.Status != verify.OK && x.Status != verify.Patched:
+			t.Errorf("after the replacement and the scale-out: %s", verify.Line(x))
+		}
+	}
+	if x, ok := byID["asg."+string(sys.Servers.ID)+".desired-capacity"]; ok && x.Status == verify.Drift {
+		t.Errorf("desired capacity 3 is within min..max: %s", verify.Line(x))
+	}
+	t.Logf("%s: verify after the kill and the scale-out (%v): %s", dep, time.Since(t0).Round(100*time.Millisecond), rep.Verdict())
 }

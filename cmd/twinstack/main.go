@@ -53,6 +53,8 @@ func commands() map[string]command {
 		"demo":        {"the main job: local up, verify, invoke, consistency, diff, bench, local down", runDemo},
 		"state":       {"state bootstrap: create the S3 bucket of the Terraform state", runState},
 
+		"adopt-mapping": {"print the cdk import resource mapping of the bucket and tables a destroy kept", runAdoptMapping},
+
 		"build-lambda": {"build the Lambda bootstrap and its reproducible zip", runBuildLambda},
 	}
 }

@@ -56,6 +56,14 @@ func TestLoadPrecedence(t *testing.T) {
 			c.System.LambdaReservedConcurrency, c.System.SSMAccess = 50, false
 			c.System.NoncurrentVersionDays, c.System.AllowedOriginPorts = 7, "443"
 		}},
+		// The handover settings as the README's steps set them.
+		{"release from the environment", nil, map[string]string{"TWINSTACK_RELEASE_DATA": "true"}, func(c *Config) {
+			c.System.ReleaseData = true
+		}},
+		{"adopt from the file", []string{"-config", writeFile(t, `{"adopt_data":true}`)}, nil, func(c *Config) {
+			c.System.AdoptData = true
+		}},
+		{"adopt flag", []string{"-adopt-data"}, nil, func(c *Config) { c.System.AdoptData = true }},
 		{"hardening settings from the file", []string{"-config", writeFile(t, `{"lambda_reserved_concurrency":5,"ssm_access":false,"noncurrent_version_days":90,"allowed_origin_ports":"80,443,8443"}`)}, nil, func(c *Config) {
 			c.System.LambdaReservedConcurrency, c.System.SSMAccess = 5, false
 			c.System.NoncurrentVersionDays, c.System.AllowedOriginPorts = 90, "80,443,8443"
@@ -91,6 +99,8 @@ func TestLoadErrors(t *testing.T) {
 		{"ssm access not a bool", nil, map[string]string{"TWINSTACK_SSM_ACCESS": "maybe"}, "TWINSTACK_SSM_ACCESS"},
 		{"noncurrent days zero", nil, map[string]string{"TWINSTACK_NONCURRENT_VERSION_DAYS": "0"}, "noncurrent_version_days"},
 		{"bad origin ports", nil, map[string]string{"TWINSTACK_ALLOWED_ORIGIN_PORTS": "80,http"}, "allowed_origin_ports"},
+		{"release with destroy_data", []string{"-destroy-data", "-release-data"}, nil, "release_data"},
+		{"adopt with destroy_data", nil, map[string]string{"TWINSTACK_DESTROY_DATA": "true", "TWINSTACK_ADOPT_DATA": "true"}, "adopt_data"},
 		{"bad endpoint", []string{"-endpoint", "localhost:5000"}, nil, "endpoint"},
 		{"unknown flag", []string{"-nope"}, nil, "nope"},
 		{"missing file", []string{"-config", "/does/not/exist.json"}, nil, "exist.json"},

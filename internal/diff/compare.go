@@ -82,10 +82,28 @@ func LoadWith(tf, cf Input, opts Options) (tfSet, cfSet *entity.Set, err error) 
 		return nil, nil, cfErr
 	}
 	if opts.Region != "" {
-		tfSet.Resolve("{region}", opts.Region)
-		cfSet.Resolve("{region}", opts.Region)
+		// The region decides the partition too: arn:${AWS::Partition}:...
+		// in a template deployed to us-east-1 is arn:aws:...
+		for _, s := range []*entity.Set{tfSet, cfSet} {
+			s.Resolve("{region}", opts.Region)
+			s.Resolve("{partition}", partitionOf(opts.Region))
+		}
 	}
 	return tfSet, cfSet, nil
+}
+
+// partitionOf is the AWS partition of a region, by the region name's
+// prefix (cn-north-1 is aws-cn, us-gov-west-1 aws-us-gov).
+func partitionOf(region string) string {
+	for _, p := range []struct{ prefix, partition string }{
+		{"cn-", "aws-cn"}, {"us-gov-", "aws-us-gov"}, {"us-isob-", "aws-iso-b"}, {"us-isof-", "aws-iso-f"},
+		{"eu-isoe-", "aws-iso-e"}, {"us-iso-", "aws-iso"}, {"eusc-", "aws-eusc"},
+	} {
+		if strings.HasPrefix(region, p.prefix) {
+			return p.partition
+		}
+	}
+	return "aws"
 }
 
 func loadTerraform(tf Input, opts Options) (*entity.Set, error) {
@@ -285,6 +303,15 @@ func Compare(tf, cf *entity.Set, pins ...Pin) *Report {
 			r.Equal = append(r.Equal, Match{Kind: string(p.t.Kind), Key: p.t.Key, Terraform: p.t.Sources, CloudFormation: p.c.Sources, Properties: len(entity.Properties(p.t.Kind))})
 		}
 		r.Different = append(r.Different, diffs...)
+	}
+	// The rules of every kind either side has.
+	for _, k := range entity.Kinds() {
+		if len(tf.Of(k))+len(cf.Of(k)) == 0 {
+			continue
+		}
+		for _, ru := range entity.Rules(k) {
+			r.Rules = append(r.Rules, Rule{Kind: string(k), Property: ru.Property, Rule: ru.Text})
+		}
 	}
 	for _, n := range tf.Unsupported {
 		r.Unsupported = append(r.Unsupported, Note{Side: "terraform", Addr: n.Addr, Type: n.Type, Reason: n.Reason})

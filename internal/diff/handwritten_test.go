@@ -59,7 +59,8 @@ func readFile(t testing.TB, rel string) diff.Input {
 
 // TestHandwrittenTriangle: the hand-written HCL module and YAML template
 // compare equivalent to each other and each to the other tool's synth
-// output (count1 is the same configuration), in the region they deploy to.
+// output (count1 is the same configuration), in the region they deploy to
+// — but for the open findings of that tool's renderer.
 func TestHandwrittenTriangle(t *testing.T) {
 	hcl, readFn := readModule(t, handTF)
 	yaml := readFile(t, handCFN)
@@ -67,20 +68,32 @@ func TestHandwrittenTriangle(t *testing.T) {
 	for _, tc := range []struct {
 		name   string
 		tf, cf diff.Input
+		side   string // the synthesized side, whose open findings show
 	}{
-		{"hcl vs yaml", hcl, yaml},
-		{"hcl vs cdk template", hcl, synthCFN},
-		{"cdktf json vs yaml", synthTF, yaml},
+		{"hcl vs yaml", hcl, yaml, ""},
+		{"hcl vs cdk template", hcl, synthCFN, "cloudformation"},
+		{"cdktf json vs yaml", synthTF, yaml, "terraform"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			r, err := diff.RunWith(tc.tf, tc.cf, diff.Options{Region: "us-east-1", ReadFile: readFn})
 			if err != nil {
 				t.Fatal(err)
 			}
-			if r.Status != diff.Equivalent {
+			var want, got []string
+			for _, f := range openFindings("count1") {
+				if f.Side == tc.side {
+					want = append(want, f.Kind+"/"+f.Property)
+				}
+			}
+			for _, d := range r.Different {
+				got = append(got, d.Kind+"/"+d.Property)
+			}
+			sort.Strings(want)
+			sort.Strings(got)
+			if d := cmp.Diff(want, got); d != "" || len(r.Unsupported)+len(r.OnlyTerraform)+len(r.OnlyCloudFormation) > 0 {
 				var b strings.Builder
 				_ = r.Write(&b, diff.Table)
-				t.Errorf("%s\n%s", r.Summary(), b.String())
+				t.Errorf("differences but the open findings (-want +got):\n%s\n%s", d, b.String())
 			}
 			if len(r.Equal) < 20 {
 				t.Errorf("only %d entities compared", len(r.Equal))
@@ -928,6 +941,196 @@ Resources:
 			}
 			*src = strings.Replace(*src, tc.from, tc.to, 1)
 			if d := cmp.Diff([]string{"volume/" + tc.prop}, run(t, h, y)); d != "" {
+				t.Errorf("(-want +got)\n%s", d)
+			}
+		})
+	}
+}
+
+// TestInstances: a single EC2 instance (the model runs its servers in an
+// Auto Scaling group; people still write instances) written in each
+// vocabulary compares equal, also when CloudFormation takes its metadata
+// options from a launch template of its own; each property changed on
+// either side is the difference reported.
+func TestInstances(t *testing.T) {
+	const hcl = `
+resource "aws_vpc" "v" { cidr_block = "10.0.0.0/16" }
+resource "aws_subnet" "a" {
+  vpc_id     = aws_vpc.v.id
+  cidr_block = "10.0.1.0/24"
+}
+resource "aws_subnet" "b" {
+  vpc_id     = aws_vpc.v.id
+  cidr_block = "10.0.2.0/24"
+}
+resource "aws_security_group" "web" {
+  name        = "web"
+  description = "x"
+  vpc_id      = aws_vpc.v.id
+  egress {
+    from_port   = 0
+    to_port     = 0
+    protocol    = "-1"
+    cidr_blocks = ["0.0.0.0/0"]
+  }
+}
+resource "aws_security_group" "other" {
+  name        = "other"
+  description = "x"
+  vpc_id      = aws_vpc.v.id
+  egress {
+    from_port   = 0
+    to_port     = 0
+    protocol    = "-1"
+    cidr_blocks = ["0.0.0.0/0"]
+  }
+}
+resource "aws_iam_role" "web" {
+  name               = "web"
+  assume_role_policy = jsonencode({ Version = "2012-10-17", Statement = [{ Effect = "Allow", Principal = { Service = "ec2.amazonaws.com" }, Action = "sts:AssumeRole" }] })
+}
+resource "aws_iam_instance_profile" "web" {
+  name = "web"
+  role = aws_iam_role.web.name
+}
+resource "aws_instance" "web" {
+  ami                    = "ami-0123456789abcdef0"
+  instance_type          = "t3.micro"
+  subnet_id              = aws_subnet.a.id
+  vpc_security_group_ids = [aws_security_group.web.id]
+  iam_instance_profile   = aws_iam_instance_profile.web.name
+  metadata_options {
+    http_endpoint               = "enabled"
+    http_tokens                 = "required"
+    http_put_response_hop_limit = 1
+  }
+  credit_specification {
+    cpu_credits = "standard"
+  }
+  root_block_device {
+    encrypted   = true
+    volume_size = 8
+    volume_type = "gp3"
+  }
+  user_data = <<-EOT
+    #!/bin/bash
+    aws s3 cp s3://artifacts/server /opt/server --region eu-west-1
+    cat >/etc/server.env <<'ENV'
+    Environment=PORT=8080
+    ENV
+    systemctl restart server
+  EOT
+  tags = { Name = "web" }
+}
+`
+	const yaml = `
+Resources:
+  V: {Type: AWS::EC2::VPC, Properties: {CidrBlock: 10.0.0.0/16}}
+  A: {Type: AWS::EC2::Subnet, Properties: {VpcId: !Ref V, CidrBlock: 10.0.1.0/24}}
+  B: {Type: AWS::EC2::Subnet, Properties: {VpcId: !Ref V, CidrBlock: 10.0.2.0/24}}
+  Web: {Type: AWS::EC2::SecurityGroup, Properties: {GroupName: web, GroupDescription: x, VpcId: !Ref V}}
+  Other: {Type: AWS::EC2::SecurityGroup, Properties: {GroupName: other, GroupDescription: x, VpcId: !Ref V}}
+  Role:
+    Type: AWS::IAM::Role
+    Properties:
+      RoleName: web
+      AssumeRolePolicyDocument: {Version: "2012-10-17", Statement: [{Effect: Allow, Principal: {Service: ec2.amazonaws.com}, Action: sts:AssumeRole}]}
+  Profile: {Type: AWS::IAM::InstanceProfile, Properties: {InstanceProfileName: web, Roles: [!Ref Role]}}
+  Metadata:
+    Type: AWS::EC2::LaunchTemplate
+    Properties:
+      LaunchTemplateName: web-metadata
+      LaunchTemplateData:
+        MetadataOptions: {HttpEndpoint: enabled, HttpTokens: required, HttpPutResponseHopLimit: 1}
+  Instance:
+    Type: AWS::EC2::Instance
+    Properties:
+      ImageId: ami-0123456789abcdef0
+      InstanceType: t3.micro
+      SubnetId: !Ref A
+      SecurityGroupIds: [!GetAtt Web.GroupId]
+      IamInstanceProfile: !Ref Profile
+      LaunchTemplate: {LaunchTemplateId: !Ref Metadata, Version: !GetAtt Metadata.LatestVersionNumber}
+      CreditSpecification: {CPUCredits: standard}
+      BlockDeviceMappings: [{DeviceName: /dev/xvda, Ebs: {Encrypted: true, VolumeSize: 8, VolumeType: gp3}}]
+      UserData:
+        Fn::Base64: |
+          #!/bin/bash
+          aws s3 cp s3://artifacts/server /opt/server --region eu-west-1
+          cat >/etc/server.env <<'ENV'
+          Environment=PORT=8080
+          ENV
+          systemctl restart server
+      Tags: [{Key: Name, Value: web}]
+`
+	run := func(t *testing.T, h, y string) []string {
+		t.Helper()
+		r, err := diff.RunWith(diff.Input{Path: "m", Files: []diff.Input{{Path: "main.tf", Data: []byte(h)}}},
+			diff.Input{Path: "t.yaml", Data: []byte(y)}, diff.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(r.Unsupported)+len(r.OnlyTerraform)+len(r.OnlyCloudFormation) > 0 {
+			t.Fatalf("unsupported %v, only %v %v", r.Unsupported, r.OnlyTerraform, r.OnlyCloudFormation)
+		}
+		var got []string
+		for _, d := range r.Different {
+			got = append(got, d.Kind+"/"+d.Property)
+		}
+		return got
+	}
+	if got := run(t, hcl, yaml); len(got) > 0 {
+		t.Fatalf("baseline differs: %v", got)
+	}
+	for _, tc := range []struct{ prop, side, from, to string }{
+		{"name", "tf", `Name = "web"`, `Name = "api"`},
+		{"name", "cfn", "Value: web}", "Value: api}"},
+		{"type", "tf", `"t3.micro"`, `"t3.small"`},
+		{"type", "cfn", "InstanceType: t3.micro", "InstanceType: t3.small"},
+		{"ami", "tf", `ami                    = "ami-0123456789abcdef0"`, `ami                    = "ami-0fedcba9876543210"`},
+		{"ami", "cfn", "ImageId: ami-0123456789abcdef0", "ImageId: ami-0fedcba9876543210"},
+		{"subnet", "tf", "subnet_id              = aws_subnet.a.id", "subnet_id              = aws_subnet.b.id"},
+		{"subnet", "cfn", "SubnetId: !Ref A", "SubnetId: !Ref B"},
+		{"security-groups", "tf", "[aws_security_group.web.id]", "[aws_security_group.other.id]"},
+		{"security-groups", "cfn", "[!GetAtt Web.GroupId]", "[!GetAtt Other.GroupId]"},
+		{"profile", "tf", "aws_iam_instance_profile.web.name\n", "\"other\"\n"},
+		{"profile", "cfn", "IamInstanceProfile: !Ref Profile", "IamInstanceProfile: other"},
+		{"key-pair", "tf", `instance_type          = "t3.micro"`, "instance_type          = \"t3.micro\"\n  key_name = \"admin\""},
+		{"key-pair", "cfn", "InstanceType: t3.micro", "InstanceType: t3.micro\n      KeyName: admin"},
+		{"imds.tokens", "tf", `http_tokens                 = "required"`, `http_tokens                 = "optional"`},
+		{"imds.tokens", "cfn", "HttpTokens: required", "HttpTokens: optional"},
+		{"imds.endpoint", "tf", `http_endpoint               = "enabled"`, `http_endpoint               = "disabled"`},
+		{"imds.endpoint", "cfn", "HttpEndpoint: enabled", "HttpEndpoint: disabled"},
+		{"imds.hop-limit", "tf", "http_put_response_hop_limit = 1", "http_put_response_hop_limit = 2"},
+		{"imds.hop-limit", "cfn", "HttpPutResponseHopLimit: 1", "HttpPutResponseHopLimit: 2"},
+		{"cpu-credits", "tf", `cpu_credits = "standard"`, `cpu_credits = "unlimited"`},
+		{"cpu-credits", "cfn", "CPUCredits: standard", "CPUCredits: unlimited"},
+		{"root-volume.encrypted", "tf", "encrypted   = true", "encrypted   = false"},
+		{"root-volume.encrypted", "cfn", "Encrypted: true", "Encrypted: false"},
+		{"root-volume.size", "tf", "volume_size = 8", "volume_size = 16"},
+		{"root-volume.size", "cfn", "VolumeSize: 8", "VolumeSize: 16"},
+		{"root-volume.type", "tf", `volume_type = "gp3"`, `volume_type = "gp2"`},
+		{"root-volume.type", "cfn", "VolumeType: gp3", "VolumeType: gp2"},
+		{"root-volume.delete-on-termination", "tf", `volume_type = "gp3"`, "volume_type = \"gp3\"\n    delete_on_termination = false"},
+		{"root-volume.delete-on-termination", "cfn", "VolumeType: gp3", "VolumeType: gp3, DeleteOnTermination: false"},
+		{"user-data.fetch", "tf", "/opt/server --region", "/usr/local/bin/server --region"},
+		{"user-data.fetch", "cfn", "/opt/server --region", "/usr/local/bin/server --region"},
+		{"user-data.environment", "tf", "PORT=8080", "PORT=9090"},
+		{"user-data.environment", "cfn", "PORT=8080", "PORT=9090"},
+		{"user-data.script", "tf", "systemctl restart server", "systemctl start server"},
+		{"user-data.script", "cfn", "systemctl restart server", "systemctl start server"},
+	} {
+		t.Run(tc.prop+"/"+tc.side, func(t *testing.T) {
+			h, y := hcl, yaml
+			src := &h
+			if tc.side == "cfn" {
+				src = &y
+			}
+			if !strings.Contains(*src, tc.from) {
+				t.Fatalf("no %q", tc.from)
+			}
+			*src = strings.Replace(*src, tc.from, tc.to, 1)
+			if d := cmp.Diff([]string{"instance/" + tc.prop}, run(t, h, y)); d != "" {
 				t.Errorf("(-want +got)\n%s", d)
 			}
 		})

@@ -39,7 +39,9 @@ const (
 	kServerSG = "tw-demo-server"
 	kLambdaSG = "tw-demo-lambda"
 	kRole     = "service:ec2.amazonaws.com"
-	kServer1  = "tw-demo-server-1"
+	kTemplate = "tw-demo-server"
+	kGroup    = "tw-demo-servers"
+	kPolicy   = "tw-demo-servers ALBRequestCountPerTarget"
 	kTG       = "tw-demo-tg"
 	kLB       = "tw-demo-alb"
 	kFunction = "tw-demo-ingest"
@@ -53,7 +55,9 @@ const (
 	tfTable    = "resource.aws_dynamodb_table.ImagesTable"
 	tfSubnet1  = "resource.aws_subnet.PublicSubnet1"
 	tfServerSG = "resource.aws_security_group.ServerSecurityGroup"
-	tfServer1  = "resource.aws_instance.Server1"
+	tfTemplate = "resource.aws_launch_template.ServerLaunchTemplate"
+	tfGroup    = "resource.aws_autoscaling_group.ServerGroup"
+	tfPolicy   = "resource.aws_autoscaling_policy.ServerGroup"
 	tfTG       = "resource.aws_lb_target_group.ServerTargetGroup"
 	tfLB       = "resource.aws_lb.LoadBalancer"
 	tfFunction = "resource.aws_lambda_function.Function"
@@ -66,7 +70,10 @@ const (
 	cfServerSG = "Resources.ServerSecurityGroup.Properties"
 	cfRole     = "Resources.ServerRole.Properties"
 	cfRolePol  = "Resources.ServerRole.Properties.Policies.0.PolicyDocument.Statement"
-	cfServer1  = "Resources.Server1.Properties"
+	cfTemplate = "Resources.ServerLaunchTemplate.Properties.LaunchTemplateData"
+	cfGroup    = "Resources.ServerGroup.Properties"
+	cfRolling  = "Resources.ServerGroup.UpdatePolicy.AutoScalingRollingUpdate"
+	cfPolicy   = "Resources.ServerGroupScalingPolicy.Properties"
 	cfTG       = "Resources.ServerTargetGroup.Properties"
 	cfLB       = "Resources.LoadBalancer.Properties"
 	cfFunction = "Resources.Function.Properties"
@@ -142,8 +149,8 @@ func mutations() []mutation {
 		setter("Resources.FunctionEvents", map[string]any{"Type": "AWS::Lambda::Permission", "Properties": map[string]any{
 			"Action": "lambda:InvokeFunction", "FunctionName": map[string]any{"Ref": "Function"}, "Principal": "events.amazonaws.com"}}))
 	// An SSH key on one side.
-	add("instance key pair", one(entity.Instance, kServer1, "key-pair"),
-		setter(tfServer1+".key_name", "admin"), setter("Resources.Server1.Properties.KeyName", "admin"))
+	add("launch template key pair", one(entity.LaunchTemplate, kTemplate, "key-pair"),
+		setter(tfTemplate+".key_name", "admin"), setter(cfTemplate+".KeyName", "admin"))
 	// A lifecycle configuration replaced on one side (the model's own is
 	// mutated above).
 	add("bucket lifecycle", one(entity.Bucket, kBucket, "lifecycle"),
@@ -217,15 +224,15 @@ func mutations() []mutation {
 			set(t, d, "resource.aws_vpc_security_group_ingress_rule.ServerSecurityGroupIngress1.to_port", 8081)
 		},
 		func(t *testing.T, d doc) {
-			set(t, d, "Resources.ServerSecurityGroupIngressFromLambdaSecurityGroup8080.Properties.FromPort", 8081)
-			set(t, d, "Resources.ServerSecurityGroupIngressFromLambdaSecurityGroup8080.Properties.ToPort", 8081)
+			set(t, d, "Resources.ServerSecurityGroupIngressFromLoadBalancerSecurityGroup8080.Properties.FromPort", 8081)
+			set(t, d, "Resources.ServerSecurityGroupIngressFromLoadBalancerSecurityGroup8080.Properties.ToPort", 8081)
 		})
 	add("security group ingress peer", one(entity.SecurityGroup, kServerSG, "ingress"),
 		setter("resource.aws_vpc_security_group_ingress_rule.ServerSecurityGroupIngress1.referenced_security_group_id", "${aws_security_group.ServerSecurityGroup.id}"),
-		setter("Resources.ServerSecurityGroupIngressFromLambdaSecurityGroup8080.Properties.SourceSecurityGroupId", map[string]any{"Fn::GetAtt": []any{"ServerSecurityGroup", "GroupId"}}))
+		setter("Resources.ServerSecurityGroupIngressFromLoadBalancerSecurityGroup8080.Properties.SourceSecurityGroupId", map[string]any{"Fn::GetAtt": []any{"ServerSecurityGroup", "GroupId"}}))
 	add("security group ingress protocol", one(entity.SecurityGroup, kServerSG, "ingress"),
 		setter("resource.aws_vpc_security_group_ingress_rule.ServerSecurityGroupIngress1.ip_protocol", "udp"),
-		setter("Resources.ServerSecurityGroupIngressFromLambdaSecurityGroup8080.Properties.IpProtocol", "udp"))
+		setter("Resources.ServerSecurityGroupIngressFromLoadBalancerSecurityGroup8080.Properties.IpProtocol", "udp"))
 	add("security group egress", one(entity.SecurityGroup, kServerSG, "egress"),
 		setter("resource.aws_vpc_security_group_egress_rule.ServerSecurityGroupEgress1.cidr_ipv4", "10.0.0.0/8"),
 		setter(cfServerSG+".SecurityGroupEgress.0.CidrIp", "10.0.0.0/8"))
@@ -243,7 +250,7 @@ func mutations() []mutation {
 			appendTo(t, d, "Resources.LambdaSecurityGroup.Properties.SecurityGroupEgress", map[string]any{"IpProtocol": "-1", "CidrIp": "0.0.0.0/0"})
 		})
 	ms = append(ms, mutation{name: "security group ssh cidr", fixture: "count3", want: one(entity.SecurityGroup, "twinstack-server", "ingress"),
-		tf:  setter("resource.aws_vpc_security_group_ingress_rule.ServerSecurityGroupIngress3.cidr_ipv4", "0.0.0.0/0"),
+		tf:  setter("resource.aws_vpc_security_group_ingress_rule.ServerSecurityGroupIngress2.cidr_ipv4", "0.0.0.0/0"),
 		cfn: setter(cfServerSG+".SecurityGroupIngress.0.CidrIp", "0.0.0.0/0")})
 
 	// Roles.
@@ -266,69 +273,207 @@ func mutations() []mutation {
 			"role": "${aws_iam_role.ServerRole.name}", "policy_arn": "arn:${data.aws_partition.current.partition}:iam::aws:policy/AmazonSSMManagedInstanceCore",
 		}),
 		setter(cfRole+".ManagedPolicyArns", []any{map[string]any{"Fn::Join": []any{"", []any{"arn:", map[string]any{"Ref": "AWS::Partition"}, ":iam::aws:policy/AmazonSSMManagedInstanceCore"}}}}))
-	// The artifact statement comes last, after the model's five (SSM on).
+	// The artifact statement comes last, after the model's six (SSM on).
 	add("role artifact access", one(entity.Role, kRole, "artifact-access"),
-		setter(tfRolePol+".statement.5.actions", []any{"s3:PutObject"}), setter(cfRolePol+".5.Action", "s3:PutObject"))
+		setter(tfRolePol+".statement.6.actions", []any{"s3:PutObject"}), setter(cfRolePol+".6.Action", "s3:PutObject"))
+	// The launch hook's statement names the group by a literal ARN.
+	add("role launch hook permission", one(entity.Role, kRole, "permissions"),
+		func(t *testing.T, d doc) {
+			replaceText(t, d, tfRolePol+".statement.4.resources", "autoScalingGroupName/tw-demo-servers", "autoScalingGroupName/*")
+		},
+		func(t *testing.T, d doc) {
+			replaceText(t, d, cfRolePol+".4.Resource", "autoScalingGroupName/tw-demo-servers", "autoScalingGroupName/*")
+		})
 	add("role instance profile", one(entity.Role, kRole, "instance-profile"),
 		setter("resource.aws_iam_instance_profile.ServerInstanceProfile.name", "renamed"),
 		setter("Resources.ServerInstanceProfile.Properties.InstanceProfileName", "renamed"))
 
-	// Instances.
-	ms = append(ms, mutation{name: "instance name (tf)", want: one(entity.Instance, "renamed-1", "name"), tf: setter(tfServer1+".tags.Name", "renamed-1")})
-	add("instance name", one(entity.Instance, kServer1, "name"), nil, setter(cfServer1+".Tags.[Key=Name].Value", "renamed-1"))
-	add("instance type", one(entity.Instance, kServer1, "type"), setter(tfServer1+".instance_type", "t3.small"), setter(cfServer1+".InstanceType", "t3.small"))
-	add("instance ami", one(entity.Instance, kServer1, "ami"), setter(tfServer1+".ami", "ami-0123456789abcdef0"), setter(cfServer1+".ImageId", "ami-0123456789abcdef0"))
-	add("instance subnet", one(entity.Instance, kServer1, "subnet"),
-		setter(tfServer1+".subnet_id", "${aws_subnet.PublicSubnet2.id}"), setter(cfServer1+".SubnetId", map[string]any{"Ref": "PublicSubnet2"}))
-	add("instance security groups", one(entity.Instance, kServer1, "security-groups"),
+	// Launch template.
+	ms = append(ms, mutation{name: "launch template name (tf)", want: one(entity.LaunchTemplate, "renamed", "name"), tf: setter(tfTemplate+".name", "renamed"),
+		rekey: [3]string{"launch-template", kTemplate, "renamed"}})
+	add("launch template name", one(entity.LaunchTemplate, kTemplate, "name"), nil, setter("Resources.ServerLaunchTemplate.Properties.LaunchTemplateName", "renamed"))
+	add("launch template type", one(entity.LaunchTemplate, kTemplate, "type"), setter(tfTemplate+".instance_type", "t3.small"), setter(cfTemplate+".InstanceType", "t3.small"))
+	add("launch template ami", one(entity.LaunchTemplate, kTemplate, "ami"),
+		setter(tfTemplate+".image_id", "ami-0123456789abcdef0"), setter(cfTemplate+".ImageId", "ami-0123456789abcdef0"))
+	add("launch template security groups", one(entity.LaunchTemplate, kTemplate, "security-groups"),
 		func(t *testing.T, d doc) {
-			appendTo(t, d, tfServer1+".vpc_security_group_ids", "${aws_security_group.LambdaSecurityGroup.id}")
+			appendTo(t, d, tfTemplate+".vpc_security_group_ids", "${aws_security_group.LambdaSecurityGroup.id}")
 		},
 		func(t *testing.T, d doc) {
-			appendTo(t, d, cfServer1+".SecurityGroupIds", map[string]any{"Fn::GetAtt": []any{"LambdaSecurityGroup", "GroupId"}})
+			appendTo(t, d, cfTemplate+".SecurityGroupIds", map[string]any{"Fn::GetAtt": []any{"LambdaSecurityGroup", "GroupId"}})
 		})
-	add("instance profile", one(entity.Instance, kServer1, "profile"),
-		setter(tfServer1+".iam_instance_profile", "other-profile"), setter(cfServer1+".IamInstanceProfile", "other-profile"))
-	add("instance imds tokens", one(entity.Instance, kServer1, "imds.tokens"),
-		setter(tfServer1+".metadata_options.http_tokens", "optional"), setter(cfServer1+".MetadataOptions.HttpTokens", "optional"))
-	add("instance imds endpoint", one(entity.Instance, kServer1, "imds.endpoint"),
-		setter(tfServer1+".metadata_options.http_endpoint", "disabled"), setter(cfServer1+".MetadataOptions.HttpEndpoint", "disabled"))
-	add("instance imds hop limit", one(entity.Instance, kServer1, "imds.hop-limit"),
-		setter(tfServer1+".metadata_options.http_put_response_hop_limit", 2), setter(cfServer1+".MetadataOptions.HttpPutResponseHopLimit", 2))
-	add("instance root volume encryption", one(entity.Instance, kServer1, "root-volume.encrypted"),
-		setter(tfServer1+".root_block_device.encrypted", false), setter(cfServer1+".BlockDeviceMappings.0.Ebs.Encrypted", false))
-	add("instance root volume size", one(entity.Instance, kServer1, "root-volume.size"),
-		setter(tfServer1+".root_block_device.volume_size", 16), setter(cfServer1+".BlockDeviceMappings.0.Ebs.VolumeSize", 16))
-	add("instance root volume type", one(entity.Instance, kServer1, "root-volume.type"),
-		setter(tfServer1+".root_block_device.volume_type", "gp2"), setter(cfServer1+".BlockDeviceMappings.0.Ebs.VolumeType", "gp2"))
-	add("instance root volume deletion", one(entity.Instance, kServer1, "root-volume.delete-on-termination"),
-		setter(tfServer1+".root_block_device.delete_on_termination", false), setter(cfServer1+".BlockDeviceMappings.0.Ebs.DeleteOnTermination", false))
-	add("instance user data fetch", one(entity.Instance, kServer1, "user-data.fetch"),
+	add("launch template profile", one(entity.LaunchTemplate, kTemplate, "profile"),
+		setter(tfTemplate+".iam_instance_profile.name", "other-profile"), setter(cfTemplate+".IamInstanceProfile", map[string]any{"Name": "other-profile"}))
+	add("launch template imds tokens", one(entity.LaunchTemplate, kTemplate, "imds.tokens"),
+		setter(tfTemplate+".metadata_options.http_tokens", "optional"), setter(cfTemplate+".MetadataOptions.HttpTokens", "optional"))
+	add("launch template imds endpoint", one(entity.LaunchTemplate, kTemplate, "imds.endpoint"),
+		setter(tfTemplate+".metadata_options.http_endpoint", "disabled"), setter(cfTemplate+".MetadataOptions.HttpEndpoint", "disabled"))
+	add("launch template imds hop limit", one(entity.LaunchTemplate, kTemplate, "imds.hop-limit"),
+		setter(tfTemplate+".metadata_options.http_put_response_hop_limit", 2), setter(cfTemplate+".MetadataOptions.HttpPutResponseHopLimit", 2))
+	add("launch template cpu credits", one(entity.LaunchTemplate, kTemplate, "cpu-credits"),
+		setter(tfTemplate+".credit_specification.cpu_credits", "unlimited"), setter(cfTemplate+".CreditSpecification.CpuCredits", "unlimited"))
+	add("launch template root volume encryption", one(entity.LaunchTemplate, kTemplate, "root-volume.encrypted"),
+		setter(tfTemplate+".block_device_mappings.0.ebs.encrypted", false), setter(cfTemplate+".BlockDeviceMappings.0.Ebs.Encrypted", false))
+	add("launch template root volume size", one(entity.LaunchTemplate, kTemplate, "root-volume.size"),
+		setter(tfTemplate+".block_device_mappings.0.ebs.volume_size", 16), setter(cfTemplate+".BlockDeviceMappings.0.Ebs.VolumeSize", 16))
+	add("launch template root volume type", one(entity.LaunchTemplate, kTemplate, "root-volume.type"),
+		setter(tfTemplate+".block_device_mappings.0.ebs.volume_type", "gp2"), setter(cfTemplate+".BlockDeviceMappings.0.Ebs.VolumeType", "gp2"))
+	add("launch template root volume deletion", one(entity.LaunchTemplate, kTemplate, "root-volume.delete-on-termination"),
+		setter(tfTemplate+".block_device_mappings.0.ebs.delete_on_termination", false), setter(cfTemplate+".BlockDeviceMappings.0.Ebs.DeleteOnTermination", false))
+	// The model tags nothing at launch through the template (the group
+	// propagates its Name tag): a tag specification on one side.
+	add("launch template launch tags", one(entity.LaunchTemplate, kTemplate, "launch-tags"),
+		setter(tfTemplate+".tag_specifications", []any{map[string]any{"resource_type": "volume", "tags": map[string]any{"team": "images"}}}),
+		setter(cfTemplate+".TagSpecifications", []any{map[string]any{"ResourceType": "volume", "Tags": []any{map[string]any{"Key": "team", "Value": "images"}}}}))
+	add("launch template user data fetch", one(entity.LaunchTemplate, kTemplate, "user-data.fetch"),
 		func(t *testing.T, d doc) {
-			replaceText(t, d, tfServer1+".user_data", " /opt/twinstack/twinstack.new --region", " /usr/local/bin/twinstack --region")
+			replaceText(t, d, tfTemplate+".user_data", " /opt/twinstack/twinstack.new --region", " /usr/local/bin/twinstack --region")
 		},
 		func(t *testing.T, d doc) {
-			replaceText(t, d, cfServer1+".UserData", " /opt/twinstack/twinstack.new --region", " /usr/local/bin/twinstack --region")
+			replaceText(t, d, cfTemplate+".UserData", " /opt/twinstack/twinstack.new --region", " /usr/local/bin/twinstack --region")
 		})
 	// The fetch's flags are compared too: no flag is stripped.
-	add("instance user data fetch flags", one(entity.Instance, kServer1, "user-data.fetch"),
+	add("launch template user data fetch flags", one(entity.LaunchTemplate, kTemplate, "user-data.fetch"),
 		func(t *testing.T, d doc) {
-			replaceText(t, d, tfServer1+".user_data", " /opt/twinstack/twinstack.new --region", " /opt/twinstack/twinstack.new --no-progress --region")
+			replaceText(t, d, tfTemplate+".user_data", " /opt/twinstack/twinstack.new --region", " /opt/twinstack/twinstack.new --no-progress --region")
 		},
 		func(t *testing.T, d doc) {
-			replaceText(t, d, cfServer1+".UserData", " /opt/twinstack/twinstack.new --region", " /opt/twinstack/twinstack.new --no-progress --region")
+			replaceText(t, d, cfTemplate+".UserData", " /opt/twinstack/twinstack.new --region", " /opt/twinstack/twinstack.new --no-progress --region")
 		})
 	// A fetch without the script's retry wrapper is the same download but
 	// not the same start-up: named in the rest of the script.
-	add("instance user data fetch retry", one(entity.Instance, kServer1, "user-data.script"),
-		func(t *testing.T, d doc) { replaceText(t, d, tfServer1+".user_data", "retry aws s3 cp ", "aws s3 cp ") },
-		func(t *testing.T, d doc) { replaceText(t, d, cfServer1+".UserData", "retry aws s3 cp ", "aws s3 cp ") })
-	add("instance user data environment", one(entity.Instance, kServer1, "user-data.environment"),
-		func(t *testing.T, d doc) { replaceText(t, d, tfServer1+".user_data", "PORT=8080", "PORT=9090") },
-		func(t *testing.T, d doc) { replaceText(t, d, cfServer1+".UserData", "PORT=8080", "PORT=9090") })
-	add("instance user data script", one(entity.Instance, kServer1, "user-data.script"),
-		func(t *testing.T, d doc) { replaceText(t, d, tfServer1+".user_data", "Restart=always", "Restart=no") },
-		func(t *testing.T, d doc) { replaceText(t, d, cfServer1+".UserData", "Restart=always", "Restart=no") })
+	add("launch template user data fetch retry", one(entity.LaunchTemplate, kTemplate, "user-data.script"),
+		func(t *testing.T, d doc) {
+			replaceText(t, d, tfTemplate+".user_data", "retry aws s3 cp ", "aws s3 cp ")
+		},
+		func(t *testing.T, d doc) { replaceText(t, d, cfTemplate+".UserData", "retry aws s3 cp ", "aws s3 cp ") })
+	add("launch template user data environment", one(entity.LaunchTemplate, kTemplate, "user-data.environment"),
+		func(t *testing.T, d doc) { replaceText(t, d, tfTemplate+".user_data", "PORT=8080", "PORT=9090") },
+		func(t *testing.T, d doc) { replaceText(t, d, cfTemplate+".UserData", "PORT=8080", "PORT=9090") })
+	add("launch template user data script", one(entity.LaunchTemplate, kTemplate, "user-data.script"),
+		func(t *testing.T, d doc) { replaceText(t, d, tfTemplate+".user_data", "Restart=always", "Restart=no") },
+		func(t *testing.T, d doc) { replaceText(t, d, cfTemplate+".UserData", "Restart=always", "Restart=no") })
+	// The launch hook's name in the script is a literal: a group renamed
+	// in the script only is a different script.
+	add("launch template user data hook", one(entity.LaunchTemplate, kTemplate, "user-data.script"),
+		func(t *testing.T, d doc) {
+			replaceText(t, d, tfTemplate+".user_data", "--lifecycle-hook-name tw-demo-server-ready", "--lifecycle-hook-name other")
+		},
+		func(t *testing.T, d doc) {
+			replaceText(t, d, cfTemplate+".UserData", "--lifecycle-hook-name tw-demo-server-ready", "--lifecycle-hook-name other")
+		})
+
+	// Auto Scaling group.
+	ms = append(ms, mutation{name: "group name (tf)", want: one(entity.AutoScalingGroup, "renamed", "name"), tf: setter(tfGroup+".name", "renamed"),
+		rekey: [3]string{"auto-scaling-group", kGroup, "renamed"}})
+	add("group name", one(entity.AutoScalingGroup, kGroup, "name"), nil, setter(cfGroup+".AutoScalingGroupName", "renamed"))
+	add("group launch template", one(entity.AutoScalingGroup, kGroup, "launch-template"),
+		setter(tfGroup+".launch_template.id", "lt-0123456789abcdef0"), setter(cfGroup+".LaunchTemplate.LaunchTemplateId", "lt-0123456789abcdef0"))
+	// "$Latest" is not latest_version: Terraform would start no refresh.
+	add("group launch template version", one(entity.AutoScalingGroup, kGroup, "launch-template.version"),
+		setter(tfGroup+".launch_template.version", "$Latest"),
+		setter(cfGroup+".LaunchTemplate.Version", map[string]any{"Fn::GetAtt": []any{"ServerLaunchTemplate", "DefaultVersionNumber"}}))
+	add("group min size", one(entity.AutoScalingGroup, kGroup, "min-size"), setter(tfGroup+".min_size", 2), setter(cfGroup+".MinSize", "2"))
+	add("group max size", one(entity.AutoScalingGroup, kGroup, "max-size"), setter(tfGroup+".max_size", 6), setter(cfGroup+".MaxSize", "6"))
+	// The desired capacity is also what the rolling update keeps in
+	// service: CloudFormation's MinInstancesInService stays 2 of 3, a
+	// percentage follows.
+	// Terraform's 100% to 200% of 3 also replaces 3 at a time.
+	// 150% of 3 rounds down to 4: still one at a time, but 3 in service.
+	add("group desired capacity (tf)", []change{{"auto-scaling-group", kGroup, "desired-capacity"},
+		{"auto-scaling-group", kGroup, "rolling-update.min-in-service"}}, setter(tfGroup+".desired_capacity", 3), nil)
+	add("group desired capacity", []change{{"auto-scaling-group", kGroup, "desired-capacity"}, {"auto-scaling-group", kGroup, "rolling-update.min-in-service"}},
+		nil, setter(cfGroup+".DesiredCapacity", "3"))
+	add("group subnets", one(entity.AutoScalingGroup, kGroup, "subnets"),
+		setter(tfGroup+".vpc_zone_identifier", []any{"${aws_subnet.PublicSubnet1.id}"}), setter(cfGroup+".VPCZoneIdentifier", []any{map[string]any{"Ref": "PublicSubnet1"}}))
+	add("group target groups", one(entity.AutoScalingGroup, kGroup, "target-groups"),
+		setter(tfGroup+".target_group_arns", []any{}), setter(cfGroup+".TargetGroupARNs", []any{}))
+	add("group health check type", one(entity.AutoScalingGroup, kGroup, "health-check.type"),
+		setter(tfGroup+".health_check_type", "EC2"), setter(cfGroup+".HealthCheckType", "EC2"))
+	// The instance refresh waits the grace period when it has no warmup
+	// of its own: Terraform's pause follows.
+	// The refresh's pause is its own instance_warmup, not the grace.
+	add("group health check grace (tf)", one(entity.AutoScalingGroup, kGroup, "health-check.grace-period"),
+		setter(tfGroup+".health_check_grace_period", 120), nil)
+	add("group health check grace", one(entity.AutoScalingGroup, kGroup, "health-check.grace-period"), nil, setter(cfGroup+".HealthCheckGracePeriod", 120))
+	// Unset, the Terraform provider's 300 s against the API's 0 s.
+	add("group health check grace default", one(entity.AutoScalingGroup, kGroup, "health-check.grace-period"),
+		nil, func(t *testing.T, d doc) { del(t, d, cfGroup+".HealthCheckGracePeriod") })
+	add("group default instance warmup (tf)", one(entity.AutoScalingGroup, kGroup, "default-instance-warmup"),
+		setter(tfGroup+".default_instance_warmup", 60), nil)
+	// Without its own instance_warmup the refresh waits the group's
+	// default warmup.
+	add("group refresh warmup falls back (tf)", one(entity.AutoScalingGroup, kGroup, "rolling-update.pause"),
+		func(t *testing.T, d doc) { del(t, d, tfGroup+".instance_refresh.preferences.instance_warmup") }, nil)
+	add("group default instance warmup", one(entity.AutoScalingGroup, kGroup, "default-instance-warmup"), nil, setter(cfGroup+".DefaultInstanceWarmup", 60))
+	add("group tags", one(entity.AutoScalingGroup, kGroup, "tags"),
+		setter(tfGroup+".tag.0.value", "renamed"), setter(cfGroup+".Tags.[Key=Name].Value", "renamed"))
+	add("group tag propagation", one(entity.AutoScalingGroup, kGroup, "tags"),
+		setter(tfGroup+".tag.0.propagate_at_launch", false), setter(cfGroup+".Tags.[Key=Name].PropagateAtLaunch", false))
+	add("group launch hook default result", one(entity.AutoScalingGroup, kGroup, "launch-hooks"),
+		setter(tfGroup+".initial_lifecycle_hook.0.default_result", "CONTINUE"), setter(cfGroup+".LifecycleHookSpecificationList.0.DefaultResult", "CONTINUE"))
+	add("group launch hook heartbeat", one(entity.AutoScalingGroup, kGroup, "launch-hooks"),
+		setter(tfGroup+".initial_lifecycle_hook.0.heartbeat_timeout", 300), setter(cfGroup+".LifecycleHookSpecificationList.0.HeartbeatTimeout", 300))
+	add("group launch hook transition", one(entity.AutoScalingGroup, kGroup, "launch-hooks"),
+		setter(tfGroup+".initial_lifecycle_hook.0.lifecycle_transition", "autoscaling:EC2_INSTANCE_TERMINATING"),
+		setter(cfGroup+".LifecycleHookSpecificationList.0.LifecycleTransition", "autoscaling:EC2_INSTANCE_TERMINATING"))
+	// A hook added after the group exists does not hold its first
+	// instances.
+	add("group launch hook after creation", one(entity.AutoScalingGroup, kGroup, "launch-hooks"),
+		func(t *testing.T, d doc) {
+			hook := get(t, d, tfGroup+".initial_lifecycle_hook.0").(map[string]any)
+			del(t, d, tfGroup+".initial_lifecycle_hook")
+			hook["autoscaling_group_name"] = "${aws_autoscaling_group.ServerGroup.name}"
+			set(t, d, "resource.aws_autoscaling_lifecycle_hook", map[string]any{"Ready": hook})
+		},
+		func(t *testing.T, d doc) {
+			hook := get(t, d, cfGroup+".LifecycleHookSpecificationList.0").(map[string]any)
+			del(t, d, cfGroup+".LifecycleHookSpecificationList")
+			hook["AutoScalingGroupName"] = map[string]any{"Ref": "ServerGroup"}
+			set(t, d, "Resources.ServerGroupReady", map[string]any{"Type": "AWS::AutoScaling::LifecycleHook", "Properties": hook})
+		})
+	// The rolling update, in instances of the desired capacity (2).
+	// Terraform's floor also bounds its batch: 1 to 4 of 2 replaces 3.
+	add("group rolling update min in service (tf)", []change{{"auto-scaling-group", kGroup, "rolling-update.batch"}, {"auto-scaling-group", kGroup, "rolling-update.min-in-service"}},
+		setter(tfGroup+".instance_refresh.preferences.min_healthy_percentage", 50), nil)
+	add("group rolling update min in service", one(entity.AutoScalingGroup, kGroup, "rolling-update.min-in-service"),
+		nil, setter(cfRolling+".MinInstancesInService", 1))
+	add("group rolling update batch", one(entity.AutoScalingGroup, kGroup, "rolling-update.batch"),
+		setter(tfGroup+".instance_refresh.preferences.max_healthy_percentage", 200), setter(cfRolling+".MaxBatchSize", 2))
+	add("group rolling update pause", one(entity.AutoScalingGroup, kGroup, "rolling-update.pause"),
+		setter(tfGroup+".instance_refresh.preferences.instance_warmup", 120), setter(cfRolling+".PauseTime", "PT5M"))
+	add("group rolling update suspended processes", one(entity.AutoScalingGroup, kGroup, "rolling-update.suspend-processes"),
+		nil, setter(cfRolling+".SuspendProcesses", []any{"HealthCheck"}))
+	// Without a rolling update a new template reaches only new instances.
+	none := []change{{"auto-scaling-group", kGroup, "rolling-update.batch"}, {"auto-scaling-group", kGroup, "rolling-update.min-in-service"},
+		{"auto-scaling-group", kGroup, "rolling-update.pause"}}
+	add("group rolling update none (tf)", none, func(t *testing.T, d doc) { del(t, d, tfGroup+".instance_refresh") }, nil)
+	add("group rolling update none", none, nil, func(t *testing.T, d doc) { del(t, d, cfRolling) })
+
+	// Scaling policy.
+	// A policy is known by its group and metric: changed in Terraform, it
+	// is reported under its new key.
+	ms = append(ms, mutation{name: "scaling policy group (tf)", want: one(entity.ScalingPolicy, "other ALBRequestCountPerTarget", "group"),
+		tf: setter(tfPolicy+".autoscaling_group_name", "other"), rekey: [3]string{"scaling-policy", kPolicy, "other ALBRequestCountPerTarget"}})
+	add("scaling policy group", one(entity.ScalingPolicy, kPolicy, "group"), nil, setter(cfPolicy+".AutoScalingGroupName", "other"))
+	add("scaling policy type", one(entity.ScalingPolicy, kPolicy, "type"),
+		setter(tfPolicy+".policy_type", "PredictiveScaling"), setter(cfPolicy+".PolicyType", "PredictiveScaling"))
+	ms = append(ms, mutation{name: "scaling policy metric (tf)", want: one(entity.ScalingPolicy, kGroup+" ASGAverageCPUUtilization", "metric"),
+		tf:    setter(tfPolicy+".target_tracking_configuration.predefined_metric_specification.predefined_metric_type", "ASGAverageCPUUtilization"),
+		rekey: [3]string{"scaling-policy", kPolicy, kGroup + " ASGAverageCPUUtilization"}})
+	add("scaling policy metric", one(entity.ScalingPolicy, kPolicy, "metric"), nil,
+		setter(cfPolicy+".TargetTrackingConfiguration.PredefinedMetricSpecification.PredefinedMetricType", "ASGAverageCPUUtilization"))
+	add("scaling policy resource label", one(entity.ScalingPolicy, kPolicy, "resource-label"),
+		func(t *testing.T, d doc) {
+			replaceText(t, d, tfPolicy+".target_tracking_configuration.predefined_metric_specification.resource_label", "${aws_lb.LoadBalancer.arn_suffix}/", "app/other/0123/")
+		},
+		setter(cfPolicy+".TargetTrackingConfiguration.PredefinedMetricSpecification.ResourceLabel.Fn::Join.1.0", "app/other/0123"))
+	add("scaling policy target value", one(entity.ScalingPolicy, kPolicy, "target-value"),
+		setter(tfPolicy+".target_tracking_configuration.target_value", 500), setter(cfPolicy+".TargetTrackingConfiguration.TargetValue", 500))
+	add("scaling policy scale-in", one(entity.ScalingPolicy, kPolicy, "disable-scale-in"),
+		setter(tfPolicy+".target_tracking_configuration.disable_scale_in", true), setter(cfPolicy+".TargetTrackingConfiguration.DisableScaleIn", true))
+	add("scaling policy warmup", one(entity.ScalingPolicy, kPolicy, "warmup"),
+		setter(tfPolicy+".estimated_instance_warmup", 120), setter(cfPolicy+".EstimatedInstanceWarmup", 120))
 
 	// Target group.
 	ms = append(ms, mutation{name: "target group name (tf)", want: one(entity.TargetGroup, "renamed", "name"), tf: setter(tfTG+".name", "renamed"), rekey: [3]string{"target-group", kTG, "renamed"}})
@@ -342,8 +487,11 @@ func mutations() []mutation {
 	add("target group port", one(entity.TargetGroup, kTG, "port"), setter(tfTG+".port", 8081), setter(cfTG+".Port", 8081))
 	add("target group target type", one(entity.TargetGroup, kTG, "target-type"), setter(tfTG+".target_type", "ip"), setter(cfTG+".TargetType", "ip"))
 	add("target group vpc", one(entity.TargetGroup, kTG, "vpc"), setter(tfTG+".vpc_id", "vpc-0123"), setter(cfTG+".VpcId", "vpc-0123"))
+	// The group registers its instances: a target of its own on one side.
 	add("target group targets", one(entity.TargetGroup, kTG, "targets"),
-		setter("resource.aws_lb_target_group_attachment.Server1.port", 9000), setter(cfTG+".Targets.0.Port", 9000))
+		setter("resource.aws_lb_target_group_attachment", map[string]any{"Extra": map[string]any{
+			"target_group_arn": "${aws_lb_target_group.ServerTargetGroup.arn}", "target_id": "i-0123456789abcdef0", "port": 8080}}),
+		setter(cfTG+".Targets", []any{map[string]any{"Id": "i-0123456789abcdef0", "Port": 8080}}))
 	for _, hc := range []struct {
 		prop, tfKey, cfKey string
 		tfVal, cfVal       any
@@ -379,9 +527,6 @@ func mutations() []mutation {
 		})
 	add("load balancer listener", one(entity.LoadBalancer, kLB, "listeners"),
 		setter("resource.aws_lb_listener.LoadBalancerListener.port", 8080), setter("Resources.LoadBalancerListener.Properties.Port", 8080))
-
-	add("instance cpu credits", one(entity.Instance, kServer1, "cpu-credits"),
-		setter(tfServer1+".credit_specification.cpu_credits", "unlimited"), setter(cfServer1+".CreditSpecification.CPUCredits", "unlimited"))
 
 	// Function.
 	ms = append(ms, mutation{name: "function name (tf)", want: one(entity.Function, "renamed", "name"), tf: setter(tfFunction+".function_name", "renamed"), rekey: [3]string{"function", kFunction, "renamed"}})
@@ -564,14 +709,15 @@ func TestMutationsCoverEveryProperty(t *testing.T) {
 	}
 	// Properties that one side cannot express independently.
 	oneSided := map[string]string{
-		"table/data-on-destroy":              "Terraform keeps table data through deletion protection, which is its own property",
-		"artifact-store/public-access-block": "CDK's artifact store is the bootstrap bucket, outside the template",
-		"artifact-store/tls-only":            "CDK's artifact store is the bootstrap bucket, outside the template",
+		"table/data-on-destroy":                               "Terraform keeps table data through deletion protection, which is its own property",
+		"auto-scaling-group/rolling-update.suspend-processes": "Terraform's instance refresh suspends no process",
+		"artifact-store/public-access-block":                  "CDK's artifact store is the bootstrap bucket, outside the template",
+		"artifact-store/tls-only":                             "CDK's artifact store is the bootstrap bucket, outside the template",
 	}
 	// Kinds our model does not have: the synth fixtures cannot be mutated
-	// into them; TestKeyPairs, TestVPCEndpoints, TestHTTPAPI and
-	// TestVolumes change each property on each side.
-	notInModel := map[entity.Kind]bool{entity.KeyPair: true, entity.Endpoint: true, entity.HTTPAPI: true, entity.Volume: true}
+	// into them; TestKeyPairs, TestVPCEndpoints, TestHTTPAPI, TestVolumes
+	// and TestInstances change each property on each side.
+	notInModel := map[entity.Kind]bool{entity.KeyPair: true, entity.Endpoint: true, entity.HTTPAPI: true, entity.Volume: true, entity.Instance: true}
 	for _, k := range entity.Kinds() {
 		if notInModel[k] {
 			continue
@@ -607,21 +753,20 @@ func TestRemovals(t *testing.T) {
 			del(t, d, "Resources.AlbumsTable")
 			replaceRefs(d, "AlbumsTable")
 		}, []diff.Item{{Kind: "table", Key: "tw-demo-albums"}}},
-		{"instance", "tf", func(t *testing.T, d doc) {
-			del(t, d, "resource.aws_instance.Server2")
-			del(t, d, "resource.aws_lb_target_group_attachment.Server2")
-			replaceText(t, d, "", "aws_instance.Server2.private_ip", "\"removed\"")
-		}, []diff.Item{{Kind: "instance", Key: "tw-demo-server-2"}}},
-		{"instance", "cfn", func(t *testing.T, d doc) {
-			del(t, d, "Resources.Server2")
-			set(t, d, "Resources.ServerTargetGroup.Properties.Targets", []any{get(t, d, "Resources.ServerTargetGroup.Properties.Targets.0")})
-			replaceRefs(d, "Server2")
-		}, []diff.Item{{Kind: "instance", Key: "tw-demo-server-2"}}},
+		{"auto scaling group", "tf", func(t *testing.T, d doc) {
+			del(t, d, tfGroup)
+			replaceText(t, d, "", "${aws_autoscaling_group.ServerGroup.name}", "removed")
+		}, []diff.Item{{Kind: "auto-scaling-group", Key: kGroup}}},
+		{"auto scaling group", "cfn", func(t *testing.T, d doc) {
+			del(t, d, "Resources.ServerGroup")
+			replaceRefs(d, "ServerGroup")
+		}, []diff.Item{{Kind: "auto-scaling-group", Key: kGroup}}},
 		{"output", "tf", func(t *testing.T, d doc) { del(t, d, "output.FunctionName") }, []diff.Item{{Kind: "output", Key: "FunctionName"}}},
 		{"output", "cfn", func(t *testing.T, d doc) { del(t, d, "Outputs.FunctionName") }, []diff.Item{{Kind: "output", Key: "FunctionName"}}},
 		{"load balancer", "cfn", func(t *testing.T, d doc) {
 			del(t, d, "Resources.LoadBalancer")
 			del(t, d, "Resources.LoadBalancerListener")
+			del(t, d, "Resources.ServerGroupScalingPolicy.DependsOn") // the listener
 			replaceRefs(d, "LoadBalancer")
 		}, []diff.Item{{Kind: "load-balancer", Key: kLB}}},
 	}

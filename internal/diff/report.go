@@ -37,6 +37,16 @@ type Report struct {
 	Unsupported        []Note       `json:"unsupported"`
 	Ignored            []Note       `json:"ignored"`
 	Equal              []Match      `json:"equal"`
+	// Rules say how the two vocabularies were made comparable where that
+	// is more than reading the same setting, for the kinds compared.
+	Rules []Rule `json:"rules"`
+}
+
+// Rule is an equivalence rule of one property of a kind.
+type Rule struct {
+	Kind     string `json:"kind"`
+	Property string `json:"property"`
+	Rule     string `json:"rule"`
 }
 
 // Side describes one input.
@@ -191,6 +201,9 @@ func (r *Report) forJSON() *Report {
 	if c.Equal == nil {
 		c.Equal = []Match{}
 	}
+	if c.Rules == nil {
+		c.Rules = []Rule{}
+	}
 	return &c
 }
 
@@ -301,6 +314,11 @@ func (r *Report) writeTable(w io.Writer) error {
 		eq = append(eq, []string{entityName(m.Kind, m.Key), equalNote(m), fmt.Sprint(len(m.Terraform)), fmt.Sprint(len(m.CloudFormation))})
 	}
 	tw("EQUAL", "ENTITY\tPROPERTIES\tTERRAFORM RESOURCES\tCLOUDFORMATION RESOURCES", eq)
+	var rules [][]string
+	for _, ru := range r.Rules {
+		rules = append(rules, []string{ru.Kind, ru.Property, ru.Rule})
+	}
+	tw("RULES (how the two vocabularies were made comparable)", "KIND\tPROPERTY\tRULE", rules)
 	_, err := io.WriteString(w, b.String())
 	return err
 }
@@ -366,6 +384,11 @@ func (r *Report) writeMarkdown(w io.Writer) error {
 		eq = append(eq, []string{entityName(m.Kind, m.Key), equalNote(m), "`" + strings.Join(m.Terraform, "`, `") + "`", "`" + strings.Join(m.CloudFormation, "`, `") + "`"})
 	}
 	table("Equal", []string{"Entity", "Properties", "Terraform", "CloudFormation"}, eq)
+	var rules [][]string
+	for _, ru := range r.Rules {
+		rules = append(rules, []string{ru.Kind, "`" + ru.Property + "`", ru.Rule})
+	}
+	table("Rules (how the two vocabularies were made comparable)", []string{"Kind", "Property", "Rule"}, rules)
 	_, err := io.WriteString(w, b.String())
 	return err
 }

@@ -24,6 +24,14 @@ func noun(p string) string {
 		"runtime": "runtime", "architecture": "architecture", "handler": "handler", "memory": "memory", "timeout": "timeout",
 		"environment": "environment", "vpc.subnets": "VPC subnets", "vpc.security-groups": "VPC security groups", "role": "role",
 		"package": "package", "url.auth": "function URL auth", "url.invoke-mode": "function URL invoke mode", "value": "value",
+		"launch-tags": "tags at launch", "launch-template": "launch template", "launch-template.version": "launch template version",
+		"min-size": "minimum size", "max-size": "maximum size", "desired-capacity": "desired capacity", "target-groups": "target groups",
+		"health-check.type": "health check type", "health-check.grace-period": "health check grace period",
+		"default-instance-warmup": "default instance warmup", "tags": "tags", "launch-hooks": "lifecycle hooks",
+		"rolling-update.batch": "rolling update batch (instances replaced at a time)", "rolling-update.min-in-service": "rolling update floor (instances kept in service)",
+		"rolling-update.pause": "rolling update pause after each batch", "rolling-update.suspend-processes": "processes suspended during a rolling update",
+		"group": "Auto Scaling group", "metric": "metric", "resource-label": "resource label", "target-value": "target value",
+		"disable-scale-in": "scale-in switch-off", "warmup": "instance warmup",
 	}
 	if n, ok := nouns[p]; ok {
 		return n

@@ -2,10 +2,12 @@ package lbproxy
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -221,5 +223,110 @@ func TestMaxInFlightWaitEndsWithRequest(t *testing.T) {
 	case <-done:
 	case <-time.After(5 * time.Second):
 		t.Fatal("waiting request did not end with its context")
+	}
+}
+
+// TestPoolAddRemove: a pool starts empty (503), takes targets as they are
+// added and stops sending to one as soon as it is removed.
+func TestPoolAddRemove(t *testing.T) {
+	b0, b1 := newBackend(t, "b0", true), newBackend(t, "b1", true)
+	p := NewPool(Config{NoHealthCheck: true}, nil)
+	if code, _ := get(t, p, "/albums"); code != http.StatusServiceUnavailable {
+		t.Fatalf("empty pool: status %d, want 503", code)
+	}
+	u0, _ := url.Parse(b0.srv.URL)
+	u1, _ := url.Parse(b1.srv.URL)
+	t0 := p.Add(u0)
+	if again := p.Add(u0); again != t0 {
+		t.Fatal("adding a URL twice made a second target")
+	}
+	p.Add(u1)
+	seen := map[string]int{}
+	for range 4 {
+		_, body := get(t, p, "/albums")
+		seen[body]++
+	}
+	if d := cmp.Diff(map[string]int{"b0": 2, "b1": 2}, seen); d != "" {
+		t.Fatalf("round robin over two (-want +got):\n%s", d)
+	}
+	if !p.Remove(u0) || p.Remove(u0) {
+		t.Fatal("Remove: want true once, then false")
+	}
+	for range 3 {
+		if _, body := get(t, p, "/albums"); body != "b1" {
+			t.Fatalf("after removing b0 a request went to %s", body)
+		}
+	}
+	if got := t0.Stats().Requests; got != 2 {
+		t.Errorf("b0 served %d requests, want 2", got)
+	}
+}
+
+// TestRefusedConnectionRetried: a target whose process is gone (its port
+// refuses connections) costs no request: a POST with a body is sent to the
+// next target instead, body intact.
+func TestRefusedConnectionRetried(t *testing.T) {
+	var got []string
+	var mu sync.Mutex
+	live := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		mu.Lock()
+		got = append(got, string(b))
+		mu.Unlock()
+		io.WriteString(w, "live")
+	}))
+	t.Cleanup(live.Close)
+	dead := httptest.NewServer(http.NotFoundHandler())
+	deadURL, _ := url.Parse(dead.URL)
+	dead.Close() // the port now refuses connections
+	liveURL, _ := url.Parse(live.URL)
+	p := NewPool(Config{NoHealthCheck: true}, nil)
+	td := p.Add(deadURL)
+	p.Add(liveURL)
+	front := httptest.NewServer(p)
+	t.Cleanup(front.Close)
+	for i := range 4 {
+		body := fmt.Sprintf(`{"n":%d}`, i)
+		resp, err := http.Post(front.URL+"/images", "application/json", strings.NewReader(body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK || string(b) != "live" {
+			t.Fatalf("request %d: %d %s", i, resp.StatusCode, b)
+		}
+	}
+	if d := cmp.Diff([]string{`{"n":0}`, `{"n":1}`, `{"n":2}`, `{"n":3}`}, got); d != "" {
+		t.Errorf("bodies the live target got (-want +got):\n%s", d)
+	}
+	// Round robin sends every other request to the dead target first.
+	if s := td.Stats(); s.Refused != 2 || s.Requests != 0 || s.Lost != 0 {
+		t.Errorf("dead target stats %+v, want 2 refused, 0 requests, 0 lost", s)
+	}
+}
+
+// TestLostInFlight: a target that dies with a request in flight costs that
+// request (502), counted as lost on it; nothing is retried.
+func TestLostInFlight(t *testing.T) {
+	arrived := make(chan struct{})
+	dying := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		close(arrived)
+		conn, _, err := w.(http.Hijacker).Hijack()
+		if err == nil {
+			conn.Close() // dies without an answer
+		}
+	}))
+	t.Cleanup(dying.Close)
+	u, _ := url.Parse(dying.URL)
+	p := NewPool(Config{NoHealthCheck: true}, nil)
+	tg := p.Add(u)
+	code, _ := get(t, p, "/images")
+	<-arrived
+	if code != http.StatusBadGateway {
+		t.Fatalf("status %d, want 502", code)
+	}
+	if s := tg.Stats(); s.Lost != 1 || s.Requests != 1 || s.InFlight != 0 || s.Refused != 0 {
+		t.Errorf("stats %+v, want 1 request, 1 lost", s)
 	}
 }

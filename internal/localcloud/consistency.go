@@ -33,12 +33,17 @@ type ConsistencyCheck struct {
 // Consistency runs the two-instance check on d: an album posted to
 // instance 2 must be read back unchanged from instance 1, one posted to
 // instance 1 from instance 2, and every instance must list the same
-// albums. It needs at least two instances.
-func Consistency(ctx context.Context, d *state.Deployment, now time.Time) ([]ConsistencyCheck, error) {
+// albums. The instances are the servers in service now (ServerURLs, by
+// instance id); it needs at least two.
+// It returns the checks and the servers' URLs.
+func Consistency(ctx context.Context, d *state.Deployment, now time.Time) ([]ConsistencyCheck, []string, error) {
 	const op = "consistency"
-	urls := d.InstanceURLs
+	urls, err := ServerURLs(ctx, d)
+	if err != nil {
+		return nil, nil, err
+	}
 	if len(urls) < 2 {
-		return nil, apperr.Errorf(apperr.Invalid, op, "%s runs %d instance(s): the check needs at least 2 (local up --instances 2)", d.Name, len(urls))
+		return nil, urls, apperr.Errorf(apperr.Invalid, op, "%s runs %d server(s): the check needs at least 2 (local up --instances 2)", d.Name, len(urls))
 	}
 	c := &http.Client{Timeout: 15 * time.Second}
 	var out []ConsistencyCheck
@@ -48,11 +53,11 @@ func Consistency(ctx context.Context, d *state.Deployment, now time.Time) ([]Con
 	for i, pr := range pairs {
 		a := Album{ID: fmt.Sprintf("consistency-%s-%d", stamp, i), Title: "Consistency check", Artist: "twinstack", Price: 9.99}
 		if err := postAlbum(ctx, c, urls[pr[0]], a); err != nil {
-			return out, err
+			return out, urls, err
 		}
 		got, status, err := getAlbum(ctx, c, urls[pr[1]], a.ID)
 		if err != nil {
-			return out, err
+			return out, urls, err
 		}
 		ck := ConsistencyCheck{What: fmt.Sprintf("album %s posted to instance %d, read from instance %d", a.ID, pr[0]+1, pr[1]+1)}
 		ck.Agree = status == http.StatusOK && got == a
@@ -67,7 +72,7 @@ func Consistency(ctx context.Context, d *state.Deployment, now time.Time) ([]Con
 	for i, u := range urls {
 		ids, err := listAlbums(ctx, c, u)
 		if err != nil {
-			return out, err
+			return out, urls, err
 		}
 		if i == 0 {
 			first = ids
@@ -77,7 +82,7 @@ func Consistency(ctx context.Context, d *state.Deployment, now time.Time) ([]Con
 		ck.Got = fmt.Sprintf("%d vs %d albums", len(ids), len(first))
 		out = append(out, ck)
 	}
-	return out, nil
+	return out, urls, nil
 }
 
 func postAlbum(ctx context.Context, c *http.Client, base string, a Album) error {

@@ -9,6 +9,7 @@ import (
 
 	"github.com/twinstack/twinstack/constructs"
 	"github.com/twinstack/twinstack/internal/config"
+	"github.com/twinstack/twinstack/internal/localcloud/servergroup"
 	"github.com/twinstack/twinstack/internal/proc"
 	"github.com/twinstack/twinstack/internal/state"
 	"github.com/twinstack/twinstack/internal/verify"
@@ -44,7 +45,7 @@ func Down(ctx context.Context, o Options) error {
 	} else if rec.Endpoint != "" {
 		p.note("leaving the emulator at %s running (not started by local up)", rec.Endpoint)
 	}
-	// 4. Nothing recorded may still run.
+	// 4. Nothing recorded may still run, nor any server a stand-in listed.
 	for _, pr := range rec.Processes {
 		if pr.Role == "moto" && !rec.MotoStarted {
 			continue
@@ -52,8 +53,19 @@ func Down(ctx context.Context, o Options) error {
 		if proc.Alive(pr.Ref) {
 			errs = append(errs, fmt.Errorf("%s (pid %d) still runs", pr.Name, pr.PID))
 		}
+		kids, _ := loadChildren(pr.Children)
+		for _, k := range kids {
+			if proc.Alive(k) {
+				errs = append(errs, fmt.Errorf("%s (pid %d), started by %s, still runs", k.Name, k.PID, pr.Name))
+			}
+		}
 	}
 	if len(errs) == 0 {
+		for _, pr := range rec.Processes {
+			if pr.Children != "" {
+				_ = os.Remove(pr.Children)
+			}
+		}
 		_ = os.Remove(l.StateFile())
 		_ = os.Remove(l.RecordFile())
 		fmt.Fprintf(p.out, "%s local cloud is down: %d processes stopped, state removed (logs stay in %s)\n", p.elapsed(), len(rec.Processes), l.Logs())
@@ -96,11 +108,46 @@ func stopCompute(ctx context.Context, p *progress, rec *Record) (*Proc, []error)
 			moto = &rec.Processes[i]
 			continue
 		}
+		if pr.Role == RoleGroup {
+			reportGroup(ctx, p, pr)
+		}
 		if err := stopProc(ctx, p, pr); err != nil {
 			errs = append(errs, err)
 		}
+		// The servers end with their stand-in; any it left behind (it
+		// was killed outright) are stopped here, by PID.
+		kids, err := loadChildren(pr.Children)
+		if err != nil {
+			errs = append(errs, err)
+		}
+		for _, k := range kids {
+			if proc.Alive(k) {
+				if err := stopProc(ctx, p, Proc{Ref: k}); err != nil {
+					errs = append(errs, err)
+				}
+			}
+		}
 	}
 	return moto, errs
+}
+
+// reportGroup prints what a server group's stand-in observed of the
+// emulator and did in its place, before it is stopped.
+func reportGroup(ctx context.Context, p *progress, pr Proc) {
+	st, err := GroupStatus(ctx, pr.URL)
+	if err != nil {
+		return // not answering: stopped below all the same
+	}
+	replaced := 0
+	for _, g := range st.Gone {
+		if g.State == servergroup.StateReplaced {
+			replaced++
+		}
+	}
+	p.note("%s: server group %s: %d servers in service, %d replaced while it ran", pr.Deployment, st.Group, len(st.InService()), replaced)
+	for _, o := range st.Observations {
+		p.note("%s: emulator observation of the group stand-in (%s, ×%d): %s", pr.Deployment, o.ID, o.Count, o.Detail)
+	}
 }
 
 // destroyDeployments destroys every deployment up started, while the

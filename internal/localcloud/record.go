@@ -53,10 +53,13 @@ func (l Layout) CDKOut() string { return l.path("cdk.out") }
 // Proc is one process the local cloud started.
 type Proc struct {
 	proc.Ref
-	Role       string `json:"role"` // moto, server, balancer, lambda, origin
+	Role       string `json:"role"` // moto, group, lambda, lambda-pool, origin
 	Deployment string `json:"deployment,omitempty"`
 	Port       int    `json:"port,omitempty"`
 	URL        string `json:"url,omitempty"`
+	// Children is the file where the process lists the processes it
+	// started itself (a server group's stand-in: its servers).
+	Children string `json:"children,omitempty"`
 }
 
 // DeploymentRecord is what `down` and `verify` need to know about a

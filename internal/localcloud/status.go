@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/twinstack/twinstack/internal/localcloud/servergroup"
 	"github.com/twinstack/twinstack/internal/proc"
 	"github.com/twinstack/twinstack/internal/state"
 )
@@ -18,6 +19,8 @@ type ProcStatus struct {
 	Alive   bool
 	Answers bool
 	Detail  string
+	// Group is a server group stand-in's own status (its servers).
+	Group *servergroup.Status
 }
 
 // Status reports every recorded process: alive (same PID and start time)
@@ -41,6 +44,11 @@ func Status(ctx context.Context, root string) (*state.State, []ProcStatus, error
 		if s.Alive {
 			s.Answers, s.Detail = probe(ctx, p)
 		}
+		if s.Alive && p.Role == RoleGroup {
+			if g, err := GroupStatus(ctx, p.URL); err == nil {
+				s.Group = &g
+			}
+		}
 		out = append(out, s)
 	}
 	return st, out, nil
@@ -53,7 +61,7 @@ func probe(ctx context.Context, p Proc) (bool, string) {
 		path = "/moto-api/config"
 	case "server":
 		path = "/readyz"
-	case "balancer", "lambda-pool":
+	case RoleGroup, "lambda-pool":
 		path = "/lb/healthz"
 	case "origin":
 		path = "/healthz"

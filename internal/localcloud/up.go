@@ -15,8 +15,6 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/ec2"
-	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
 	elb "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2"
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
@@ -35,7 +33,8 @@ import (
 // Options configure Up and Down.
 type Options struct {
 	Root string
-	// Instances is the number of servers per deployment (default 2).
+	// Instances is the server group's desired capacity per deployment
+	// (default 2).
 	Instances int
 	// Endpoint reuses a running emulator instead of starting moto_server.
 	Endpoint string
@@ -308,23 +307,24 @@ func (r *run) startMoto(ctx context.Context) (string, error) {
 	return fmt.Sprintf("moto %s at %s (pid %d)", orUnknown(r.rec.MotoVersion), s.Endpoint(), s.PID()), nil
 }
 
-// startDaemon starts one local process, records it and waits until
-// readyURL answers (or, with an empty readyURL, until the port accepts).
-func (r *run) startDaemon(ctx context.Context, spec proc.Spec, role, dep string, port int, url, readyURL string) (Proc, error) {
+// startDaemon starts one local process, records it (pr gives its role,
+// deployment, port, URL) and waits until readyURL answers (or, with an
+// empty readyURL, until the port accepts).
+func (r *run) startDaemon(ctx context.Context, spec proc.Spec, pr Proc, readyURL string) (Proc, error) {
 	spec.LogDir = r.l.Logs()
 	spec.Dir = r.o.Root
 	p, err := proc.Start(spec)
 	if err != nil {
 		return Proc{}, apperr.E(apperr.Unsupported, "local up", err)
 	}
-	pr := Proc{Ref: p.Ref, Role: role, Deployment: dep, Port: port, URL: url}
+	pr.Ref = p.Ref
 	if err := r.addProc(pr); err != nil {
 		return pr, err
 	}
 	if readyURL != "" {
 		err = proc.WaitHTTP(ctx, p.Ref, readyURL, r.o.ReadyTimeout)
 	} else {
-		err = proc.WaitTCP(ctx, p.Ref, "127.0.0.1:"+strconv.Itoa(port), r.o.ReadyTimeout)
+		err = proc.WaitTCP(ctx, p.Ref, "127.0.0.1:"+strconv.Itoa(pr.Port), r.o.ReadyTimeout)
 	}
 	if err != nil {
 		return pr, apperr.E(apperr.ServerUnreachable, "local up", fmt.Errorf("%s did not become ready: %w", spec.Name, err))
@@ -351,7 +351,7 @@ func (r *run) startOrigin(ctx context.Context) (string, error) {
 	}
 	base := "http://127.0.0.1:" + strconv.Itoa(port)
 	_, err = r.startDaemon(ctx, proc.Spec{Name: "origin", Path: r.o.Twinstack, Args: []string{"local", "origin", "--listen", "127.0.0.1:" + strconv.Itoa(port)}, Env: r.o.Environ},
-		"origin", "", port, base, base+"/healthz")
+		Proc{Role: "origin", Port: port, URL: base}, base+"/healthz")
 	if err != nil {
 		return "", err
 	}
@@ -451,14 +451,14 @@ func (r *run) deployment(ctx context.Context, name string) error {
 	if err := r.removeVerifiedPolicies(ctx, cfg.System.Prefix+"-", drec); err != nil {
 		return err
 	}
-	outs, instanceIDs, err := r.readOutputs(ctx, tc, sys, cfg.StackName, name, label, dep)
+	outs, err := r.readOutputs(ctx, tc, sys, cfg.StackName, name, label, dep)
 	if err != nil {
 		return err
 	}
 	if dep.Bucket == "" || dep.ImagesTable == "" || dep.AlbumsTable == "" {
 		return apperr.Errorf(apperr.NotFound, op, "%s: the deployment's bucket and tables could not be read back", name)
 	}
-	return r.startCompute(ctx, name, sys, dep, outs, instanceIDs)
+	return r.startCompute(ctx, name, sys, dep, outs)
 }
 
 // synthesize runs the toolchain's synth and records its time and the
@@ -525,28 +525,27 @@ func (r *run) deploy(ctx context.Context, tc Toolchain, hooks Hooks, name, label
 	return nil
 }
 
-// readOutputs reads the deployment's outputs, completes what the emulator
-// left empty, and returns them with the servers' instance ids.
-func (r *run) readOutputs(ctx context.Context, tc Toolchain, sys *constructs.System, stack, name, label string, dep *state.Deployment) (map[string]string, []string, error) {
+// readOutputs reads the deployment's outputs and completes what the
+// emulator left empty.
+func (r *run) readOutputs(ctx context.Context, tc Toolchain, sys *constructs.System, stack, name, label string, dep *state.Deployment) (map[string]string, error) {
 	var outs map[string]string
-	var instanceIDs []string
 	if err := r.p.step("read the outputs of "+label, func() (string, error) {
 		var err error
 		outs, err = tc.Outputs(ctx)
 		if err != nil {
 			return "", err
 		}
-		if instanceIDs, err = fillOutputs(ctx, r.clients, sys, stack, name, outs); err != nil {
+		if err = fillOutputs(ctx, r.clients, sys, stack, name, outs); err != nil {
 			return "", err
 		}
 		dep.Outputs = outs
 		dep.Bucket, dep.ImagesTable, dep.AlbumsTable = outs[constructs.OutputBucketName], outs[constructs.OutputImagesTableName], outs[constructs.OutputAlbumsTableName]
 		dep.FunctionURL = outs[constructs.OutputFunctionURL]
-		return fmt.Sprintf("bucket %s, tables %s and %s", dep.Bucket, dep.ImagesTable, dep.AlbumsTable), nil
+		return fmt.Sprintf("bucket %s, tables %s and %s, server group %s", dep.Bucket, dep.ImagesTable, dep.AlbumsTable, outs[constructs.OutputServerGroupName]), nil
 	}); err != nil {
-		return nil, nil, err
+		return nil, err
 	}
-	return outs, instanceIDs, nil
+	return outs, nil
 }
 
 func (r *run) verify(ctx context.Context, name string, dep *state.Deployment) error {
@@ -596,78 +595,18 @@ func (r *run) verify(ctx context.Context, name string, dep *state.Deployment) er
 	return nil
 }
 
-// startCompute starts the servers, the balancer stand-in and the Lambda of
-// one deployment.
-func (r *run) startCompute(ctx context.Context, name string, sys *constructs.System, dep *state.Deployment, outs map[string]string, ids []string) error {
-	if err := r.startServers(ctx, name, len(sys.Servers), dep, ids); err != nil {
+// startCompute starts what runs the deployment's compute: the server
+// group's stand-in (its servers and load balancer) and the Lambda.
+func (r *run) startCompute(ctx context.Context, name string, sys *constructs.System, dep *state.Deployment, outs map[string]string) error {
+	if group := outs[constructs.OutputServerGroupName]; group != "" {
+		if err := r.groupObservations(ctx, sys, name, group, dep); err != nil {
+			return err
+		}
+	}
+	if err := r.startGroup(ctx, name, sys, dep, outs); err != nil {
 		return err
 	}
-	dep.ServerURL = dep.InstanceURLs[0]
-	if len(dep.InstanceURLs) >= 2 {
-		if err := r.startBalancer(ctx, name, dep, outs); err != nil {
-			return err
-		}
-	}
 	return r.startLambda(ctx, name, sys, dep, outs)
-}
-
-// startServers starts n servers (`twinstack serve`) on the deployment's
-// bucket and tables, each under its instance id.
-func (r *run) startServers(ctx context.Context, name string, n int, dep *state.Deployment, ids []string) error {
-	for i := 1; i <= n; i++ {
-		var url string
-		err := r.p.step(fmt.Sprintf("start server %d of %s", i, name), func() (string, error) {
-			port, err := proc.FreePort()
-			if err != nil {
-				return "", err
-			}
-			url = "http://127.0.0.1:" + strconv.Itoa(port)
-			instanceID := fmt.Sprintf("%s-server-%d", dep.Prefix, i)
-			if i-1 < len(ids) && ids[i-1] != "" {
-				instanceID = ids[i-1]
-			}
-			env := Environ(r.o.Environ, map[string]string{
-				"HOST": "127.0.0.1", "PORT": strconv.Itoa(port),
-				"IMAGES_BUCKET": dep.Bucket, "IMAGES_TABLE": dep.ImagesTable, "ALBUMS_TABLE": dep.AlbumsTable,
-				"AWS_REGION": r.region, "AWS_ENDPOINT_URL": r.rec.Endpoint,
-				"AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test",
-				"ALLOW_PRIVATE_ORIGINS": "true", "INSTANCE_ID": instanceID, "IMDS": "off",
-				// The local origin's port, besides the default 80 and 443.
-				"ALLOWED_ORIGIN_PORTS": r.originPorts(),
-			})
-			spec := proc.Spec{Name: fmt.Sprintf("server-%s-%d", name, i), Path: r.o.Twinstack, Args: []string{"serve"}, Env: env}
-			if _, err := r.startDaemon(ctx, spec, "server", name, port, url, url+"/readyz"); err != nil {
-				return "", err
-			}
-			return url + " as " + instanceID, nil
-		})
-		if err != nil {
-			return err
-		}
-		dep.InstanceURLs = append(dep.InstanceURLs, url)
-	}
-	return nil
-}
-
-// startBalancer starts the load-balancer stand-in in front of the servers.
-func (r *run) startBalancer(ctx context.Context, name string, dep *state.Deployment, outs map[string]string) error {
-	return r.p.step("start the load-balancer stand-in of "+name, func() (string, error) {
-		port, err := proc.FreePort()
-		if err != nil {
-			return "", err
-		}
-		url := "http://127.0.0.1:" + strconv.Itoa(port)
-		args := []string{"local", "lb", "--listen", "127.0.0.1:" + strconv.Itoa(port)}
-		for _, u := range dep.InstanceURLs {
-			args = append(args, "--target", u)
-		}
-		spec := proc.Spec{Name: "balancer-" + name, Path: r.o.Twinstack, Args: args, Env: r.o.Environ}
-		if _, err := r.startDaemon(ctx, spec, "balancer", name, port, url, url+"/lb/healthz"); err != nil {
-			return "", err
-		}
-		dep.LoadBalancerURL, dep.ServerURL = url, url
-		return fmt.Sprintf("%s -> %d servers (stands in for %s)", url, len(dep.InstanceURLs), outs[constructs.OutputLoadBalancerDNSName]), nil
-	})
 }
 
 // startLambda starts the Lambda bootstrap under a small pool of Runtime
@@ -697,7 +636,7 @@ func (r *run) startLambda(ctx context.Context, name string, sys *constructs.Syst
 			spec := proc.Spec{Name: fmt.Sprintf("lambda-%s-%d", name, i), Path: r.o.RIE, Env: env,
 				Args: []string{"--runtime-interface-emulator-address", "127.0.0.1:" + strconv.Itoa(port), "--runtime-api-address", "127.0.0.1:" + strconv.Itoa(apiPort), r.o.Bootstrap}}
 			base := "http://127.0.0.1:" + strconv.Itoa(port)
-			if _, err := r.startDaemon(ctx, spec, "lambda", name, port, base, ""); err != nil {
+			if _, err := r.startDaemon(ctx, spec, Proc{Role: "lambda", Deployment: name, Port: port, URL: base}, ""); err != nil {
 				return "", err
 			}
 			args = append(args, "--target", base)
@@ -709,7 +648,7 @@ func (r *run) startLambda(ctx context.Context, name string, sys *constructs.Syst
 		base := "http://127.0.0.1:" + strconv.Itoa(port)
 		args = append(args, "--listen", "127.0.0.1:"+strconv.Itoa(port))
 		spec := proc.Spec{Name: "lambda-pool-" + name, Path: r.o.Twinstack, Args: args, Env: r.o.Environ}
-		if _, err := r.startDaemon(ctx, spec, "lambda-pool", name, port, base, base+"/lb/healthz"); err != nil {
+		if _, err := r.startDaemon(ctx, spec, Proc{Role: "lambda-pool", Deployment: name, Port: port, URL: base}, base+"/lb/healthz"); err != nil {
 			return "", err
 		}
 		dep.LambdaInvokeURL = base + "/2015-03-31/functions/function/invocations"
@@ -727,14 +666,13 @@ func stackOutputs(ctx context.Context, c *verify.Clients, sys *constructs.System
 }
 
 // fillOutputs completes outputs the emulator left empty from the stack's
-// resources (CloudFormation) and the API, and returns the servers'
-// instance ids in model order (from the API: the model has no such output).
-func fillOutputs(ctx context.Context, c *verify.Clients, sys *constructs.System, stack, name string, outs map[string]string) ([]string, error) {
+// resources (CloudFormation), the model's names and the API.
+func fillOutputs(ctx context.Context, c *verify.Clients, sys *constructs.System, stack, name string, outs map[string]string) error {
 	inv := map[constructs.ID]string{}
 	if name == state.CloudFormation {
 		rs, err := verify.StackResources(ctx, c.CloudFormation, stack)
 		if err != nil {
-			return nil, err
+			return err
 		}
 		inv = verify.InventoryFromStack(sys, rs)
 	}
@@ -755,28 +693,9 @@ func fillOutputs(ctx context.Context, c *verify.Clients, sys *constructs.System,
 			outs[constructs.OutputBucketName] = strings.ReplaceAll(sys.Bucket.Name, constructs.AccountToken, aws.ToString(id.Account))
 		}
 	}
-	// Instances, in model order: ids and private addresses.
-	var ids, ips []string
-	for _, in := range sys.Servers {
-		input := &ec2.DescribeInstancesInput{}
-		if p := inv[in.ID]; p != "" {
-			input.InstanceIds = []string{p}
-		} else {
-			input.Filters = []ec2types.Filter{{Name: aws.String("tag:Name"), Values: []string{in.Name}}, {Name: aws.String("instance-state-name"), Values: []string{"pending", "running"}}}
-		}
-		o, err := c.EC2.DescribeInstances(ctx, input)
-		if err != nil {
-			return nil, fmt.Errorf("describe instances: %w", err)
-		}
-		for _, res := range o.Reservations {
-			for _, x := range res.Instances {
-				ids = append(ids, aws.ToString(x.InstanceId))
-				ips = append(ips, aws.ToString(x.PrivateIpAddress))
-			}
-		}
-	}
-	set(constructs.OutputServerPrivateIPs, strings.Join(ips, ","))
-	if sys.LoadBalancer != nil && outs[constructs.OutputLoadBalancerDNSName] == "" {
+	set(constructs.OutputServerGroupName, inv[sys.Servers.ID])
+	set(constructs.OutputServerGroupName, sys.Servers.Name)
+	if outs[constructs.OutputLoadBalancerDNSName] == "" {
 		if o, err := c.ELB.DescribeLoadBalancers(ctx, &elb.DescribeLoadBalancersInput{Names: []string{sys.LoadBalancer.Name}}); err == nil && len(o.LoadBalancers) > 0 {
 			outs[constructs.OutputLoadBalancerDNSName] = aws.ToString(o.LoadBalancers[0].DNSName)
 		}
@@ -786,7 +705,7 @@ func fillOutputs(ctx context.Context, c *verify.Clients, sys *constructs.System,
 			outs[constructs.OutputFunctionURL] = aws.ToString(o.FunctionUrl)
 		}
 	}
-	return ids, nil
+	return nil
 }
 
 // indent prefixes every line written to w with spaces.

@@ -14,6 +14,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/autoscaling"
+	astypes "github.com/aws/aws-sdk-go-v2/service/autoscaling/types"
+	"github.com/aws/aws-sdk-go-v2/service/ec2"
+	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
+
 	"github.com/twinstack/twinstack/internal/moto"
 	"github.com/twinstack/twinstack/internal/proc"
 	"github.com/twinstack/twinstack/internal/state"
@@ -100,6 +106,9 @@ func newHarness(t *testing.T) *harness {
 			t.Fatal(err)
 		}
 		h.fakes[name] = &fakeToolchain{tpl: tpl, outputs: map[string]string{"BucketName": n.Bucket, "ImagesTableName": n.ImagesTable, "AlbumsTableName": n.AlbumsTable}}
+		// The server group, as the stacks make it (its name is the
+		// model's, which is what fillOutputs falls back to).
+		createServerGroup(t, m.Endpoint(), Prefixes[name]+"-servers", 2)
 	}
 	t.Cleanup(func() {
 		// Whatever a test left behind is stopped here, by the record.
@@ -146,8 +155,9 @@ func assertClean(t *testing.T, root string, procs []Proc) {
 	}
 }
 
-// recorded spies on the record file while Up runs, so that a test can
-// check every process ever started.
+// recorded spies on the record file (and the servers the group
+// stand-ins list) while Up runs, so that a test can check every process
+// ever started.
 func recorded(t *testing.T, root string, stop <-chan struct{}) func() []Proc {
 	var mu sync.Mutex
 	seen := map[int]Proc{}
@@ -159,6 +169,10 @@ func recorded(t *testing.T, root string, stop <-chan struct{}) func() []Proc {
 				mu.Lock()
 				for _, p := range r.Processes {
 					seen[p.PID] = p
+					kids, _ := loadChildren(p.Children)
+					for _, k := range kids {
+						seen[k.PID] = Proc{Ref: k, Role: "server", Deployment: p.Deployment}
+					}
 				}
 				mu.Unlock()
 			}
@@ -189,15 +203,17 @@ func TestUpFailsCleanlyWhenServerNeverReady(t *testing.T) {
 	_, err := Up(context.Background(), h.opts(&tw))
 	close(stop)
 	if err == nil || !strings.Contains(err.Error(), "did not become ready") {
-		t.Fatalf("err = %v, want a server that did not become ready", err)
+		t.Fatalf("err = %v, want servers that did not become ready", err)
 	}
 	ps := procs()
 	roles := map[string]int{}
 	for _, p := range ps {
 		roles[p.Role]++
 	}
-	if roles["origin"] != 1 || roles["server"] != 1 {
-		t.Fatalf("started %v, want the origin and one server", roles)
+	// The group's two instances each got a server (the stand-in's), and
+	// nothing else of the deployment started.
+	if roles["origin"] != 1 || roles[RoleGroup] != 1 || roles["server"] < 2 || len(roles) != 3 {
+		t.Fatalf("started %v, want the origin, one group stand-in and its servers", roles)
 	}
 	assertClean(t, h.root, ps)
 	if h.fakes[state.Terraform].destroyed != 1 {
@@ -211,11 +227,14 @@ func TestUpFailsCleanlyWhenServerNeverReady(t *testing.T) {
 func TestUpFailsCleanlyWhenServerExits(t *testing.T) {
 	h := newHarness(t)
 	tw := wrapper(t, twinstackBinary(t), "echo 'IMAGES_BUCKET: bucket not found' >&2; exit 1")
+	stop := make(chan struct{})
+	procs := recorded(t, h.root, stop)
 	_, err := Up(context.Background(), h.opts(&tw))
+	close(stop)
 	if err == nil || !strings.Contains(err.Error(), "bucket not found") {
 		t.Fatalf("err = %v, want the server's own last words", err)
 	}
-	assertClean(t, h.root, nil)
+	assertClean(t, h.root, procs())
 }
 
 func TestUpFailsCleanlyWhenDeployFails(t *testing.T) {
@@ -300,4 +319,34 @@ func TestMain(m *testing.M) {
 		os.RemoveAll(filepath.Dir(buildOnce.path))
 	}
 	os.Exit(code)
+}
+
+// createServerGroup makes an Auto Scaling group of desired instances (a
+// VPC, a subnet, a launch template) in the emulator at endpoint.
+func createServerGroup(t *testing.T, endpoint, name string, desired int32) {
+	t.Helper()
+	ctx := context.Background()
+	cfg := moto.AWSConfig(endpoint)
+	ec2c, asc := ec2.NewFromConfig(cfg), autoscaling.NewFromConfig(cfg)
+	vpc, err := ec2c.CreateVpc(ctx, &ec2.CreateVpcInput{CidrBlock: aws.String("10.20.0.0/16")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sn, err := ec2c.CreateSubnet(ctx, &ec2.CreateSubnetInput{VpcId: vpc.Vpc.VpcId, CidrBlock: aws.String("10.20.1.0/24"), AvailabilityZone: aws.String("us-east-1a")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	imgs, err := ec2c.DescribeImages(ctx, &ec2.DescribeImagesInput{})
+	if err != nil || len(imgs.Images) == 0 {
+		t.Fatalf("no image in the emulator: %v", err)
+	}
+	if _, err := ec2c.CreateLaunchTemplate(ctx, &ec2.CreateLaunchTemplateInput{LaunchTemplateName: aws.String(name),
+		LaunchTemplateData: &ec2types.RequestLaunchTemplateData{ImageId: imgs.Images[0].ImageId, InstanceType: ec2types.InstanceTypeT3Micro}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := asc.CreateAutoScalingGroup(ctx, &autoscaling.CreateAutoScalingGroupInput{AutoScalingGroupName: aws.String(name),
+		LaunchTemplate: &astypes.LaunchTemplateSpecification{LaunchTemplateName: aws.String(name), Version: aws.String("$Latest")},
+		MinSize:        aws.Int32(1), MaxSize: aws.Int32(4), DesiredCapacity: aws.Int32(desired), VPCZoneIdentifier: sn.Subnet.SubnetId}); err != nil {
+		t.Fatal(err)
+	}
 }

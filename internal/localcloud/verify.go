@@ -8,6 +8,9 @@ import (
 	"os"
 	"path/filepath"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+
 	"github.com/twinstack/twinstack/constructs"
 	"github.com/twinstack/twinstack/internal/apperr"
 	"github.com/twinstack/twinstack/internal/config"
@@ -97,7 +100,16 @@ func Verify(ctx context.Context, o VerifyOptions) (*verify.Report, error) {
 		vo.EmulatorVersion = o.EmulatorVersion
 		vo.Emulator = "moto " + orUnknown(o.EmulatorVersion)
 	}
-	if vo.Inventory, err = inventory(ctx, clients, sys, l, o.Root, o.Deployment, cfg.StackName); err != nil {
+	var tf *tfStateRead
+	if o.Deployment == state.Terraform {
+		if tf, err = readTerraformState(ctx, awsCfg, endpoint != "", cfg.TFState, l, o.Root, cfg.StackName); err != nil {
+			return nil, err
+		}
+	}
+	if vo.Inventory, err = inventory(ctx, clients, sys, tf, o.Deployment, cfg.StackName); err != nil {
+		return nil, err
+	}
+	if vo.Declared, err = declared(ctx, clients, sys, tf, o.Deployment, cfg.StackName); err != nil {
 		return nil, err
 	}
 	rep, err := verify.Run(ctx, clients, sys, vo)
@@ -107,10 +119,82 @@ func Verify(ctx context.Context, o VerifyOptions) (*verify.Report, error) {
 	return rep, nil
 }
 
+// tfStateRead is a Terraform state as read back, with where it came from.
+type tfStateRead struct {
+	body   []byte
+	source string
+}
+
+// readTerraformState reads the Terraform deployment's state where the
+// configuration keeps it: the S3 object of tf_state=s3 (through the S3 API,
+// as a team's deployment on AWS has it), else the local file (local up's,
+// then the project root's). nil when there is none.
+func readTerraformState(ctx context.Context, awsCfg aws.Config, emulator bool, ts constructs.TerraformState, l Layout, root, stack string) (*tfStateRead, error) {
+	const op = "verify"
+	if ts.Remote() {
+		c := s3.NewFromConfig(awsCfg, func(o *s3.Options) {
+			o.UsePathStyle = emulator
+			if ts.Region != "" {
+				o.Region = ts.Region
+			}
+		})
+		o, err := c.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(ts.Bucket), Key: aws.String(ts.Key)})
+		if err != nil {
+			return nil, apperr.E(apperr.NotFound, op, fmt.Errorf("terraform state s3://%s/%s: %w", ts.Bucket, ts.Key, err))
+		}
+		defer o.Body.Close()
+		b, err := io.ReadAll(o.Body)
+		if err != nil {
+			return nil, apperr.E(apperr.StorageUnavailable, op, fmt.Errorf("terraform state s3://%s/%s: %w", ts.Bucket, ts.Key, err))
+		}
+		return &tfStateRead{body: b, source: "s3://" + ts.Bucket + "/" + ts.Key}, nil
+	}
+	for _, p := range []string{l.TFState(stack), filepath.Join(root, "terraform."+stack+".tfstate")} {
+		b, err := os.ReadFile(p)
+		if errors.Is(err, os.ErrNotExist) {
+			continue
+		}
+		if err != nil {
+			return nil, apperr.E(apperr.Internal, op, err)
+		}
+		return &tfStateRead{body: b, source: filepath.Base(p)}, nil
+	}
+	return nil, nil
+}
+
+// declared reads the deployment tool's own record, for what only it keeps
+// (the group's rolling update): the template CloudFormation stored for the
+// stack, or the Terraform state; nil when there is no state.
+func declared(ctx context.Context, clients *verify.Clients, sys *constructs.System, tf *tfStateRead, deployment, stack string) (*verify.Declared, error) {
+	const op = "verify"
+	switch deployment {
+	case state.CloudFormation:
+		body, err := verify.StackTemplate(ctx, clients.CloudFormation, stack)
+		if err != nil {
+			return nil, apperr.E(apperr.NotFound, op, err)
+		}
+		d, err := verify.DeclaredFromTemplate(sys, stack, body)
+		if err != nil {
+			return nil, apperr.E(apperr.Internal, op, err)
+		}
+		return d, nil
+	case state.Terraform:
+		if tf == nil {
+			return nil, nil
+		}
+		d, err := verify.DeclaredFromTFState(sys, tf.source, tf.body)
+		if err != nil {
+			return nil, apperr.E(apperr.InvalidConfig, op, fmt.Errorf("%s: %w", tf.source, err))
+		}
+		return d, nil
+	}
+	return nil, nil
+}
+
 // inventory maps the model's nodes to the deployed resources: from the
-// CloudFormation stack, or from the Terraform state file (local up's, then
-// the project root's); nil when there is no state file.
-func inventory(ctx context.Context, clients *verify.Clients, sys *constructs.System, l Layout, root, deployment, stack string) (map[constructs.ID]string, error) {
+// CloudFormation stack, or from the Terraform state; nil when there is no
+// state.
+func inventory(ctx context.Context, clients *verify.Clients, sys *constructs.System, tf *tfStateRead, deployment, stack string) (map[constructs.ID]string, error) {
 	const op = "verify"
 	switch deployment {
 	case state.CloudFormation:
@@ -120,20 +204,14 @@ func inventory(ctx context.Context, clients *verify.Clients, sys *constructs.Sys
 		}
 		return verify.InventoryFromStack(sys, rs), nil
 	case state.Terraform:
-		for _, p := range []string{l.TFState(stack), filepath.Join(root, "terraform."+stack+".tfstate")} {
-			b, err := os.ReadFile(p)
-			if errors.Is(err, os.ErrNotExist) {
-				continue
-			}
-			if err != nil {
-				return nil, apperr.E(apperr.Internal, op, err)
-			}
-			inv, err := verify.InventoryFromTFState(sys, b)
-			if err != nil {
-				return nil, apperr.E(apperr.InvalidConfig, op, fmt.Errorf("%s: %w", p, err))
-			}
-			return inv, nil
+		if tf == nil {
+			return nil, nil
 		}
+		inv, err := verify.InventoryFromTFState(sys, tf.body)
+		if err != nil {
+			return nil, apperr.E(apperr.InvalidConfig, op, fmt.Errorf("%s: %w", tf.source, err))
+		}
+		return inv, nil
 	}
 	return nil, nil
 }

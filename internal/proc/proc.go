@@ -25,6 +25,12 @@ type Spec struct {
 	Dir  string   // working directory
 	// LogDir receives <Name>.log. Empty: output is discarded.
 	LogDir string
+	// Child starts the process as a child of this one rather than as a
+	// daemon: in this process's group (stopping the group stops it too)
+	// and, on Linux, signalled with SIGTERM when this process dies. The
+	// Auto Scaling group's stand-in starts its servers so: they must not
+	// outlive it.
+	Child bool
 }
 
 // Ref identifies a started process. It is what the state file records.
@@ -66,7 +72,10 @@ func Start(spec Spec) (*Process, error) {
 		cmd.Env = []string{}
 	}
 	cmd.Dir = spec.Dir
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: !spec.Child}
+	if spec.Child {
+		dieWithParent(cmd.SysProcAttr)
+	}
 	var logPath string
 	var logf *os.File
 	if spec.LogDir != "" {
@@ -94,6 +103,9 @@ func Start(spec Spec) (*Process, error) {
 	p.Name, p.PID, p.PGID, p.Log = spec.Name, cmd.Process.Pid, cmd.Process.Pid, logPath
 	if st, err := readStat(p.PID); err == nil {
 		p.Start = st.start
+		if spec.Child {
+			p.PGID = st.pgrp // this process's group: Stop signals the PID alone
+		}
 	}
 	go func() {
 		p.err = cmd.Wait()

@@ -26,6 +26,17 @@ func TestMain(m *testing.M) {
 		fmt.Println("ignoring SIGTERM")
 		time.Sleep(time.Minute)
 		os.Exit(0)
+	case "spawn":
+		// Starts a sleeping child of its own and reports its PID.
+		exe, _ := os.Executable()
+		c, err := Start(Spec{Name: "child", Path: exe, Env: []string{"PROC_HELPER=sleep"}, Child: true})
+		if err != nil {
+			fmt.Println(err)
+			os.Exit(1)
+		}
+		fmt.Printf("child %d\n", c.PID)
+		time.Sleep(time.Minute)
+		os.Exit(0)
 	case "fail":
 		fmt.Println("cannot start: bad setting")
 		os.Exit(3)
@@ -152,5 +163,59 @@ func TestReadStatParsesOddNames(t *testing.T) {
 	}
 	if st.state == 0 || st.start == 0 {
 		t.Fatalf("stat = %+v", st)
+	}
+}
+
+// TestChildDiesWithParent: a Child runs in its parent's process group and
+// ends when its parent is killed outright (no chance to stop it).
+func TestChildDiesWithParent(t *testing.T) {
+	parent := helper(t, "spawn")
+	var pid int
+	deadline := time.Now().Add(10 * time.Second)
+	for pid == 0 && time.Now().Before(deadline) {
+		b, _ := os.ReadFile(parent.Log)
+		fmt.Sscanf(string(b), "child %d", &pid)
+		time.Sleep(20 * time.Millisecond)
+	}
+	if pid == 0 {
+		t.Fatalf("no child reported: %s", LogTail(parent.Log, 3))
+	}
+	child, err := RefOf("child", pid, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if child.PGID != parent.PGID {
+		t.Errorf("child group %d, want its parent's %d", child.PGID, parent.PGID)
+	}
+	if err := syscall.Kill(parent.PID, syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	if !waitGone(context.Background(), child, 5*time.Second) {
+		Stop(context.Background(), child, time.Second)
+		t.Fatal("child still runs 5s after its parent was killed")
+	}
+}
+
+// TestStopChildSignalsItAlone: stopping a Child signals its PID, never the
+// group it shares with its parent (this test process).
+func TestStopChildSignalsItAlone(t *testing.T) {
+	exe, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := Start(Spec{Name: "child", Path: exe, Env: []string{"PROC_HELPER=sleep"}, Child: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.PGID != syscall.Getpgrp() {
+		t.Errorf("child's group %d, want this process's %d", p.PGID, syscall.Getpgrp())
+	}
+	if err := Stop(context.Background(), p.Ref, 2*time.Second); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-p.Done():
+	case <-time.After(5 * time.Second):
+		t.Fatal("not reaped")
 	}
 }

@@ -24,6 +24,9 @@ const (
 // HeaderRequestID carries the request id in both directions.
 const HeaderRequestID = "X-Request-Id"
 
+// HeaderInstanceID names the server that answered (Config.InstanceID).
+const HeaderInstanceID = "X-Instance-Id"
+
 // logger is the request's logger (with its request id), or base.
 func logger(c echo.Context, base *slog.Logger) *slog.Logger {
 	if l, ok := c.Get(ctxLogger).(*slog.Logger); ok {
@@ -76,6 +79,9 @@ func (s *Server) observe(next echo.HandlerFunc) echo.HandlerFunc {
 			id = newRequestID()
 		}
 		c.Response().Header().Set(HeaderRequestID, id)
+		if s.cfg.InstanceID != "" {
+			c.Response().Header().Set(HeaderInstanceID, s.cfg.InstanceID)
+		}
 		log := s.log.With("request_id", id)
 		c.Set(ctxRequestID, id)
 		c.Set(ctxLogger, log)

@@ -58,6 +58,9 @@ type Config struct {
 	ReadTimeout, WriteTimeout time.Duration
 	// Now is the clock for durations (default time.Now).
 	Now func() time.Time
+	// InstanceID, when set, is sent on every answer as X-Instance-Id, so
+	// that a caller behind a load balancer sees which server answered.
+	InstanceID string
 }
 
 // Timeout defaults: requests are small JSON bodies; the answer of an ingest

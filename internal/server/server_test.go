@@ -80,8 +80,9 @@ func newEnvB(t testing.TB) *env {
 	}
 	e.srv, err = server.New(server.Config{
 		Images: svc, Albums: albums.New(e.db, "albums"),
-		Logger:  slog.New(slog.NewJSONHandler(e.logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
-		OpenAPI: []byte(twinstack.OpenAPI),
+		Logger:     slog.New(slog.NewJSONHandler(e.logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
+		OpenAPI:    []byte(twinstack.OpenAPI),
+		InstanceID: "i-test",
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -159,6 +160,9 @@ func TestPostImage(t *testing.T) {
 	}
 	if got := r.header.Get("X-Request-Id"); got != "req-123" {
 		t.Errorf("X-Request-Id %q", got)
+	}
+	if got := r.header.Get("X-Instance-Id"); got != "i-test" {
+		t.Errorf("X-Instance-Id %q, want the server's instance id", got)
 	}
 	if st := r.header.Get("Server-Timing"); !timingRE.MatchString(st) {
 		t.Errorf("Server-Timing %q", st)
@@ -267,6 +271,9 @@ func TestFailures(t *testing.T) {
 			}
 			if r.header.Get("X-Request-Id") == "" {
 				t.Error("no X-Request-Id")
+			}
+			if got := r.header.Get("X-Instance-Id"); got != "i-test" {
+				t.Errorf("X-Instance-Id %q, want the server's instance id", got)
 			}
 		})
 	}

@@ -79,6 +79,7 @@ func Build(ctx context.Context, c config.Serve, d Deps) (*Server, error) {
 		OpenAPI:         d.OpenAPI,
 		ShutdownTimeout: c.ShutdownTimeout,
 		WriteTimeout:    c.DownloadTimeout + ingest.DefaultStorageTimeout + WriteMargin,
+		InstanceID:      id,
 	})
 }
 

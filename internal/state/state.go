@@ -71,11 +71,14 @@ type Deployment struct {
 	StackName string `json:"stack_name,omitempty"`
 
 	// ServerURL is what the Lambda's SERVER_URL points at: the load
-	// balancer stand-in when there are several instances, else the single
-	// instance. `bench --via server` sends here.
-	ServerURL       string   `json:"server_url,omitempty"`
-	LoadBalancerURL string   `json:"load_balancer_url,omitempty"`
-	InstanceURLs    []string `json:"instance_urls,omitempty"`
+	// balancer (locally the server group's stand-in, on one address for
+	// the deployment's lifetime). `bench --via server` sends here.
+	ServerURL       string `json:"server_url,omitempty"`
+	LoadBalancerURL string `json:"load_balancer_url,omitempty"`
+	// ServerGroup is the Auto Scaling group's name. Its servers come and
+	// go with its instances, so their addresses are not kept here: the
+	// local stand-in lists them at LoadBalancerURL + "/lb/targets".
+	ServerGroup string `json:"server_group,omitempty"`
 	// LambdaInvokeURL is the emulator's invoke API,
 	// http://127.0.0.1:PORT/2015-03-31/functions/function/invocations.
 	LambdaInvokeURL string `json:"lambda_invoke_url,omitempty"`

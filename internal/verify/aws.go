@@ -7,6 +7,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/autoscaling"
 	"github.com/aws/aws-sdk-go-v2/service/cloudformation"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
@@ -46,6 +47,7 @@ func NewClients(cfg aws.Config, local bool) *Clients {
 		EC2:            ec2.NewFromConfig(cfg),
 		IAM:            iam.NewFromConfig(cfg),
 		ELB:            elb.NewFromConfig(cfg),
+		AutoScaling:    autoscaling.NewFromConfig(cfg),
 		Lambda:         lambda.NewFromConfig(cfg),
 		Logs:           cloudwatchlogs.NewFromConfig(cfg),
 		STS:            sts.NewFromConfig(cfg),

@@ -22,7 +22,6 @@ import (
 	lambdatypes "github.com/aws/aws-sdk-go-v2/service/lambda/types"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
-	"github.com/aws/aws-sdk-go-v2/service/ssm"
 	"github.com/aws/smithy-go"
 
 	"github.com/twinstack/twinstack/constructs"
@@ -39,6 +38,7 @@ func notFoundCode(code string) bool {
 		"LoadBalancerNotFound", "TargetGroupNotFound", "ListenerNotFound",
 		"InvalidInstanceID.NotFound", "InvalidGroup.NotFound", "InvalidVpcID.NotFound", "InvalidSubnetID.NotFound",
 		"InvalidRouteTableID.NotFound", "InvalidInternetGatewayID.NotFound",
+		"InvalidLaunchTemplateId.NotFound", "InvalidLaunchTemplateName.NotFoundException", "InvalidLaunchTemplateId.VersionNotFound",
 		"ParameterNotFound":
 		return true
 	}
@@ -1003,142 +1003,10 @@ func allowed(sts []statement, action, resource string) bool {
 	return false
 }
 
-// --- EC2 instances ---
-
-func instanceChecks(r *reader) []check {
-	var cs []check
-	for i := range r.sys.Servers {
-		cs = append(cs, oneInstanceChecks(r, &r.sys.Servers[i])...)
-	}
-	return cs
-}
-
-func oneInstanceChecks(r *reader, in *constructs.Instance) []check {
-	pre := "instance." + string(in.ID)
-	get := lookupOf(func(ctx context.Context) (*ec2types.Instance, error) { return r.instance(ctx, in) })
-	field := func(suffix, property, want string, f func(context.Context, *ec2types.Instance) (string, error)) check {
-		return prop(pre+suffix, in.ID, property, want, get, func(ctx context.Context, d *ec2types.Instance) (string, bool, error) {
-			v, err := f(ctx, d)
-			return v, err == nil, err
-		})
-	}
-	cs := []check{
-		field(".type", "InstanceType", in.Type, func(_ context.Context, d *ec2types.Instance) (string, error) { return string(d.InstanceType), nil }),
-		field(".architecture", "Architecture", in.Architecture, func(_ context.Context, d *ec2types.Instance) (string, error) {
-			return string(d.Architecture), nil
-		}),
-		field(".ami", "ImageId", "latest AL2023 ("+in.AMIParameter+")", func(ctx context.Context, d *ec2types.Instance) (string, error) {
-			p, err := cached(r, "ssm/"+in.AMIParameter, func() (string, error) {
-				o, err := r.c.SSM.GetParameter(ctx, &ssm.GetParameterInput{Name: aws.String(in.AMIParameter)})
-				if err != nil {
-					return "", err
-				}
-				return aws.ToString(o.Parameter.Value), nil
-			})
-			if err != nil {
-				return "", fmt.Errorf("ssm parameter %s: %w", in.AMIParameter, err)
-			}
-			if aws.ToString(d.ImageId) == p {
-				return "latest AL2023 (" + in.AMIParameter + ")", nil
-			}
-			return aws.ToString(d.ImageId) + " (parameter holds " + p + ")", nil
-		}),
-		field(".subnet", "SubnetId", string(in.Subnet), func(ctx context.Context, d *ec2types.Instance) (string, error) {
-			return r.subnetName(ctx, aws.ToString(d.SubnetId)), nil
-		}),
-	}
-	if in.RequireIMDSv2 {
-		c := field(".imdsv2", "MetadataOptions.HttpTokens", string(ec2types.HttpTokensStateRequired), func(_ context.Context, d *ec2types.Instance) (string, error) {
-			if d.MetadataOptions == nil {
-				return "", nil
-			}
-			return string(d.MetadataOptions.HttpTokens), nil
-		})
-		c.patch = func(ctx context.Context) error {
-			d, err := must(ctx, get, "instance "+string(in.ID))
-			if err != nil {
-				return err
-			}
-			_, err = r.c.EC2.ModifyInstanceMetadataOptions(ctx, &ec2.ModifyInstanceMetadataOptionsInput{InstanceId: d.InstanceId, HttpTokens: ec2types.HttpTokensStateRequired})
-			return err
-		}
-		cs = append(cs, c)
-	}
-	root := lookupOf(func(ctx context.Context) (ec2types.Volume, error) {
-		d, err := r.instance(ctx, in)
-		if err != nil {
-			return ec2types.Volume{}, err
-		}
-		var vid string
-		for _, m := range d.BlockDeviceMappings {
-			if aws.ToString(m.DeviceName) == aws.ToString(d.RootDeviceName) && m.Ebs != nil {
-				vid = aws.ToString(m.Ebs.VolumeId)
-			}
-		}
-		if vid == "" {
-			return ec2types.Volume{}, fmt.Errorf("root volume of %s: %w", in.ID, errNotFound)
-		}
-		return cached(r, "volume/"+vid, func() (ec2types.Volume, error) {
-			o, err := r.c.EC2.DescribeVolumes(ctx, &ec2.DescribeVolumesInput{VolumeIds: []string{vid}})
-			if err != nil {
-				return ec2types.Volume{}, fmt.Errorf("describe volume %s: %w", vid, err)
-			}
-			if len(o.Volumes) == 0 {
-				return ec2types.Volume{}, fmt.Errorf("volume %s: %w", vid, errNotFound)
-			}
-			return o.Volumes[0], nil
-		})
-	})
-	rv := in.RootVolume
-	cs = append(cs,
-		prop(pre+".root-volume.type", in.ID, "RootVolume.VolumeType", rv.Type, root, value(func(v ec2types.Volume) string { return string(v.VolumeType) })),
-		prop(pre+".root-volume.size", in.ID, "RootVolume.Size", fmt.Sprintf("%d GiB", rv.SizeGiB), root, value(func(v ec2types.Volume) string { return fmt.Sprintf("%d GiB", aws.ToInt32(v.Size)) })),
-		prop(pre+".root-volume.encrypted", in.ID, "RootVolume.Encrypted", tf(rv.Encrypted), root, value(func(v ec2types.Volume) string { return tf(aws.ToBool(v.Encrypted)) })))
-	role := r.sys.Role(in.Role)
-	if role != nil && role.ProfileName != "" {
-		cs = append(cs, field(".profile", "IamInstanceProfile", role.ProfileName, func(_ context.Context, d *ec2types.Instance) (string, error) {
-			if d.IamInstanceProfile == nil {
-				return "none", nil
-			}
-			arn := aws.ToString(d.IamInstanceProfile.Arn)
-			return arn[strings.LastIndex(arn, "/")+1:], nil
-		}))
-	}
-	g := r.sys.Group(in.Group)
-	groups := field(".security-groups", "SecurityGroups", string(in.Group), func(ctx context.Context, d *ec2types.Instance) (string, error) {
-		var names []string
-		for _, x := range d.SecurityGroups {
-			names = append(names, r.groupName(ctx, aws.ToString(x.GroupId)))
-		}
-		return orDefault(sortedSet(names), "none"), nil
-	})
-	// The patch sets the instance's groups to exactly the model's one.
-	groups.patch = func(ctx context.Context) error {
-		d, err := must(ctx, get, "instance "+string(in.ID))
-		if err != nil {
-			return err
-		}
-		gs, err := r.groups(ctx)
-		if err != nil {
-			return err
-		}
-		sg, ok := gs[g.ID]
-		if !ok {
-			return fmt.Errorf("group %s: %w", g.ID, errNotFound)
-		}
-		_, err = r.c.EC2.ModifyInstanceAttribute(ctx, &ec2.ModifyInstanceAttributeInput{InstanceId: d.InstanceId, Groups: []string{aws.ToString(sg.GroupId)}})
-		return err
-	}
-	return append(cs, groups)
-}
-
 // --- load balancer ---
 
 func loadBalancerChecks(r *reader) []check {
-	lb := r.sys.LoadBalancer
-	if lb == nil {
-		return nil
-	}
+	lb := &r.sys.LoadBalancer
 	getLB := lookupOf(func(ctx context.Context) (*elbtypes.LoadBalancer, error) { return r.loadBalancer(ctx, lb) })
 	getTG := lookupOf(func(ctx context.Context) (*elbtypes.TargetGroup, error) { return r.targetGroup(ctx, lb) })
 	// The listener is the balancer's one listener on the model's port, or
@@ -1246,90 +1114,7 @@ func loadBalancerChecks(r *reader) []check {
 		}
 		cs = append(cs, c)
 	}
-	var want []string
-	for _, t := range lb.Targets {
-		want = append(want, fmt.Sprintf("%s:%d", t, lb.TargetPort))
-	}
-	type target struct {
-		text string
-		desc elbtypes.TargetDescription
-	}
-	targets := func(ctx context.Context, d *elbtypes.TargetGroup) ([]target, error) {
-		o, err := r.c.ELB.DescribeTargetHealth(ctx, &elb.DescribeTargetHealthInput{TargetGroupArn: d.TargetGroupArn})
-		if err != nil {
-			return nil, err
-		}
-		var out []target
-		for _, h := range o.TargetHealthDescriptions {
-			if h.Target != nil {
-				out = append(out, target{fmt.Sprintf("%s:%d", r.instanceName(ctx, aws.ToString(h.Target.Id)), aws.ToInt32(h.Target.Port)), *h.Target})
-			}
-		}
-		return out, nil
-	}
-	tc := prop(tpre+".targets", lb.TargetGroup, "Targets", orDefault(sortedSet(want), "none"), getTG, func(ctx context.Context, d *elbtypes.TargetGroup) (string, bool, error) {
-		ts, err := targets(ctx, d)
-		if err != nil {
-			return "", false, err
-		}
-		var got []string
-		for _, t := range ts {
-			got = append(got, t.text)
-		}
-		return orDefault(sortedSet(got), "none"), true, nil
-	})
-	// The patch registers the model's targets and deregisters the others.
-	tc.patch = func(ctx context.Context) error {
-		d, err := must(ctx, getTG, "target group "+lb.TargetName)
-		if err != nil {
-			return err
-		}
-		have, err := targets(ctx, d)
-		if err != nil {
-			return err
-		}
-		var add, drop []elbtypes.TargetDescription
-		var haveText []string
-		for _, t := range have {
-			haveText = append(haveText, t.text)
-			if !contains(want, t.text) {
-				drop = append(drop, t.desc)
-			}
-		}
-		for _, id := range lb.Targets {
-			if contains(haveText, fmt.Sprintf("%s:%d", id, lb.TargetPort)) {
-				continue
-			}
-			in := serverByID(r.sys, id)
-			if in == nil {
-				return fmt.Errorf("target %s is not a server of the model", id)
-			}
-			x, err := r.instance(ctx, in)
-			if err != nil {
-				return err
-			}
-			add = append(add, elbtypes.TargetDescription{Id: x.InstanceId, Port: aws.Int32(int32(lb.TargetPort))})
-		}
-		if len(drop) > 0 {
-			if _, err := r.c.ELB.DeregisterTargets(ctx, &elb.DeregisterTargetsInput{TargetGroupArn: d.TargetGroupArn, Targets: drop}); err != nil {
-				return err
-			}
-		}
-		if len(add) > 0 {
-			_, err = r.c.ELB.RegisterTargets(ctx, &elb.RegisterTargetsInput{TargetGroupArn: d.TargetGroupArn, Targets: add})
-		}
-		return err
-	}
-	return append(cs, tc)
-}
-
-func serverByID(sys *constructs.System, id constructs.ID) *constructs.Instance {
-	for i := range sys.Servers {
-		if sys.Servers[i].ID == id {
-			return &sys.Servers[i]
-		}
-	}
-	return nil
+	return append(cs, targetsCheck(r, lb, getTG))
 }
 
 // --- Lambda ---

@@ -3,10 +3,13 @@
 // model built from the same configuration (constructs.New). Each check
 // compares exactly one property of one resource (bucket versioning, one
 // public-access flag, a table's PITR status, one security-group rule or the
-// group's extra rules, an instance's HttpTokens, one health-check setting, one
+// group's extra rules, the launch template's HttpTokens, the HttpTokens of
+// the server group's running instances, one health-check setting, one
 // Lambda environment variable, ...), so that a verdict and a gap entry
-// cover only that property. checkSets lists the functions that build the
-// checks; a new check file adds its function there.
+// cover only that property. A setting the AWS API does not expose (the
+// group's rolling update) is a check too: unverified, with a note saying
+// where it is compared, never left out. checkSets lists the functions that
+// build the checks; a new check file adds its function there.
 //
 // Verdicts: ok, patched, unverified, drift, missing, error. Only against
 // an emulator does a gap list (internal/emugaps) apply, and an entry

@@ -2,11 +2,15 @@ package verify
 
 import (
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"strconv"
 	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/autoscaling"
+	astypes "github.com/aws/aws-sdk-go-v2/service/autoscaling/types"
 	"github.com/aws/aws-sdk-go-v2/service/cloudformation"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
 	cwltypes "github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs/types"
@@ -35,7 +39,12 @@ import (
 // (the API answers with its not-found error code); failCode makes every
 // call fail with that code.
 type world struct {
-	failCode string
+	// motoMetadata makes ModifyInstanceMetadataOptions reset the options a
+	// request leaves out, as moto 5.2.1 does (AWS keeps them).
+	motoMetadata bool
+	failCode     string
+	// template is the stack's template GetTemplate returns ("": no stack).
+	template string
 	// patchFail makes every write fail with this code.
 	patchFail string
 	// frozen makes writes succeed without changing anything.
@@ -61,8 +70,15 @@ type world struct {
 	igw                 string
 	groups              []ec2types.SecurityGroup
 	instances           []ec2types.Instance
-	volumes             []ec2types.Volume
 	ssm                 map[string]string
+
+	// The server group: the Auto Scaling group (its Instances are the
+	// group's view of w.instances), the launch templates, the group's
+	// hooks and policies.
+	asg       *astypes.AutoScalingGroup
+	templates []*fakeTemplate
+	hooks     []astypes.LifecycleHook
+	policies  []astypes.ScalingPolicy
 
 	// physical holds physical names the stack gives nodes, beyond the
 	// default inventory (a role deployed under another name).
@@ -106,7 +122,14 @@ func (w *world) write() (bool, error) {
 }
 
 func (w *world) clients() *Clients {
-	return &Clients{S3: w, DynamoDB: w, EC2: w, IAM: w, ELB: w, Lambda: w, Logs: w, STS: w, SSM: w, CloudFormation: w}
+	return &Clients{S3: w, DynamoDB: w, EC2: w, IAM: w, ELB: w, AutoScaling: w, Lambda: w, Logs: w, STS: w, SSM: w, CloudFormation: w}
+}
+
+// fakeTemplate is a launch template with its versions by number.
+type fakeTemplate struct {
+	id, name    string
+	latest, def int64
+	versions    map[int64]*ec2types.ResponseLaunchTemplateData
 }
 
 const fakeAccount = "123456789012"
@@ -134,6 +157,13 @@ func (w *world) DescribeStackResources(context.Context, *cloudformation.Describe
 
 func (w *world) DescribeStacks(context.Context, *cloudformation.DescribeStacksInput, ...func(*cloudformation.Options)) (*cloudformation.DescribeStacksOutput, error) {
 	return &cloudformation.DescribeStacksOutput{}, nil
+}
+
+func (w *world) GetTemplate(context.Context, *cloudformation.GetTemplateInput, ...func(*cloudformation.Options)) (*cloudformation.GetTemplateOutput, error) {
+	if w.template == "" {
+		return nil, apiErr("ValidationError")
+	}
+	return &cloudformation.GetTemplateOutput{TemplateBody: aws.String(w.template)}, nil
 }
 
 // --- S3 ---
@@ -456,19 +486,6 @@ func (w *world) instanceByID(id *string) *ec2types.Instance {
 	return nil
 }
 
-func (w *world) DescribeVolumes(_ context.Context, in *ec2.DescribeVolumesInput, _ ...func(*ec2.Options)) (*ec2.DescribeVolumesOutput, error) {
-	if err := w.fail(); err != nil {
-		return nil, err
-	}
-	var out []ec2types.Volume
-	for _, v := range w.volumes {
-		if contains(in.VolumeIds, aws.ToString(v.VolumeId)) {
-			out = append(out, v)
-		}
-	}
-	return &ec2.DescribeVolumesOutput{Volumes: out}, nil
-}
-
 func (w *world) AuthorizeSecurityGroupEgress(_ context.Context, in *ec2.AuthorizeSecurityGroupEgressInput, _ ...func(*ec2.Options)) (*ec2.AuthorizeSecurityGroupEgressOutput, error) {
 	if ok, err := w.write(); !ok {
 		return nil, err
@@ -535,8 +552,11 @@ func (w *world) ModifyInstanceMetadataOptions(_ context.Context, in *ec2.ModifyI
 	}
 	x := w.instanceByID(in.InstanceId)
 	m := ec2types.InstanceMetadataOptionsResponse{}
-	if x.MetadataOptions != nil {
+	if x.MetadataOptions != nil && !w.motoMetadata {
 		m = *x.MetadataOptions
+	}
+	if in.HttpEndpoint != "" {
+		m.HttpEndpoint = ec2types.InstanceMetadataEndpointState(in.HttpEndpoint)
 	}
 	if in.HttpTokens != "" {
 		m.HttpTokens = in.HttpTokens
@@ -594,18 +614,6 @@ func (w *world) ReplaceRouteTableAssociation(_ context.Context, in *ec2.ReplaceR
 		}
 	}
 	return &ec2.ReplaceRouteTableAssociationOutput{}, nil
-}
-
-func (w *world) ModifyInstanceAttribute(_ context.Context, in *ec2.ModifyInstanceAttributeInput, _ ...func(*ec2.Options)) (*ec2.ModifyInstanceAttributeOutput, error) {
-	if ok, err := w.write(); !ok {
-		return nil, err
-	}
-	x := w.instanceByID(in.InstanceId)
-	x.SecurityGroups = nil
-	for _, g := range in.Groups {
-		x.SecurityGroups = append(x.SecurityGroups, ec2types.GroupIdentifier{GroupId: aws.String(g)})
-	}
-	return &ec2.ModifyInstanceAttributeOutput{}, nil
 }
 
 // --- IAM ---
@@ -893,7 +901,8 @@ func conforming(sys *constructs.System) *world {
 	bucket := strings.ReplaceAll(sys.Bucket.Name, constructs.AccountToken, fakeAccount)
 	arn := func(v constructs.Value) string {
 		if v.Ref == nil {
-			return v.Literal
+			// As deployed: the account token resolved.
+			return strings.ReplaceAll(v.Literal, constructs.AccountToken, fakeAccount)
 		}
 		base := map[constructs.ID]string{
 			sys.Bucket.ID:      "arn:aws:s3:::" + bucket,
@@ -1010,54 +1019,105 @@ func conforming(sys *constructs.System) *world {
 			w.profiles[ro.ProfileName] = &iamtypes.InstanceProfile{InstanceProfileName: aws.String(ro.ProfileName), Roles: []iamtypes.Role{{RoleName: aws.String(ro.Name)}}}
 		}
 	}
-	for _, in := range sys.Servers {
-		iid := "i-" + string(in.ID)
-		w.ssm[in.AMIParameter] = "ami-latest"
-		vid := "vol-" + string(in.ID)
-		w.volumes = append(w.volumes, ec2types.Volume{VolumeId: aws.String(vid), VolumeType: ec2types.VolumeType(in.RootVolume.Type), Size: aws.Int32(int32(in.RootVolume.SizeGiB)), Encrypted: aws.Bool(in.RootVolume.Encrypted)})
-		x := ec2types.Instance{InstanceId: aws.String(iid), InstanceType: ec2types.InstanceType(in.Type), Architecture: ec2types.ArchitectureValues(in.Architecture),
-			ImageId: aws.String("ami-latest"), SubnetId: aws.String("subnet-" + string(in.Subnet)), VpcId: w.vpc.VpcId,
-			Tags:                []ec2types.Tag{{Key: aws.String("Name"), Value: aws.String(in.Name)}},
-			RootDeviceName:      aws.String(in.RootVolume.Device),
-			BlockDeviceMappings: []ec2types.InstanceBlockDeviceMapping{{DeviceName: aws.String(in.RootVolume.Device), Ebs: &ec2types.EbsInstanceBlockDevice{VolumeId: aws.String(vid)}}},
-			SecurityGroups:      []ec2types.GroupIdentifier{{GroupId: aws.String(gid(in.Group))}},
-			PrivateIpAddress:    aws.String("10.0.0." + fmt.Sprint(in.Index+10)),
+	lb := sys.LoadBalancer
+	scheme := elbtypes.LoadBalancerSchemeEnumInternetFacing
+	if lb.Internal {
+		scheme = elbtypes.LoadBalancerSchemeEnumInternal
+	}
+	elbARN := "arn:aws:elasticloadbalancing:" + sys.Region + ":" + fakeAccount + ":"
+	w.lb = &elbtypes.LoadBalancer{LoadBalancerArn: aws.String(elbARN + "loadbalancer/app/" + lb.Name + "/50dc6c495c0c9188"), DNSName: aws.String("internal-lb.example"),
+		Scheme: scheme, Type: elbtypes.LoadBalancerTypeEnumApplication, SecurityGroups: []string{gid(lb.Group)}, VpcId: w.vpc.VpcId}
+	for _, s := range lb.Subnets {
+		w.lb.AvailabilityZones = append(w.lb.AvailabilityZones, elbtypes.AvailabilityZone{SubnetId: aws.String("subnet-" + string(s))})
+	}
+	h := lb.Health
+	w.tg = &elbtypes.TargetGroup{TargetGroupArn: aws.String(elbARN + "targetgroup/" + lb.TargetName + "/73e2d6bc24d8a067"), TargetGroupName: aws.String(lb.TargetName), Protocol: elbtypes.ProtocolEnumHttp,
+		Port: aws.Int32(int32(lb.TargetPort)), TargetType: elbtypes.TargetTypeEnumInstance,
+		HealthCheckProtocol: elbtypes.ProtocolEnumHttp, HealthCheckPath: aws.String(lb.HealthPath),
+		HealthCheckIntervalSeconds: aws.Int32(int32(h.IntervalSec)), HealthCheckTimeoutSeconds: aws.Int32(int32(h.TimeoutSec)),
+		HealthyThresholdCount: aws.Int32(int32(h.HealthyThreshold)), UnhealthyThresholdCount: aws.Int32(int32(h.UnhealthyThreshold)),
+		Matcher: &elbtypes.Matcher{HttpCode: aws.String(h.Matcher)}}
+	w.listeners = []elbtypes.Listener{{Protocol: elbtypes.ProtocolEnumHttp, Port: aws.Int32(int32(lb.ListenerPort)),
+		DefaultActions: []elbtypes.Action{{Type: elbtypes.ActionTypeEnumForward, TargetGroupArn: w.tg.TargetGroupArn}}}}
+
+	// The server group: its launch template at version 2 (the default
+	// still 1, as after one template change), Desired InService
+	// instances launched from it, registered with the target group.
+	g := sys.Servers
+	lt0 := g.Template
+	w.ssm[lt0.AMIParameter] = "ami-latest"
+	profileARN := ""
+	if ro := sys.Role(lt0.Role); ro != nil && ro.ProfileName != "" {
+		profileARN = "arn:aws:iam::" + fakeAccount + ":instance-profile/" + ro.ProfileName
+	}
+	data := func() *ec2types.ResponseLaunchTemplateData {
+		d := &ec2types.ResponseLaunchTemplateData{InstanceType: ec2types.InstanceType(lt0.Type), ImageId: aws.String("ami-latest"),
+			SecurityGroupIds: []string{gid(lt0.Group)},
+			MetadataOptions:  &ec2types.LaunchTemplateInstanceMetadataOptions{HttpTokens: ec2types.LaunchTemplateHttpTokensStateOptional},
+			BlockDeviceMappings: []ec2types.LaunchTemplateBlockDeviceMapping{{DeviceName: aws.String(lt0.RootVolume.Device), Ebs: &ec2types.LaunchTemplateEbsBlockDevice{
+				VolumeSize: aws.Int32(int32(lt0.RootVolume.SizeGiB)), VolumeType: ec2types.VolumeType(lt0.RootVolume.Type), Encrypted: aws.Bool(lt0.RootVolume.Encrypted)}}},
+			UserData: aws.String(base64.StdEncoding.EncodeToString([]byte(sys.UserData("artifacts", "server", func(v constructs.Value) string { return "value" })))),
 		}
-		x.MetadataOptions = &ec2types.InstanceMetadataOptionsResponse{HttpTokens: ec2types.HttpTokensStateOptional, HttpPutResponseHopLimit: aws.Int32(2)}
-		if in.RequireIMDSv2 {
+		if lt0.RequireIMDSv2 {
+			d.MetadataOptions.HttpTokens = ec2types.LaunchTemplateHttpTokensStateRequired
+		}
+		if lt0.MetadataHopLimit > 0 {
+			d.MetadataOptions.HttpPutResponseHopLimit = aws.Int32(int32(lt0.MetadataHopLimit))
+		}
+		if profileARN != "" {
+			d.IamInstanceProfile = &ec2types.LaunchTemplateIamInstanceProfileSpecification{Arn: aws.String(profileARN)}
+		}
+		if lt0.CPUCredits != "" {
+			d.CreditSpecification = &ec2types.CreditSpecification{CpuCredits: aws.String(lt0.CPUCredits)}
+		}
+		return d
+	}
+	lt := &fakeTemplate{id: "lt-0123456789abcdef0", name: lt0.Name, latest: 2, def: 1, versions: map[int64]*ec2types.ResponseLaunchTemplateData{1: data(), 2: data()}}
+	w.templates = []*fakeTemplate{lt}
+	spec := func() *astypes.LaunchTemplateSpecification {
+		return &astypes.LaunchTemplateSpecification{LaunchTemplateId: aws.String(lt.id), LaunchTemplateName: aws.String(lt.name), Version: aws.String("2")}
+	}
+	var zones []string
+	for _, id := range g.Subnets {
+		zones = append(zones, "subnet-"+string(id))
+	}
+	w.asg = &astypes.AutoScalingGroup{AutoScalingGroupName: aws.String(g.Name),
+		MinSize: aws.Int32(int32(g.Min)), DesiredCapacity: aws.Int32(int32(g.Desired)), MaxSize: aws.Int32(int32(g.Max)),
+		HealthCheckType: aws.String(g.HealthCheckType), HealthCheckGracePeriod: aws.Int32(int32(g.HealthCheckGraceSec)),
+		VPCZoneIdentifier: aws.String(strings.Join(zones, ",")), TargetGroupARNs: []string{aws.ToString(w.tg.TargetGroupArn)},
+		LaunchTemplate: spec(),
+		Tags: []astypes.TagDescription{{Key: aws.String("Name"), Value: aws.String(g.NameTag), PropagateAtLaunch: aws.Bool(true),
+			ResourceId: aws.String(g.Name), ResourceType: aws.String("auto-scaling-group")}}}
+	for i := range g.Desired {
+		iid := "i-server" + strconv.Itoa(i+1)
+		w.asg.Instances = append(w.asg.Instances, astypes.Instance{InstanceId: aws.String(iid), LifecycleState: astypes.LifecycleStateInService,
+			HealthStatus: aws.String("Healthy"), LaunchTemplate: spec()})
+		x := ec2types.Instance{InstanceId: aws.String(iid), InstanceType: ec2types.InstanceType(lt0.Type), ImageId: aws.String("ami-latest"),
+			SubnetId: aws.String(zones[i%len(zones)]), VpcId: w.vpc.VpcId, State: &ec2types.InstanceState{Name: ec2types.InstanceStateNameRunning},
+			Tags:            []ec2types.Tag{{Key: aws.String("Name"), Value: aws.String(g.NameTag)}},
+			SecurityGroups:  []ec2types.GroupIdentifier{{GroupId: aws.String(gid(lt0.Group))}},
+			MetadataOptions: &ec2types.InstanceMetadataOptionsResponse{HttpTokens: ec2types.HttpTokensStateOptional, HttpPutResponseHopLimit: aws.Int32(2)},
+		}
+		if lt0.RequireIMDSv2 {
 			x.MetadataOptions.HttpTokens = ec2types.HttpTokensStateRequired
 		}
-		if in.MetadataHopLimit > 0 {
-			x.MetadataOptions.HttpPutResponseHopLimit = aws.Int32(int32(in.MetadataHopLimit))
+		if lt0.MetadataHopLimit > 0 {
+			x.MetadataOptions.HttpPutResponseHopLimit = aws.Int32(int32(lt0.MetadataHopLimit))
 		}
-		if ro := sys.Role(in.Role); ro != nil && ro.ProfileName != "" {
-			x.IamInstanceProfile = &ec2types.IamInstanceProfile{Arn: aws.String("arn:aws:iam::" + fakeAccount + ":instance-profile/" + ro.ProfileName)}
+		if profileARN != "" {
+			x.IamInstanceProfile = &ec2types.IamInstanceProfile{Arn: aws.String(profileARN)}
 		}
 		w.instances = append(w.instances, x)
+		w.targets = append(w.targets, elbtypes.TargetDescription{Id: aws.String(iid), Port: aws.Int32(int32(lb.TargetPort))})
 	}
-	if lb := sys.LoadBalancer; lb != nil {
-		scheme := elbtypes.LoadBalancerSchemeEnumInternetFacing
-		if lb.Internal {
-			scheme = elbtypes.LoadBalancerSchemeEnumInternal
-		}
-		w.lb = &elbtypes.LoadBalancer{LoadBalancerArn: aws.String("arn:lb"), DNSName: aws.String("internal-lb.example"), Scheme: scheme, Type: elbtypes.LoadBalancerTypeEnumApplication,
-			SecurityGroups: []string{gid(lb.Group)}}
-		for _, s := range lb.Subnets {
-			w.lb.AvailabilityZones = append(w.lb.AvailabilityZones, elbtypes.AvailabilityZone{SubnetId: aws.String("subnet-" + string(s))})
-		}
-		h := lb.Health
-		w.tg = &elbtypes.TargetGroup{TargetGroupArn: aws.String("arn:tg"), TargetGroupName: aws.String(lb.TargetName), Protocol: elbtypes.ProtocolEnumHttp,
-			Port: aws.Int32(int32(lb.TargetPort)), TargetType: elbtypes.TargetTypeEnumInstance,
-			HealthCheckProtocol: elbtypes.ProtocolEnumHttp, HealthCheckPath: aws.String(lb.HealthPath),
-			HealthCheckIntervalSeconds: aws.Int32(int32(h.IntervalSec)), HealthCheckTimeoutSeconds: aws.Int32(int32(h.TimeoutSec)),
-			HealthyThresholdCount: aws.Int32(int32(h.HealthyThreshold)), UnhealthyThresholdCount: aws.Int32(int32(h.UnhealthyThreshold)),
-			Matcher: &elbtypes.Matcher{HttpCode: aws.String(h.Matcher)}}
-		w.listeners = []elbtypes.Listener{{Protocol: elbtypes.ProtocolEnumHttp, Port: aws.Int32(int32(lb.ListenerPort)),
-			DefaultActions: []elbtypes.Action{{Type: elbtypes.ActionTypeEnumForward, TargetGroupArn: w.tg.TargetGroupArn}}}}
-		for _, id := range lb.Targets {
-			w.targets = append(w.targets, elbtypes.TargetDescription{Id: aws.String("i-" + string(id)), Port: aws.Int32(int32(lb.TargetPort))})
-		}
-	}
+	hk := g.LaunchHook
+	w.hooks = []astypes.LifecycleHook{{AutoScalingGroupName: aws.String(g.Name), LifecycleHookName: aws.String(hk.Name),
+		LifecycleTransition: aws.String(hk.Transition), DefaultResult: aws.String(hk.DefaultResult), HeartbeatTimeout: aws.Int32(int32(hk.HeartbeatSec))}}
+	sp := g.Scaling
+	w.policies = []astypes.ScalingPolicy{{AutoScalingGroupName: aws.String(g.Name), PolicyName: aws.String(sp.Name), PolicyType: aws.String("TargetTrackingScaling"),
+		TargetTrackingConfiguration: &astypes.TargetTrackingConfiguration{TargetValue: aws.Float64(float64(sp.TargetValue)),
+			PredefinedMetricSpecification: &astypes.PredefinedMetricSpecification{PredefinedMetricType: astypes.MetricType(sp.Metric),
+				ResourceLabel: aws.String("app/" + lb.Name + "/50dc6c495c0c9188/targetgroup/" + lb.TargetName + "/73e2d6bc24d8a067")}}}}
 	f := sys.Function
 	env := map[string]string{}
 	for _, e := range f.Environment {
@@ -1068,8 +1128,6 @@ func conforming(sys *constructs.System) *world {
 				v = e.Value.Prefix + aws.ToString(w.lb.DNSName) + e.Value.Suffix
 			case constructs.AttrName:
 				v = e.Value.Prefix + map[constructs.ID]string{sys.Bucket.ID: bucket, sys.ImagesTable.ID: sys.ImagesTable.Name, sys.AlbumsTable.ID: sys.AlbumsTable.Name}[e.Value.Ref.To] + e.Value.Suffix
-			case constructs.AttrPrivateIP:
-				v = e.Value.Prefix + "10.0.0.11" + e.Value.Suffix
 			}
 		}
 		env[e.Name] = v
@@ -1118,4 +1176,227 @@ func (w *world) PutRetentionPolicy(_ context.Context, in *cloudwatchlogs.PutRete
 	}
 	w.logGroup.RetentionInDays = in.RetentionInDays
 	return &cloudwatchlogs.PutRetentionPolicyOutput{}, nil
+}
+
+// --- Auto Scaling ---
+
+func (w *world) hasGroup(name *string) bool {
+	return w.asg != nil && aws.ToString(w.asg.AutoScalingGroupName) == aws.ToString(name)
+}
+
+// DescribeAutoScalingGroups answers, as the API does, with an empty list
+// for a name that is not a group.
+func (w *world) DescribeAutoScalingGroups(_ context.Context, in *autoscaling.DescribeAutoScalingGroupsInput, _ ...func(*autoscaling.Options)) (*autoscaling.DescribeAutoScalingGroupsOutput, error) {
+	if err := w.fail(); err != nil {
+		return nil, err
+	}
+	out := &autoscaling.DescribeAutoScalingGroupsOutput{}
+	if w.asg != nil && contains(in.AutoScalingGroupNames, aws.ToString(w.asg.AutoScalingGroupName)) {
+		c := *w.asg
+		out.AutoScalingGroups = []astypes.AutoScalingGroup{c}
+	}
+	return out, nil
+}
+
+func (w *world) DescribeLifecycleHooks(_ context.Context, in *autoscaling.DescribeLifecycleHooksInput, _ ...func(*autoscaling.Options)) (*autoscaling.DescribeLifecycleHooksOutput, error) {
+	if err := w.fail(); err != nil {
+		return nil, err
+	}
+	if !w.hasGroup(in.AutoScalingGroupName) {
+		return nil, apiErr("ValidationError")
+	}
+	return &autoscaling.DescribeLifecycleHooksOutput{LifecycleHooks: append([]astypes.LifecycleHook(nil), w.hooks...)}, nil
+}
+
+func (w *world) PutLifecycleHook(_ context.Context, in *autoscaling.PutLifecycleHookInput, _ ...func(*autoscaling.Options)) (*autoscaling.PutLifecycleHookOutput, error) {
+	if ok, err := w.write(); !ok {
+		return nil, err
+	}
+	h := astypes.LifecycleHook{AutoScalingGroupName: in.AutoScalingGroupName, LifecycleHookName: in.LifecycleHookName,
+		LifecycleTransition: in.LifecycleTransition, DefaultResult: in.DefaultResult, HeartbeatTimeout: in.HeartbeatTimeout}
+	for i := range w.hooks {
+		if aws.ToString(w.hooks[i].LifecycleHookName) == aws.ToString(in.LifecycleHookName) {
+			w.hooks[i] = h
+			return &autoscaling.PutLifecycleHookOutput{}, nil
+		}
+	}
+	w.hooks = append(w.hooks, h)
+	return &autoscaling.PutLifecycleHookOutput{}, nil
+}
+
+func (w *world) DeleteLifecycleHook(_ context.Context, in *autoscaling.DeleteLifecycleHookInput, _ ...func(*autoscaling.Options)) (*autoscaling.DeleteLifecycleHookOutput, error) {
+	if ok, err := w.write(); !ok {
+		return nil, err
+	}
+	var keep []astypes.LifecycleHook
+	for _, h := range w.hooks {
+		if aws.ToString(h.LifecycleHookName) != aws.ToString(in.LifecycleHookName) {
+			keep = append(keep, h)
+		}
+	}
+	w.hooks = keep
+	return &autoscaling.DeleteLifecycleHookOutput{}, nil
+}
+
+func (w *world) DescribePolicies(_ context.Context, in *autoscaling.DescribePoliciesInput, _ ...func(*autoscaling.Options)) (*autoscaling.DescribePoliciesOutput, error) {
+	if err := w.fail(); err != nil {
+		return nil, err
+	}
+	if !w.hasGroup(in.AutoScalingGroupName) {
+		return &autoscaling.DescribePoliciesOutput{}, nil
+	}
+	return &autoscaling.DescribePoliciesOutput{ScalingPolicies: append([]astypes.ScalingPolicy(nil), w.policies...)}, nil
+}
+
+func (w *world) PutScalingPolicy(_ context.Context, in *autoscaling.PutScalingPolicyInput, _ ...func(*autoscaling.Options)) (*autoscaling.PutScalingPolicyOutput, error) {
+	if ok, err := w.write(); !ok {
+		return nil, err
+	}
+	p := astypes.ScalingPolicy{AutoScalingGroupName: in.AutoScalingGroupName, PolicyName: in.PolicyName, PolicyType: in.PolicyType,
+		TargetTrackingConfiguration: in.TargetTrackingConfiguration}
+	for i := range w.policies {
+		if aws.ToString(w.policies[i].PolicyName) == aws.ToString(in.PolicyName) {
+			w.policies[i] = p
+			return &autoscaling.PutScalingPolicyOutput{}, nil
+		}
+	}
+	w.policies = append(w.policies, p)
+	return &autoscaling.PutScalingPolicyOutput{}, nil
+}
+
+// --- EC2 launch templates and instance profiles ---
+
+// DescribeLaunchTemplates fails, as EC2 does, when a template asked for
+// does not exist.
+func (w *world) DescribeLaunchTemplates(_ context.Context, in *ec2.DescribeLaunchTemplatesInput, _ ...func(*ec2.Options)) (*ec2.DescribeLaunchTemplatesOutput, error) {
+	if err := w.fail(); err != nil {
+		return nil, err
+	}
+	out := &ec2.DescribeLaunchTemplatesOutput{}
+	for _, t := range w.templates {
+		if contains(in.LaunchTemplateIds, t.id) || contains(in.LaunchTemplateNames, t.name) {
+			out.LaunchTemplates = append(out.LaunchTemplates, ec2types.LaunchTemplate{LaunchTemplateId: aws.String(t.id), LaunchTemplateName: aws.String(t.name),
+				LatestVersionNumber: aws.Int64(t.latest), DefaultVersionNumber: aws.Int64(t.def)})
+		}
+	}
+	if len(out.LaunchTemplates) == 0 {
+		if len(in.LaunchTemplateIds) > 0 {
+			return nil, apiErr("InvalidLaunchTemplateId.NotFound")
+		}
+		return nil, apiErr("InvalidLaunchTemplateName.NotFoundException")
+	}
+	return out, nil
+}
+
+func (w *world) DescribeLaunchTemplateVersions(_ context.Context, in *ec2.DescribeLaunchTemplateVersionsInput, _ ...func(*ec2.Options)) (*ec2.DescribeLaunchTemplateVersionsOutput, error) {
+	if err := w.fail(); err != nil {
+		return nil, err
+	}
+	for _, t := range w.templates {
+		if t.id != aws.ToString(in.LaunchTemplateId) && t.name != aws.ToString(in.LaunchTemplateName) {
+			continue
+		}
+		out := &ec2.DescribeLaunchTemplateVersionsOutput{}
+		for _, v := range in.Versions {
+			n, err := strconv.ParseInt(v, 10, 64)
+			switch {
+			case v == "$Latest":
+				n = t.latest
+			case v == "$Default":
+				n = t.def
+			case err != nil:
+				return nil, apiErr("InvalidLaunchTemplateId.VersionNotFound")
+			}
+			d, ok := t.versions[n]
+			if !ok {
+				return nil, apiErr("InvalidLaunchTemplateId.VersionNotFound")
+			}
+			c := *d
+			out.LaunchTemplateVersions = append(out.LaunchTemplateVersions, ec2types.LaunchTemplateVersion{LaunchTemplateId: aws.String(t.id),
+				LaunchTemplateName: aws.String(t.name), VersionNumber: aws.Int64(n), DefaultVersion: aws.Bool(n == t.def), LaunchTemplateData: &c})
+		}
+		return out, nil
+	}
+	return nil, apiErr("InvalidLaunchTemplateId.NotFound")
+}
+
+// latestData is the fake's model template's latest version, to change.
+func (w *world) latestData() *ec2types.ResponseLaunchTemplateData {
+	t := w.templates[0]
+	return t.versions[t.latest]
+}
+
+func (w *world) DescribeIamInstanceProfileAssociations(_ context.Context, in *ec2.DescribeIamInstanceProfileAssociationsInput, _ ...func(*ec2.Options)) (*ec2.DescribeIamInstanceProfileAssociationsOutput, error) {
+	if err := w.fail(); err != nil {
+		return nil, err
+	}
+	ids, _ := filterValues(in.Filters, "instance-id")
+	out := &ec2.DescribeIamInstanceProfileAssociationsOutput{}
+	for _, x := range w.instances {
+		if x.IamInstanceProfile != nil && contains(ids, aws.ToString(x.InstanceId)) {
+			out.IamInstanceProfileAssociations = append(out.IamInstanceProfileAssociations, ec2types.IamInstanceProfileAssociation{
+				AssociationId: aws.String("iip-assoc-" + aws.ToString(x.InstanceId)), InstanceId: x.InstanceId,
+				IamInstanceProfile: &ec2types.IamInstanceProfile{Arn: x.IamInstanceProfile.Arn}, State: ec2types.IamInstanceProfileAssociationStateAssociated})
+		}
+	}
+	return out, nil
+}
+
+// profileARN is the ARN of the fake's profile of that name.
+func (w *world) profileARN(name *string) (*string, error) {
+	if _, ok := w.profiles[aws.ToString(name)]; !ok {
+		return nil, apiErr("InvalidParameterValue")
+	}
+	return aws.String("arn:aws:iam::" + fakeAccount + ":instance-profile/" + aws.ToString(name)), nil
+}
+
+// AssociateIamInstanceProfile fails, as EC2 does, on an instance that
+// already has a profile.
+func (w *world) AssociateIamInstanceProfile(_ context.Context, in *ec2.AssociateIamInstanceProfileInput, _ ...func(*ec2.Options)) (*ec2.AssociateIamInstanceProfileOutput, error) {
+	if ok, err := w.write(); !ok {
+		return nil, err
+	}
+	x := w.instanceByID(in.InstanceId)
+	if x.IamInstanceProfile != nil {
+		return nil, apiErr("IncorrectState")
+	}
+	arn, err := w.profileARN(in.IamInstanceProfile.Name)
+	if err != nil {
+		return nil, err
+	}
+	x.IamInstanceProfile = &ec2types.IamInstanceProfile{Arn: arn}
+	return &ec2.AssociateIamInstanceProfileOutput{}, nil
+}
+
+func (w *world) ReplaceIamInstanceProfileAssociation(_ context.Context, in *ec2.ReplaceIamInstanceProfileAssociationInput, _ ...func(*ec2.Options)) (*ec2.ReplaceIamInstanceProfileAssociationOutput, error) {
+	if ok, err := w.write(); !ok {
+		return nil, err
+	}
+	x := w.instanceByID(aws.String(strings.TrimPrefix(aws.ToString(in.AssociationId), "iip-assoc-")))
+	if x == nil || x.IamInstanceProfile == nil {
+		return nil, apiErr("InvalidAssociationID.NotFound")
+	}
+	arn, err := w.profileARN(in.IamInstanceProfile.Name)
+	if err != nil {
+		return nil, err
+	}
+	x.IamInstanceProfile = &ec2types.IamInstanceProfile{Arn: arn}
+	return &ec2.ReplaceIamInstanceProfileAssociationOutput{}, nil
+}
+
+// addInstance launches one more conforming instance into the fake's
+// group, as the group would: InService, at the template's latest
+// version, registered with the target group.
+func addInstance(w *world, id string) {
+	x := w.instances[0]
+	x.InstanceId = aws.String(id)
+	w.instances = append(w.instances, x)
+	gi := w.asg.Instances[0]
+	gi.InstanceId = aws.String(id)
+	spec := *gi.LaunchTemplate
+	gi.LaunchTemplate = &spec
+	w.asg.Instances = append(w.asg.Instances, gi)
+	t := w.targets[0]
+	t.Id = aws.String(id)
+	w.targets = append(w.targets, t)
 }

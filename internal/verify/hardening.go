@@ -11,8 +11,6 @@ import (
 	cwltypes "github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs/types"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	ddbtypes "github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
-	"github.com/aws/aws-sdk-go-v2/service/ec2"
-	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
@@ -21,9 +19,10 @@ import (
 )
 
 // The hardening checks (issue 14): the bucket's lifecycle rules, the
-// tables' TTL, the instances' IMDS hop limit and the Lambda's reserved
-// concurrency; and the Lambda's log group retention (issue 17). Each set is listed in checkSets after the checks of the
-// resource it belongs to.
+// tables' TTL and the Lambda's reserved concurrency; and the Lambda's log
+// group retention. The IMDS hop limit is a launch-template and instance
+// check of the server group (servergroup.go). Each set is listed in
+// checkSets after the checks of the resource it belongs to.
 
 // --- bucket lifecycle ---
 
@@ -220,37 +219,6 @@ func ttlCheck(r *reader, t *constructs.Table) check {
 		return nil
 	}
 	return c
-}
-
-// --- IMDS hop limit ---
-
-func hopLimitChecks(r *reader) []check {
-	var cs []check
-	for i := range r.sys.Servers {
-		in := &r.sys.Servers[i]
-		if in.MetadataHopLimit <= 0 {
-			continue // the model leaves it to the platform's default
-		}
-		get := lookupOf(func(ctx context.Context) (*ec2types.Instance, error) { return r.instance(ctx, in) })
-		c := prop("instance."+string(in.ID)+".imds-hop-limit", in.ID, "MetadataOptions.HttpPutResponseHopLimit", strconv.Itoa(in.MetadataHopLimit), get,
-			value(func(d *ec2types.Instance) string {
-				if d.MetadataOptions == nil || d.MetadataOptions.HttpPutResponseHopLimit == nil {
-					return "unset"
-				}
-				return strconv.Itoa(int(aws.ToInt32(d.MetadataOptions.HttpPutResponseHopLimit)))
-			}))
-		c.patch = func(ctx context.Context) error {
-			d, err := must(ctx, get, "instance "+string(in.ID))
-			if err != nil {
-				return err
-			}
-			_, err = r.c.EC2.ModifyInstanceMetadataOptions(ctx, &ec2.ModifyInstanceMetadataOptionsInput{InstanceId: d.InstanceId,
-				HttpPutResponseHopLimit: aws.Int32(int32(in.MetadataHopLimit))})
-			return err
-		}
-		cs = append(cs, c)
-	}
-	return cs
 }
 
 // --- Lambda reserved concurrency ---

@@ -38,13 +38,10 @@ func nodeTypes(sys *constructs.System) map[constructs.ID][2]string {
 			m[r.InstanceProfile] = [2]string{"AWS::IAM::InstanceProfile", "aws_iam_instance_profile"}
 		}
 	}
-	for _, in := range sys.Servers {
-		m[in.ID] = [2]string{"AWS::EC2::Instance", "aws_instance"}
-	}
-	if lb := sys.LoadBalancer; lb != nil {
-		m[lb.ID] = [2]string{"AWS::ElasticLoadBalancingV2::LoadBalancer", "aws_lb"}
-		m[lb.TargetGroup] = [2]string{"AWS::ElasticLoadBalancingV2::TargetGroup", "aws_lb_target_group"}
-	}
+	m[sys.Servers.ID] = [2]string{"AWS::AutoScaling::AutoScalingGroup", "aws_autoscaling_group"}
+	m[sys.Servers.Template.ID] = [2]string{"AWS::EC2::LaunchTemplate", "aws_launch_template"}
+	m[sys.LoadBalancer.ID] = [2]string{"AWS::ElasticLoadBalancingV2::LoadBalancer", "aws_lb"}
+	m[sys.LoadBalancer.TargetGroup] = [2]string{"AWS::ElasticLoadBalancingV2::TargetGroup", "aws_lb_target_group"}
 	return m
 }
 

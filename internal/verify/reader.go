@@ -32,6 +32,10 @@ type reader struct {
 	memo    map[string]memoEntry
 	// functionZip is the Lambda code, for the architecture patch.
 	functionZip string
+	// deployment and declared: which toolchain deployed, and its record
+	// (Options.Declared).
+	deployment string
+	declared   *Declared
 }
 
 type memoEntry struct {
@@ -165,12 +169,10 @@ func (r *reader) vpcID(ctx context.Context) (string, error) {
 				return *sg.VpcId, nil
 			}
 		}
-		for i := range r.sys.Servers {
-			if in, err := r.instance(ctx, &r.sys.Servers[i]); err == nil && in.VpcId != nil {
-				return *in.VpcId, nil
-			}
+		if lb, err := r.loadBalancer(ctx, &r.sys.LoadBalancer); err == nil && lb.VpcId != nil {
+			return *lb.VpcId, nil
 		}
-		return "", fmt.Errorf("vpc: %w (no security group or instance of the model to find it by)", errNotFound)
+		return "", fmt.Errorf("vpc: %w (no security group or load balancer of the model to find it by)", errNotFound)
 	})
 }
 
@@ -290,39 +292,6 @@ func (r *reader) routeTables(ctx context.Context) ([]ec2types.RouteTable, error)
 	})
 }
 
-func (r *reader) instance(ctx context.Context, in *constructs.Instance) (*ec2types.Instance, error) {
-	return cached(r, "instance/"+string(in.ID), func() (*ec2types.Instance, error) {
-		input := &ec2.DescribeInstancesInput{}
-		if p := r.physical(in.ID); strings.HasPrefix(p, "i-") {
-			input.InstanceIds = []string{p}
-		} else {
-			input.Filters = []ec2types.Filter{
-				{Name: aws.String("tag:Name"), Values: []string{in.Name}},
-				{Name: aws.String("instance-state-name"), Values: []string{"pending", "running", "stopping", "stopped"}},
-			}
-		}
-		o, err := r.c.EC2.DescribeInstances(ctx, input)
-		if err != nil {
-			return nil, fmt.Errorf("describe instances: %w", err)
-		}
-		for _, res := range o.Reservations {
-			for i := range res.Instances {
-				return &res.Instances[i], nil
-			}
-		}
-		return nil, errNotFound
-	})
-}
-
-func (r *reader) instanceName(ctx context.Context, iid string) string {
-	for i := range r.sys.Servers {
-		if in, err := r.instance(ctx, &r.sys.Servers[i]); err == nil && aws.ToString(in.InstanceId) == iid {
-			return string(r.sys.Servers[i].ID)
-		}
-	}
-	return iid
-}
-
 func (r *reader) role(ctx context.Context, ro *constructs.Role) (*iam.GetRoleOutput, error) {
 	name := ro.Name
 	if p := r.physical(ro.ID); p != "" && !strings.HasPrefix(p, "arn:") {
@@ -436,7 +405,9 @@ func (r *reader) targetGroup(ctx context.Context, lb *constructs.LoadBalancer) (
 
 func (r *reader) arn(v constructs.Value) string {
 	if v.Ref == nil {
-		return v.Literal
+		// A literal ARN the model builds names the account as a token
+		// (the launch hook's group ARN), which the deployment resolved.
+		return strings.ReplaceAll(v.Literal, constructs.AccountToken, r.account)
 	}
 	var base string
 	switch v.Ref.To {
@@ -459,24 +430,11 @@ func (r *reader) value(ctx context.Context, v constructs.Value) (string, error) 
 	}
 	switch v.Ref.Attr {
 	case constructs.AttrDNSName:
-		if r.sys.LoadBalancer == nil {
-			break
-		}
-		lb, err := r.loadBalancer(ctx, r.sys.LoadBalancer)
+		lb, err := r.loadBalancer(ctx, &r.sys.LoadBalancer)
 		if err != nil {
 			return "", fmt.Errorf("load balancer: %w", err)
 		}
 		return v.Prefix + aws.ToString(lb.DNSName) + v.Suffix, nil
-	case constructs.AttrPrivateIP:
-		for i := range r.sys.Servers {
-			if r.sys.Servers[i].ID == v.Ref.To {
-				in, err := r.instance(ctx, &r.sys.Servers[i])
-				if err != nil {
-					return "", fmt.Errorf("instance %s: %w", v.Ref.To, err)
-				}
-				return v.Prefix + aws.ToString(in.PrivateIpAddress) + v.Suffix, nil
-			}
-		}
 	case constructs.AttrName:
 		switch v.Ref.To {
 		case r.sys.Bucket.ID:

@@ -25,7 +25,10 @@ const (
 	Patched Status = "patched"
 	// Unverified: the emulator was observed producing exactly what a gap
 	// entry (or a recorded local workaround) describes, and the value was
-	// not patched: the deployment's intent cannot be confirmed here.
+	// not patched: the deployment's intent cannot be confirmed here. Also
+	// a setting the AWS API does not expose at all (a rolling-update
+	// policy): the resource exists, and the note says where the setting
+	// is compared instead.
 	Unverified Status = "unverified"
 	// Drift: the deployed value differs from the model's.
 	Drift Status = "drift"
@@ -48,6 +51,9 @@ type Result struct {
 	Note     string  `json:"note"`
 	// Entry is the gap entry that decided the verdict, if any.
 	Entry *emugaps.Gap `json:"-"`
+	// Unreadable marks a setting the API does not expose: nothing was
+	// read back (Got is nil) and Note says why.
+	Unreadable bool `json:"-"`
 }
 
 // got returns the value read back, or "" when there is none.
@@ -182,6 +188,9 @@ type Options struct {
 	// deployment (CloudFormation stack resources, Terraform state). Nodes
 	// it lacks are found by the names the model gives them.
 	Inventory map[constructs.ID]string
+	// Declared is the deployment tool's record, for what only it keeps
+	// (the rolling update); nil: those checks are unverified.
+	Declared *Declared
 	// FunctionZip is the Lambda's code (build/lambda.zip), needed to patch
 	// its architecture, which the API changes only together with the code.
 	FunctionZip string
@@ -209,6 +218,13 @@ type check struct {
 	// patch sets the model's value through the API, exactly: extras are
 	// removed as well as missing parts added (nil: cannot).
 	patch func(ctx context.Context) error
+	// unreadable, when set, says why the property cannot be read through
+	// the API at all: once get finds the resource, the result is
+	// unverified with this note, never ok by silence.
+	unreadable string
+	// within, when set, accepts a got other than want: a value the model
+	// allows to move (a group's desired capacity between its min and max).
+	within func(got string) bool
 }
 
 // checkSets lists the functions that build the checks, in report order. A
@@ -222,9 +238,9 @@ func checkSets() []func(*reader) []check {
 		networkChecks,
 		groupChecks,
 		roleChecks,
-		instanceChecks,
-		hopLimitChecks,
 		loadBalancerChecks,
+		launchTemplateChecks,
+		serverGroupChecks,
 		functionChecks,
 		concurrencyChecks,
 		logGroupChecks,
@@ -256,6 +272,7 @@ func Run(ctx context.Context, c *Clients, sys *constructs.System, opts Options) 
 		return nil, err
 	}
 	r.functionZip = opts.FunctionZip
+	r.deployment, r.declared = opts.Deployment, opts.Declared
 	return runChecks(ctx, r, buildChecks(r), opts), nil
 }
 
@@ -362,7 +379,9 @@ func runCheck(ctx context.Context, ck check) Result {
 		res.Status, res.Note = Error, err.Error()
 	case !found:
 		res.Status = Missing
-	case got != res.Want:
+	case ck.unreadable != "":
+		res.Status, res.Note, res.Unreadable = Unverified, ck.unreadable, true
+	case got != res.Want && (ck.within == nil || !ck.within(got)):
 		res.Status, res.Got = Drift, &got
 	default:
 		res.Status, res.Got = OK, &got
@@ -451,7 +470,11 @@ func Line(r Result) string {
 	case Patched:
 		b.WriteString(r.got())
 	case Unverified:
-		fmt.Fprintf(&b, "want %s, got %s", quote(r.Want), shown(r.Observation()))
+		if r.Unreadable {
+			fmt.Fprintf(&b, "want %s", quote(r.Want))
+		} else {
+			fmt.Fprintf(&b, "want %s, got %s", quote(r.Want), shown(r.Observation()))
+		}
 	}
 	if r.Note != "" {
 		if r.Status != Error {

@@ -76,11 +76,12 @@ func TestInventoryFromStack(t *testing.T) {
 		{LogicalID: "ImagesBucket", PhysicalID: "b", Type: "AWS::S3::Bucket"},
 		{LogicalID: "ServerSecurityGroup1A2B3C4D", PhysicalID: "sg-1", Type: "AWS::EC2::SecurityGroup"},
 		{LogicalID: "ServerSecurityGroupIngress", PhysicalID: "x", Type: "AWS::EC2::SecurityGroupIngress"},
-		{LogicalID: "Server1", PhysicalID: "i-1", Type: "AWS::EC2::Instance"},
-		{LogicalID: "Server10", PhysicalID: "i-10", Type: "AWS::EC2::Instance"},
+		{LogicalID: "ServerGroup", PhysicalID: "acme-servers", Type: "AWS::AutoScaling::AutoScalingGroup"},
+		{LogicalID: "ServerLaunchTemplate1A2B3C4D", PhysicalID: "lt-1", Type: "AWS::EC2::LaunchTemplate"},
+		{LogicalID: "ServerGroupScaling", PhysicalID: "arn:aws:autoscaling:x", Type: "AWS::AutoScaling::ScalingPolicy"},
 	}
 	got := InventoryFromStack(sys, rs)
-	want := map[constructs.ID]string{"ImagesBucket": "b", "ServerSecurityGroup": "sg-1", "Server1": "i-1"}
+	want := map[constructs.ID]string{"ImagesBucket": "b", "ServerSecurityGroup": "sg-1", "ServerGroup": "acme-servers", "ServerLaunchTemplate": "lt-1"}
 	if d := cmp.Diff(want, got); d != "" {
 		t.Fatalf("(-want +got):\n%s", d)
 	}
@@ -95,12 +96,14 @@ func TestInventoryFromTFState(t *testing.T) {
 	 {"mode":"managed","type":"aws_s3_bucket","name":"ImagesBucket","instances":[{"attributes":{"id":"b"}}]},
 	 {"mode":"managed","type":"aws_s3_bucket_versioning","name":"ImagesBucket","instances":[{"attributes":{"id":"v"}}]},
 	 {"mode":"managed","type":"aws_lb","name":"LoadBalancer","instances":[{"attributes":{"id":"x","arn":"arn:lb"}}]},
+	 {"mode":"managed","type":"aws_autoscaling_group","name":"ServerGroup","instances":[{"attributes":{"id":"acme-servers","arn":"arn:asg"}}]},
+	 {"mode":"managed","type":"aws_launch_template","name":"ServerLaunchTemplate","instances":[{"attributes":{"id":"lt-1","arn":"arn:lt"}}]},
 	 {"mode":"data","type":"aws_s3_bucket","name":"Vpc","instances":[{"attributes":{"id":"no"}}]}]}`
 	got, err := InventoryFromTFState(sys, []byte(state))
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := map[constructs.ID]string{"ImagesBucket": "b", "LoadBalancer": "arn:lb"}
+	want := map[constructs.ID]string{"ImagesBucket": "b", "LoadBalancer": "arn:lb", "ServerGroup": "acme-servers", "ServerLaunchTemplate": "lt-1"}
 	if d := cmp.Diff(want, got); d != "" {
 		t.Fatalf("(-want +got):\n%s", d)
 	}

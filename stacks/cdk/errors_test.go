@@ -39,6 +39,16 @@ func TestNewErrors(t *testing.T) {
 			mutate: func(s *constructs.System) { s.AlbumsTable.ID = s.ImagesTable.ID }},
 		{name: "unsupported billing", root: root, text: `billing mode "PROVISIONED"`,
 			mutate: func(s *constructs.System) { s.AlbumsTable.BillingMode = "PROVISIONED" }},
+		{name: "unsupported health check", root: root, text: `health check type "EC2"`,
+			mutate: func(s *constructs.System) { s.Servers.HealthCheckType = "EC2" }},
+		{name: "unsupported scaling metric", root: root, text: `scaling metric "ASGAverageCPUUtilization"`,
+			mutate: func(s *constructs.System) { s.Servers.Scaling.Metric = "ASGAverageCPUUtilization" }},
+		{name: "unknown target group", root: root, text: "unknown target group Elsewhere",
+			mutate: func(s *constructs.System) { s.Servers.TargetGroup = "Elsewhere" }},
+		{name: "unsupported CPU credits", root: root, text: `CPU credits "sometimes"`,
+			mutate: func(s *constructs.System) { s.Servers.Template.CPUCredits = "sometimes" }},
+		{name: "template role without profile", root: root, text: "role FunctionRole has no instance profile",
+			mutate: func(s *constructs.System) { s.Servers.Template.Role = "FunctionRole" }},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"runtime"
+	"strings"
 	"testing"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
@@ -183,8 +184,13 @@ func wantRef(sys *constructs.System, r constructs.Ref) any {
 			return getAtt("GroupId")
 		}
 		return map[string]any{"Ref": id}
-	case constructs.AttrPrivateIP:
-		return getAtt("PrivateIp")
+	case constructs.AttrFullName:
+		switch r.To {
+		case sys.LoadBalancer.ID:
+			return getAtt("LoadBalancerFullName")
+		case sys.LoadBalancer.TargetGroup:
+			return getAtt("TargetGroupFullName")
+		}
 	case constructs.AttrDNSName:
 		return getAtt("DNSName")
 	case constructs.AttrURL:
@@ -195,7 +201,12 @@ func wantRef(sys *constructs.System, r constructs.Ref) any {
 
 func wantValue(sys *constructs.System, v constructs.Value) any {
 	if v.Ref == nil {
-		return v.Prefix + v.Literal + v.Suffix
+		text := v.Prefix + v.Literal + v.Suffix
+		// The account is known at deploy time only.
+		if strings.Contains(text, constructs.AccountToken) {
+			return map[string]any{"Fn::Sub": strings.ReplaceAll(text, constructs.AccountToken, "${AWS::AccountId}")}
+		}
+		return text
 	}
 	ref := wantRef(sys, *v.Ref)
 	if v.Prefix == "" && v.Suffix == "" {

@@ -8,10 +8,10 @@ import (
 	"strings"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsautoscaling"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsdynamodb"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsec2"
 	elbv2 "github.com/aws/aws-cdk-go/awscdk/v2/awselasticloadbalancingv2"
-	elbv2targets "github.com/aws/aws-cdk-go/awscdk/v2/awselasticloadbalancingv2targets"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
@@ -30,6 +30,7 @@ const (
 	suffixAssociation = "RouteTableAssociation" // PublicSubnet1 -> PublicSubnet1RouteTableAssociation
 	suffixRoute       = "DefaultRoute"          // PublicSubnet1 -> PublicSubnet1DefaultRoute
 	suffixPolicy      = "Policy"                // ImagesBucket -> ImagesBucketPolicy
+	suffixScaling     = "ScalingPolicy"         // ServerGroup -> ServerGroupScalingPolicy
 )
 
 // matchNothing is the egress rule AWS CDK itself uses to express "no
@@ -64,11 +65,16 @@ type renderer struct {
 
 	cfnGroups map[constructs.ID]awsec2.CfnSecurityGroup
 	groups    map[constructs.ID]awsec2.ISecurityGroup // immutable views for L2s
+	// groupRules are a group's rules that are resources of their own
+	// (those naming another group), by the group they belong to.
+	groupRules map[constructs.ID][]awscdk.CfnResource
 
 	artifacts map[constructs.ID]string // absolute paths
 	assets    map[constructs.ID]awss3assets.Asset
 	roles     map[constructs.ID]awsiam.IRole
 	profiles  map[constructs.ID]awsiam.IInstanceProfile // by role ID
+
+	targetGroups map[constructs.ID]elbv2.IApplicationTargetGroup
 }
 
 type subnetRefs struct {
@@ -103,10 +109,10 @@ func (r *renderer) visit(n constructs.Node) error {
 		return r.artifact(n)
 	case *constructs.Role:
 		return r.role(n)
-	case *constructs.Instance:
-		return r.instance(n)
 	case *constructs.LoadBalancer:
 		return r.loadBalancer(n)
+	case *constructs.ServerGroup:
+		return r.serverGroup(n)
 	case *constructs.Function:
 		return r.function(n)
 	case *constructs.Output:
@@ -130,7 +136,7 @@ func (r *renderer) setAttr(id constructs.ID, a constructs.Attr, token *string) {
 // renders literal text around a token as Fn::Join.
 func (r *renderer) value(v constructs.Value) (*string, error) {
 	if v.Ref == nil {
-		return jsii.String(v.Prefix + v.Literal + v.Suffix), nil
+		return withAccount(v.Prefix + v.Literal + v.Suffix), nil
 	}
 	tok, ok := r.attrs[v.Ref.To][v.Ref.Attr]
 	if !ok {
@@ -139,7 +145,23 @@ func (r *renderer) value(v constructs.Value) (*string, error) {
 	if v.Prefix == "" && v.Suffix == "" {
 		return tok, nil
 	}
-	return jsii.String(v.Prefix + *tok + v.Suffix), nil
+	// Around a reference the text is already a join: the account is one
+	// more token in it.
+	account := func(s string) string { return strings.ReplaceAll(s, constructs.AccountToken, *awscdk.Aws_ACCOUNT_ID()) }
+	return jsii.String(account(v.Prefix) + *tok + account(v.Suffix)), nil
+}
+
+// withAccount is literal text in which constructs.AccountToken stands for
+// the deploying account: an Fn::Sub of AWS::AccountId then, since the
+// stack is environment-agnostic (the account is known at deploy time
+// only). Text without the token stays a plain string.
+func withAccount(s string) *string {
+	if !strings.Contains(s, constructs.AccountToken) {
+		return jsii.String(s)
+	}
+	// "${" in the literal itself is text, not a Sub variable.
+	s = strings.ReplaceAll(s, "${", "${!")
+	return awscdk.Fn_Sub(jsii.String(strings.ReplaceAll(s, constructs.AccountToken, "${AWS::AccountId}")), nil)
 }
 
 func (r *renderer) values(vs []constructs.Value) ([]*string, error) {
@@ -215,12 +237,8 @@ func (r *renderer) bucket(b *constructs.Bucket) error {
 	if err != nil {
 		return err
 	}
-	name := jsii.String(b.Name)
-	if strings.Contains(b.Name, constructs.AccountToken) {
-		name = awscdk.Fn_Sub(jsii.String(strings.ReplaceAll(b.Name, constructs.AccountToken, "${AWS::AccountId}")), nil)
-	}
 	props := &awss3.BucketProps{
-		BucketName:    name,
+		BucketName:    withAccount(b.Name),
 		Versioned:     jsii.Bool(b.Versioned),
 		Encryption:    awss3.BucketEncryption_S3_MANAGED,
 		RemovalPolicy: removal,
@@ -392,7 +410,7 @@ func (r *renderer) subnet(s *constructs.Subnet) error {
 	return nil
 }
 
-// vpcRef returns the IVpc the L2 constructs (instances, load balancer, Lambda)
+// vpcRef returns the IVpc the L2 constructs (server group, load balancer, Lambda)
 // take. It is an import of the L1 network and adds no resources.
 func (r *renderer) vpcRef() (awsec2.IVpc, error) {
 	if r.vpcView != nil {
@@ -492,10 +510,11 @@ func (r *renderer) securityGroup(g *constructs.SecurityGroup) error {
 			}
 		},
 		func(rule constructs.Rule, peer awsec2.CfnSecurityGroup, p ports) {
-			awsec2.NewCfnSecurityGroupIngress(r.stack, jsii.String(string(g.ID)+"IngressFrom"+string(rule.Peer)+p.suffix), &awsec2.CfnSecurityGroupIngressProps{
+			res := awsec2.NewCfnSecurityGroupIngress(r.stack, jsii.String(string(g.ID)+"IngressFrom"+string(rule.Peer)+p.suffix), &awsec2.CfnSecurityGroupIngressProps{
 				GroupId: groupID, IpProtocol: jsii.String(rule.Protocol), SourceSecurityGroupId: peer.AttrGroupId(),
 				FromPort: p.from, ToPort: p.to, Description: jsii.String(rule.Description),
 			})
+			r.groupRules[g.ID] = append(r.groupRules[g.ID], res)
 		})
 	if err != nil {
 		return err
@@ -508,10 +527,11 @@ func (r *renderer) securityGroup(g *constructs.SecurityGroup) error {
 			}
 		},
 		func(rule constructs.Rule, peer awsec2.CfnSecurityGroup, p ports) {
-			awsec2.NewCfnSecurityGroupEgress(r.stack, jsii.String(string(g.ID)+"EgressTo"+string(rule.Peer)+p.suffix), &awsec2.CfnSecurityGroupEgressProps{
+			res := awsec2.NewCfnSecurityGroupEgress(r.stack, jsii.String(string(g.ID)+"EgressTo"+string(rule.Peer)+p.suffix), &awsec2.CfnSecurityGroupEgressProps{
 				GroupId: groupID, IpProtocol: jsii.String(rule.Protocol), DestinationSecurityGroupId: peer.AttrGroupId(),
 				FromPort: p.from, ToPort: p.to, Description: jsii.String(rule.Description),
 			})
+			r.groupRules[g.ID] = append(r.groupRules[g.ID], res)
 		})
 	if err != nil {
 		return err
@@ -639,87 +659,6 @@ func (r *renderer) role(n *constructs.Role) error {
 	return nil
 }
 
-func (r *renderer) instance(n *constructs.Instance) error {
-	vpc, err := r.vpcRef()
-	if err != nil {
-		return err
-	}
-	sub, ok := r.subnets[n.Subnet]
-	if !ok {
-		return fmt.Errorf("unknown subnet %s", n.Subnet)
-	}
-	group, ok := r.groups[n.Group]
-	if !ok {
-		return fmt.Errorf("unknown security group %s", n.Group)
-	}
-	profile, ok := r.profiles[n.Role]
-	if !ok {
-		return fmt.Errorf("role %s has no instance profile", n.Role)
-	}
-	binary, err := r.asset(r.sys.ServerBinary.ID)
-	if err != nil {
-		return err
-	}
-	if !n.RootVolume.Encrypted || n.RootVolume.Type != "gp3" {
-		return fmt.Errorf("unsupported root volume %+v", n.RootVolume)
-	}
-	var verr error
-	script := r.sys.UserData(*binary.S3BucketName(), *binary.S3ObjectKey(), func(v constructs.Value) string {
-		s, err := r.value(v)
-		if err != nil {
-			verr = errors.Join(verr, err)
-			return ""
-		}
-		return *s
-	})
-	if verr != nil {
-		return fmt.Errorf("user data: %w", verr)
-	}
-	props := &awsec2.InstanceProps{
-		Vpc:             vpc,
-		VpcSubnets:      &awsec2.SubnetSelection{Subnets: &[]awsec2.ISubnet{sub.view}},
-		InstanceType:    awsec2.NewInstanceType(jsii.String(n.Type)),
-		MachineImage:    awsec2.MachineImage_FromSsmParameter(jsii.String(n.AMIParameter), &awsec2.SsmParameterImageOptions{Os: awsec2.OperatingSystemType_LINUX}),
-		SecurityGroup:   group,
-		InstanceProfile: profile,
-		UserData:        awsec2.UserData_Custom(jsii.String(script)),
-		InstanceName:    jsii.String(n.Name),
-		BlockDevices: &[]*awsec2.BlockDevice{{
-			DeviceName: jsii.String(n.RootVolume.Device),
-			Volume: awsec2.BlockDeviceVolume_Ebs(jsii.Number(n.RootVolume.SizeGiB), &awsec2.EbsDeviceOptions{
-				Encrypted:  jsii.Bool(true),
-				VolumeType: awsec2.EbsDeviceVolumeType_GP3,
-			}),
-		}},
-	}
-	if n.RequireIMDSv2 {
-		props.HttpTokens = awsec2.HttpTokens_REQUIRED
-	}
-	if n.MetadataHopLimit > 0 {
-		props.HttpPutResponseHopLimit = jsii.Number(n.MetadataHopLimit)
-	}
-	switch n.CPUCredits {
-	case "":
-	case "standard":
-		props.CreditSpecification = awsec2.CpuCredits_STANDARD
-	case "unlimited":
-		props.CreditSpecification = awsec2.CpuCredits_UNLIMITED
-	default:
-		return fmt.Errorf("unsupported CPU credits %q", n.CPUCredits)
-	}
-	inst := awsec2.NewInstance(r.stack, jsii.String(string(n.ID)), props)
-	// The zone is the subnet's; the L2 repeats it.
-	if err := overrideID(inst, string(n.ID), "AvailabilityZone"); err != nil {
-		return err
-	}
-	// User data downloads the binary at first boot: the subnet's route
-	// to the internet must exist by then.
-	inst.Node().AddDependency(sub.assoc, sub.route)
-	r.setAttr(n.ID, constructs.AttrID, inst.InstanceId())
-	r.setAttr(n.ID, constructs.AttrPrivateIP, inst.InstancePrivateIp())
-	return nil
-}
-
 func (r *renderer) loadBalancer(n *constructs.LoadBalancer) error {
 	vpc, err := r.vpcRef()
 	if err != nil {
@@ -744,14 +683,6 @@ func (r *renderer) loadBalancer(n *constructs.LoadBalancer) error {
 	if err := overrideID(lb, string(n.ID), "LoadBalancerAttributes"); err != nil {
 		return err
 	}
-	var targets []elbv2.IApplicationLoadBalancerTarget
-	for _, id := range n.Targets {
-		ref, ok := r.attrs[id][constructs.AttrID]
-		if !ok {
-			return fmt.Errorf("unknown target %s", id)
-		}
-		targets = append(targets, elbv2targets.NewInstanceIdTarget(ref, jsii.Number(n.TargetPort)))
-	}
 	tg := elbv2.NewApplicationTargetGroup(r.stack, jsii.String(string(n.TargetGroup)), &elbv2.ApplicationTargetGroupProps{
 		Vpc:             vpc,
 		TargetGroupName: jsii.String(n.TargetName),
@@ -766,7 +697,7 @@ func (r *renderer) loadBalancer(n *constructs.LoadBalancer) error {
 			Timeout:                 awscdk.Duration_Seconds(jsii.Number(n.Health.TimeoutSec)),
 			HealthyHttpCodes:        jsii.String(n.Health.Matcher),
 		},
-		Targets: &targets,
+		// No targets: the server group registers its instances.
 	})
 	// The L2 states stickiness.enabled=false, the AWS default.
 	if err := overrideID(tg, string(n.TargetGroup), "TargetGroupAttributes"); err != nil {
@@ -783,7 +714,219 @@ func (r *renderer) loadBalancer(n *constructs.LoadBalancer) error {
 	}
 	r.setAttr(n.ID, constructs.AttrDNSName, lb.LoadBalancerDnsName())
 	r.setAttr(n.ID, constructs.AttrARN, lb.LoadBalancerArn())
+	r.setAttr(n.ID, constructs.AttrFullName, lb.LoadBalancerFullName())
+	r.setAttr(n.TargetGroup, constructs.AttrARN, tg.TargetGroupArn())
+	r.setAttr(n.TargetGroup, constructs.AttrFullName, tg.TargetGroupFullName())
+	r.targetGroups[n.TargetGroup] = tg
 	return nil
+}
+
+// launchTemplate renders what every server starts from. User data is the
+// model's script with the server binary's asset location filled in.
+func (r *renderer) launchTemplate(n *constructs.LaunchTemplate) (awsec2.LaunchTemplate, error) {
+	group, ok := r.groups[n.Group]
+	if !ok {
+		return nil, fmt.Errorf("unknown security group %s", n.Group)
+	}
+	// The role's profile, made with the role (one profile per role).
+	profile, ok := r.profiles[n.Role]
+	if !ok {
+		return nil, fmt.Errorf("role %s has no instance profile", n.Role)
+	}
+	binary, err := r.asset(r.sys.ServerBinary.ID)
+	if err != nil {
+		return nil, err
+	}
+	if !n.RootVolume.Encrypted || n.RootVolume.Type != "gp3" {
+		return nil, fmt.Errorf("unsupported root volume %+v", n.RootVolume)
+	}
+	var verr error
+	script := r.sys.UserData(*binary.S3BucketName(), *binary.S3ObjectKey(), func(v constructs.Value) string {
+		s, err := r.value(v)
+		if err != nil {
+			verr = errors.Join(verr, err)
+			return ""
+		}
+		return *s
+	})
+	if verr != nil {
+		return nil, fmt.Errorf("user data: %w", verr)
+	}
+	props := &awsec2.LaunchTemplateProps{
+		LaunchTemplateName: jsii.String(n.Name),
+		InstanceType:       awsec2.NewInstanceType(jsii.String(n.Type)),
+		MachineImage:       awsec2.MachineImage_FromSsmParameter(jsii.String(n.AMIParameter), &awsec2.SsmParameterImageOptions{Os: awsec2.OperatingSystemType_LINUX}),
+		SecurityGroup:      group,
+		InstanceProfile:    profile,
+		UserData:           awsec2.UserData_Custom(jsii.String(script)),
+		BlockDevices: &[]*awsec2.BlockDevice{{
+			DeviceName: jsii.String(n.RootVolume.Device),
+			Volume: awsec2.BlockDeviceVolume_Ebs(jsii.Number(n.RootVolume.SizeGiB), &awsec2.EbsDeviceOptions{
+				Encrypted:  jsii.Bool(true),
+				VolumeType: awsec2.EbsDeviceVolumeType_GP3,
+			}),
+		}},
+	}
+	if n.RequireIMDSv2 {
+		props.RequireImdsv2 = jsii.Bool(true)
+		props.HttpTokens = awsec2.LaunchTemplateHttpTokens_REQUIRED
+	}
+	if n.MetadataHopLimit > 0 {
+		props.HttpPutResponseHopLimit = jsii.Number(n.MetadataHopLimit)
+	}
+	switch n.CPUCredits {
+	case "":
+	case "standard":
+		props.CpuCredits = awsec2.CpuCredits_STANDARD
+	case "unlimited":
+		props.CpuCredits = awsec2.CpuCredits_UNLIMITED
+	default:
+		return nil, fmt.Errorf("unsupported CPU credits %q", n.CPUCredits)
+	}
+	lt := awsec2.NewLaunchTemplate(r.stack, jsii.String(string(n.ID)), props)
+	// The L2 names the template, its instances and their volumes after
+	// its construct path; the instances' Name is the group's tag
+	// (ServerGroup.NameTag), which a template tag would shadow.
+	awscdk.Tags_Of(lt).Remove(jsii.String("Name"), nil)
+	if err := overrideID(lt, string(n.ID)); err != nil {
+		return nil, err
+	}
+	return lt, nil
+}
+
+// serverGroup renders the Auto Scaling group with its launch template,
+// launch hook, scaling policy and rolling update.
+func (r *renderer) serverGroup(n *constructs.ServerGroup) error {
+	vpc, err := r.vpcRef()
+	if err != nil {
+		return err
+	}
+	subnets, err := r.subnetSelection(n.Subnets)
+	if err != nil {
+		return err
+	}
+	tg, ok := r.targetGroups[n.TargetGroup]
+	if !ok {
+		return fmt.Errorf("unknown target group %s", n.TargetGroup)
+	}
+	if n.HealthCheckType != "ELB" {
+		return fmt.Errorf("unsupported health check type %q", n.HealthCheckType)
+	}
+	lt, err := r.launchTemplate(&n.Template)
+	if err != nil {
+		return fmt.Errorf("%s: %w", n.Template.ID, err)
+	}
+	pause := awscdk.Duration_Seconds(jsii.Number(n.Rolling.PauseSec))
+	// The model's list, empty included: left unset, the L2 would suspend
+	// its six defaults.
+	suspend := []awsautoscaling.ScalingProcess{}
+	for _, p := range n.Rolling.SuspendProcesses {
+		suspend = append(suspend, awsautoscaling.ScalingProcess(p))
+	}
+	asg := awsautoscaling.NewAutoScalingGroup(r.stack, jsii.String(string(n.ID)), &awsautoscaling.AutoScalingGroupProps{
+		Vpc:                  vpc,
+		VpcSubnets:           subnets,
+		LaunchTemplate:       lt,
+		AutoScalingGroupName: jsii.String(n.Name),
+		MinCapacity:          jsii.Number(n.Min),
+		DesiredCapacity:      jsii.Number(n.Desired),
+		MaxCapacity:          jsii.Number(n.Max),
+		HealthChecks: awsautoscaling.HealthChecks_WithAdditionalChecks(&awsautoscaling.AdditionalHealthChecksOptions{
+			AdditionalTypes: &[]awsautoscaling.AdditionalHealthCheckType{awsautoscaling.AdditionalHealthCheckType_ELB},
+			GracePeriod:     awscdk.Duration_Seconds(jsii.Number(n.HealthCheckGraceSec)),
+		}),
+		UpdatePolicy: awsautoscaling.UpdatePolicy_RollingUpdate(&awsautoscaling.RollingUpdateOptions{
+			MaxBatchSize:          jsii.Number(n.Rolling.MaxBatch),
+			MinInstancesInService: jsii.Number(n.Rolling.MinInService),
+			PauseTime:             pause,
+			SuspendProcesses:      &suspend,
+		}),
+	})
+	// The model sets the desired capacity: each deployment restores it,
+	// which is what the L2's warning is about.
+	awscdk.Annotations_Of(asg).AcknowledgeWarning(jsii.String("@aws-cdk/aws-autoscaling:desiredCapacitySet"), jsii.String("the model's desired capacity"))
+	cfn, ok := asg.Node().DefaultChild().(awsautoscaling.CfnAutoScalingGroup)
+	if !ok {
+		return errors.New("auto scaling group has no CloudFormation resource")
+	}
+	cfn.OverrideLogicalId(jsii.String(string(n.ID)))
+	// The hook must exist when the first instances launch, so it is part
+	// of the group, not a LifecycleHook resource created after it.
+	h := n.LaunchHook
+	cfn.SetLifecycleHookSpecificationList([]any{&awsautoscaling.CfnAutoScalingGroup_LifecycleHookSpecificationProperty{
+		LifecycleHookName:   jsii.String(h.Name),
+		LifecycleTransition: jsii.String(h.Transition),
+		DefaultResult:       jsii.String(h.DefaultResult),
+		HeartbeatTimeout:    jsii.Number(h.HeartbeatSec),
+	}})
+	// The L2 tags the group with its construct path; every instance gets
+	// the model's name instead.
+	awscdk.Tags_Of(asg).Add(jsii.String("Name"), jsii.String(n.NameTag), &awscdk.TagProps{ApplyToLaunchedInstances: jsii.Bool(true)})
+	asg.AttachToApplicationTargetGroup(tg)
+	if err := r.scaling(asg, n); err != nil {
+		return err
+	}
+	// No instance may boot before it can download the binary and
+	// complete its launch hook: the subnets' routes to the internet, the
+	// role (its policy is inline, part of the role resource) and the
+	// servers' security group with every rule of its own come first.
+	// The template's references imply some of this; stating it keeps it
+	// true if a policy or rule becomes a resource of its own.
+	for _, id := range n.Subnets {
+		s := r.subnets[id]
+		asg.Node().AddDependency(s.assoc, s.route)
+	}
+	if role, ok := r.roles[n.Template.Role]; ok {
+		asg.Node().AddDependency(role)
+	}
+	if g, ok := r.cfnGroups[n.Template.Group]; ok {
+		asg.Node().AddDependency(g)
+	}
+	for _, rule := range r.groupRules[n.Template.Group] {
+		asg.Node().AddDependency(rule)
+	}
+	r.setAttr(n.ID, constructs.AttrName, asg.AutoScalingGroupName())
+	return nil
+}
+
+// scaling renders the group's target-tracking policy; its resource label
+// is the model's (the load balancer's and target group's full names).
+func (r *renderer) scaling(asg awsautoscaling.AutoScalingGroup, n *constructs.ServerGroup) error {
+	sc := n.Scaling
+	tg, ok := r.targetGroups[sc.TargetGroup]
+	if !ok {
+		return fmt.Errorf("scaling: unknown target group %s", sc.TargetGroup)
+	}
+	var metric awsautoscaling.PredefinedMetric
+	switch sc.Metric {
+	case "ALBRequestCountPerTarget":
+		metric = awsautoscaling.PredefinedMetric_ALB_REQUEST_COUNT_PER_TARGET
+	default:
+		return fmt.Errorf("unsupported scaling metric %q", sc.Metric)
+	}
+	lbName, err := r.value(constructs.RefTo(sc.LoadBalancer, constructs.AttrFullName))
+	if err != nil {
+		return fmt.Errorf("scaling: %w", err)
+	}
+	tgName, err := r.value(constructs.RefTo(sc.TargetGroup, constructs.AttrFullName))
+	if err != nil {
+		return fmt.Errorf("scaling: %w", err)
+	}
+	id := string(n.ID) + suffixScaling
+	p := awsautoscaling.NewTargetTrackingScalingPolicy(r.stack, jsii.String(id), &awsautoscaling.TargetTrackingScalingPolicyProps{
+		AutoScalingGroup: asg,
+		PredefinedMetric: metric,
+		ResourceLabel:    jsii.String(*lbName + "/" + *tgName),
+		TargetValue:      jsii.Number(sc.TargetValue),
+	})
+	// The metric exists once the listener joins the target group to the
+	// load balancer; before that Auto Scaling rejects the policy.
+	p.Node().AddDependency(tg.LoadBalancerAttached())
+	// CloudFormation names the policy itself (<stack>-<logical
+	// ID>-<suffix>): PolicyName is a read-only attribute of
+	// AWS::AutoScaling::ScalingPolicy, so the model's Name has no place
+	// in the template.
+	return overrideID(p, id)
 }
 
 func (r *renderer) function(n *constructs.Function) error {
@@ -852,7 +995,7 @@ func (r *renderer) function(n *constructs.Function) error {
 		return err
 	}
 	if res, ok := fn.Node().DefaultChild().(awscdk.CfnResource); ok {
-		res.AddDependency(logs)
+		res.AddResourceDependency(logs, jsii.String("Lambda must not create the log group itself"))
 	}
 	r.setAttr(n.ID, constructs.AttrName, fn.FunctionName())
 	r.setAttr(n.ID, constructs.AttrARN, fn.FunctionArn())
@@ -875,20 +1018,9 @@ func reserved(n int) *float64 {
 }
 
 func (r *renderer) output(o *constructs.Output) error {
-	var v *string
-	if len(o.Values) > 0 {
-		vs, err := r.values(o.Values)
-		if err != nil {
-			return err
-		}
-		// Written out rather than Fn_Join, which drops a one-element
-		// join: the output stays a join whatever the instance count.
-		v = awscdk.Token_AsString(map[string]any{"Fn::Join": []any{o.Join, vs}}, nil)
-	} else {
-		var err error
-		if v, err = r.value(o.Value); err != nil {
-			return err
-		}
+	v, err := r.value(o.Value)
+	if err != nil {
+		return err
 	}
 	awscdk.NewCfnOutput(r.stack, jsii.String(o.Name), &awscdk.CfnOutputProps{
 		Value:       v,

@@ -8,6 +8,7 @@ import (
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsec2"
+	elbv2 "github.com/aws/aws-cdk-go/awscdk/v2/awselasticloadbalancingv2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awss3assets"
 	cdkconstructs "github.com/aws/constructs-go/constructs/v10"
@@ -64,17 +65,19 @@ func New(scope cdkconstructs.Construct, cfg config.Config, sys *constructs.Syste
 		Env: &awscdk.Environment{Region: jsii.String(sys.Region)},
 	})
 	r := &renderer{
-		sys:       sys,
-		stack:     stack,
-		root:      root,
-		attrs:     map[constructs.ID]map[constructs.Attr]*string{},
-		subnets:   map[constructs.ID]*subnetRefs{},
-		cfnGroups: map[constructs.ID]awsec2.CfnSecurityGroup{},
-		groups:    map[constructs.ID]awsec2.ISecurityGroup{},
-		artifacts: map[constructs.ID]string{},
-		assets:    map[constructs.ID]awss3assets.Asset{},
-		roles:     map[constructs.ID]awsiam.IRole{},
-		profiles:  map[constructs.ID]awsiam.IInstanceProfile{},
+		sys:          sys,
+		stack:        stack,
+		root:         root,
+		attrs:        map[constructs.ID]map[constructs.Attr]*string{},
+		subnets:      map[constructs.ID]*subnetRefs{},
+		cfnGroups:    map[constructs.ID]awsec2.CfnSecurityGroup{},
+		groups:       map[constructs.ID]awsec2.ISecurityGroup{},
+		groupRules:   map[constructs.ID][]awscdk.CfnResource{},
+		targetGroups: map[constructs.ID]elbv2.IApplicationTargetGroup{},
+		artifacts:    map[constructs.ID]string{},
+		assets:       map[constructs.ID]awss3assets.Asset{},
+		roles:        map[constructs.ID]awsiam.IRole{},
+		profiles:     map[constructs.ID]awsiam.IInstanceProfile{},
 		// Imported views (IVpc, ISubnet, ISecurityGroup) that L2
 		// constructs need live under one scope that emits no resources.
 		imports: cdkconstructs.NewConstruct(stack, jsii.String("Imported")),

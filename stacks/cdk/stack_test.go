@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -43,7 +44,7 @@ func TestStack(t *testing.T) {
 			t.Run("tables", func(t *testing.T) { testTables(t, s) })
 			t.Run("network", func(t *testing.T) { testNetwork(t, s) })
 			t.Run("security_groups", func(t *testing.T) { testSecurityGroups(t, s) })
-			t.Run("instances", func(t *testing.T) { testInstances(t, s) })
+			t.Run("server_group", func(t *testing.T) { testServerGroup(t, s) })
 			t.Run("iam", func(t *testing.T) { testIAM(t, s) })
 			t.Run("load_balancer", func(t *testing.T) { testLoadBalancer(t, s) })
 			t.Run("function", func(t *testing.T) { testFunction(t, s) })
@@ -75,6 +76,10 @@ func testFile(t *testing.T, s *synthesized) {
 	}
 	if got := *s.stack.Region(); got != s.sys.Region {
 		t.Errorf("region %s, want %s", got, s.sys.Region)
+	}
+	// The model's account placeholder never reaches the template.
+	if strings.Contains(string(s.raw), constructs.AccountToken) {
+		t.Errorf("template contains %s", constructs.AccountToken)
 	}
 	// Environment-agnostic: no account in the template or the stack.
 	if strings.Contains(string(s.raw), "CDK_DEFAULT_ACCOUNT") || !strings.Contains(*s.stack.Account(), "${Token[") {
@@ -276,7 +281,7 @@ func testNetwork(t *testing.T, s *synthesized) {
 	if len(n.Subnets) != 2 || n.Subnets[0].AZ == n.Subnets[1].AZ {
 		t.Errorf("model subnets: %+v", n.Subnets)
 	}
-	for _, typ := range []string{"AWS::EC2::NatGateway", "AWS::EC2::EIP", "AWS::EC2::LaunchTemplate", "Custom::VpcRestrictDefaultSG", "AWS::IAM::Policy"} {
+	for _, typ := range []string{"AWS::EC2::NatGateway", "AWS::EC2::EIP", "Custom::VpcRestrictDefaultSG", "AWS::IAM::Policy"} {
 		check(t, "no "+typ, func() { s.tpl.ResourceCountIs(jsii.String(typ), jsii.Number(0)) })
 	}
 }
@@ -403,10 +408,9 @@ func testSecurityGroups(t *testing.T, s *synthesized) {
 				t.Errorf("SSH rule %+v with admin CIDR %q", r, admin)
 			}
 		}
-		if r.Group == "ServerSecurityGroup" && r.From == constructs.ServerPort {
-			if r.Peer != "LambdaSecurityGroup" && r.Peer != "LoadBalancerSecurityGroup" {
-				t.Errorf("server port open to %+v", r)
-			}
+		// Issue 17: the servers take 8080 from the load balancer alone.
+		if r.Group == "ServerSecurityGroup" && r.From == constructs.ServerPort && r.Peer != "LoadBalancerSecurityGroup" {
+			t.Errorf("server port open to %+v", r)
 		}
 	}
 	if (admin != "") != (ssh == 1) {
@@ -414,65 +418,214 @@ func testSecurityGroups(t *testing.T, s *synthesized) {
 	}
 }
 
-func testInstances(t *testing.T, s *synthesized) {
-	instances := s.resources("AWS::EC2::Instance")
-	if len(instances) != s.cfg.System.InstanceCount || len(s.sys.Servers) != s.cfg.System.InstanceCount {
-		t.Fatalf("%d instances, model %d, config %d", len(instances), len(s.sys.Servers), s.cfg.System.InstanceCount)
+// testServerGroup checks the Auto Scaling group, its launch template and
+// scaling policy against the model's ServerGroup, field by field.
+func testServerGroup(t *testing.T, s *synthesized) {
+	g := s.sys.Servers
+	tpl := g.Template
+	for typ, n := range map[string]int{
+		"AWS::AutoScaling::AutoScalingGroup": 1,
+		"AWS::EC2::LaunchTemplate":           1,
+		"AWS::AutoScaling::ScalingPolicy":    1,
+		// The launch hook is part of the group (it must exist when the
+		// first instances launch), never a resource created after it.
+		"AWS::AutoScaling::LifecycleHook": 0,
+		"AWS::EC2::Instance":              0,
+		// One profile per EC2 role: the template uses the role's own.
+		"AWS::IAM::InstanceProfile": 1,
+	} {
+		check(t, fmt.Sprintf("%d %s", n, typ), func() { s.tpl.ResourceCountIs(jsii.String(typ), jsii.Number(n)) })
 	}
+	ref := func(id constructs.ID) any { return map[string]any{"Ref": string(id)} }
+	count := func(n int) string { return strconv.Itoa(n) }
+
+	// The group.
+	r := s.resource(t, string(g.ID), "AWS::AutoScaling::AutoScalingGroup")
+	var subnets []any
+	for _, id := range g.Subnets {
+		subnets = append(subnets, ref(id))
+	}
+	h := g.LaunchHook
+	want := map[string]any{
+		"AutoScalingGroupName": g.Name,
+		"MinSize":              count(g.Min),
+		"DesiredCapacity":      count(g.Desired),
+		"MaxSize":              count(g.Max),
+		"VPCZoneIdentifier":    subnets,
+		"LaunchTemplate": map[string]any{
+			"LaunchTemplateId": ref(tpl.ID),
+			// The latest version: a new template version is what a
+			// rolling update rolls out.
+			"Version": map[string]any{"Fn::GetAtt": []any{string(tpl.ID), "LatestVersionNumber"}},
+		},
+		// A target group's Ref is its ARN.
+		"TargetGroupARNs":        []any{ref(g.TargetGroup)},
+		"HealthCheckType":        g.HealthCheckType,
+		"HealthCheckGracePeriod": float64(g.HealthCheckGraceSec),
+		"LifecycleHookSpecificationList": []any{map[string]any{
+			"LifecycleHookName":   h.Name,
+			"LifecycleTransition": h.Transition,
+			"DefaultResult":       h.DefaultResult,
+			"HeartbeatTimeout":    float64(h.HeartbeatSec),
+		}},
+		"Tags": []any{map[string]any{"Key": "Name", "Value": g.NameTag, "PropagateAtLaunch": true}},
+	}
+	if diff := cmp.Diff(want, props(r)); diff != "" {
+		t.Errorf("%s (-model +template):\n%s", g.ID, diff)
+	}
+	if g.TargetGroup != s.sys.LoadBalancer.TargetGroup || len(g.Subnets) != len(s.sys.Network.Subnets) {
+		t.Errorf("model group is not behind the load balancer in every subnet: %+v", g)
+	}
+
+	// The rolling update: the model's batch, minimum and pause. No
+	// resource signals: the launch hook holds each new instance until
+	// its server is ready, and nothing calls cfn-signal.
+	up, _ := r["UpdatePolicy"].(map[string]any)
+	roll, _ := up["AutoScalingRollingUpdate"].(map[string]any)
+	for k, v := range map[string]any{
+		"MaxBatchSize":          float64(g.Rolling.MaxBatch),
+		"MinInstancesInService": float64(g.Rolling.MinInService),
+		"PauseTime":             g.Rolling.PauseTime(),
+	} {
+		if !cmp.Equal(roll[k], v) {
+			t.Errorf("rolling update %s = %v, want %v", k, roll[k], v)
+		}
+	}
+	if w, ok := roll["WaitOnResourceSignals"]; ok && w != false {
+		t.Errorf("rolling update waits on resource signals: %v", roll)
+	}
+	// Exactly the model's suspended processes (none): left to itself the
+	// L2 would suspend six, which Terraform's instance refresh cannot say.
+	suspended := []string{}
+	for _, p := range list(roll["SuspendProcesses"]) {
+		suspended = append(suspended, fmt.Sprint(p))
+	}
+	if _, ok := roll["SuspendProcesses"]; !ok || !cmp.Equal(suspended, append([]string{}, g.Rolling.SuspendProcesses...)) {
+		t.Errorf("rolling update suspends %v, want exactly %v", roll["SuspendProcesses"], g.Rolling.SuspendProcesses)
+	}
+	if g.Rolling.MinInService >= g.Max || g.Desired > g.Max || g.Min > g.Desired {
+		t.Errorf("model sizes leave the update no room: %+v", g)
+	}
+
+	// Nothing boots before it can download the binary and complete its
+	// launch hook: routes, the role (with its policy) and every rule of
+	// the servers' security group, inline or a resource of its own.
+	deps := map[string]bool{}
+	for _, d := range list(r["DependsOn"]) {
+		deps[d.(string)] = true
+	}
+	needs := []string{string(tpl.Role), string(tpl.Group)}
+	for _, sn := range s.sys.Network.Subnets {
+		needs = append(needs, string(sn.ID)+"DefaultRoute", string(sn.ID)+"RouteTableAssociation")
+	}
+	for _, typ := range []string{"AWS::EC2::SecurityGroupIngress", "AWS::EC2::SecurityGroupEgress"} {
+		for id, rule := range s.resources(typ) {
+			if getAttID(props(rule)["GroupId"]) == string(tpl.Group) {
+				needs = append(needs, id)
+			}
+		}
+	}
+	for _, n := range needs {
+		if !deps[n] {
+			t.Errorf("%s does not depend on %s (DependsOn %v)", g.ID, n, r["DependsOn"])
+		}
+	}
+	if role := s.sys.Role(tpl.Role); role == nil || role.InstanceProfile == "" || len(role.Statements) == 0 {
+		t.Fatalf("template role %s has no profile or policy", tpl.Role)
+	}
+
+	// The launch template.
+	lt := props(s.resource(t, string(tpl.ID), "AWS::EC2::LaunchTemplate"))
+	if diff := cmp.Diff(map[string]any{"LaunchTemplateName": tpl.Name, "LaunchTemplateData": lt["LaunchTemplateData"]}, lt); diff != "" {
+		t.Errorf("%s properties (-want +got):\n%s", tpl.ID, diff)
+	}
+	data, _ := lt["LaunchTemplateData"].(map[string]any)
+	// AMI: a parameter resolved by CloudFormation from the public SSM
+	// parameter for the architecture; no AMI id anywhere.
 	params := s.doc["Parameters"].(map[string]any)
-	zones := map[float64]bool{}
-	for _, in := range s.sys.Servers {
-		r := s.resource(t, string(in.ID), "AWS::EC2::Instance")
-		p := props(r)
-		// AMI: a parameter resolved by CloudFormation from the public
-		// SSM parameter for the architecture; no AMI id anywhere.
-		param, _ := p["ImageId"].(map[string]any)["Ref"].(string)
-		pd, _ := params[param].(map[string]any)
-		if pd["Type"] != "AWS::SSM::Parameter::Value<AWS::EC2::Image::Id>" || pd["Default"] != in.AMIParameter {
-			t.Errorf("%s: image parameter %s = %v, want default %s", in.ID, param, pd, in.AMIParameter)
-		}
-		if !strings.HasSuffix(in.AMIParameter, map[string]string{"x86_64": "x86_64", "arm64": "arm64"}[in.Architecture]) {
-			t.Errorf("%s: AMI parameter %s for %s", in.ID, in.AMIParameter, in.Architecture)
-		}
-		want := map[string]any{
-			"InstanceType":       in.Type,
-			"SubnetId":           map[string]any{"Ref": string(in.Subnet)},
-			"SecurityGroupIds":   []any{wantRef(s.sys, constructs.Ref{To: in.Group, Attr: constructs.AttrID})},
-			"IamInstanceProfile": map[string]any{"Ref": string(s.sys.Role(in.Role).InstanceProfile)},
-			"MetadataOptions":    map[string]any{"HttpTokens": "required", "HttpPutResponseHopLimit": float64(1)},
-			"BlockDeviceMappings": []any{map[string]any{"DeviceName": in.RootVolume.Device, "Ebs": map[string]any{
-				"Encrypted": true, "VolumeSize": float64(in.RootVolume.SizeGiB), "VolumeType": in.RootVolume.Type,
-			}}},
-			"Tags": []any{map[string]any{"Key": "Name", "Value": in.Name}},
-		}
-		// Issue 17: burstable families get standard CPU credits.
-		if family, _, _ := strings.Cut(in.Type, "."); slices.Contains([]string{"t2", "t3", "t3a", "t4g"}, family) {
-			want["CreditSpecification"] = map[string]any{"CPUCredits": "standard"}
-		}
-		got := map[string]any{}
-		for k, v := range p {
-			if k != "ImageId" && k != "UserData" {
-				got[k] = v
-			}
-		}
-		if diff := cmp.Diff(want, got); diff != "" {
-			t.Errorf("%s (-want +got):\n%s", in.ID, diff)
-		}
-		for _, sn := range s.sys.Network.Subnets {
-			if sn.ID == in.Subnet {
-				zones[float64(sn.AZ)] = true
-			}
-		}
-		// The instance waits for its subnet's route to the internet:
-		// user data downloads the binary at first boot.
-		deps := fmt.Sprint(r["DependsOn"])
-		if !strings.Contains(deps, string(in.Subnet)+"DefaultRoute") {
-			t.Errorf("%s depends on %s, not on its subnet's default route", in.ID, deps)
-		}
-		testUserData(t, s, p["UserData"])
+	param, _ := data["ImageId"].(map[string]any)["Ref"].(string)
+	pd, _ := params[param].(map[string]any)
+	if pd["Type"] != "AWS::SSM::Parameter::Value<AWS::EC2::Image::Id>" || pd["Default"] != tpl.AMIParameter {
+		t.Errorf("%s: image parameter %s = %v, want default %s", tpl.ID, param, pd, tpl.AMIParameter)
 	}
-	if s.cfg.System.InstanceCount >= 2 && len(zones) != 2 {
-		t.Errorf("instances use zones %v, want both", zones)
+	if !strings.HasSuffix(tpl.AMIParameter, map[string]string{"x86_64": "x86_64", "arm64": "arm64"}[tpl.Architecture]) {
+		t.Errorf("%s: AMI parameter %s for %s", tpl.ID, tpl.AMIParameter, tpl.Architecture)
+	}
+	metadata := map[string]any{}
+	if tpl.RequireIMDSv2 {
+		metadata["HttpTokens"] = "required"
+	}
+	if tpl.MetadataHopLimit > 0 {
+		metadata["HttpPutResponseHopLimit"] = float64(tpl.MetadataHopLimit)
+	}
+	profile := s.sys.Role(tpl.Role).InstanceProfile
+	want = map[string]any{
+		"InstanceType":       tpl.Type,
+		"SecurityGroupIds":   []any{wantRef(s.sys, constructs.Ref{To: tpl.Group, Attr: constructs.AttrID})},
+		"IamInstanceProfile": map[string]any{"Arn": map[string]any{"Fn::GetAtt": []any{string(profile), "Arn"}}},
+		"MetadataOptions":    metadata,
+		"BlockDeviceMappings": []any{map[string]any{"DeviceName": tpl.RootVolume.Device, "Ebs": map[string]any{
+			"Encrypted": tpl.RootVolume.Encrypted, "VolumeSize": float64(tpl.RootVolume.SizeGiB), "VolumeType": tpl.RootVolume.Type,
+		}}},
+	}
+	if tpl.CPUCredits != "" {
+		want["CreditSpecification"] = map[string]any{"CpuCredits": tpl.CPUCredits}
+	}
+	got := map[string]any{}
+	for k, v := range data {
+		if k != "ImageId" && k != "UserData" {
+			got[k] = v
+		}
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("%s data (-model +template):\n%s", tpl.ID, diff)
+	}
+	// The issue's rules, independent of the model: IMDSv2 with one hop,
+	// an encrypted root, standard credits for burstable families.
+	if metadata["HttpTokens"] != "required" || metadata["HttpPutResponseHopLimit"] != float64(1) || !tpl.RootVolume.Encrypted {
+		t.Errorf("model template differs from the issue: %+v", tpl)
+	}
+	if family, _, _ := strings.Cut(tpl.Type, "."); slices.Contains([]string{"t2", "t3", "t3a", "t4g"}, family) && tpl.CPUCredits != "standard" {
+		t.Errorf("burstable %s with CPU credits %q", tpl.Type, tpl.CPUCredits)
+	}
+	testUserData(t, s, data["UserData"])
+
+	// The scaling policy: target tracking on the load balancer's
+	// requests per target, labelled "<lb full name>/<tg full name>".
+	sc := g.Scaling
+	var policy map[string]any
+	var policyID string
+	for id, p := range s.resources("AWS::AutoScaling::ScalingPolicy") {
+		policyID, policy = id, p
+	}
+	label := map[string]any{"Fn::Join": []any{"", []any{
+		wantRef(s.sys, constructs.Ref{To: sc.LoadBalancer, Attr: constructs.AttrFullName}), "/",
+		wantRef(s.sys, constructs.Ref{To: sc.TargetGroup, Attr: constructs.AttrFullName}),
+	}}}
+	// No PolicyName: it is a read-only attribute of the CloudFormation
+	// type (CloudFormation names the policy after the stack and logical
+	// ID), so the model's Name cannot be set here.
+	want = map[string]any{
+		"AutoScalingGroupName": ref(g.ID),
+		"PolicyType":           "TargetTrackingScaling",
+		"TargetTrackingConfiguration": map[string]any{
+			"PredefinedMetricSpecification": map[string]any{"PredefinedMetricType": sc.Metric, "ResourceLabel": label},
+			"TargetValue":                   float64(sc.TargetValue),
+		},
+	}
+	if diff := cmp.Diff(want, props(policy)); diff != "" {
+		t.Errorf("scaling policy %s (-model +template):\n%s", policyID, diff)
+	}
+	if policyID != string(g.ID)+"ScalingPolicy" {
+		t.Errorf("scaling policy logical ID %s", policyID)
+	}
+	// The metric exists once the listener joins the target group to the
+	// load balancer.
+	if deps := list(policy["DependsOn"]); !slices.Contains(deps, any(string(s.sys.LoadBalancer.Listener))) {
+		t.Errorf("scaling policy DependsOn %v, want %s", deps, s.sys.LoadBalancer.Listener)
+	}
+	if sc.LoadBalancer != s.sys.LoadBalancer.ID || sc.TargetGroup != g.TargetGroup || sc.TargetValue != s.cfg.System.ScaleRequestsPerInstance {
+		t.Errorf("model scaling differs from the load balancer/config: %+v", sc)
 	}
 }
 
@@ -583,6 +736,23 @@ func testIAM(t *testing.T, s *synthesized) {
 			t.Errorf("wildcard action for the server: %v", act)
 		}
 	}
+	// Issue 17: user data completes its own group's launch hook, in the
+	// deploying account (an account-agnostic template).
+	hook := 0
+	for _, st := range server["Policies"].([]any)[0].(map[string]any)["PolicyDocument"].(map[string]any)["Statement"].([]any) {
+		st := st.(map[string]any)
+		if st["Action"] != "autoscaling:CompleteLifecycleAction" {
+			continue
+		}
+		hook++
+		arn := "arn:aws:autoscaling:" + s.sys.Region + ":${AWS::AccountId}:autoScalingGroup:*:autoScalingGroupName/" + s.sys.Servers.Name
+		if diff := cmp.Diff(map[string]any{"Fn::Sub": arn}, st["Resource"]); diff != "" || st["Effect"] != "Allow" {
+			t.Errorf("launch hook statement %v (-want +got resource):\n%s", st, diff)
+		}
+	}
+	if hook != 1 {
+		t.Errorf("%d statements allow completing the launch hook, want 1", hook)
+	}
 	fn := props(s.resource(t, "FunctionRole", "AWS::IAM::Role"))
 	if fn["Policies"] != nil || len(fn["ManagedPolicyArns"].([]any)) != 2 {
 		t.Errorf("Lambda role: %v", fn)
@@ -595,17 +765,9 @@ func testIAM(t *testing.T, s *synthesized) {
 }
 
 func testLoadBalancer(t *testing.T, s *synthesized) {
+	// Issue 17: a load balancer whatever the instance count.
 	lbs := s.resources("AWS::ElasticLoadBalancingV2::LoadBalancer")
 	lb := s.sys.LoadBalancer
-	if (lb != nil) != (s.cfg.System.InstanceCount >= 2) {
-		t.Fatalf("model load balancer %v with %d instances", lb != nil, s.cfg.System.InstanceCount)
-	}
-	if lb == nil {
-		for _, typ := range []string{"AWS::ElasticLoadBalancingV2::LoadBalancer", "AWS::ElasticLoadBalancingV2::Listener", "AWS::ElasticLoadBalancingV2::TargetGroup"} {
-			check(t, "no "+typ, func() { s.tpl.ResourceCountIs(jsii.String(typ), jsii.Number(0)) })
-		}
-		return
-	}
 	if len(lbs) != 1 {
 		t.Fatalf("%d load balancers", len(lbs))
 	}
@@ -628,13 +790,10 @@ func testLoadBalancer(t *testing.T, s *synthesized) {
 	if diff := cmp.Diff(want, props(s.resource(t, string(lb.Listener), "AWS::ElasticLoadBalancingV2::Listener"))); diff != "" {
 		t.Errorf("listener (-want +got):\n%s", diff)
 	}
-	var targets []any
-	for _, id := range lb.Targets {
-		targets = append(targets, map[string]any{"Id": map[string]any{"Ref": string(id)}, "Port": float64(lb.TargetPort)})
-	}
+	// No Targets: the server group registers its instances.
 	want = map[string]any{
 		"Name": lb.TargetName, "Port": float64(lb.TargetPort), "Protocol": "HTTP", "TargetType": "instance",
-		"HealthCheckPath": lb.HealthPath, "Targets": targets, "VpcId": map[string]any{"Ref": string(s.sys.Network.VPC.ID)},
+		"HealthCheckPath": lb.HealthPath, "VpcId": map[string]any{"Ref": string(s.sys.Network.VPC.ID)},
 		"HealthyThresholdCount": float64(lb.Health.HealthyThreshold), "UnhealthyThresholdCount": float64(lb.Health.UnhealthyThreshold),
 		"HealthCheckIntervalSeconds": float64(lb.Health.IntervalSec), "HealthCheckTimeoutSeconds": float64(lb.Health.TimeoutSec),
 		"Matcher": map[string]any{"HttpCode": lb.Health.Matcher},
@@ -642,7 +801,7 @@ func testLoadBalancer(t *testing.T, s *synthesized) {
 	if diff := cmp.Diff(want, props(s.resource(t, string(lb.TargetGroup), "AWS::ElasticLoadBalancingV2::TargetGroup"))); diff != "" {
 		t.Errorf("target group (-want +got):\n%s", diff)
 	}
-	if len(targets) != s.cfg.System.InstanceCount || lb.ListenerPort != 80 || lb.TargetPort != 8080 || lb.HealthPath != "/healthz" || !lb.Internal {
+	if lb.ListenerPort != 80 || lb.TargetPort != 8080 || lb.HealthPath != "/healthz" || !lb.Internal {
 		t.Errorf("model load balancer differs from the issue: %+v", lb)
 	}
 }
@@ -695,7 +854,7 @@ func testFunction(t *testing.T, s *synthesized) {
 		t.Errorf("model function differs from the issue/config: %+v", f)
 	}
 	url := fmt.Sprint(env["SERVER_URL"])
-	if s.sys.LoadBalancer != nil && !strings.Contains(url, "LoadBalancer DNSName") || s.sys.LoadBalancer == nil && !strings.Contains(url, "Server1 PrivateIp") {
+	if !strings.Contains(url, "LoadBalancer DNSName") {
 		t.Errorf("SERVER_URL %s", url)
 	}
 	want = map[string]any{"AuthType": f.URLAuth, "TargetFunctionArn": wantRef(s.sys, constructs.Ref{To: f.ID, Attr: constructs.AttrARN})}
@@ -723,17 +882,7 @@ func testFunction(t *testing.T, s *synthesized) {
 func testOutputs(t *testing.T, s *synthesized) {
 	want := map[string]any{}
 	for _, o := range s.sys.Outputs {
-		var v any
-		if len(o.Values) > 0 {
-			var vs []any
-			for _, x := range o.Values {
-				vs = append(vs, wantValue(s.sys, x))
-			}
-			v = map[string]any{"Fn::Join": []any{o.Join, vs}}
-		} else {
-			v = wantValue(s.sys, o.Value)
-		}
-		want[o.Name] = map[string]any{"Value": v, "Description": o.Description}
+		want[o.Name] = map[string]any{"Value": wantValue(s.sys, o.Value), "Description": o.Description}
 		check(t, "output "+o.Name, func() {
 			s.tpl.HasOutput(jsii.String(o.Name), map[string]any{"Value": assertions.Match_AnyValue()})
 		})
@@ -741,10 +890,7 @@ func testOutputs(t *testing.T, s *synthesized) {
 	if diff := cmp.Diff(want, s.doc["Outputs"]); diff != "" {
 		t.Errorf("outputs (-model +template):\n%s", diff)
 	}
-	names := []string{"BucketName", "ImagesTableName", "AlbumsTableName", "ServerPrivateIps", "FunctionName", "FunctionUrl"}
-	if s.sys.LoadBalancer != nil {
-		names = append(names, "LoadBalancerDnsName")
-	}
+	names := []string{"BucketName", "ImagesTableName", "AlbumsTableName", "ServerGroupName", "LoadBalancerDnsName", "FunctionName", "FunctionUrl"}
 	for _, n := range names {
 		if _, ok := want[n]; !ok {
 			t.Errorf("model lacks output %s", n)

@@ -18,8 +18,15 @@
 //   - The main resource of a node is named after the node ID
 //     (aws_s3_bucket.ImagesBucket); helper resources of the same node share
 //     that name under their own type (aws_s3_bucket_versioning.ImagesBucket).
-//   - The account id in bucket names is data.aws_caller_identity.current and
+//   - The account id in bucket names and in literal IAM statement resources
+//     (the launch hook's group ARN) is data.aws_caller_identity.current and
 //     the partition in managed-policy ARNs is data.aws_partition.current.
+//   - The servers are an aws_autoscaling_group (the model's ServerGroup)
+//     launching from an aws_launch_template (its own model id), with the
+//     launch hook as initial_lifecycle_hook (it must exist before the first
+//     instance launches), instance_refresh for the rolling update and an
+//     aws_autoscaling_policy named after the group. The group registers its
+//     instances with the target group (no per-instance attachments).
 //   - Removal "retain" (the default) means Terraform must not delete data:
 //     buckets get force_destroy = false (a non-empty bucket makes
 //     `cdktf destroy` fail on it and it stays) and tables get
@@ -28,6 +35,18 @@
 //     force_destroy = true and deletion protection off, so destroy empties
 //     and deletes. prevent_destroy is not used: it would block destroying
 //     the rest of the stack too.
+//   - The handover (constructs.Handover) concerns every resource of each
+//     node in System.Retained: the main resource and those named after it
+//     (the bucket's versioning, lifecycle, public-access block, encryption
+//     and policy). Release leaves them out and writes a top-level `removed`
+//     block (lifecycle destroy = false) for each, so that the deploy
+//     forgets them without deleting; references to a released node read
+//     data.aws_s3_bucket / data.aws_dynamodb_table of the same name (their
+//     attributes have the resource's names). Adopt writes a top-level
+//     `import` block for each, whose id is the node's name (the account
+//     token rendered as for bucket names): the AWS provider imports a
+//     bucket and each bucket-level resource by the bucket's name, a table
+//     by its name.
 //   - The model's artifact store (constructs.ArtifactStore: name, privacy,
 //     encryption, TLS-only policy) is rendered as a bucket of this stack
 //     like any model bucket; each artifact it holds (the server binary) is

@@ -46,7 +46,7 @@ func normalize(t testing.TB, b []byte) []byte {
 // testdata/<case>/want.tf.json; -update rewrites the files.
 func TestGolden(t *testing.T) {
 	root := fakeRoot(t)
-	for _, name := range cases {
+	for _, name := range allCases() {
 		t.Run(name, func(t *testing.T) {
 			cfg, sys := loadCase(t, name)
 			_, b := synth(t, cfg, sys, root, t.TempDir())
@@ -74,7 +74,7 @@ func TestGolden(t *testing.T) {
 // bytes with no absolute path in them.
 func TestDeterministic(t *testing.T) {
 	rootA, rootB := fakeRoot(t), fakeRoot(t)
-	for _, name := range cases {
+	for _, name := range allCases() {
 		t.Run(name, func(t *testing.T) {
 			cfg, sys := loadCase(t, name)
 			outA, outB := t.TempDir(), t.TempDir()

@@ -5,6 +5,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
@@ -17,6 +18,14 @@ import (
 // cases are the folders under testdata: each holds the configuration
 // (twinstack.json) and the golden synth output (want.tf.json).
 var cases = []string{"count1", "count2", "count3", "s3", "s3-endpoint"}
+
+// handoverCases are the folders of deploys that release or adopt the
+// retained data (constructs.Handover): golden, deterministic and validated
+// like cases, and checked by TestHandover instead of TestStack.
+var handoverCases = []string{"release", "adopt"}
+
+// allCases is every folder under testdata.
+func allCases() []string { return append(slices.Clone(cases), handoverCases...) }
 
 // requireTool returns the path of an external tool, skipping the test when
 // it is missing unless TWINSTACK_REQUIRE_TOOLS=1 (CI), where it fails.

@@ -36,10 +36,10 @@ func (r *renderer) visit(n constructs.Node) error {
 		return r.artifact(n)
 	case *constructs.Role:
 		return r.role(n)
-	case *constructs.Instance:
-		return r.instance(n)
 	case *constructs.LoadBalancer:
 		return r.loadBalancer(n)
+	case *constructs.ServerGroup:
+		return r.serverGroup(n)
 	case *constructs.Function:
 		return r.function(n)
 	case *constructs.Output:
@@ -49,16 +49,36 @@ func (r *renderer) visit(n constructs.Node) error {
 	}
 }
 
+// part is one Terraform resource of a model node; every part of a node is
+// named after the node (aws_s3_bucket_versioning.ImagesBucket).
+type part struct {
+	typ  string
+	body any
+}
+
+// emit adds a node's parts as resources, or, when the deploy releases
+// the node, leaves them out and records each address for a `removed`
+// block. The addresses either way are what the handover blocks name.
+func (r *renderer) emit(id constructs.ID, parts []part) {
+	for _, p := range parts {
+		r.parts[id] = append(r.parts[id], address(p.typ, id))
+		if !r.released[id] {
+			r.resource(p.typ, id, p.body)
+		}
+	}
+}
+
 // bucket is the image bucket with its versioning, public-access block,
-// default encryption and policy.
+// default encryption and policy. A released bucket is read as a data
+// source instead, for what refers to it.
 func (r *renderer) bucket(b *constructs.Bucket) error {
 	id, err := r.ref(b.ID, constructs.AttrID)
 	if err != nil {
 		return err
 	}
-	r.resource("aws_s3_bucket", b.ID, s3Bucket{Bucket: r.name(b.Name), ForceDestroy: b.Removal == constructs.Destroy})
+	parts := []part{{"aws_s3_bucket", s3Bucket{Bucket: r.name(b.Name), ForceDestroy: b.Removal == constructs.Destroy}}}
 	if b.Versioned {
-		r.resource("aws_s3_bucket_versioning", b.ID, s3BucketVersioning{Bucket: id, VersioningConfiguration: versioningConfigured{Status: "Enabled"}})
+		parts = append(parts, part{"aws_s3_bucket_versioning", s3BucketVersioning{Bucket: id, VersioningConfiguration: versioningConfigured{Status: "Enabled"}}})
 	}
 	if len(b.Lifecycle) > 0 {
 		lc := s3Lifecycle{Bucket: id}
@@ -76,27 +96,34 @@ func (r *renderer) bucket(b *constructs.Bucket) error {
 		if b.Versioned {
 			lc.DependsOn = []string{address("aws_s3_bucket_versioning", b.ID)}
 		}
-		r.resource("aws_s3_bucket_lifecycle_configuration", b.ID, lc)
+		parts = append(parts, part{"aws_s3_bucket_lifecycle_configuration", lc})
 	}
 	var deps []string
 	if b.BlockPublicAccess {
-		r.resource("aws_s3_bucket_public_access_block", b.ID, publicAccessBlock(id))
+		parts = append(parts, part{"aws_s3_bucket_public_access_block", publicAccessBlock(id)})
 		deps = append(deps, address("aws_s3_bucket_public_access_block", b.ID))
 	}
 	if b.Encryption != "" {
-		r.resource("aws_s3_bucket_server_side_encryption_configuration", b.ID, encryption(id, b.Encryption))
+		parts = append(parts, part{"aws_s3_bucket_server_side_encryption_configuration", encryption(id, b.Encryption)})
 	}
+	var doc *policyDocument
+	docName := string(b.ID + "Policy")
 	if len(b.Policy) > 0 {
-		doc := b.ID + "Policy"
 		stmts, err := r.statements(b.Policy)
 		if err != nil {
 			return err
 		}
-		r.data("aws_iam_policy_document", string(doc), policyDocument{Statement: stmts})
-		r.resource("aws_s3_bucket_policy", b.ID, s3BucketPolicy{
-			Bucket: id, Policy: interp("data.aws_iam_policy_document." + string(doc) + ".json"), DependsOn: deps,
-		})
+		doc = &policyDocument{Statement: stmts}
+		parts = append(parts, part{"aws_s3_bucket_policy", s3BucketPolicy{
+			Bucket: id, Policy: interp("data.aws_iam_policy_document." + docName + ".json"), DependsOn: deps,
+		}})
 	}
+	if r.released[b.ID] {
+		r.data("aws_s3_bucket", string(b.ID), s3BucketData{Bucket: r.name(b.Name)})
+	} else if doc != nil {
+		r.data("aws_iam_policy_document", docName, *doc)
+	}
+	r.emit(b.ID, parts)
 	return nil
 }
 
@@ -114,7 +141,7 @@ func (r *renderer) statements(in []constructs.Statement) ([]policyStatement, err
 	for _, s := range in {
 		ps := policyStatement{Sid: s.Sid, Effect: s.Effect, Actions: s.Actions}
 		for _, v := range s.Resources {
-			res, err := r.value(v)
+			res, err := r.statementValue(v)
 			if err != nil {
 				return nil, fmt.Errorf("statement %s: %w", s.Sid, err)
 			}
@@ -148,8 +175,19 @@ func (r *renderer) statements(in []constructs.Statement) ([]policyStatement, err
 	return out, nil
 }
 
+// statementValue renders a statement's resource. A literal ARN may hold
+// constructs.AccountToken (the launch hook's group ARN, whose account the
+// model cannot know): it becomes the deploying account's id, as in bucket
+// names.
+func (r *renderer) statementValue(v constructs.Value) (string, error) {
+	if v.Ref == nil {
+		return r.name(v.Literal), nil
+	}
+	return r.value(v)
+}
+
 // table is a DynamoDB table. Retained tables get deletion protection (see
-// the package doc).
+// the package doc); a released table is read as a data source instead.
 func (r *renderer) table(t *constructs.Table) error {
 	attrs := map[string]string{}
 	var errs []error
@@ -191,7 +229,10 @@ func (r *renderer) table(t *constructs.Table) error {
 	for _, n := range names {
 		body.Attribute = append(body.Attribute, dynamoAttribute{Name: n, Type: attrs[n]})
 	}
-	r.resource("aws_dynamodb_table", t.ID, body)
+	if r.released[t.ID] {
+		r.data("aws_dynamodb_table", string(t.ID), dynamoTableData{Name: t.Name})
+	}
+	r.emit(t.ID, []part{{"aws_dynamodb_table", body}})
 	return nil
 }
 
@@ -332,8 +373,9 @@ func (r *renderer) artifact(a *constructs.Artifact) error {
 	r.types[a.ID] = "aws_s3_object"
 	r.resource("aws_s3_object", a.ID, s3Object{
 		Bucket: bucket,
-		// The key changes with the content, so instances (whose user data
-		// names the key) are replaced when the binary changes.
+		// The key changes with the content, so a new binary is new user
+		// data: a new launch template version, which the group's
+		// instance refresh rolls out.
 		Key:    path.Join(string(a.ID), *asset.AssetHash(), path.Base(a.Path)),
 		Source: *asset.Path(),
 	})
@@ -395,32 +437,115 @@ func attachmentName(role constructs.ID, policy string) constructs.ID {
 	return constructs.ID(string(role) + "_" + path.Base(policy))
 }
 
-// instance is one server: AMI from the public SSM parameter, IMDSv2,
-// encrypted root volume, and user data that installs the binary from the
-// artifacts bucket.
-func (r *renderer) instance(in *constructs.Instance) error {
-	ami, ok := r.amis[in.AMIParameter]
+// serverGroup is the Auto Scaling group of servers: its launch template
+// (AMI from the public SSM parameter, IMDSv2, encrypted root volume, user
+// data that installs the binary from the artifacts bucket and completes
+// the launch hook), the group itself registering its instances with the
+// load balancer's target group, and its target-tracking policy.
+func (r *renderer) serverGroup(g *constructs.ServerGroup) error {
+	lt := g.Template
+	if err := r.launchTemplate(&lt); err != nil {
+		return fmt.Errorf("%s: %w", lt.ID, err)
+	}
+	var subnets []string
+	for _, s := range g.Subnets {
+		id, err := r.ref(s, constructs.AttrID)
+		if err != nil {
+			return err
+		}
+		subnets = append(subnets, id)
+	}
+	tg, err := r.ref(g.TargetGroup, constructs.AttrARN)
+	if err != nil {
+		return err
+	}
+	ltID, err := r.ref(lt.ID, constructs.AttrID)
+	if err != nil {
+		return err
+	}
+	// A new launch template version (a new binary, a new image, new user
+	// data) changes the group's launch_template, which starts the
+	// instance refresh.
+	ltVersion := interp(address("aws_launch_template", lt.ID) + ".latest_version")
+	// An instance runs its user data as soon as it boots: the role's
+	// policy, the group's egress (a resource of its own here, inline in
+	// CloudFormation) and each subnet's route to the internet must be in
+	// place before the group launches one, or the download and the launch
+	// hook's completion fail and the group abandons the instance.
+	role := r.sys.Role(lt.Role)
+	if role == nil {
+		return fmt.Errorf("unknown role %q", lt.Role)
+	}
+	var deps []string
+	if len(role.Statements) > 0 || role.ReadsArtifact != nil {
+		deps = append(deps, address("aws_iam_role_policy", role.ID))
+	}
+	if sg := r.sys.Group(lt.Group); sg != nil {
+		for i := range sg.Egress {
+			deps = append(deps, address("aws_vpc_security_group_egress_rule", RuleName(sg.ID, "Egress", i)))
+		}
+	}
+	for _, id := range g.Subnets {
+		for _, s := range r.sys.Network.Subnets {
+			if s.ID != id || s.RouteTable == "" {
+				continue
+			}
+			if s.Public {
+				deps = append(deps, address("aws_route", s.RouteTable))
+			}
+			deps = append(deps, address("aws_route_table_association", s.ID))
+		}
+	}
+	r.resource("aws_autoscaling_group", g.ID, autoscalingGroup{
+		Name:                   g.Name,
+		MinSize:                g.Min,
+		MaxSize:                g.Max,
+		DesiredCapacity:        g.Desired,
+		VPCZoneIdentifier:      subnets,
+		TargetGroupARNs:        []string{tg},
+		HealthCheckType:        g.HealthCheckType,
+		HealthCheckGracePeriod: g.HealthCheckGraceSec,
+		LaunchTemplate:         asgLaunchTemplate{ID: ltID, Version: ltVersion},
+		// The hook must exist when the first instances launch, so it is
+		// part of the group, not an aws_autoscaling_lifecycle_hook
+		// created after it.
+		InitialLifecycleHook: []lifecycleHook{{
+			Name:                g.LaunchHook.Name,
+			LifecycleTransition: g.LaunchHook.Transition,
+			DefaultResult:       g.LaunchHook.DefaultResult,
+			HeartbeatTimeout:    g.LaunchHook.HeartbeatSec,
+		}},
+		Tag: []asgTag{{Key: "Name", Value: g.NameTag, PropagateAtLaunch: true}},
+		InstanceRefresh: instanceRefresh{Strategy: "Rolling", Preferences: refreshPreferences{
+			MinHealthyPercentage: g.Rolling.MinHealthyPercent,
+			MaxHealthyPercentage: g.Rolling.MaxHealthyPercent,
+			InstanceWarmup:       g.Rolling.PauseSec,
+		}},
+		DependsOn: deps,
+	})
+	return r.scalingPolicy(g)
+}
+
+// launchTemplate is aws_launch_template lt.ID.
+func (r *renderer) launchTemplate(lt *constructs.LaunchTemplate) error {
+	ami, ok := r.amis[lt.AMIParameter]
 	if !ok {
-		ami = "ami_" + strings.ReplaceAll(in.Architecture, "-", "_")
+		ami = "ami_" + strings.ReplaceAll(lt.Architecture, "-", "_")
 		for _, other := range r.amis {
 			if other == ami {
-				return fmt.Errorf("two AMI parameters for architecture %s", in.Architecture)
+				return fmt.Errorf("two AMI parameters for architecture %s", lt.Architecture)
 			}
 		}
-		r.amis[in.AMIParameter] = ami
-		r.data("aws_ssm_parameter", ami, ssmParameter{Name: in.AMIParameter})
+		r.amis[lt.AMIParameter] = ami
+		r.data("aws_ssm_parameter", ami, ssmParameter{Name: lt.AMIParameter})
 	}
-	subnetID, err := r.ref(in.Subnet, constructs.AttrID)
+	sg, err := r.ref(lt.Group, constructs.AttrID)
 	if err != nil {
 		return err
 	}
-	sg, err := r.ref(in.Group, constructs.AttrID)
-	if err != nil {
-		return err
-	}
-	role := r.sys.Role(in.Role)
+	role := r.sys.Role(lt.Role)
 	if role == nil || role.InstanceProfile == "" {
-		return fmt.Errorf("role %q has no instance profile", in.Role)
+		return fmt.Errorf("role %q has no instance profile", lt.Role)
 	}
 	profile, err := r.ref(role.InstanceProfile, constructs.AttrName)
 	if err != nil {
@@ -431,48 +556,57 @@ func (r *renderer) instance(in *constructs.Instance) error {
 		return err
 	}
 	tokens := "optional"
-	if in.RequireIMDSv2 {
+	if lt.RequireIMDSv2 {
 		tokens = "required"
 	}
-	// Boot runs user data at once: the role's policy, the group's egress
-	// and the subnet's route to the internet must be in place before the
-	// instance starts.
-	var deps []string
-	if len(role.Statements) > 0 || role.ReadsArtifact != nil {
-		deps = append(deps, address("aws_iam_role_policy", role.ID))
-	}
-	// The group's rules are resources of their own here (inline in
-	// CloudFormation): without its egress the download cannot start.
-	if g := r.sys.Group(in.Group); g != nil {
-		for i := range g.Egress {
-			deps = append(deps, address("aws_vpc_security_group_egress_rule", RuleName(g.ID, "Egress", i)))
-		}
-	}
-	for _, s := range r.sys.Network.Subnets {
-		if s.ID == in.Subnet && s.RouteTable != "" {
-			if s.Public {
-				deps = append(deps, address("aws_route", s.RouteTable))
-			}
-			deps = append(deps, address("aws_route_table_association", s.ID))
-		}
-	}
 	var credits *creditSpec
-	if in.CPUCredits != "" {
-		credits = &creditSpec{CPUCredits: in.CPUCredits}
+	if lt.CPUCredits != "" {
+		credits = &creditSpec{CPUCredits: lt.CPUCredits}
 	}
-	r.resource("aws_instance", in.ID, ec2Instance{
-		AMI:                     interp("data.aws_ssm_parameter." + ami + ".insecure_value"),
-		InstanceType:            in.Type,
-		SubnetID:                subnetID,
-		VPCSecurityGroupIDs:     []string{sg},
-		IAMInstanceProfile:      profile,
-		MetadataOptions:         metadataOptions{HTTPEndpoint: "enabled", HTTPTokens: tokens, HTTPPutResponseHopLimit: in.MetadataHopLimit},
-		RootBlockDevice:         rootBlockDevice{Encrypted: in.RootVolume.Encrypted, VolumeSize: in.RootVolume.SizeGiB, VolumeType: in.RootVolume.Type},
-		CreditSpecification:     credits,
-		UserData:                userData,
-		UserDataReplaceOnChange: true,
-		Tags:                    map[string]string{"Name": in.Name},
-		DependsOn:               deps,
+	v := lt.RootVolume
+	r.resource("aws_launch_template", lt.ID, launchTemplate{
+		Name:                lt.Name,
+		ImageID:             interp("data.aws_ssm_parameter." + ami + ".insecure_value"),
+		InstanceType:        lt.Type,
+		IAMInstanceProfile:  ltProfile{Name: profile},
+		VPCSecurityGroupIDs: []string{sg},
+		MetadataOptions:     metadataOptions{HTTPEndpoint: "enabled", HTTPTokens: tokens, HTTPPutResponseHopLimit: lt.MetadataHopLimit},
+		BlockDeviceMappings: []ltBlockDevice{{DeviceName: v.Device, EBS: ltEBS{
+			Encrypted: strconv.FormatBool(v.Encrypted), VolumeSize: v.SizeGiB, VolumeType: v.Type,
+		}}},
+		CreditSpecification: credits,
+		// A launch template takes user data base64-encoded (aws_instance
+		// encoded it itself). The script is a template with references in
+		// it, so it is encoded by Terraform, after interpolation.
+		UserData: interp("base64encode(" + hclQuote(userData) + ")"),
+	})
+	return nil
+}
+
+// scalingPolicy is the group's target-tracking policy. Its resource label
+// joins the load balancer's and the target group's full names.
+func (r *renderer) scalingPolicy(g *constructs.ServerGroup) error {
+	sc := g.Scaling
+	lb, err := r.ref(sc.LoadBalancer, constructs.AttrFullName)
+	if err != nil {
+		return err
+	}
+	tg, err := r.ref(sc.TargetGroup, constructs.AttrFullName)
+	if err != nil {
+		return err
+	}
+	name, err := r.ref(g.ID, constructs.AttrName)
+	if err != nil {
+		return err
+	}
+	r.resource("aws_autoscaling_policy", g.ID, autoscalingPolicy{
+		Name:                 sc.Name,
+		AutoscalingGroupName: name,
+		PolicyType:           "TargetTrackingScaling",
+		TargetTrackingConfiguration: targetTracking{
+			PredefinedMetricSpecification: predefinedMetric{PredefinedMetricType: sc.Metric, ResourceLabel: lb + "/" + tg},
+			TargetValue:                   sc.TargetValue,
+		},
 	})
 	return nil
 }
@@ -507,8 +641,8 @@ func (r *renderer) userData() (string, error) {
 	return script, nil
 }
 
-// loadBalancer is the internal ALB, its target group with every instance
-// attached, and the listener forwarding to it.
+// loadBalancer is the internal ALB, its target group and the listener
+// forwarding to it. The server group registers its instances itself.
 func (r *renderer) loadBalancer(lb *constructs.LoadBalancer) error {
 	var subnets []string
 	for _, s := range lb.Subnets {
@@ -544,13 +678,6 @@ func (r *renderer) loadBalancer(lb *constructs.LoadBalancer) error {
 	tg, err := r.ref(lb.TargetGroup, constructs.AttrARN)
 	if err != nil {
 		return err
-	}
-	for _, t := range lb.Targets {
-		id, err := r.ref(t, constructs.AttrID)
-		if err != nil {
-			return err
-		}
-		r.resource("aws_lb_target_group_attachment", t, targetGroupAttachment{TargetGroupARN: tg, TargetID: id, Port: lb.TargetPort})
 	}
 	arn, err := r.ref(lb.ID, constructs.AttrARN)
 	if err != nil {
@@ -636,23 +763,9 @@ func (r *renderer) function(f *constructs.Function) error {
 
 // output is a stack output named exactly as in the model.
 func (r *renderer) output(o *constructs.Output) error {
-	var value string
-	if len(o.Values) > 0 {
-		var items []string
-		for _, v := range o.Values {
-			e, err := r.expr(v)
-			if err != nil {
-				return err
-			}
-			items = append(items, e)
-		}
-		value = interp("join(" + hclQuote(o.Join) + ", [" + strings.Join(items, ", ") + "])")
-	} else {
-		v, err := r.value(o.Value)
-		if err != nil {
-			return err
-		}
-		value = v
+	value, err := r.value(o.Value)
+	if err != nil {
+		return err
 	}
 	cfg := &cdktf.TerraformOutputConfig{Value: jsii.String(value), StaticId: jsii.Bool(true)}
 	if o.Description != "" {

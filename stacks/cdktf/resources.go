@@ -21,15 +21,16 @@ type awsProvider struct {
 
 // awsEndpoints points each service the stack uses at one URL.
 type awsEndpoints struct {
-	DynamoDB string `json:"dynamodb"`
-	EC2      string `json:"ec2"`
-	ELBv2    string `json:"elbv2"`
-	IAM      string `json:"iam"`
-	Lambda   string `json:"lambda"`
-	Logs     string `json:"logs"`
-	S3       string `json:"s3"`
-	SSM      string `json:"ssm"`
-	STS      string `json:"sts"`
+	Autoscaling string `json:"autoscaling"`
+	DynamoDB    string `json:"dynamodb"`
+	EC2         string `json:"ec2"`
+	ELBv2       string `json:"elbv2"`
+	IAM         string `json:"iam"`
+	Lambda      string `json:"lambda"`
+	Logs        string `json:"logs"`
+	S3          string `json:"s3"`
+	SSM         string `json:"ssm"`
+	STS         string `json:"sts"`
 }
 
 // requiredProvider is one entry of terraform.required_providers.
@@ -82,7 +83,31 @@ type policyCondition struct {
 	Values   []string `json:"values"`
 }
 
+// Top-level blocks of the handover (constructs.Handover).
+
+// removedBlock forgets a resource without destroying it (Terraform 1.7).
+type removedBlock struct {
+	From      string           `json:"from"`
+	Lifecycle removedLifecycle `json:"lifecycle"`
+}
+
+type removedLifecycle struct {
+	// Destroy false is the point of the block: never omitted.
+	Destroy bool `json:"destroy"`
+}
+
+// importBlock adopts an existing object as a resource (Terraform 1.5).
+type importBlock struct {
+	To string `json:"to"`
+	ID string `json:"id"`
+}
+
 // S3.
+
+// s3BucketData reads a bucket the stack no longer manages.
+type s3BucketData struct {
+	Bucket string `json:"bucket"`
+}
 
 type s3Bucket struct {
 	Bucket       string `json:"bucket"`
@@ -155,6 +180,11 @@ type s3Object struct {
 }
 
 // DynamoDB.
+
+// dynamoTableData reads a table the stack no longer manages.
+type dynamoTableData struct {
+	Name string `json:"name"`
+}
 
 type dynamoTable struct {
 	Name                      string              `json:"name"`
@@ -260,19 +290,37 @@ type iamInstanceProfile struct {
 
 // EC2.
 
-type ec2Instance struct {
-	AMI                     string            `json:"ami"`
-	InstanceType            string            `json:"instance_type"`
-	SubnetID                string            `json:"subnet_id"`
-	VPCSecurityGroupIDs     []string          `json:"vpc_security_group_ids"`
-	IAMInstanceProfile      string            `json:"iam_instance_profile"`
-	MetadataOptions         metadataOptions   `json:"metadata_options"`
-	RootBlockDevice         rootBlockDevice   `json:"root_block_device"`
-	CreditSpecification     *creditSpec       `json:"credit_specification,omitempty"`
-	UserData                string            `json:"user_data"`
-	UserDataReplaceOnChange bool              `json:"user_data_replace_on_change"`
-	Tags                    map[string]string `json:"tags"`
-	DependsOn               []string          `json:"depends_on,omitempty"`
+// launchTemplate is aws_launch_template: what every server of the group
+// starts from. The subnet is the group's choice (vpc_zone_identifier), and
+// the subnets map public IPv4 addresses on launch, so there is no
+// network_interfaces block.
+type launchTemplate struct {
+	Name                string          `json:"name"`
+	ImageID             string          `json:"image_id"`
+	InstanceType        string          `json:"instance_type"`
+	IAMInstanceProfile  ltProfile       `json:"iam_instance_profile"`
+	VPCSecurityGroupIDs []string        `json:"vpc_security_group_ids"`
+	MetadataOptions     metadataOptions `json:"metadata_options"`
+	BlockDeviceMappings []ltBlockDevice `json:"block_device_mappings"`
+	CreditSpecification *creditSpec     `json:"credit_specification,omitempty"`
+	UserData            string          `json:"user_data"`
+}
+
+type ltProfile struct {
+	Name string `json:"name"`
+}
+
+type ltBlockDevice struct {
+	DeviceName string `json:"device_name"`
+	EBS        ltEBS  `json:"ebs"`
+}
+
+// ltEBS is a launch template's EBS volume. The provider types encrypted
+// as a string ("true", "false" or unset: the AMI's setting).
+type ltEBS struct {
+	Encrypted  string `json:"encrypted"`
+	VolumeSize int    `json:"volume_size"`
+	VolumeType string `json:"volume_type"`
 }
 
 type creditSpec struct {
@@ -285,10 +333,68 @@ type metadataOptions struct {
 	HTTPPutResponseHopLimit int    `json:"http_put_response_hop_limit,omitempty"`
 }
 
-type rootBlockDevice struct {
-	Encrypted  bool   `json:"encrypted"`
-	VolumeSize int    `json:"volume_size"`
-	VolumeType string `json:"volume_type"`
+// Auto Scaling.
+
+type autoscalingGroup struct {
+	Name                   string            `json:"name"`
+	MinSize                int               `json:"min_size"`
+	MaxSize                int               `json:"max_size"`
+	DesiredCapacity        int               `json:"desired_capacity"`
+	VPCZoneIdentifier      []string          `json:"vpc_zone_identifier"`
+	TargetGroupARNs        []string          `json:"target_group_arns"`
+	HealthCheckType        string            `json:"health_check_type"`
+	HealthCheckGracePeriod int               `json:"health_check_grace_period"`
+	LaunchTemplate         asgLaunchTemplate `json:"launch_template"`
+	InitialLifecycleHook   []lifecycleHook   `json:"initial_lifecycle_hook"`
+	Tag                    []asgTag          `json:"tag"`
+	InstanceRefresh        instanceRefresh   `json:"instance_refresh"`
+	DependsOn              []string          `json:"depends_on,omitempty"`
+}
+
+type asgLaunchTemplate struct {
+	ID      string `json:"id"`
+	Version string `json:"version"`
+}
+
+type lifecycleHook struct {
+	Name                string `json:"name"`
+	LifecycleTransition string `json:"lifecycle_transition"`
+	DefaultResult       string `json:"default_result"`
+	HeartbeatTimeout    int    `json:"heartbeat_timeout"`
+}
+
+type asgTag struct {
+	Key               string `json:"key"`
+	Value             string `json:"value"`
+	PropagateAtLaunch bool   `json:"propagate_at_launch"`
+}
+
+type instanceRefresh struct {
+	Strategy    string             `json:"strategy"`
+	Preferences refreshPreferences `json:"preferences"`
+}
+
+type refreshPreferences struct {
+	MinHealthyPercentage int `json:"min_healthy_percentage"`
+	MaxHealthyPercentage int `json:"max_healthy_percentage"`
+	InstanceWarmup       int `json:"instance_warmup"`
+}
+
+type autoscalingPolicy struct {
+	Name                        string         `json:"name"`
+	AutoscalingGroupName        string         `json:"autoscaling_group_name"`
+	PolicyType                  string         `json:"policy_type"`
+	TargetTrackingConfiguration targetTracking `json:"target_tracking_configuration"`
+}
+
+type targetTracking struct {
+	PredefinedMetricSpecification predefinedMetric `json:"predefined_metric_specification"`
+	TargetValue                   int              `json:"target_value"`
+}
+
+type predefinedMetric struct {
+	PredefinedMetricType string `json:"predefined_metric_type"`
+	ResourceLabel        string `json:"resource_label"`
 }
 
 // Load balancing.
@@ -317,12 +423,6 @@ type healthCheck struct {
 	Interval           int    `json:"interval"`
 	Timeout            int    `json:"timeout"`
 	Matcher            string `json:"matcher"`
-}
-
-type targetGroupAttachment struct {
-	TargetGroupARN string `json:"target_group_arn"`
-	TargetID       string `json:"target_id"`
-	Port           int    `json:"port"`
 }
 
 type listener struct {

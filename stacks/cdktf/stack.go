@@ -69,12 +69,19 @@ func New(scope cdkconstructs.Construct, cfg config.Config, sys *constructs.Syste
 		}
 	}()
 	r := &renderer{
-		sys:    sys,
-		cfg:    cfg,
-		root:   root,
-		types:  map[constructs.ID]string{},
-		assets: map[constructs.ID]cdktf.TerraformAsset{},
-		amis:   map[string]string{},
+		sys:      sys,
+		cfg:      cfg,
+		root:     root,
+		types:    map[constructs.ID]string{},
+		assets:   map[constructs.ID]cdktf.TerraformAsset{},
+		amis:     map[string]string{},
+		parts:    map[constructs.ID][]string{},
+		released: map[constructs.ID]bool{},
+	}
+	if sys.Handover == constructs.Release {
+		for _, k := range sys.Retained() {
+			r.released[k.ID] = true
+		}
 	}
 	r.stack = cdktf.NewTerraformStack(scope, jsii.String(cfg.StackName))
 	if err := r.render(); err != nil {
@@ -95,6 +102,12 @@ type renderer struct {
 	amis   map[string]string // SSM parameter -> data source name
 	// store is the model's artifact store, once visited.
 	store *constructs.ArtifactStore
+	// parts are the addresses of each node's resources, in the order
+	// they are rendered: what a handover block names.
+	parts map[constructs.ID][]string
+	// released are the nodes this deploy gives up (Handover Release):
+	// their resources are left out, references to them read data sources.
+	released map[constructs.ID]bool
 }
 
 // Names of the renderer's own data sources and resources (not model nodes).
@@ -114,7 +127,46 @@ func (r *renderer) render() error {
 	r.data("aws_partition", dataPartition, awsPartition{})
 	r.data("aws_availability_zones", dataZones, availabilityZones{State: "available",
 		Filter: []zoneFilter{{Name: "opt-in-status", Values: []string{constructs.ZoneOptIn}}}})
-	return r.sys.Walk(r.visit)
+	if err := r.sys.Walk(r.visit); err != nil {
+		return err
+	}
+	return r.handover()
+}
+
+// handover writes the top-level blocks of the model's Handover for every
+// resource of every retained node: `removed` (destroy = false) when the
+// deploy releases them, `import` (id: the node's name, which is what the
+// AWS provider imports a bucket, each of its bucket-level resources and a
+// table by) when it adopts them.
+func (r *renderer) handover() error {
+	if r.sys.Handover == constructs.Manage {
+		return nil
+	}
+	var removed []removedBlock
+	var imports []importBlock
+	for _, k := range r.sys.Retained() {
+		addrs := r.parts[k.ID]
+		if len(addrs) == 0 {
+			return fmt.Errorf("retained node %q rendered no resource", k.ID)
+		}
+		for _, a := range addrs {
+			switch r.sys.Handover {
+			case constructs.Release:
+				removed = append(removed, removedBlock{From: a, Lifecycle: removedLifecycle{Destroy: false}})
+			case constructs.Adopt:
+				imports = append(imports, importBlock{To: a, ID: r.name(k.Name)})
+			default:
+				return fmt.Errorf("unsupported handover %q", r.sys.Handover)
+			}
+		}
+	}
+	if len(removed) > 0 {
+		r.stack.AddOverride(jsii.String("removed"), toValue(removed))
+	}
+	if len(imports) > 0 {
+		r.stack.AddOverride(jsii.String("import"), toValue(imports))
+	}
+	return nil
 }
 
 // backend configures where Terraform keeps state: a local file at a
@@ -165,7 +217,7 @@ func (r *renderer) provider() {
 		// true makes security-group rules diff forever on moto.
 		p.SkipRequestingAccountID = &no
 		p.Endpoints = []awsEndpoints{{
-			DynamoDB: ep, EC2: ep, ELBv2: ep, IAM: ep, Lambda: ep, Logs: ep, S3: ep, SSM: ep, STS: ep,
+			Autoscaling: ep, DynamoDB: ep, EC2: ep, ELBv2: ep, IAM: ep, Lambda: ep, Logs: ep, S3: ep, SSM: ep, STS: ep,
 		}}
 	}
 	r.stack.AddOverride(jsii.String("provider.aws"), []any{toValue(p)})
@@ -206,8 +258,8 @@ func (r *renderer) declare() error {
 			errs = append(errs, set(n.ID, "artifact"))
 		case *constructs.Role:
 			errs = append(errs, set(n.ID, "aws_iam_role"), set(n.InstanceProfile, "aws_iam_instance_profile"))
-		case *constructs.Instance:
-			errs = append(errs, set(n.ID, "aws_instance"))
+		case *constructs.ServerGroup:
+			errs = append(errs, set(n.ID, "aws_autoscaling_group"), set(n.Template.ID, "aws_launch_template"))
 		case *constructs.LoadBalancer:
 			errs = append(errs, set(n.ID, "aws_lb"), set(n.Listener, "aws_lb_listener"), set(n.TargetGroup, "aws_lb_target_group"))
 		case *constructs.Function:
@@ -227,6 +279,11 @@ func (r *renderer) attr(id constructs.ID, a constructs.Attr) (string, error) {
 	if !ok {
 		return "", fmt.Errorf("reference to %s of %s %q: not supported", a, typ, id)
 	}
+	if r.released[id] {
+		// The data source of a released bucket or table has the
+		// resource's attributes under the same names.
+		return "data." + typ + "." + string(id) + "." + name, nil
+	}
 	return typ + "." + string(id) + "." + name, nil
 }
 
@@ -235,28 +292,31 @@ func attrName(typ string, a constructs.Attr) (string, bool) {
 	switch a {
 	case constructs.AttrID:
 		switch typ {
-		case "aws_vpc", "aws_subnet", "aws_internet_gateway", "aws_security_group", "aws_instance", "aws_route_table",
-			"aws_s3_bucket", "aws_s3_object", "aws_dynamodb_table", "aws_iam_role":
+		case "aws_vpc", "aws_subnet", "aws_internet_gateway", "aws_security_group", "aws_route_table",
+			"aws_s3_bucket", "aws_s3_object", "aws_dynamodb_table", "aws_iam_role", "aws_launch_template":
 			return "id", true
 		}
 	case constructs.AttrARN:
 		switch typ {
 		case "aws_s3_bucket", "aws_dynamodb_table", "aws_iam_role", "aws_lambda_function", "aws_lb",
-			"aws_lb_target_group", "aws_lb_listener", "aws_iam_instance_profile", "aws_instance":
+			"aws_lb_target_group", "aws_lb_listener", "aws_iam_instance_profile", "aws_launch_template", "aws_autoscaling_group":
 			return "arn", true
 		}
 	case constructs.AttrName:
 		switch typ {
 		case "aws_s3_bucket":
 			return "bucket", true
-		case "aws_dynamodb_table", "aws_iam_role", "aws_iam_instance_profile", "aws_lb", "aws_lb_target_group":
+		case "aws_dynamodb_table", "aws_iam_role", "aws_iam_instance_profile", "aws_lb", "aws_lb_target_group",
+			"aws_launch_template", "aws_autoscaling_group":
 			return "name", true
 		case "aws_lambda_function":
 			return "function_name", true
 		}
-	case constructs.AttrPrivateIP:
-		if typ == "aws_instance" {
-			return "private_ip", true
+	case constructs.AttrFullName:
+		// "app/<name>/<id>" and "targetgroup/<name>/<id>": what
+		// CloudWatch's dimensions and a scaling policy's resource label use.
+		if typ == "aws_lb" || typ == "aws_lb_target_group" {
+			return "arn_suffix", true
 		}
 	case constructs.AttrDNSName:
 		if typ == "aws_lb" {
@@ -289,18 +349,6 @@ func (r *renderer) value(v constructs.Value) (string, error) {
 		return "", err
 	}
 	return escape(v.Prefix) + ref + escape(v.Suffix), nil
-}
-
-// expr renders a model value as an HCL expression (for function arguments).
-func (r *renderer) expr(v constructs.Value) (string, error) {
-	if v.Ref != nil && v.Prefix == "" && v.Suffix == "" {
-		return r.attr(v.Ref.To, v.Ref.Attr)
-	}
-	s, err := r.value(v)
-	if err != nil {
-		return "", err
-	}
-	return hclQuote(s), nil
 }
 
 // hclQuote writes an already escaped template as a quoted HCL string.

@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -56,7 +57,7 @@ var wants = map[string]want{
 const account = "${data.aws_caller_identity.current.account_id}"
 
 // TestStack asserts every requirement of issue 3 on the synthesized JSON of
-// each case (instance counts 1, 2 and 3).
+// each case (desired instance counts 1, 2 and 3).
 func TestStack(t *testing.T) {
 	root := fakeRoot(t)
 	for _, name := range cases {
@@ -72,7 +73,7 @@ func TestStack(t *testing.T) {
 			t.Run("security groups", func(t *testing.T) { checkGroups(t, tf, w) })
 			t.Run("iam", func(t *testing.T) { checkIAM(t, tf, w) })
 			t.Run("artifacts", func(t *testing.T) { checkArtifacts(t, tf, w) })
-			t.Run("servers", func(t *testing.T) { checkServers(t, tf, w) })
+			t.Run("servers", func(t *testing.T) { checkServers(t, tf, w, sys) })
 			t.Run("load balancer", func(t *testing.T) { checkLoadBalancer(t, tf, w) })
 			t.Run("lambda", func(t *testing.T) { checkLambda(t, tf, w) })
 			t.Run("outputs", func(t *testing.T) { checkOutputs(t, tf, w) })
@@ -102,7 +103,7 @@ func checkProvider(t *testing.T, tf *tfJSON, w want) {
 			"region": w.region, "access_key": "test", "secret_key": "test",
 			"s3_use_path_style": true, "skip_credentials_validation": true, "skip_metadata_api_check": true,
 			"skip_region_validation": true, "skip_requesting_account_id": false,
-			"endpoints": []obj{{"s3": ep, "dynamodb": ep, "ec2": ep, "iam": ep, "sts": ep, "ssm": ep, "elbv2": ep, "lambda": ep, "logs": ep}},
+			"endpoints": []obj{{"autoscaling": ep, "s3": ep, "dynamodb": ep, "ec2": ep, "iam": ep, "sts": ep, "ssm": ep, "elbv2": ep, "lambda": ep, "logs": ep}},
 		}
 	}
 	diff(t, "provider aws", []obj{p}, tf.Provider["aws"])
@@ -210,10 +211,9 @@ func ref(v any) string {
 }
 
 func checkGroups(t *testing.T, tf *tfJSON, w want) {
-	groups := []string{"LambdaSecurityGroup", "ServerSecurityGroup"}
-	if w.count > 1 {
-		groups = []string{"LambdaSecurityGroup", "LoadBalancerSecurityGroup", "ServerSecurityGroup"}
-	}
+	// Issue 17: the load balancer is always there (the group's instances
+	// come and go), so its group is too.
+	groups := []string{"LambdaSecurityGroup", "LoadBalancerSecurityGroup", "ServerSecurityGroup"}
 	diff(t, "groups", groups, tf.names("aws_security_group"))
 	for _, g := range groups {
 		r := tf.res(t, "aws_security_group", g)
@@ -226,19 +226,13 @@ func checkGroups(t *testing.T, tf *tfJSON, w want) {
 			t.Errorf("%s: %v", g, r)
 		}
 	}
+	// Each hop allows only the next: Lambda -> ALB:80 -> servers:8080.
 	want := []sgRule{
-		{Group: "ServerSecurityGroup", Dir: "in", Proto: "tcp", From: 8080, To: 8080, Peer: "LambdaSecurityGroup"},
+		{Group: "LambdaSecurityGroup", Dir: "out", Proto: "tcp", From: 80, To: 80, Peer: "LoadBalancerSecurityGroup"},
+		{Group: "LoadBalancerSecurityGroup", Dir: "in", Proto: "tcp", From: 80, To: 80, Peer: "LambdaSecurityGroup"},
+		{Group: "LoadBalancerSecurityGroup", Dir: "out", Proto: "tcp", From: 8080, To: 8080, Peer: "ServerSecurityGroup"},
+		{Group: "ServerSecurityGroup", Dir: "in", Proto: "tcp", From: 8080, To: 8080, Peer: "LoadBalancerSecurityGroup"},
 		{Group: "ServerSecurityGroup", Dir: "out", Proto: "-1", CIDR: "0.0.0.0/0"},
-	}
-	if w.count > 1 {
-		want = append(want,
-			sgRule{Group: "ServerSecurityGroup", Dir: "in", Proto: "tcp", From: 8080, To: 8080, Peer: "LoadBalancerSecurityGroup"},
-			sgRule{Group: "LoadBalancerSecurityGroup", Dir: "in", Proto: "tcp", From: 80, To: 80, Peer: "LambdaSecurityGroup"},
-			sgRule{Group: "LoadBalancerSecurityGroup", Dir: "out", Proto: "tcp", From: 8080, To: 8080, Peer: "ServerSecurityGroup"},
-			sgRule{Group: "LambdaSecurityGroup", Dir: "out", Proto: "tcp", From: 80, To: 80, Peer: "LoadBalancerSecurityGroup"},
-		)
-	} else {
-		want = append(want, sgRule{Group: "LambdaSecurityGroup", Dir: "out", Proto: "tcp", From: 8080, To: 8080, Peer: "ServerSecurityGroup"})
 	}
 	if w.adminCIDR != "" {
 		want = append(want, sgRule{Group: "ServerSecurityGroup", Dir: "in", Proto: "tcp", From: 22, To: 22, CIDR: w.adminCIDR})
@@ -310,6 +304,10 @@ func checkIAM(t *testing.T, tf *tfJSON, w want) {
 		{"sid": "AlbumsTable", "effect": "Allow",
 			"actions":   []string{"dynamodb:DescribeTable", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Scan"},
 			"resources": []string{"${aws_dynamodb_table.AlbumsTable.arn}"}},
+		// Issue 17: user data completes its own launch hook; the
+		// group's ARN carries the deploying account's id.
+		{"sid": "LaunchHook", "effect": "Allow", "actions": []string{"autoscaling:CompleteLifecycleAction"},
+			"resources": []string{"arn:aws:autoscaling:" + w.region + ":" + account + ":autoScalingGroup:*:autoScalingGroupName/" + w.prefix + "-servers"}},
 	}
 	if !w.noSSM {
 		statements = append(statements, obj{"sid": "SSMAgent", "effect": "Allow", "resources": []string{"*"}, "actions": []string{
@@ -343,65 +341,191 @@ func checkArtifacts(t *testing.T, tf *tfJSON, w want) {
 	}
 }
 
-func checkServers(t *testing.T, tf *tfJSON, w want) {
-	var names []string
-	for i := 1; i <= w.count; i++ {
-		names = append(names, fmt.Sprintf("Server%d", i))
+// checkServers asserts the server group, its launch template and its
+// scaling policy field by field from the model's values (the renderer
+// translates, the model decides), and the issue's requirements from the
+// case's inputs.
+func checkServers(t *testing.T, tf *tfJSON, w want, sys *constructs.System) {
+	g := sys.Servers
+	lt := g.Template
+	// Issue 17: no instance of its own, no per-instance attachment.
+	for _, typ := range []string{"aws_instance", "aws_lb_target_group_attachment"} {
+		if n := tf.names(typ); len(n) > 0 {
+			t.Errorf("a server group but %s %v", typ, n)
+		}
 	}
-	diff(t, "instances", names, tf.names("aws_instance"))
+	diff(t, "launch templates", []string{string(lt.ID)}, tf.names("aws_launch_template"))
+	diff(t, "groups", []string{string(g.ID)}, tf.names("aws_autoscaling_group"))
+	diff(t, "policies", []string{string(g.ID)}, tf.names("aws_autoscaling_policy"))
+
 	ami := "ami_" + w.arch
 	diff(t, "ami parameter", obj{"name": "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-" + w.arch}, tf.data(t, "aws_ssm_parameter", ami))
-	for i, name := range names {
-		r := tf.res(t, "aws_instance", name)
-		subnet := []string{"PublicSubnet1", "PublicSubnet2"}[i%2]
-		userData, _ := r["user_data"].(string)
-		delete(r, "user_data")
-		// Issue 17: burstable families get standard CPU credits.
-		wantInstance := obj{
-			"ami":                         "${data.aws_ssm_parameter." + ami + ".insecure_value}",
-			"instance_type":               w.instanceType,
-			"subnet_id":                   "${aws_subnet." + subnet + ".id}",
-			"vpc_security_group_ids":      []string{"${aws_security_group.ServerSecurityGroup.id}"},
-			"iam_instance_profile":        "${aws_iam_instance_profile.ServerInstanceProfile.name}",
-			"metadata_options":            obj{"http_endpoint": "enabled", "http_tokens": "required", "http_put_response_hop_limit": 1},
-			"root_block_device":           obj{"encrypted": true, "volume_size": 8, "volume_type": "gp3"},
-			"user_data_replace_on_change": true,
-			"tags":                        obj{"Name": fmt.Sprintf("%s-server-%d", w.prefix, i+1)},
-			"depends_on":                  []string{"aws_iam_role_policy.ServerRole", "aws_vpc_security_group_egress_rule.ServerSecurityGroupEgress1", "aws_route." + subnet + "RouteTable", "aws_route_table_association." + subnet},
+	diff(t, "model ami parameter", obj{"name": lt.AMIParameter}, tf.data(t, "aws_ssm_parameter", "ami_"+lt.Architecture))
+
+	role := sys.Role(lt.Role)
+	if role == nil {
+		t.Fatalf("launch template role %q is not in the model", lt.Role)
+	}
+	tokens := "optional"
+	if lt.RequireIMDSv2 {
+		tokens = "required"
+	}
+	r := tf.res(t, "aws_launch_template", string(lt.ID))
+	encoded, _ := r["user_data"].(string)
+	delete(r, "user_data")
+	wantLT := obj{
+		"name":                   lt.Name,
+		"image_id":               "${data.aws_ssm_parameter.ami_" + lt.Architecture + ".insecure_value}",
+		"instance_type":          lt.Type,
+		"iam_instance_profile":   obj{"name": "${aws_iam_instance_profile." + string(role.InstanceProfile) + ".name}"},
+		"vpc_security_group_ids": []string{"${aws_security_group." + string(lt.Group) + ".id}"},
+		"metadata_options":       obj{"http_endpoint": "enabled", "http_tokens": tokens, "http_put_response_hop_limit": lt.MetadataHopLimit},
+		"block_device_mappings": []obj{{"device_name": lt.RootVolume.Device, "ebs": obj{
+			"encrypted": strconv.FormatBool(lt.RootVolume.Encrypted), "volume_size": lt.RootVolume.SizeGiB, "volume_type": lt.RootVolume.Type,
+		}}},
+	}
+	if lt.CPUCredits != "" {
+		wantLT["credit_specification"] = obj{"cpu_credits": lt.CPUCredits}
+	}
+	diff(t, string(lt.ID), wantLT, r)
+	// The issue's requirements, from the inputs: the configured type,
+	// IMDSv2 only, an encrypted root volume, standard credits for
+	// burstable families.
+	if r["instance_type"] != w.instanceType {
+		t.Errorf("instance type %v, want %s", r["instance_type"], w.instanceType)
+	}
+	if tokens != "required" || !lt.RootVolume.Encrypted {
+		t.Errorf("IMDSv2 tokens %s, encrypted root %v: both required", tokens, lt.RootVolume.Encrypted)
+	}
+	if family, _, _ := strings.Cut(w.instanceType, "."); slices.Contains([]string{"t2", "t3", "t3a", "t4g"}, family) {
+		if c, _ := r["credit_specification"].(map[string]any); c["cpu_credits"] != "standard" {
+			t.Errorf("burstable %s without standard CPU credits: %v", w.instanceType, r["credit_specification"])
 		}
-		if family, _, _ := strings.Cut(w.instanceType, "."); slices.Contains([]string{"t2", "t3", "t3a", "t4g"}, family) {
-			wantInstance["credit_specification"] = obj{"cpu_credits": "standard"}
+	}
+	checkUserData(t, encoded, w, sys)
+
+	// Boot runs user data at once: the role's policy, the server group's
+	// egress and every subnet's route must exist before an instance does.
+	deps := []string{"aws_iam_role_policy." + string(role.ID)}
+	if sg := sys.Group(lt.Group); sg != nil {
+		for i := range sg.Egress {
+			deps = append(deps, "aws_vpc_security_group_egress_rule."+string(stack.RuleName(sg.ID, "Egress", i)))
 		}
-		diff(t, name, wantInstance, r)
-		for _, line := range []string{
-			"retry aws s3 cp s3://${aws_s3_object.ServerBinary.bucket}/${aws_s3_object.ServerBinary.key} /opt/twinstack/twinstack.new --region " + w.region,
-			"mv -f /opt/twinstack/twinstack.new /opt/twinstack/twinstack",
-			"Environment=IMAGES_BUCKET=${aws_s3_bucket.ImagesBucket.bucket}",
-			"Environment=IMAGES_TABLE=${aws_dynamodb_table.ImagesTable.name}",
-			"Environment=ALBUMS_TABLE=${aws_dynamodb_table.AlbumsTable.name}",
-			"Environment=AWS_REGION=" + w.region,
-			"Environment=PORT=8080",
-			"Environment=ALLOWED_ORIGIN_PORTS=" + w.ports,
-			"Environment=MAX_CONCURRENT_INGESTS=8",
-			"ExecStart=/opt/twinstack/twinstack serve",
-			"systemctl restart twinstack-server.service",
-		} {
-			if !strings.Contains(userData, line+"\n") {
-				t.Errorf("%s user data lacks %q", name, line)
+	}
+	var subnets []string
+	for _, id := range g.Subnets {
+		subnets = append(subnets, "${aws_subnet."+string(id)+".id}")
+		for _, s := range sys.Network.Subnets {
+			if s.ID == id {
+				deps = append(deps, "aws_route."+string(s.RouteTable), "aws_route_table_association."+string(s.ID))
 			}
+		}
+	}
+	diff(t, string(g.ID), obj{
+		"name":                      g.Name,
+		"min_size":                  g.Min,
+		"max_size":                  g.Max,
+		"desired_capacity":          g.Desired,
+		"vpc_zone_identifier":       subnets,
+		"target_group_arns":         []string{"${aws_lb_target_group." + string(g.TargetGroup) + ".arn}"},
+		"health_check_type":         g.HealthCheckType,
+		"health_check_grace_period": g.HealthCheckGraceSec,
+		"launch_template": obj{
+			"id":      "${aws_launch_template." + string(lt.ID) + ".id}",
+			"version": "${aws_launch_template." + string(lt.ID) + ".latest_version}",
+		},
+		"initial_lifecycle_hook": []obj{{
+			"name": g.LaunchHook.Name, "lifecycle_transition": g.LaunchHook.Transition,
+			"default_result": g.LaunchHook.DefaultResult, "heartbeat_timeout": g.LaunchHook.HeartbeatSec,
+		}},
+		"tag": []obj{{"key": "Name", "value": g.NameTag, "propagate_at_launch": true}},
+		"instance_refresh": obj{"strategy": "Rolling", "preferences": obj{
+			"min_healthy_percentage": g.Rolling.MinHealthyPercent, "max_healthy_percentage": g.Rolling.MaxHealthyPercent, "instance_warmup": g.Rolling.PauseSec,
+		}},
+		"depends_on": deps,
+	}, tf.res(t, "aws_autoscaling_group", string(g.ID)))
+	if g.Desired != w.count {
+		t.Errorf("desired capacity %d, want the configured instance_count %d", g.Desired, w.count)
+	}
+	// Both subnets, so the group spans two AZs.
+	diff(t, "group subnets", []string{"${aws_subnet.PublicSubnet1.id}", "${aws_subnet.PublicSubnet2.id}"}, subnets)
+
+	sc := g.Scaling
+	diff(t, "scaling policy", obj{
+		"name":                   sc.Name,
+		"autoscaling_group_name": "${aws_autoscaling_group." + string(g.ID) + ".name}",
+		"policy_type":            "TargetTrackingScaling",
+		"target_tracking_configuration": obj{
+			"predefined_metric_specification": obj{
+				"predefined_metric_type": sc.Metric,
+				"resource_label":         "${aws_lb." + string(sc.LoadBalancer) + ".arn_suffix}/${aws_lb_target_group." + string(sc.TargetGroup) + ".arn_suffix}",
+			},
+			"target_value": sc.TargetValue,
+		},
+	}, tf.res(t, "aws_autoscaling_policy", string(g.ID)))
+}
+
+// checkUserData decodes the launch template's user data, which must be
+// Terraform's base64encode of the model's script with the model's
+// references as Terraform expressions (written here from the Terraform
+// schema, not taken from the renderer).
+func checkUserData(t *testing.T, encoded string, w want, sys *constructs.System) {
+	t.Helper()
+	const pre, post = "${base64encode(", ")}"
+	if !strings.HasPrefix(encoded, pre) || !strings.HasSuffix(encoded, post) {
+		t.Fatalf("user data is not base64encode(...): %.80q", encoded)
+	}
+	userData, err := strconv.Unquote(strings.TrimSuffix(strings.TrimPrefix(encoded, pre), post))
+	if err != nil {
+		t.Fatalf("user data argument is not one quoted string: %v", err)
+	}
+	exprs := map[constructs.Ref]string{
+		{To: "ImagesBucket", Attr: constructs.AttrName}: "${aws_s3_bucket.ImagesBucket.bucket}",
+		{To: "ImagesTable", Attr: constructs.AttrName}:  "${aws_dynamodb_table.ImagesTable.name}",
+		{To: "AlbumsTable", Attr: constructs.AttrName}:  "${aws_dynamodb_table.AlbumsTable.name}",
+	}
+	script := sys.UserData("${aws_s3_object.ServerBinary.bucket}", "${aws_s3_object.ServerBinary.key}", func(v constructs.Value) string {
+		if v.Ref == nil {
+			return v.Literal
+		}
+		e, ok := exprs[*v.Ref]
+		if !ok {
+			t.Errorf("user data refers to %v, which this test does not know", *v.Ref)
+		}
+		return v.Prefix + e + v.Suffix
+	})
+	if d := cmp.Diff(script, userData); d != "" {
+		t.Errorf("user data is not the model's script (-want +got):\n%s", d)
+	}
+	g := sys.Servers
+	for _, line := range []string{
+		"retry aws s3 cp s3://${aws_s3_object.ServerBinary.bucket}/${aws_s3_object.ServerBinary.key} /opt/twinstack/twinstack.new --region " + w.region,
+		"mv -f /opt/twinstack/twinstack.new /opt/twinstack/twinstack",
+		"Environment=IMAGES_BUCKET=${aws_s3_bucket.ImagesBucket.bucket}",
+		"Environment=IMAGES_TABLE=${aws_dynamodb_table.ImagesTable.name}",
+		"Environment=ALBUMS_TABLE=${aws_dynamodb_table.AlbumsTable.name}",
+		"Environment=AWS_REGION=" + w.region,
+		"Environment=PORT=8080",
+		"Environment=ALLOWED_ORIGIN_PORTS=" + w.ports,
+		"Environment=MAX_CONCURRENT_INGESTS=8",
+		"ExecStart=/opt/twinstack/twinstack serve",
+		"systemctl restart twinstack-server.service",
+		// Issue 17: the script completes this group's launch hook.
+		"trap 'lifecycle ABANDON || true' ERR",
+		"lifecycle CONTINUE || echo 'no launch action pending (not the first boot)'",
+	} {
+		if !strings.Contains(userData, line+"\n") {
+			t.Errorf("user data lacks %q", line)
+		}
+	}
+	for _, name := range []string{g.Name, g.LaunchHook.Name} {
+		if !strings.Contains(userData, " "+name+" ") {
+			t.Errorf("user data does not name %q", name)
 		}
 	}
 }
 
 func checkLoadBalancer(t *testing.T, tf *tfJSON, w want) {
-	if w.count == 1 {
-		for _, typ := range []string{"aws_lb", "aws_lb_target_group", "aws_lb_target_group_attachment", "aws_lb_listener"} {
-			if n := tf.names(typ); len(n) > 0 {
-				t.Errorf("one instance but %s %v", typ, n)
-			}
-		}
-		return
-	}
 	diff(t, "lb", obj{
 		"name": w.prefix + "-alb", "internal": true, "load_balancer_type": "application",
 		"subnets":         []string{"${aws_subnet.PublicSubnet1.id}", "${aws_subnet.PublicSubnet2.id}"},
@@ -412,13 +536,6 @@ func checkLoadBalancer(t *testing.T, tf *tfJSON, w want) {
 		"name": w.prefix + "-tg", "port": 8080, "protocol": "HTTP", "target_type": "instance", "vpc_id": "${aws_vpc.Vpc.id}",
 		"health_check": obj{"path": "/healthz", "healthy_threshold": 3, "unhealthy_threshold": 3, "interval": 15, "timeout": 5, "matcher": "200"},
 	}, tf.res(t, "aws_lb_target_group", "ServerTargetGroup"))
-	var targets []string
-	for i := 1; i <= w.count; i++ {
-		s := fmt.Sprintf("Server%d", i)
-		targets = append(targets, s)
-		diff(t, "attachment "+s, obj{"target_group_arn": tg, "target_id": "${aws_instance." + s + ".id}", "port": 8080}, tf.res(t, "aws_lb_target_group_attachment", s))
-	}
-	diff(t, "attachments", targets, tf.names("aws_lb_target_group_attachment"))
 	diff(t, "listener", obj{
 		"load_balancer_arn": "${aws_lb.LoadBalancer.arn}", "port": 80, "protocol": "HTTP",
 		"default_action": []obj{{"type": "forward", "target_group_arn": tg}},
@@ -431,10 +548,8 @@ func checkLambda(t *testing.T, tf *tfJSON, w want) {
 	if !assetHash.MatchString(file) || !strings.HasPrefix(file, "assets/FunctionCode/") || !strings.HasSuffix(file, "/lambda.zip") {
 		t.Errorf("filename %q is not the Lambda zip asset", file)
 	}
-	serverURL := "http://${aws_instance.Server1.private_ip}:8080"
-	if w.count > 1 {
-		serverURL = "http://${aws_lb.LoadBalancer.dns_name}"
-	}
+	// Issue 17: always the load balancer, whatever the instance count.
+	serverURL := "http://${aws_lb.LoadBalancer.dns_name}"
 	diff(t, "function", obj{
 		"function_name": w.prefix + "-ingest", "role": "${aws_iam_role.FunctionRole.arn}",
 		"runtime": "provided.al2023", "architectures": []string{"arm64"}, "handler": "bootstrap",
@@ -455,20 +570,14 @@ func checkLambda(t *testing.T, tf *tfJSON, w want) {
 }
 
 func checkOutputs(t *testing.T, tf *tfJSON, w want) {
-	var ips []string
-	for i := 1; i <= w.count; i++ {
-		ips = append(ips, fmt.Sprintf("aws_instance.Server%d.private_ip", i))
-	}
 	want := map[string]string{
-		"BucketName":       "${aws_s3_bucket.ImagesBucket.bucket}",
-		"ImagesTableName":  "${aws_dynamodb_table.ImagesTable.name}",
-		"AlbumsTableName":  "${aws_dynamodb_table.AlbumsTable.name}",
-		"ServerPrivateIps": `${join(",", [` + strings.Join(ips, ", ") + `])}`,
-		"FunctionName":     "${aws_lambda_function.Function.function_name}",
-		"FunctionUrl":      "${aws_lambda_function_url.FunctionUrl.function_url}",
-	}
-	if w.count > 1 {
-		want["LoadBalancerDnsName"] = "${aws_lb.LoadBalancer.dns_name}"
+		"BucketName":          "${aws_s3_bucket.ImagesBucket.bucket}",
+		"ImagesTableName":     "${aws_dynamodb_table.ImagesTable.name}",
+		"AlbumsTableName":     "${aws_dynamodb_table.AlbumsTable.name}",
+		"ServerGroupName":     "${aws_autoscaling_group.ServerGroup.name}",
+		"LoadBalancerDnsName": "${aws_lb.LoadBalancer.dns_name}",
+		"FunctionName":        "${aws_lambda_function.Function.function_name}",
+		"FunctionUrl":         "${aws_lambda_function_url.FunctionUrl.function_url}",
 	}
 	got := map[string]string{}
 	for name, o := range tf.Output {

@@ -56,7 +56,7 @@ func TestTerraformValidate(t *testing.T) {
 	rc := terraformConfig(t)
 	env := filteredEnv(append(toolenv.Environ(), "TF_CLI_CONFIG_FILE="+rc, "TF_IN_AUTOMATION=1")...)
 	root := fakeRoot(t)
-	for _, name := range cases {
+	for _, name := range allCases() {
 		t.Run(name, func(t *testing.T) {
 			ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 			defer cancel()

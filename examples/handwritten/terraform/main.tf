@@ -31,6 +31,9 @@ data "aws_ssm_parameter" "al2023" {
 locals {
   account_id = data.aws_caller_identity.current.account_id
   suffix     = "${local.account_id}-${var.region}"
+  # Known before the group exists: user data and the role name it.
+  group_name = "${var.project_name}-servers"
+  hook_name  = "${var.project_name}-server-ready"
 }
 
 # ---------------------------------------------------------------- storage
@@ -231,25 +234,33 @@ resource "aws_route_table_association" "public" {
   route_table_id = aws_route_table.public[count.index].id
 }
 
+# Each hop is allowed only to the next: the Lambda calls the load balancer,
+# the load balancer calls the servers.
 resource "aws_security_group" "server" {
   name        = "${var.project_name}-server"
-  description = "twinstack servers: 8080 from the Lambda and the load balancer only"
+  description = "twinstack servers: 8080 from the load balancer only"
+  vpc_id      = aws_vpc.main.id
+}
+
+resource "aws_security_group" "alb" {
+  name        = "${var.project_name}-alb"
+  description = "twinstack load balancer: 80 from the Lambda only"
   vpc_id      = aws_vpc.main.id
 }
 
 resource "aws_security_group" "lambda" {
   name        = "${var.project_name}-lambda"
-  description = "twinstack Lambda: calls the server only"
+  description = "twinstack Lambda: calls the load balancer only"
   vpc_id      = aws_vpc.main.id
 }
 
-resource "aws_vpc_security_group_ingress_rule" "server_from_lambda" {
+resource "aws_vpc_security_group_ingress_rule" "server_from_alb" {
   security_group_id            = aws_security_group.server.id
-  referenced_security_group_id = aws_security_group.lambda.id
+  referenced_security_group_id = aws_security_group.alb.id
   ip_protocol                  = "tcp"
   from_port                    = var.server_port
   to_port                      = var.server_port
-  description                  = "server port from the Lambda"
+  description                  = "server port from the load balancer"
 }
 
 resource "aws_vpc_security_group_ingress_rule" "server_ssh" {
@@ -268,13 +279,31 @@ resource "aws_vpc_security_group_egress_rule" "server_all" {
   description       = "all outbound"
 }
 
-resource "aws_vpc_security_group_egress_rule" "lambda_to_server" {
-  security_group_id            = aws_security_group.lambda.id
+resource "aws_vpc_security_group_ingress_rule" "alb_from_lambda" {
+  security_group_id            = aws_security_group.alb.id
+  referenced_security_group_id = aws_security_group.lambda.id
+  ip_protocol                  = "tcp"
+  from_port                    = 80
+  to_port                      = 80
+  description                  = "listener from the Lambda"
+}
+
+resource "aws_vpc_security_group_egress_rule" "alb_to_server" {
+  security_group_id            = aws_security_group.alb.id
   referenced_security_group_id = aws_security_group.server.id
   ip_protocol                  = "tcp"
   from_port                    = var.server_port
   to_port                      = var.server_port
   description                  = "server port"
+}
+
+resource "aws_vpc_security_group_egress_rule" "lambda_to_alb" {
+  security_group_id            = aws_security_group.lambda.id
+  referenced_security_group_id = aws_security_group.alb.id
+  ip_protocol                  = "tcp"
+  from_port                    = 80
+  to_port                      = 80
+  description                  = "load balancer listener"
 }
 
 # ---------------------------------------------------------------- IAM
@@ -344,6 +373,14 @@ resource "aws_iam_role_policy" "server" {
         Action   = "s3:GetObject"
         Resource = aws_s3_object.server.arn
       },
+      {
+        # User data completes its own instance's launch hook. The group's
+        # ARN carries a generated id, hence the wildcard.
+        Sid      = "LaunchHook"
+        Effect   = "Allow"
+        Action   = "autoscaling:CompleteLifecycleAction"
+        Resource = "arn:${data.aws_partition.current.partition}:autoscaling:${var.region}:${local.account_id}:autoScalingGroup:*:autoScalingGroupName/${local.group_name}"
+      },
     ]
   })
 }
@@ -369,15 +406,55 @@ resource "aws_iam_role" "lambda" {
   ]
 }
 
-# ---------------------------------------------------------------- compute
+# ---------------------------------------------------------------- load balancer
 
-resource "aws_instance" "server" {
-  count                  = var.instance_count
-  ami                    = data.aws_ssm_parameter.al2023.insecure_value
+resource "aws_lb" "internal" {
+  name               = "${var.project_name}-alb"
+  internal           = true
+  load_balancer_type = "application"
+  subnets            = aws_subnet.public[*].id
+  security_groups    = [aws_security_group.alb.id]
+}
+
+resource "aws_lb_target_group" "servers" {
+  name        = "${var.project_name}-tg"
+  port        = var.server_port
+  protocol    = "HTTP"
+  target_type = "instance"
+  vpc_id      = aws_vpc.main.id
+
+  health_check {
+    path                = "/healthz"
+    matcher             = "200"
+    interval            = 15
+    timeout             = 5
+    healthy_threshold   = 3
+    unhealthy_threshold = 3
+  }
+}
+
+resource "aws_lb_listener" "http" {
+  load_balancer_arn = aws_lb.internal.arn
+  port              = 80
+  protocol          = "HTTP"
+
+  default_action {
+    type             = "forward"
+    target_group_arn = aws_lb_target_group.servers.arn
+  }
+}
+
+# ---------------------------------------------------------------- servers
+
+resource "aws_launch_template" "server" {
+  name                   = "${var.project_name}-server"
+  image_id               = data.aws_ssm_parameter.al2023.insecure_value
   instance_type          = var.instance_type
-  subnet_id              = aws_subnet.public[count.index % 2].id
   vpc_security_group_ids = [aws_security_group.server.id]
-  iam_instance_profile   = aws_iam_instance_profile.server.name
+
+  iam_instance_profile {
+    name = aws_iam_instance_profile.server.name
+  }
 
   metadata_options {
     http_endpoint               = "enabled"
@@ -390,13 +467,16 @@ resource "aws_instance" "server" {
     cpu_credits = "standard"
   }
 
-  root_block_device {
-    encrypted   = true
-    volume_size = 8
-    volume_type = "gp3"
+  block_device_mappings {
+    device_name = "/dev/xvda"
+    ebs {
+      encrypted   = true
+      volume_size = 8
+      volume_type = "gp3"
+    }
   }
 
-  user_data = templatefile("${path.module}/user_data.sh.tftpl", {
+  user_data = base64encode(templatefile("${path.module}/user_data.sh.tftpl", {
     bucket       = aws_s3_object.server.bucket
     key          = aws_s3_object.server.key
     region       = var.region
@@ -404,16 +484,75 @@ resource "aws_instance" "server" {
     albums_table = aws_dynamodb_table.albums.name
     images_table = aws_dynamodb_table.images.name
     images       = aws_s3_bucket.images.bucket
-  })
-  user_data_replace_on_change = true
+    group        = local.group_name
+    hook         = local.hook_name
+  }))
+}
+
+resource "aws_autoscaling_group" "servers" {
+  name                = local.group_name
+  min_size            = var.min_instances
+  max_size            = var.max_instances
+  desired_capacity    = var.instance_count
+  vpc_zone_identifier = aws_subnet.public[*].id
+  target_group_arns   = [aws_lb_target_group.servers.arn]
+
+  # Replace a server the load balancer finds unhealthy, once it had time
+  # to download the binary and start.
+  health_check_type         = "ELB"
+  health_check_grace_period = 300
+
+  # latest_version, not "$Latest": a new template version must change the
+  # group for the instance refresh below to start.
+  launch_template {
+    id      = aws_launch_template.server.id
+    version = aws_launch_template.server.latest_version
+  }
+
+  # Declared here rather than as aws_autoscaling_lifecycle_hook, which would
+  # only exist after the first instances launched.
+  initial_lifecycle_hook {
+    name                 = local.hook_name
+    lifecycle_transition = "autoscaling:EC2_INSTANCE_LAUNCHING"
+    default_result       = "ABANDON"
+    heartbeat_timeout    = 600
+  }
+
+  # One new server at a time, ready before an old one goes.
+  instance_refresh {
+    strategy = "Rolling"
+    preferences {
+      min_healthy_percentage = 100
+      max_healthy_percentage = 200
+      instance_warmup        = 60
+    }
+  }
+
+  tag {
+    key                 = "Name"
+    value               = "${var.project_name}-server"
+    propagate_at_launch = true
+  }
 
   # User data downloads the binary at once: wait for the group's egress.
   depends_on = [aws_vpc_security_group_egress_rule.server_all]
+}
 
-  tags = {
-    Name = "${var.project_name}-server-${count.index + 1}"
+resource "aws_autoscaling_policy" "requests" {
+  name                   = "${var.project_name}-requests-per-target"
+  autoscaling_group_name = aws_autoscaling_group.servers.name
+  policy_type            = "TargetTrackingScaling"
+
+  target_tracking_configuration {
+    predefined_metric_specification {
+      predefined_metric_type = "ALBRequestCountPerTarget"
+      resource_label         = "${aws_lb.internal.arn_suffix}/${aws_lb_target_group.servers.arn_suffix}"
+    }
+    target_value = var.requests_per_instance
   }
 }
+
+# ---------------------------------------------------------------- function
 
 # Created here rather than by Lambda on first invocation, so that the logs
 # expire and a destroy removes the group.
@@ -442,7 +581,7 @@ resource "aws_lambda_function" "ingest" {
 
   environment {
     variables = {
-      SERVER_URL = "http://${aws_instance.server[0].private_ip}:${var.server_port}"
+      SERVER_URL = "http://${aws_lb.internal.dns_name}"
     }
   }
 

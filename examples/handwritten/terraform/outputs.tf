@@ -13,6 +13,16 @@ output "AlbumsTableName" {
   value       = aws_dynamodb_table.albums.name
 }
 
+output "ServerGroupName" {
+  description = "Auto Scaling group of the servers"
+  value       = aws_autoscaling_group.servers.name
+}
+
+output "LoadBalancerDnsName" {
+  description = "internal load balancer DNS name"
+  value       = aws_lb.internal.dns_name
+}
+
 output "FunctionName" {
   description = "Lambda function name"
   value       = aws_lambda_function.ingest.function_name
@@ -21,9 +31,4 @@ output "FunctionName" {
 output "FunctionUrl" {
   description = "Lambda function URL (AWS_IAM auth)"
   value       = aws_lambda_function_url.ingest.function_url
-}
-
-output "ServerPrivateIps" {
-  description = "private IPv4 addresses of the servers, comma-separated"
-  value       = join(",", aws_instance.server[*].private_ip)
 }

@@ -27,8 +27,29 @@ variable "instance_type" {
 }
 
 variable "instance_count" {
-  type    = number
-  default = 1
+  description = "Servers the group runs (desired capacity)"
+  type        = number
+  default     = 1
+}
+
+variable "min_instances" {
+  description = "Fewest servers scaling in may leave"
+  type        = number
+  default     = 1
+}
+
+# Above instance_count, so that a rolling update can start a new server
+# before it stops an old one.
+variable "max_instances" {
+  description = "Most servers scaling out may start"
+  type        = number
+  default     = 4
+}
+
+variable "requests_per_instance" {
+  description = "Load balancer requests per minute per server the scaling policy aims at"
+  type        = number
+  default     = 1000
 }
 
 variable "server_port" {

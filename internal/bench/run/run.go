@@ -293,7 +293,7 @@ func CostProfile(via string, c constructs.Config, st *state.State, d *state.Depl
 		return cost.Profile{}, apperr.E(apperr.InvalidConfig, "bench cost profile", err)
 	}
 	p := cost.Profile{
-		Via: via, Region: sys.Region, InstanceCount: len(sys.Servers), LoadBalancer: sys.LoadBalancer != nil,
+		Via: via, Region: sys.Region, InstanceCount: sys.Servers.Desired, LoadBalancer: true,
 		LambdaMemoryMB: sys.Function.MemoryMB, LambdaArch: sys.Function.Architecture,
 		PITR: sys.ImagesTable.PointInTimeRecovery,
 	}
@@ -301,9 +301,12 @@ func CostProfile(via string, c constructs.Config, st *state.State, d *state.Depl
 	for _, s := range sys.Network.Subnets {
 		public[s.ID] = s.Public
 	}
-	for _, in := range sys.Servers {
-		p.InstanceType, p.RootVolumeGiB = in.Type, in.RootVolume.SizeGiB
-		if public[in.Subnet] {
+	// The group's desired capacity, spread over its subnets in turn (a
+	// public subnet gives each instance a public IPv4 address).
+	lt := sys.Servers.Template
+	p.InstanceType, p.RootVolumeGiB = lt.Type, lt.RootVolume.SizeGiB
+	for i := 0; i < sys.Servers.Desired; i++ {
+		if public[sys.Servers.Subnets[i%len(sys.Servers.Subnets)]] {
 			p.PublicIPv4++
 		}
 	}

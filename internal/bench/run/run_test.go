@@ -19,7 +19,8 @@ import (
 // runs, with the state file's recorded figures in place of the configured
 // ones. The expectations are the README's design: two t3.micro servers in
 // public subnets behind a load balancer, 8 GiB roots, an arm64 Lambda of
-// 256 MB, PITR on the images table; one server has no load balancer.
+// 256 MB, PITR on the images table; one server is still a group behind the
+// load balancer.
 func TestCostProfile(t *testing.T) {
 	cfg := constructs.Defaults()
 	tests := []struct {
@@ -33,7 +34,7 @@ func TestCostProfile(t *testing.T) {
 		{"one server recorded", &state.State{Region: "eu-west-1"},
 			&state.Deployment{Name: "terraform", InstanceType: "t4g.small", InstanceCount: 1, LambdaMemoryMB: 512, LambdaArch: "x86_64"},
 			cost.Profile{Deployment: "terraform", Via: cost.ViaLambda, Region: "eu-west-1", InstanceType: "t4g.small",
-				InstanceCount: 1, LoadBalancer: false, RootVolumeGiB: 8, PublicIPv4: 1, LambdaMemoryMB: 512, LambdaArch: "x86_64", PITR: true}},
+				InstanceCount: 1, LoadBalancer: true, RootVolumeGiB: 8, PublicIPv4: 1, LambdaMemoryMB: 512, LambdaArch: "x86_64", PITR: true}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -77,7 +77,7 @@ func Targets(ctx context.Context, o Options, st *state.State) (targets []*bench.
 }
 
 // stateTargets are the deployments the state file names, reached via the
-// server (its load balancer, else its first instance) or via the Lambda.
+// server (its load balancer) or via the Lambda.
 func stateTargets(o Options, st *state.State, imageURL string) ([]*bench.Target, error) {
 	const op = "bench"
 	var out []*bench.Target
@@ -89,7 +89,7 @@ func stateTargets(o Options, st *state.State, imageURL string) ([]*bench.Target,
 		t := &bench.Target{Name: n, ImageURL: imageURL}
 		switch {
 		case o.Via == cost.ViaServer:
-			t.Kind, t.URL = bench.KindServer, cmp.Or(append([]string{d.ServerURL, d.LoadBalancerURL}, d.InstanceURLs...)...)
+			t.Kind, t.URL = bench.KindServer, cmp.Or(d.ServerURL, d.LoadBalancerURL)
 		case d.LambdaInvokeURL != "":
 			t.Kind, t.URL = bench.KindLambdaInvoke, d.LambdaInvokeURL
 		default:

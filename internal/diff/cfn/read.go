@@ -326,13 +326,15 @@ func (r *reader) resource(name string, body map[string]any) error {
 			res.Condition = body[k].(string) // checked by read
 			t, _ := r.cond(res.Condition, kp, 0)
 			res.Undecided = t == unknown
-		case "DeletionPolicy", "UpdateReplacePolicy":
+		case "DeletionPolicy", "UpdateReplacePolicy", "CreationPolicy", "UpdatePolicy":
+			// Evaluated like properties: a rolling update's
+			// MinInstancesInService may well be !Ref DesiredCapacity.
 			v, _, err := r.eval(body[k], kp, 0)
 			if err != nil {
 				return err
 			}
 			res.Meta[k] = v
-		case "Metadata", "CreationPolicy", "UpdatePolicy":
+		case "Metadata":
 			res.Meta[k] = inventory.FromJSON(body[k])
 		default:
 			return inventory.Errorf(inventory.ErrStructure, kp, "unknown resource attribute %q", k)

@@ -107,6 +107,20 @@ func (c *cloudFormation) attr(res *inventory.Resource, a string) string {
 		return "id"
 	case "AWS::DynamoDB::Table.StreamArn":
 		return "stream-arn"
+	case "AWS::EC2::LaunchTemplate.", "AWS::EC2::LaunchTemplate.LaunchTemplateId":
+		return "id"
+	case "AWS::EC2::LaunchTemplate.LatestVersionNumber":
+		// Terraform's latest_version.
+		return "latest-version"
+	case "AWS::EC2::LaunchTemplate.DefaultVersionNumber":
+		return "default-version"
+	case "AWS::AutoScaling::AutoScalingGroup.":
+		return "name"
+	case "AWS::ElasticLoadBalancingV2::LoadBalancer.LoadBalancerFullName", "AWS::ElasticLoadBalancingV2::TargetGroup.TargetGroupFullName":
+		// Terraform's arn_suffix.
+		return "full-name"
+	case "AWS::ElasticLoadBalancingV2::LoadBalancer.LoadBalancerName", "AWS::ElasticLoadBalancingV2::TargetGroup.TargetGroupName":
+		return "name"
 	}
 	if a == "" {
 		return "ref"
@@ -276,6 +290,16 @@ func (c *cloudFormation) build(b *builder) {
 	for _, res := range byType["AWS::EC2::Instance"] {
 		b.entity(Instance, literal(tagValue(b.read(res, "Tags"), "Name"), ""), res.Addr)
 	}
+	templates, standalone := c.launchTemplates(b, byType)
+	for _, res := range standalone {
+		b.entity(LaunchTemplate, literal(b.read(res, "LaunchTemplateName"), ""), res.Addr)
+	}
+	for _, res := range byType["AWS::AutoScaling::AutoScalingGroup"] {
+		b.entity(AutoScalingGroup, literal(b.read(res, "AutoScalingGroupName"), ""), res.Addr)
+	}
+	for _, res := range byType["AWS::AutoScaling::ScalingPolicy"] {
+		b.entity(ScalingPolicy, c.scalingPolicyKey(b, res), res.Addr)
+	}
 	// Volumes are known by where they are attached: a VolumeAttachment or
 	// an instance's Volumes list.
 	attached := map[string]volumeAttachment{}
@@ -345,7 +369,7 @@ func (c *cloudFormation) build(b *builder) {
 	apiIntegrations := b.attach(byType["AWS::ApiGatewayV2::Integration"], "ApiId", HTTPAPI)
 	apiRoutes := b.attach(byType["AWS::ApiGatewayV2::Route"], "ApiId", HTTPAPI)
 	apiStages := b.attach(byType["AWS::ApiGatewayV2::Stage"], "ApiId", HTTPAPI)
-	templates := c.launchTemplates(b, byType)
+	groupHooks := b.attach(byType["AWS::AutoScaling::LifecycleHook"], "AutoScalingGroupName", AutoScalingGroup)
 	routes := c.routes(b, byType)
 
 	for _, e := range b.set.Entities {
@@ -384,6 +408,12 @@ func (c *cloudFormation) build(b *builder) {
 			c.targetGroup(b, e, res)
 		case LoadBalancer:
 			c.loadBalancer(b, e, res, listeners[e])
+		case LaunchTemplate:
+			c.launchTemplate(b, e, res)
+		case AutoScalingGroup:
+			c.autoScalingGroup(b, e, res, groupHooks[e])
+		case ScalingPolicy:
+			c.scalingPolicy(b, e, res)
 		case Function:
 			c.function(b, e, res, urls[e])
 			var items []Expr
@@ -768,59 +798,24 @@ func (c *cloudFormation) role(b *builder, e *Entity, res *inventory.Resource, tr
 	e.Props["instance-profile"] = SetOf(pn...)
 }
 
-// launchTemplates folds each launch template into the instances that use
-// it and returns, per instance address, the template's data.
-func (c *cloudFormation) launchTemplates(b *builder, byType map[string][]*inventory.Resource) map[string]inventory.Map {
-	byName := map[string]*inventory.Resource{}
-	for _, lt := range byType["AWS::EC2::LaunchTemplate"] {
-		if n, ok := b.read(lt, "LaunchTemplateName").(inventory.Str); ok {
-			byName[n.String()] = lt
-		}
-	}
-	out := map[string]inventory.Map{}
-	used := map[string]bool{}
-	for _, in := range byType["AWS::EC2::Instance"] {
-		spec := b.read(in, "LaunchTemplate")
-		if spec == nil {
-			continue
-		}
-		lt := b.target(get(spec, "LaunchTemplateId"))
+func (c *cloudFormation) instance(b *builder, e *Entity, res *inventory.Resource, lt *inventory.Resource) {
+	// The instance's own properties win over its launch template's; both
+	// are read.
+	data := func(path ...string) inventory.Value {
 		if lt == nil {
-			if n, ok := get(spec, "LaunchTemplateName").(inventory.Str); ok {
-				if lt = b.target(n); lt == nil {
-					lt = byName[n.String()]
-				}
-			}
+			return nil
 		}
-		if lt == nil || lt.Type != "AWS::EC2::LaunchTemplate" {
-			b.problem(in, "launch template not found in the template")
-			continue
-		}
-		if e := b.owner[in.Addr]; e != nil {
-			b.fold(e, lt.Addr)
-		}
-		used[lt.Addr] = true
-		data, _ := b.read(lt, "LaunchTemplateData").(inventory.Map)
-		out[in.Addr] = data
+		return b.read(lt, append([]string{"LaunchTemplateData"}, path...)...)
 	}
-	for _, lt := range byType["AWS::EC2::LaunchTemplate"] {
-		if !used[lt.Addr] {
-			b.unsupported(lt, "launch template used by no instance")
-		}
-	}
-	return out
-}
-
-func (c *cloudFormation) instance(b *builder, e *Entity, res *inventory.Resource, lt inventory.Map) {
-	// The instance's own properties win over its launch template's.
 	p := func(instKey, ltKey string, sub ...string) inventory.Value {
+		var fromTemplate inventory.Value
+		if ltKey != "" {
+			fromTemplate = data(append([]string{ltKey}, sub...)...)
+		}
 		if v := b.read(res, append([]string{instKey}, sub...)...); v != nil {
 			return v
 		}
-		if lt == nil || ltKey == "" {
-			return nil
-		}
-		return get(lt, append([]string{ltKey}, sub...)...)
+		return fromTemplate
 	}
 	e.Props["name"] = Scalar(b.expr(tagValue(b.read(res, "Tags"), "Name")))
 	e.Props["type"] = Scalar(b.expr(p("InstanceType", "InstanceType")))
@@ -832,12 +827,13 @@ func (c *cloudFormation) instance(b *builder, e *Entity, res *inventory.Resource
 	e.Props["subnet"] = Scalar(b.expr(subnet))
 	groups := append(b.exprs(p("SecurityGroupIds", "SecurityGroupIds")), b.exprs(b.read(res, "SecurityGroups"))...)
 	e.Props["security-groups"] = SetOf(groups...)
-	profile := b.read(res, "IamInstanceProfile")
-	if profile == nil && lt != nil {
-		profile = get(lt, "IamInstanceProfile", "Name")
-		if profile == nil {
-			profile = get(lt, "IamInstanceProfile", "Arn")
-		}
+	// The instance names its profile; a launch template by name or ARN.
+	profile := data("IamInstanceProfile", "Name")
+	if arn := data("IamInstanceProfile", "Arn"); profile == nil {
+		profile = arn
+	}
+	if v := b.read(res, "IamInstanceProfile"); v != nil {
+		profile = v
 	}
 	e.Props["profile"] = Scalar(b.expr(profile))
 	e.Props["key-pair"] = Scalar(b.expr(p("KeyName", "KeyName")))
@@ -845,30 +841,18 @@ func (c *cloudFormation) instance(b *builder, e *Entity, res *inventory.Resource
 	e.Props["imds.endpoint"] = ScalarText(literal(p("MetadataOptions", "MetadataOptions", "HttpEndpoint"), "enabled"))
 	e.Props["imds.hop-limit"] = ScalarText(numText(p("MetadataOptions", "MetadataOptions", "HttpPutResponseHopLimit"), Unset))
 	// The instance spells it CPUCredits, a launch template CpuCredits.
-	credits := b.read(res, "CreditSpecification", "CPUCredits")
-	if credits == nil && lt != nil {
-		credits = get(lt, "CreditSpecification", "CpuCredits")
+	credits := data("CreditSpecification", "CpuCredits")
+	if v := b.read(res, "CreditSpecification", "CPUCredits"); v != nil {
+		credits = v
 	}
 	e.Props["cpu-credits"] = ScalarText(literal(credits, Unset))
-	var root inventory.Value
-	bdm := prop(res, "BlockDeviceMappings")
-	if bdm == nil && lt != nil {
-		bdm = get(lt, "BlockDeviceMappings")
+	// The root volume's keys are compared one by one: any other (a KMS
+	// key, a second volume) is listed as not compared.
+	if prop(res, "BlockDeviceMappings") == nil && lt != nil {
+		b.rootVolume(e, lt, []string{"LaunchTemplateData"}, cfnTemplateDevices)
+	} else {
+		b.rootVolume(e, res, nil, cfnTemplateDevices)
 	}
-	// The keys compared, one by one: any other (a KMS key, a second
-	// volume) is listed as not compared.
-	b.consume(res, "BlockDeviceMappings.DeviceName", "BlockDeviceMappings.Ebs.Encrypted", "BlockDeviceMappings.Ebs.VolumeSize",
-		"BlockDeviceMappings.Ebs.VolumeType", "BlockDeviceMappings.Ebs.DeleteOnTermination")
-	for _, m := range list(bdm) {
-		switch literal(get(m, "DeviceName"), "") {
-		case "/dev/xvda", "/dev/sda1":
-			root = get(m, "Ebs")
-		}
-	}
-	e.Props["root-volume.encrypted"] = ScalarText(boolText(get(root, "Encrypted"), false))
-	e.Props["root-volume.size"] = ScalarText(numText(get(root, "VolumeSize"), Unset))
-	e.Props["root-volume.type"] = ScalarText(literal(get(root, "VolumeType"), Unset))
-	e.Props["root-volume.delete-on-termination"] = ScalarText(boolText(get(root, "DeleteOnTermination"), true))
 	setUserData(e, b.expr(p("UserData", "UserData")))
 }
 
@@ -964,8 +948,14 @@ func (*cloudFormation) notCompared(typ, p string) (string, bool) {
 		return "rule descriptions are labels; a rule is (direction, protocol, ports, peer)", true
 	case typ == "AWS::Lambda::Function" && (p == "Code.S3Bucket" || p == "Code.S3Key" || p == "Code.S3ObjectVersion" || p == "Code.ZipFile"):
 		return "where the package is uploaded is a deploy-time artifact, compared by role (function/package)", true
+	case p == "Tags" && typ == "AWS::AutoScaling::AutoScalingGroup":
+		// Compared: a group's tags propagated at launch label its
+		// instances (auto-scaling-group/tags).
+		return "", false
 	case p == "Tags":
 		return "tags are labels", true
+	case typ == "AWS::EC2::LaunchTemplate" && p == "TagSpecifications":
+		return "tags of the launch template itself are labels (what it launches is tagged by LaunchTemplateData.TagSpecifications, compared)", true
 	case p == "Description" && (typ == "AWS::EC2::SecurityGroupIngress" || typ == "AWS::EC2::SecurityGroupEgress"):
 		return "rule descriptions are labels; a rule is (direction, protocol, ports, peer)", true
 	case typ == "AWS::EC2::RouteTable" && p == "VpcId":

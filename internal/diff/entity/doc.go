@@ -1,7 +1,8 @@
 // Package entity maps the resources of an inventory.Document onto logical
 // entities — the image bucket, a table, a subnet, a security group with all
-// its rules, a role with its effective permissions, an instance, the load
-// balancer, the function, an output — described by properties with the
+// its rules, a role with its effective permissions, an instance, a launch
+// template, an Auto Scaling group with its rolling update, a scaling policy,
+// the load balancer, the function, an output — described by properties with the
 // same names and the same canonical values whichever vocabulary the
 // document was written in. It is the normaliser of synth-diff: FromTerraform
 // folds aws_s3_bucket + aws_s3_bucket_versioning + ... into one bucket,

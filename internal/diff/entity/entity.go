@@ -29,13 +29,19 @@ const (
 	Endpoint      Kind = "vpc-endpoint"
 	HTTPAPI       Kind = "http-api"
 	Volume        Kind = "volume"
-	Output        Kind = "output"
+	// LaunchTemplate is what an Auto Scaling group's instances start from;
+	// a launch template an instance names is folded into that instance.
+	LaunchTemplate   Kind = "launch-template"
+	AutoScalingGroup Kind = "auto-scaling-group"
+	ScalingPolicy    Kind = "scaling-policy"
+	Output           Kind = "output"
 )
 
 // Kinds lists every kind, each after the kinds its properties refer to:
 // matching proceeds in this order.
 func Kinds() []Kind {
-	return []Kind{ArtifactStore, Bucket, Table, VPC, Gateway, Subnet, SecurityGroup, Endpoint, Role, KeyPair, Instance, Volume, TargetGroup, LoadBalancer, Function, HTTPAPI, LogGroup, Output}
+	return []Kind{ArtifactStore, Bucket, Table, VPC, Gateway, Subnet, SecurityGroup, Endpoint, Role, KeyPair, Instance, Volume, TargetGroup, LoadBalancer,
+		LaunchTemplate, AutoScalingGroup, ScalingPolicy, Function, HTTPAPI, LogGroup, Output}
 }
 
 // Properties lists the compared properties of a kind, in report order.
@@ -87,6 +93,18 @@ func Properties(k Kind) []string {
 		return []string{"name", "public-key"}
 	case Endpoint:
 		return []string{"service", "type", "vpc", "subnets", "security-groups", "route-tables", "private-dns", "policy"}
+	case LaunchTemplate:
+		return []string{"name", "type", "ami", "security-groups", "profile", "key-pair",
+			"imds.tokens", "imds.endpoint", "imds.hop-limit", "cpu-credits",
+			"root-volume.encrypted", "root-volume.size", "root-volume.type", "root-volume.delete-on-termination",
+			"launch-tags", "user-data.fetch", "user-data.environment", "user-data.script"}
+	case AutoScalingGroup:
+		return []string{"name", "launch-template", "launch-template.version", "min-size", "max-size", "desired-capacity",
+			"subnets", "target-groups", "health-check.type", "health-check.grace-period", "default-instance-warmup",
+			"tags", "launch-hooks",
+			"rolling-update.batch", "rolling-update.min-in-service", "rolling-update.pause", "rolling-update.suspend-processes"}
+	case ScalingPolicy:
+		return []string{"group", "type", "metric", "resource-label", "target-value", "disable-scale-in", "warmup"}
 	case Output:
 		return []string{"value", "description"}
 	}

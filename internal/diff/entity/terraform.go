@@ -151,6 +151,11 @@ func (terraform) attr(res *inventory.Resource, a string) string {
 		return "arn"
 	case "aws_lambda_function_url.function_url":
 		return "url"
+	case "aws_autoscaling_group.id", "aws_autoscaling_group.name":
+		return "name"
+	case "aws_lb.arn_suffix", "aws_alb.arn_suffix", "aws_lb_target_group.arn_suffix", "aws_alb_target_group.arn_suffix":
+		// CloudFormation's LoadBalancerFullName / TargetGroupFullName.
+		return "full-name"
 	}
 	return strings.ReplaceAll(a, "_", "-")
 }
@@ -273,6 +278,15 @@ func (t *terraform) build(b *builder) {
 			b.entity(LoadBalancer, literal(b.read(res, "name"), ""), res.Addr)
 		}
 	}
+	for _, res := range byType["aws_launch_template"] {
+		b.entity(LaunchTemplate, literal(b.nameOrPrefix(res), ""), res.Addr)
+	}
+	for _, res := range byType["aws_autoscaling_group"] {
+		b.entity(AutoScalingGroup, literal(b.nameOrPrefix(res), ""), res.Addr)
+	}
+	for _, res := range byType["aws_autoscaling_policy"] {
+		b.entity(ScalingPolicy, t.scalingPolicyKey(b, res), res.Addr)
+	}
 	for _, res := range byType["aws_lambda_function"] {
 		b.entity(Function, b.text(b.read(res, "function_name")), res.Addr)
 	}
@@ -311,6 +325,8 @@ func (t *terraform) build(b *builder) {
 			listeners[e] = append(listeners[e], rs...)
 		}
 	}
+	groupHooks := b.attach(byType["aws_autoscaling_lifecycle_hook"], "autoscaling_group_name", AutoScalingGroup)
+	groupAttachments := b.attach(byType["aws_autoscaling_attachment"], "autoscaling_group_name", AutoScalingGroup)
 	urls := b.attach(byType["aws_lambda_function_url"], "function_name", Function)
 	perms := b.attach(byType["aws_lambda_permission"], "function_name", Function)
 	apiIntegrations := b.attach(byType["aws_apigatewayv2_integration"], "api_id", HTTPAPI)
@@ -357,6 +373,12 @@ func (t *terraform) build(b *builder) {
 			t.targetGroup(b, e, res, tgAttach[e])
 		case LoadBalancer:
 			t.loadBalancer(b, e, res, listeners[e])
+		case LaunchTemplate:
+			t.launchTemplate(b, e, res)
+		case AutoScalingGroup:
+			t.autoScalingGroup(b, e, res, groupHooks[e], groupAttachments[e])
+		case ScalingPolicy:
+			t.scalingPolicy(b, e, res)
 		case Function:
 			t.function(b, e, res, urls[e])
 			var items []Expr
@@ -1179,6 +1201,8 @@ func (terraform) notCompared(typ, p string) (string, bool) {
 		return "where the package comes from is a deploy-time artifact, compared by role (function/package)", true
 	case p == "tags" || p == "tags_all":
 		return "tags are labels", true
+	case p == "timeouts":
+		return "how long Terraform waits for each operation, not what is deployed", true
 	case p == "description" && (typ == "aws_vpc_security_group_ingress_rule" || typ == "aws_vpc_security_group_egress_rule" || typ == "aws_security_group_rule"):
 		return "rule descriptions are labels; a rule is (direction, protocol, ports, peer)", true
 	case typ == "aws_route_table" && p == "vpc_id":
@@ -1189,6 +1213,12 @@ func (terraform) notCompared(typ, p string) (string, bool) {
 		return "identifies the package's content: compared by role (function/package)", true
 	case typ == "aws_s3_bucket_lifecycle_configuration" && p == "rule.id":
 		return "lifecycle rule ids are labels; a rule is what it does (actions, scope, status)", true
+	case typ == "aws_autoscaling_group" && (p == "wait_for_capacity_timeout" || p == "min_elb_capacity" || p == "wait_for_elb_capacity"):
+		return "how long and for what Terraform waits at apply, not what is deployed", true
+	case typ == "aws_autoscaling_group" && (p == "force_delete" || p == "force_delete_warm_pool"):
+		return "how Terraform deletes the group, not what is deployed", true
+	case typ == "aws_autoscaling_group" && p == "ignore_failed_scaling_activities":
+		return "whether Terraform's apply fails on a failed scaling activity, not what is deployed", true
 	}
 	return "", false
 }

@@ -60,6 +60,13 @@ func (r *reader) read(raw any) error {
 	for _, k := range slices.Sorted(maps.Keys(top)) {
 		switch k {
 		case "//", "terraform", "provider", "resource", "data", "output", "locals", "variable":
+		case "moved", "import", "removed", "check":
+			// As in HCL (tfhcl): instructions to Terraform's plan — adopt a
+			// resource into the state, forget one without destroying it —
+			// that describe no infrastructure. What an import adopts is
+			// compared as the resource it names; a removed resource is no
+			// longer in the configuration at all.
+			r.doc.Notes = append(r.doc.Notes, inventory.Note{Addr: k, Type: k, Reason: k + " blocks instruct Terraform's plan; they describe no infrastructure"})
 		case "module":
 			return inventory.Errorf(inventory.ErrUnsupported, k, "modules are not supported")
 		default:

@@ -206,3 +206,30 @@ func FuzzReadTerraform(f *testing.F) {
 		}
 	})
 }
+
+// TestPlanInstructions: import, removed, moved and check blocks (the
+// release_data/adopt_data way back writes the first two) are read as
+// notes, each named, never as resources and never silently.
+func TestPlanInstructions(t *testing.T) {
+	in := `{"resource": {"aws_s3_bucket": {"a": {"bucket": "x"}}},
+		"import": [{"to": "aws_s3_bucket.a", "id": "x"}],
+		"removed": [{"from": "aws_dynamodb_table.t", "lifecycle": {"destroy": false}}],
+		"moved": [{"from": "aws_s3_bucket.old", "to": "aws_s3_bucket.a"}],
+		"check": {"c": {"assert": [{"condition": "${true}", "error_message": "no"}]}}}`
+	d, err := tfjson.Read("main.tf.json", []byte(in))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]bool{}
+	for _, n := range d.Notes {
+		got[n.Type] = strings.Contains(n.Reason, "describe no infrastructure")
+	}
+	for _, k := range []string{"import", "removed", "moved", "check"} {
+		if !got[k] {
+			t.Errorf("no note for the %s block: %+v", k, d.Notes)
+		}
+	}
+	if len(d.Resources) != 1 {
+		t.Errorf("%d resources, want the bucket only", len(d.Resources))
+	}
+}
