@@ -8,7 +8,6 @@ import (
 	"io"
 	"net/http"
 	"os"
-	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -198,18 +197,7 @@ func SaveChildren(path string, refs []proc.Ref) error {
 	if refs == nil {
 		refs = []proc.Ref{}
 	}
-	b, err := json.MarshalIndent(refs, "", "  ")
-	if err != nil {
-		return err
-	}
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		return err
-	}
-	tmp := path + ".tmp"
-	if err := os.WriteFile(tmp, append(b, '\n'), 0o644); err != nil {
-		return err
-	}
-	return os.Rename(tmp, path)
+	return writeJSON(path, refs)
 }
 
 // GroupHooks are the stand-in's ties to the local cloud that started it

@@ -116,7 +116,13 @@ func LoadRecord(path string) (*Record, error) {
 // SaveRecord writes the record atomically.
 func SaveRecord(path string, r *Record) error {
 	r.Version = 1
-	b, err := json.MarshalIndent(r, "", "  ")
+	return writeJSON(path, r)
+}
+
+// writeJSON writes v as indented JSON to path through a temporary file
+// renamed over it, so that a reader never sees half a file.
+func writeJSON(path string, v any) error {
+	b, err := json.MarshalIndent(v, "", "  ")
 	if err != nil {
 		return err
 	}
