@@ -447,10 +447,7 @@ func verifyDetectsDrift(t *testing.T, c cliRun, st *state.State, rec *localcloud
 	if code != 1 {
 		t.Errorf("verify after drift: exit %d, want 1", code)
 	}
-	got := map[string]verify.Result{}
-	for _, x := range rep.Results {
-		got[x.ID] = x
-	}
+	got := resultsByID(rep)
 	for id, value := range want {
 		x, ok := got[id]
 		switch {
@@ -722,10 +719,7 @@ func serverGroupEndToEnd(t *testing.T, c cliRun, st *state.State, rec *localclou
 	checks := []string{pre + "imdsv2", pre + "imds-hop-limit", pre + "profile"}
 	t0 = time.Now()
 	_, rep := verifyJSON(t, c, dep)
-	byID := map[string]verify.Result{}
-	for _, x := range rep.Results {
-		byID[x.ID] = x
-	}
+	byID := resultsByID(rep)
 	for _, id := range checks {
 		x, ok := byID[id]
 		switch {
@@ -739,4 +733,13 @@ func serverGroupEndToEnd(t *testing.T, c cliRun, st *state.State, rec *localclou
 		t.Errorf("desired capacity 3 is within min..max: %s", verify.Line(x))
 	}
 	t.Logf("%s: verify after the kill and the scale-out (%v): %s", dep, time.Since(t0).Round(100*time.Millisecond), rep.Verdict())
+}
+
+// resultsByID indexes a verify report's results by check id.
+func resultsByID(rep *verify.Report) map[string]verify.Result {
+	m := map[string]verify.Result{}
+	for _, x := range rep.Results {
+		m[x.ID] = x
+	}
+	return m
 }
