@@ -144,6 +144,23 @@ func TestLocalCloudEndToEnd(t *testing.T) {
 			t.Fatalf("exit %d\n%s", code, out)
 		}
 	})
+	// What moto does not do with the group is measured by local up and
+	// recorded as the deployment's emulator gaps: the instance refresh a
+	// launch-template change starts (500) and the alarms target tracking
+	// acts through (none).
+	t.Run("server group observations", func(t *testing.T) {
+		for _, dep := range []string{state.Terraform, state.CloudFormation} {
+			d := st.Deployments[dep]
+			if d == nil {
+				t.Fatalf("no %s deployment in the state", dep)
+			}
+			for _, want := range []string{"instance refresh", "scaling policy alarms"} {
+				if !slices.ContainsFunc(d.Gaps, func(g state.Gap) bool { return g.Property == want && g.Detail != "" }) {
+					t.Errorf("%s: no emulator gap %q recorded: %+v", dep, want, d.Gaps)
+				}
+			}
+		}
+	})
 	for _, dep := range []string{state.Terraform, state.CloudFormation} {
 		t.Run("verify "+dep, func(t *testing.T) {
 			code, rep := verifyJSON(t, c, dep)

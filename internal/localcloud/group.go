@@ -241,8 +241,9 @@ func (r *run) autoScalingClient(ctx context.Context) (*autoscaling.Client, error
 // groupObservations measures, after the deploy, what the emulator does
 // with the server group that AWS would do otherwise, records each as a
 // gap of the deployment and prints it: the launch hook (moto drops it:
-// instances are InService at once) and an instance refresh (what a
-// launch-template change starts; moto answers 500). What only happens
+// instances are InService at once), an instance refresh (what a
+// launch-template change starts; moto answers 500) and the scaling
+// policy's alarms (moto creates none, so the policy never scales). What only happens
 // while the group runs (no health check replaces a dead server, a
 // terminated instance stays registered) the stand-in observes and reports
 // (`local status`, `local down`).
@@ -280,12 +281,30 @@ func (r *run) groupObservations(ctx context.Context, sys *constructs.System, nam
 			gap("instance refresh", fmt.Sprintf("StartInstanceRefresh answers %s: a launch-template change cannot roll out on the emulator "+
 				"(Terraform's instance_refresh calls it after updating the group; CloudFormation's rolling update replaces instances itself); not exercised locally", apiFailure(err)))
 		}
+		// Target tracking acts through the two CloudWatch alarms Auto
+		// Scaling creates with the policy (high and low); a policy without
+		// them never moves the desired capacity.
+		pols, err := as.DescribePolicies(ctx, &autoscaling.DescribePoliciesInput{AutoScalingGroupName: aws.String(group), PolicyTypes: []string{targetTracking}})
+		if err != nil {
+			return "", fmt.Errorf("describe policies of %s: %w", group, err)
+		}
+		for _, p := range pols.ScalingPolicies {
+			if len(p.Alarms) == 0 {
+				found = append(found, "scaling alarms")
+				gap("scaling policy alarms", fmt.Sprintf("DescribePolicies lists the %s policy %s with no alarms (AWS creates a high and a low CloudWatch alarm for it): "+
+					"the policy never moves the desired capacity on the emulator; locally a change of capacity is made through the API (SetDesiredCapacity), which the stand-in follows",
+					targetTracking, aws.ToString(p.PolicyName)))
+			}
+		}
 		if len(found) == 0 {
 			return "no difference found", nil
 		}
 		return strings.Join(found, ", ") + " not as on AWS (recorded as emulator gaps)", nil
 	})
 }
+
+// targetTracking is the scaling policy type of the model's policy.
+const targetTracking = "TargetTrackingScaling"
 
 // hasHookGap reports whether verify already recorded the group's launch
 // hook as an emulator gap (its property is the toolchain's:
