@@ -48,6 +48,8 @@ const (
 	// ScalingMetric is the target-tracking metric: requests per minute
 	// per registered target.
 	ScalingMetric = "ALBRequestCountPerTarget"
+	// ScalingPolicyType is the Auto Scaling policy type of TargetTracking.
+	ScalingPolicyType = "TargetTrackingScaling"
 	// RollingPauseSec is how long a rolling update waits after each new
 	// instance before the next step (the launch hook has already held the
 	// instance until its server was ready; this lets it warm up).

@@ -304,7 +304,7 @@ func (r *run) groupObservations(ctx context.Context, sys *constructs.System, nam
 }
 
 // targetTracking is the scaling policy type of the model's policy.
-const targetTracking = "TargetTrackingScaling"
+const targetTracking = constructs.ScalingPolicyType
 
 // hasHookGap reports whether verify already recorded the group's launch
 // hook as an emulator gap (its property is the toolchain's:

@@ -30,13 +30,21 @@ type Declared struct {
 	Rolling string
 }
 
+// The forms of a rolling update in a report, one per toolchain: the
+// model's want and the record's got are written with the same one, so they
+// compare as text.
+const (
+	cfnRolling = "MaxBatchSize %v, MinInstancesInService %v, PauseTime %v"
+	tfRolling  = "instance refresh %v, min_healthy_percentage %v, max_healthy_percentage %v, instance_warmup %v"
+)
+
 // RollingText is how the rolling update reads in a report: the settings
 // the deployment's toolchain has for it.
 func RollingText(deployment string, ru constructs.RollingUpdate) string {
 	if deployment == "cloudformation" {
-		return fmt.Sprintf("MaxBatchSize %d, MinInstancesInService %d, PauseTime %s", ru.MaxBatch, ru.MinInService, ru.PauseTime())
+		return fmt.Sprintf(cfnRolling, ru.MaxBatch, ru.MinInService, ru.PauseTime())
 	}
-	return fmt.Sprintf("instance refresh Rolling, min_healthy_percentage %d, max_healthy_percentage %d, instance_warmup %d", ru.MinHealthyPercent, ru.MaxHealthyPercent, ru.PauseSec)
+	return fmt.Sprintf(tfRolling, "Rolling", ru.MinHealthyPercent, ru.MaxHealthyPercent, ru.PauseSec)
 }
 
 // DeclaredFromTemplate reads the group's UpdatePolicy from a stack's
@@ -63,7 +71,7 @@ func DeclaredFromTemplate(sys *constructs.System, stack, body string) (*Declared
 			continue
 		}
 		ru := res.UpdatePolicy.Rolling
-		d.Rolling = fmt.Sprintf("MaxBatchSize %v, MinInstancesInService %v, PauseTime %v", orNone(ru.MaxBatchSize), orNone(ru.MinInstancesInService), orNone(ru.PauseTime))
+		d.Rolling = fmt.Sprintf(cfnRolling, orNone(ru.MaxBatchSize), orNone(ru.MinInstancesInService), orNone(ru.PauseTime))
 	}
 	return d, nil
 }
@@ -113,7 +121,7 @@ func DeclaredFromTFState(sys *constructs.System, source string, state []byte) (*
 					maxH = strconv.Itoa(*p.MaxHealthy)
 				}
 			}
-			d.Rolling = fmt.Sprintf("instance refresh %s, min_healthy_percentage %s, max_healthy_percentage %s, instance_warmup %s", ir.Strategy, minH, maxH, warm)
+			d.Rolling = fmt.Sprintf(tfRolling, ir.Strategy, minH, maxH, warm)
 		}
 	}
 	return d, nil

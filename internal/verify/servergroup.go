@@ -28,7 +28,7 @@ import (
 // have ("required", or "optional, required" when they differ).
 
 // targetTracking is the policy type of the model's TargetTracking.
-const targetTracking = "TargetTrackingScaling"
+const targetTracking = constructs.ScalingPolicyType
 
 // notReadable is the note of the rolling-update check.
 const notReadable = "kept only by the deployment tool (CloudFormation's stored template, the Terraform state), and no such record was read: compared by `twinstack diff`"

@@ -602,7 +602,7 @@ func (r *renderer) scalingPolicy(g *constructs.ServerGroup) error {
 	r.resource("aws_autoscaling_policy", g.ID, autoscalingPolicy{
 		Name:                 sc.Name,
 		AutoscalingGroupName: name,
-		PolicyType:           "TargetTrackingScaling",
+		PolicyType:           constructs.ScalingPolicyType,
 		TargetTrackingConfiguration: targetTracking{
 			PredefinedMetricSpecification: predefinedMetric{PredefinedMetricType: sc.Metric, ResourceLabel: lb + "/" + tg},
 			TargetValue:                   sc.TargetValue,
